@@ -1,0 +1,72 @@
+import type { JobId } from './job-id.ts';
+import type { JobState } from './job-state.ts';
+
+/** A crate file on disk, optionally one object inside an HDF5 crate ('/my_process'). */
+export interface CrateRef {
+  crate: string;
+  object?: string;
+}
+
+export interface SubmitOptions {
+  /** Job name shown by the scheduler and the CLI. Defaults to the process's class id. */
+  name?: string;
+  /**
+   * Modules the node-runner imports before loading the crate (they call registerProcess).
+   * Usually not needed: classes registered with `{ module: import.meta.url }` are found automatically.
+   */
+  imports?: string[];
+  /** Environment variables set for the job. */
+  env?: Record<string, string>;
+  /** SLURM: conda environment to activate on the node. */
+  condaEnv?: string;
+  /** SLURM: environment modules to `module load`. */
+  modules?: string[];
+  /** SLURM options by sbatch's long names, e.g. { 'cpus-per-task': '4', mem: '4G', time: '01:00:00' }. */
+  slurmArgs?: Record<string, string>;
+  /** Where the job folder is created (default: the driver's jobs root). */
+  jobsRoot?: string;
+}
+
+export interface WaitOptions {
+  signal?: AbortSignal;
+  /** Give up with a WaitTimeoutError after this long (default: wait forever). */
+  timeoutMs?: number;
+  /** First poll interval; grows by 1.5x up to maxPollIntervalMs. */
+  pollIntervalMs?: number;
+  maxPollIntervalMs?: number;
+  /** Called whenever the observed state changes. */
+  onState?: (state: JobState) => void;
+}
+
+export interface LogOptions {
+  stream?: 'stdout' | 'stderr';
+  /** Only the last N lines. */
+  tailLines?: number;
+}
+
+/** What a driver remembers about a submitted job, across processes. */
+export interface TrackedJob {
+  id: JobId;
+  driver: string;
+  name: string;
+  jobDir: string;
+  submittedAt: string;
+}
+
+/**
+ * The interface both the local and the SLURM driver implement, so user code switches between a
+ * laptop and a cluster by changing one constructor.
+ */
+export interface Driver<Target = unknown> {
+  readonly kind: string;
+  submitJob(target: Target, options?: SubmitOptions): Promise<JobId>;
+  checkJobStatus(id: string): Promise<JobState>;
+  /** Every tracked job's state, in one scheduler round trip however many jobs there are. */
+  checkAllJobStatuses(): Promise<Map<JobId, JobState>>;
+  cancelJob(id: string): Promise<void>;
+  waitForJob(id: string, options?: WaitOptions): Promise<JobState>;
+  /** The job's result, or a JobFailedError carrying the remote error and the scheduler's diagnosis. */
+  getResult<T = unknown>(id: string): Promise<T>;
+  logs(id: string, options?: LogOptions): Promise<string>;
+  listJobs(): Promise<TrackedJob[]>;
+}

@@ -1,0 +1,28 @@
+export type { CrateRef, Driver, LogOptions, SubmitOptions, TrackedJob, WaitOptions } from './driver.ts';
+export { HpcError, type HpcErrorOptions, isHpcError } from './errors.ts';
+export { asJobId, type JobId } from './job-id.ts';
+export {
+  JobFailedError,
+  type JobFailedDetails,
+  JobNotFinishedError,
+  JobNotFoundError,
+  WaitTimeoutError,
+} from './job-errors.ts';
+export {
+  describeJobState,
+  type FailureCause,
+  isTerminalState,
+  JOB_STATUSES,
+  type JobState,
+  type JobStateDetails,
+  type JobStatus,
+} from './job-state.ts';
+export { formatRemoteError, type RemoteError, toRemoteError } from './remote-error.ts';
+export {
+  exitCodeOf,
+  type InfrastructureFailure,
+  JOB_FILES,
+  RUN_OUTCOME_VERSION,
+  type RunOutcome,
+} from './run-outcome.ts';
+export { writeFileAtomic } from './atomic-write.ts';

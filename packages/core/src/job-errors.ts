@@ -1,0 +1,65 @@
+import { HpcError } from './errors.ts';
+import type { JobState } from './job-state.ts';
+import { describeJobState } from './job-state.ts';
+import { formatRemoteError, type RemoteError } from './remote-error.ts';
+
+export class JobNotFoundError extends HpcError {
+  readonly _tag = 'JobNotFoundError';
+  constructor(
+    readonly jobId: string,
+    readonly driver: string,
+  ) {
+    super(`job ${jobId} is not tracked by the ${driver} driver (see 'hpc status' for known jobs)`);
+  }
+}
+
+export interface JobFailedDetails {
+  jobId: string;
+  state: JobState;
+  remote?: RemoteError;
+  exitCode?: number;
+  stderrTail?: string;
+}
+
+/** A job ended without a result. Carries the remote error (with its stack) and the scheduler's view. */
+export class JobFailedError extends HpcError {
+  readonly _tag = 'JobFailedError';
+  readonly jobId: string;
+  readonly state: JobState;
+  readonly remote: RemoteError | undefined;
+  readonly exitCode: number | undefined;
+  readonly stderrTail: string | undefined;
+
+  constructor(details: JobFailedDetails) {
+    const why = details.remote ? `${details.remote.name}: ${details.remote.message}` : describeJobState(details.state);
+    super(`job ${details.jobId} ${describeJobState(details.state)}: ${why}`);
+    this.jobId = details.jobId;
+    this.state = details.state;
+    this.remote = details.remote;
+    this.exitCode = details.exitCode;
+    this.stderrTail = details.stderrTail;
+    if (details.remote) this.stack = `${this.stack}\n--- remote error ---\n${formatRemoteError(details.remote)}`;
+    if (details.stderrTail) this.stack = `${this.stack}\n--- stderr (tail) ---\n${details.stderrTail}`;
+  }
+}
+
+export class JobNotFinishedError extends HpcError {
+  readonly _tag = 'JobNotFinishedError';
+  constructor(
+    readonly jobId: string,
+    readonly state: JobState,
+  ) {
+    super(`job ${jobId} has no result yet: it is ${describeJobState(state)} (use waitForJob first)`);
+  }
+}
+
+export class WaitTimeoutError extends HpcError {
+  readonly _tag = 'WaitTimeoutError';
+  constructor(
+    readonly jobId: string,
+    readonly timeoutMs: number,
+    readonly lastState: JobState,
+  ) {
+    super(`gave up waiting for job ${jobId} after ${timeoutMs} ms; last state: ${describeJobState(lastState)}`);
+  }
+}

@@ -1,0 +1,53 @@
+import type { RemoteError } from './remote-error.ts';
+
+/** Where a container writes its files inside a job folder (names fixed so every tool finds them). */
+export const JOB_FILES = {
+  crate: 'process.bin',
+  outcome: 'outcome.json',
+  result: 'result.bin',
+  stdout: 'stdout.log',
+  stderr: 'stderr.log',
+  workDir: 'work',
+} as const;
+
+export const RUN_OUTCOME_VERSION = 1;
+
+/** Why the plumbing (not the user's run()) failed. */
+export type InfrastructureFailure =
+  | 'crate-missing'
+  | 'crate-corrupt'
+  | 'unknown-type'
+  | 'not-a-process'
+  | 'import-failed'
+  | 'result-unserializable'
+  | 'exit-called'
+  | 'signalled'
+  | 'internal';
+
+interface OutcomeCommon {
+  version: typeof RUN_OUTCOME_VERSION;
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  host: string;
+  pid: number;
+  jobId?: string;
+}
+
+/**
+ * The record a container writes last, atomically. Its presence means the run is over; its absence
+ * after the scheduler says the job ended means the job was lost.
+ */
+export type RunOutcome = OutcomeCommon &
+  (
+    | { status: 'ok'; resultFile: string }
+    | { status: 'failed'; kind: 'process'; error: RemoteError }
+    | { status: 'failed'; kind: 'infrastructure'; reason: InfrastructureFailure; error: RemoteError }
+  );
+
+/** The exit code a node-runner reports for an outcome: 0 ok, 1 run() threw, 2 infrastructure. */
+export function exitCodeOf(outcome: RunOutcome | undefined): 0 | 1 | 2 {
+  if (!outcome) return 2;
+  if (outcome.status === 'ok') return 0;
+  return outcome.kind === 'process' ? 1 : 2;
+}

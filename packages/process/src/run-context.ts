@@ -1,0 +1,24 @@
+/** What a running Process gets from the container. */
+export interface RunContext {
+  /** The job's own working folder; also the current directory while run() executes. */
+  readonly workDir: string;
+  /** The job folder holding the crate, logs, result and outcome. */
+  readonly jobDir: string;
+  /** The scheduler's job id, when there is one. */
+  readonly jobId: string | undefined;
+  /** How many times the scheduler has restarted this job (SLURM_RESTART_COUNT), 0 at first. */
+  readonly attempt: number;
+  /** Aborts when the job is cancelled or about to hit its time limit; `reason` says which. */
+  readonly signal: AbortSignal;
+  readonly logger: Logger;
+}
+
+export interface Logger {
+  debug(...args: unknown[]): void;
+  info(...args: unknown[]): void;
+  warn(...args: unknown[]): void;
+  error(...args: unknown[]): void;
+}
+
+/** Why ctx.signal aborted. */
+export type AbortReason = 'cancelled' | 'time-limit' | 'terminated';

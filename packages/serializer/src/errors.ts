@@ -1,0 +1,88 @@
+import { HpcError } from '@hpc/core';
+
+/** A value that cannot be stored: a function, a symbol, an unregistered class instance... */
+export class UnsupportedValueError extends HpcError {
+  readonly _tag = 'UnsupportedValueError';
+  constructor(
+    readonly propertyPath: string,
+    readonly what: string,
+    hint: string,
+  ) {
+    super(`cannot serialize ${what} at ${propertyPath}: ${hint}`);
+  }
+}
+
+/** The file is not one of ours (wrong magic), or not a format this reader knows. */
+export class NotASerializedFileError extends HpcError {
+  readonly _tag = 'NotASerializedFileError';
+  constructor(
+    readonly file: string,
+    detail: string,
+  ) {
+    super(`${file} is not an @hpc serialized file: ${detail}`);
+  }
+}
+
+export class UnsupportedFormatVersionError extends HpcError {
+  readonly _tag = 'UnsupportedFormatVersionError';
+  constructor(
+    readonly file: string,
+    readonly version: number,
+    readonly supported: number,
+  ) {
+    super(
+      `${file} was written in format version ${version}, but this @hpc/serializer reads up to version ${supported}: upgrade @hpc/serializer`,
+    );
+  }
+}
+
+/** Truncated, damaged, or structurally impossible content. */
+export class CorruptFileError extends HpcError {
+  readonly _tag = 'CorruptFileError';
+  constructor(
+    readonly file: string,
+    detail: string,
+    options: { cause?: unknown } = {},
+  ) {
+    super(`${file} is corrupt: ${detail}`, options);
+  }
+}
+
+/** The file names a class id that this process has not registered. */
+export class UnknownTypeError extends HpcError {
+  readonly _tag = 'UnknownTypeError';
+  constructor(
+    readonly file: string,
+    readonly typeId: string,
+    readonly registeredIds: string[],
+    readonly objectPath?: string,
+  ) {
+    const where = objectPath ? `${file}:${objectPath}` : file;
+    const known = registeredIds.length ? registeredIds.join(', ') : 'none';
+    super(
+      `${where} holds an instance of '${typeId}', which is not registered in this process (registered: ${known}). Import the module that calls registerProcess/registerClass for it before loading.`,
+    );
+  }
+}
+
+/** A stored object tries to set a key that would change prototypes on revival. */
+export class ForbiddenKeyError extends HpcError {
+  readonly _tag = 'ForbiddenKeyError';
+  constructor(
+    readonly file: string,
+    readonly key: string,
+    readonly typeId: string,
+  ) {
+    super(`${file} is refused: an instance of '${typeId}' has the forbidden key '${key}'`);
+  }
+}
+
+export class FileMissingError extends HpcError {
+  readonly _tag = 'FileMissingError';
+  constructor(
+    readonly file: string,
+    options: { cause?: unknown } = {},
+  ) {
+    super(`${file} does not exist`, options);
+  }
+}

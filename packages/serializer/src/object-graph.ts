@@ -1,0 +1,191 @@
+import { type AnyClass, registeredClassById, registeredClassIds, registeredClassOf } from '@hpc/process';
+import { ForbiddenKeyError, UnknownTypeError, UnsupportedValueError } from './errors.ts';
+
+/**
+ * The part of serialization both file formats share: walk an object graph once, refuse what
+ * cannot be stored faithfully (naming the property path), and list the registered class
+ * instances with their ids; on the way back, give those objects their prototype again.
+ */
+
+/** An object that is an instance of a registered class, and the class's id. */
+export interface ClassInstance {
+  object: object;
+  typeId: string;
+}
+
+export interface GraphSummary {
+  /** Registered class instances, in first-visit order. */
+  instances: ClassInstance[];
+  /** Distinct class ids used (the crate's manifest, so drivers know which modules to import). */
+  typeIds: string[];
+}
+
+/** Keys that would alter prototypes or constructors if written onto a revived instance. */
+const FORBIDDEN_INSTANCE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** Built-in objects stored as they are (v8's structured serialization covers them). */
+const BUILTIN_LEAVES: readonly AnyClass[] = [Date, RegExp, ArrayBuffer, Error, Boolean, Number, String];
+
+class Refusal extends Error {}
+
+export function summarizeGraph(root: unknown): GraphSummary {
+  const instances: ClassInstance[] = [];
+  const typeIds = new Set<string>();
+  const seen = new Set<object>();
+
+  const visit = (value: unknown): void => {
+    if (typeof value !== 'object' || value === null) {
+      if (typeof value === 'function' || typeof value === 'symbol') throw new Refusal();
+      return;
+    }
+    if (seen.has(value)) return;
+    seen.add(value);
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) visit(value[i]);
+      if (Object.getPrototypeOf(value) !== Array.prototype) noteInstance(value);
+      return;
+    }
+    if (ArrayBuffer.isView(value)) return;
+    const proto = Object.getPrototypeOf(value);
+    if (proto === Object.prototype || proto === null) {
+      visitOwnProperties(value);
+      return;
+    }
+    if (value instanceof Map) {
+      for (const [key, entry] of value) {
+        visit(key);
+        visit(entry);
+      }
+      if (proto !== Map.prototype) noteInstance(value);
+      return;
+    }
+    if (value instanceof Set) {
+      for (const entry of value) visit(entry);
+      if (proto !== Set.prototype) noteInstance(value);
+      return;
+    }
+    if (isBuiltinLeaf(value, proto)) return;
+    noteInstance(value);
+    visitOwnProperties(value);
+  };
+
+  const visitOwnProperties = (value: object): void => {
+    if (Object.getOwnPropertySymbols(value).length > 0) throw new Refusal();
+    for (const key in value) {
+      if (Object.hasOwn(value, key)) visit((value as Record<string, unknown>)[key]);
+    }
+  };
+
+  const noteInstance = (value: object): void => {
+    const entry = registeredClassOf(Object.getPrototypeOf(value).constructor);
+    if (!entry || Object.getPrototypeOf(value) !== entry.ctor.prototype) throw new Refusal();
+    for (const key of FORBIDDEN_INSTANCE_KEYS) if (Object.hasOwn(value, key)) throw new Refusal();
+    instances.push({ object: value, typeId: entry.id });
+    typeIds.add(entry.id);
+  };
+
+  try {
+    visit(root);
+  } catch (error) {
+    if (error instanceof Refusal) throw explainRefusal(root);
+    if (error instanceof RangeError) {
+      throw new UnsupportedValueError('$', 'a too deeply nested value', 'nesting exceeds the call stack; flatten it');
+    }
+    throw error;
+  }
+  return { instances, typeIds: [...typeIds] };
+}
+
+function isBuiltinLeaf(value: object, proto: object): boolean {
+  for (const ctor of BUILTIN_LEAVES) {
+    if (value instanceof ctor) return proto === ctor.prototype || value instanceof Error;
+  }
+  return typeof BigInt !== 'undefined' && value instanceof BigInt;
+}
+
+/**
+ * The fast walk found something it refuses; walk again slowly, tracking paths, to say exactly
+ * where and what. Only runs on the error path.
+ */
+function explainRefusal(root: unknown): UnsupportedValueError {
+  const seen = new Set<object>();
+  const find = (value: unknown, path: string): UnsupportedValueError | undefined => {
+    if (typeof value === 'function') {
+      return new UnsupportedValueError(path, `a function (${value.name || 'anonymous'})`, 'functions are code, not data; store the data it needs instead');
+    }
+    if (typeof value === 'symbol') return new UnsupportedValueError(path, `a symbol (${String(value)})`, 'symbols cannot be stored; use a string');
+    if (typeof value !== 'object' || value === null || seen.has(value)) return undefined;
+    seen.add(value);
+    const symbols = ArrayBuffer.isView(value) ? [] : Object.getOwnPropertySymbols(value);
+    if (symbols.length > 0) {
+      return new UnsupportedValueError(`${path}[${String(symbols[0])}]`, 'a symbol-keyed property', 'symbol keys are not stored; use a string key');
+    }
+    const proto = Object.getPrototypeOf(value);
+    const plain = proto === Object.prototype || proto === null || proto === Array.prototype || proto === Map.prototype || proto === Set.prototype;
+    if (!plain && !ArrayBuffer.isView(value) && !isBuiltinLeaf(value, proto)) {
+      const ctor = proto?.constructor as AnyClass | undefined;
+      const entry = ctor ? registeredClassOf(ctor) : undefined;
+      const name = ctor?.name || 'anonymous class';
+      if (!entry || proto !== entry.ctor.prototype) {
+        return new UnsupportedValueError(path, `an instance of unregistered class ${name}`, `call registerClass(${name}, { module: import.meta.url }) (or registerProcess for a Process) in the module that defines it`);
+      }
+      for (const key of FORBIDDEN_INSTANCE_KEYS) {
+        if (Object.hasOwn(value, key)) return new UnsupportedValueError(`${path}.${key}`, `the key '${key}' on an instance of ${name}`, 'this key would change prototypes when the object is revived');
+      }
+    }
+    if (value instanceof Map) {
+      let index = 0;
+      for (const [key, entry] of value) {
+        const found = find(key, `${path}.<key ${index}>`) ?? find(entry, `${path}.get(${describeKey(key)})`);
+        if (found) return found;
+        index++;
+      }
+      return undefined;
+    }
+    if (value instanceof Set) {
+      let index = 0;
+      for (const entry of value) {
+        const found = find(entry, `${path}.<entry ${index++}>`);
+        if (found) return found;
+      }
+      return undefined;
+    }
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) {
+        const found = find(value[i], `${path}[${i}]`);
+        if (found) return found;
+      }
+      return undefined;
+    }
+    if (ArrayBuffer.isView(value)) return undefined;
+    for (const key of Object.keys(value)) {
+      const found = find((value as Record<string, unknown>)[key], `${path}${formatKey(key)}`);
+      if (found) return found;
+    }
+    return undefined;
+  };
+  return find(root, '$') ?? new UnsupportedValueError('$', 'a value', 'it could not be classified');
+}
+
+function formatKey(key: string): string {
+  return /^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
+}
+
+function describeKey(key: unknown): string {
+  return typeof key === 'string' ? JSON.stringify(key) : typeof key === 'object' ? 'object' : String(key);
+}
+
+/**
+ * Gives revived objects their class's prototype back, without running constructors. Only classes
+ * registered in this process qualify; the file never decides what code runs.
+ */
+export function reviveInstances(file: string, pairs: readonly ClassInstance[], objectPath?: string): void {
+  for (const { object, typeId } of pairs) {
+    const entry = registeredClassById(typeId);
+    if (!entry) throw new UnknownTypeError(file, typeId, registeredClassIds(), objectPath);
+    for (const key of FORBIDDEN_INSTANCE_KEYS) {
+      if (Object.hasOwn(object, key)) throw new ForbiddenKeyError(file, key, typeId);
+    }
+    Object.setPrototypeOf(object, entry.ctor.prototype);
+  }
+}

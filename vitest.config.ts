@@ -1,0 +1,41 @@
+import { defineConfig } from 'vitest/config';
+
+// Tests run against package sources (the '@hpc/source' export condition); child processes that
+// need a built node-runner use apps/node-runner/dist, which the test command builds first.
+const resolve = { conditions: ['@hpc/source'] };
+
+export default defineConfig({
+  resolve,
+  ssr: { resolve: { conditions: ['@hpc/source'], externalConditions: ['@hpc/source'] } },
+  test: {
+    projects: [
+      {
+        resolve,
+        test: {
+          name: 'unit',
+          include: ['packages/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts'],
+          exclude: ['**/*.int.test.ts', '**/*.interop.test.ts', '**/node_modules/**'],
+          testTimeout: 30_000,
+        },
+      },
+      {
+        resolve,
+        test: {
+          name: 'interop',
+          include: ['packages/*/test/**/*.interop.test.ts'],
+          testTimeout: 120_000,
+        },
+      },
+      {
+        resolve,
+        test: {
+          name: 'integration',
+          include: ['packages/*/test/**/*.int.test.ts', 'apps/*/test/**/*.int.test.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
