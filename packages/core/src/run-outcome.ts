@@ -7,6 +7,11 @@ export const JOB_FILES = {
   result: 'result.bin',
   stdout: 'stdout.log',
   stderr: 'stderr.log',
+  /** The scheduler's (or local driver's) capture of the whole job's stdout / stderr. */
+  schedulerStdout: 'job.out',
+  schedulerStderr: 'job.err',
+  /** The driver's record of the job (submit options, ids), JSON. */
+  record: 'job.json',
   workDir: 'work',
 } as const;
 

@@ -1,0 +1,2 @@
+export { formatRunnerArgs, parseRunnerArgs, RUNNER_USAGE, type RunnerArgs, RunnerUsageError } from './runner-args.ts';
+export { nodeRunnerPath, type RunnerCommandOptions, runnerCommand } from './runner-command.ts';

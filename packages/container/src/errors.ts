@@ -1,0 +1,44 @@
+import { HpcError, type InfrastructureFailure } from '@hpc/core';
+
+/** The crate holds something that is not a Process (the root must be a registered Process subclass). */
+export class NotAProcessError extends HpcError {
+  readonly _tag = 'NotAProcessError';
+  constructor(
+    readonly file: string,
+    readonly found: string,
+  ) {
+    super(`${file} does not hold a Process but ${found}; serialize an instance of a registered Process subclass`);
+  }
+}
+
+/** process.exit() was called inside run(): the container turns it into a recorded failure. */
+export class ExitCalledError extends HpcError {
+  readonly _tag = 'ExitCalledError';
+  constructor(readonly code: number | string | null | undefined) {
+    super(`run() called process.exit(${code ?? ''}); return a value or throw instead`);
+  }
+}
+
+/** run() did not finish within the grace period after the job was interrupted. */
+export class InterruptedError extends HpcError {
+  readonly _tag = 'InterruptedError';
+  constructor(readonly reason: string) {
+    super(`the job was interrupted (${reason}) and run() did not finish in time`);
+  }
+}
+
+/** Staging found a class the node could not import (registered without `module`). */
+export class MissingModuleError extends HpcError {
+  readonly _tag = 'MissingModuleError';
+  constructor(readonly typeIds: string[]) {
+    super(
+      `cannot tell the compute node which module defines ${typeIds.map((id) => `'${id}'`).join(', ')}: register with registerProcess(Class, { module: import.meta.url }) or pass { imports: ['/path/to/module.js'] }`,
+    );
+  }
+}
+
+/** An error the container maps to an infrastructure failure reason. */
+export interface ClassifiedFailure {
+  reason: InfrastructureFailure;
+  error: unknown;
+}

@@ -1,0 +1,24 @@
+import { isTerminalState, JobFailedError, JobNotFinishedError, type JobState } from '@hpc/core';
+import { tailFile } from './file-tail.ts';
+import { jobPaths } from './job-paths.ts';
+import { readOutcome, readResult } from './outcome-files.ts';
+
+/**
+ * What getResult() means for any driver: the stored result of a completed job, or a
+ * JobFailedError with the remote error (from the outcome), the scheduler's state, the exit code
+ * and the tail of the job's stderr.
+ */
+export async function resultOrFailure<T>(jobId: string, jobDir: string, state: JobState): Promise<T> {
+  if (!isTerminalState(state)) throw new JobNotFinishedError(jobId, state);
+  const outcome = await readOutcome(jobDir);
+  if (state.status === 'completed' && outcome?.status === 'ok') return readResult<T>(jobDir);
+  const paths = jobPaths(jobDir);
+  const stderrTail = (await tailFile(paths.schedulerStderr)) || (await tailFile(paths.stderr));
+  throw new JobFailedError({
+    jobId,
+    state,
+    ...(outcome?.status === 'failed' ? { remote: outcome.error } : {}),
+    ...(state.exitCode !== undefined ? { exitCode: state.exitCode } : {}),
+    ...(stderrTail ? { stderrTail } : {}),
+  });
+}

@@ -1,0 +1,47 @@
+import { isTerminalState, type JobState, type WaitOptions, WaitTimeoutError } from '@hpc/core';
+
+/**
+ * Polls `check` until the job reaches a terminal state, backing off from `pollIntervalMs` by
+ * 1.5x per poll up to `maxPollIntervalMs`; honours an AbortSignal and a timeout.
+ * `wake` lets a driver cut a sleep short when it knows something changed (a child exited).
+ */
+export async function waitForTerminalState(
+  jobId: string,
+  check: () => Promise<JobState>,
+  options: WaitOptions & { wake?: () => Promise<unknown> } = {},
+): Promise<JobState> {
+  const started = Date.now();
+  let interval = options.pollIntervalMs ?? 200;
+  const maxInterval = options.maxPollIntervalMs ?? 5_000;
+  let last: JobState | undefined;
+  for (;;) {
+    options.signal?.throwIfAborted();
+    const state = await check();
+    if (!last || last.status !== state.status || (last.status === 'pending' && state.status === 'pending' && last.reason !== state.reason)) {
+      options.onState?.(state);
+    }
+    last = state;
+    if (isTerminalState(state)) return state;
+    const remaining = options.timeoutMs === undefined ? interval : options.timeoutMs - (Date.now() - started);
+    if (remaining <= 0) throw new WaitTimeoutError(jobId, options.timeoutMs ?? 0, state);
+    await sleep(Math.min(interval, remaining), options.signal, options.wake?.());
+    interval = Math.min(maxInterval, Math.ceil(interval * 1.5));
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined, wake: Promise<unknown> | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    };
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    wake?.then(done, done);
+  });
+}

@@ -1,0 +1,5 @@
+export { hpcHome } from './hpc-home.ts';
+export type { LocalJobRecord } from './job-record.ts';
+export { LocalDriver, type LocalDriverOptions } from './local-driver.ts';
+export { localJobState } from './local-state.ts';
+export { parseSlurmTimeMs } from './time-limit.ts';
