@@ -1,0 +1,68 @@
+import type { SlurmJobReport } from './slurm-state.ts';
+import { slurmTime } from './squeue-parse.ts';
+
+/** sacct fields, name last (a name may contain '|'). JobIDRaw keeps array tasks apart ('18', not '10_7'). */
+export const SACCT_FIELDS = [
+  'JobIDRaw',
+  'State',
+  'ExitCode',
+  'Reason',
+  'NodeList',
+  'Submit',
+  'Start',
+  'End',
+  'ElapsedRaw',
+  'JobName',
+];
+
+/** The sacct arguments for the allocations (-X: no steps) of the given jobs, as '|'-separated text. */
+export function sacctArgs(ids: readonly string[]): string[] {
+  return [
+    '--allocations',
+    '--noheader',
+    '--parsable2',
+    `--jobs=${ids.join(',')}`,
+    `--format=${SACCT_FIELDS.join(',')}`,
+  ];
+}
+
+/**
+ * Parses `sacct -X -n --parsable2 --format=SACCT_FIELDS`. When one id has several rows (a job
+ * requeued, or an id reused after the controller's state was wiped) the last row wins: sacct lists
+ * them oldest first.
+ */
+export function parseSacct(text: string): Map<string, SlurmJobReport> {
+  const reports = new Map<string, SlurmJobReport>();
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    const fields = line.split('|');
+    if (fields.length < SACCT_FIELDS.length) continue;
+    const [
+      id = '',
+      state = '',
+      exitCode = '',
+      reason = '',
+      nodes = '',
+      submit = '',
+      start = '',
+      end = '',
+      elapsed = '',
+    ] = fields;
+    const report: SlurmJobReport = {
+      state: state.trim(),
+      exitCode: exitCode.trim(),
+      name: fields.slice(9).join('|'),
+    };
+    if (reason.trim()) report.reason = reason.trim();
+    if (nodes.trim()) report.nodes = nodes.trim();
+    const submittedAt = slurmTime(submit);
+    if (submittedAt) report.submittedAt = submittedAt;
+    const startedAt = slurmTime(start);
+    if (startedAt) report.startedAt = startedAt;
+    const endedAt = slurmTime(end);
+    if (endedAt) report.endedAt = endedAt;
+    if (/^\d+$/.test(elapsed.trim())) report.elapsedMs = Number(elapsed.trim()) * 1000;
+    reports.set(id.trim(), report);
+  }
+  return reports;
+}

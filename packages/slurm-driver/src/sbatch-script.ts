@@ -1,0 +1,188 @@
+import { join } from 'node:path';
+import { JOB_FILES } from '@hpc/core';
+import { InvalidJobSettingError } from './errors.ts';
+import { hasControlCharacter, type SlurmArgs, validateSlurmArgs } from './sbatch-options.ts';
+import { sbatchDirectiveQuote, shellQuote } from './shell-quote.ts';
+
+/** Files the SLURM driver adds to a job folder. */
+export const SLURM_JOB_FILES = {
+  /** The rendered batch script that was submitted. */
+  script: 'job.sbatch',
+  /** sbatch --output / --error: the whole job's stdout / stderr, as the scheduler captured them. */
+  stdout: JOB_FILES.schedulerStdout,
+  stderr: JOB_FILES.schedulerStderr,
+} as const;
+
+/** Where Lmod's shell setup usually lives; the first readable one is sourced when `module` is missing. */
+export const DEFAULT_LMOD_INIT = [
+  '/etc/profile.d/lmod.sh',
+  '/usr/share/lmod/lmod/init/bash',
+  '/etc/profile.d/modules.sh',
+];
+
+/** Exit status of a job whose script failed before the node-runner started (module, conda). */
+export const SETUP_FAILED_EXIT_CODE = 3;
+
+export interface SbatchScriptSpec {
+  /** Job name (sbatch --job-name); `slurmArgs['job-name']` wins when given. */
+  name: string;
+  /** The job folder: job.out / job.err go there. Absolute path. */
+  jobDir: string;
+  /** The command the job runs, as file + argument array (from @hpc/node-runner's runnerCommand). */
+  command: { file: string; args: readonly string[] };
+  slurmArgs?: SlurmArgs;
+  /** Environment modules to `module load`, in order. */
+  modules?: readonly string[];
+  /** Folders to `module use` before loading (modulefiles outside the default MODULEPATH). */
+  modulePaths?: readonly string[];
+  /** Files tried, in order, to define `module` when the batch shell lacks it. */
+  lmodInit?: readonly string[];
+  /** A conda environment (name or prefix path) to activate. */
+  condaEnv?: string;
+  /** The conda executable (default 'conda', found on PATH). */
+  condaExecutable?: string;
+  /** Environment variables exported before the command runs. */
+  env?: Readonly<Record<string, string>>;
+  /**
+   * Seconds before the time limit at which the batch shell receives SIGUSR1 (the node-runner turns it
+   * into a checkpoint). SLURM delivers it up to ~30 s early. 0 disables it. Default 120.
+   */
+  checkpointSignalSeconds?: number;
+}
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * Renders the batch script for one job. Pure: same input, same text. Every value is quoted —
+ * `#SBATCH` values for sbatch's directive parser, everything else with shellQuote — and values with
+ * control characters are refused with an InvalidJobSettingError naming the setting.
+ */
+export function renderSbatchScript(spec: SbatchScriptSpec): string {
+  const directives = validateSlurmArgs(spec.slurmArgs);
+  checkText('name', spec.name);
+  checkText('jobDir', spec.jobDir);
+  const modules = (spec.modules ?? []).map((module, i) => checkWord(`modules[${i}]`, module));
+  const modulePaths = (spec.modulePaths ?? []).map((path, i) => checkText(`modulePaths[${i}]`, path, true));
+  const lmodInit = (spec.lmodInit ?? DEFAULT_LMOD_INIT).map((path, i) =>
+    checkText(`lmodInit[${i}]`, path, true),
+  );
+  const condaEnv = spec.condaEnv === undefined ? undefined : checkWord('condaEnv', spec.condaEnv);
+  const conda = checkText('condaExecutable', spec.condaExecutable ?? 'conda', true);
+  const env = Object.entries(spec.env ?? {}).map(([key, value]) => {
+    if (!ENV_NAME.test(key)) {
+      throw new InvalidJobSettingError(
+        `env.${key}`,
+        value,
+        'invalid-name',
+        'environment variable names are letters, digits and _, not starting with a digit',
+      );
+    }
+    if (typeof value !== 'string')
+      throw new InvalidJobSettingError(
+        `env.${key}`,
+        value,
+        'not-a-string',
+        'environment values must be strings',
+      );
+    if (value.includes('\0'))
+      throw new InvalidJobSettingError(
+        `env.${key}`,
+        value,
+        'control-character',
+        'environment values cannot contain NUL',
+      );
+    return [key, value] as const;
+  });
+  checkText('command.file', spec.command.file, true);
+  for (const [i, arg] of spec.command.args.entries()) checkText(`command.args[${i}]`, arg);
+  const signalSeconds = spec.checkpointSignalSeconds ?? 120;
+  if (!Number.isInteger(signalSeconds) || signalSeconds < 0 || signalSeconds > 65535) {
+    throw new InvalidJobSettingError(
+      'checkpointSignalSeconds',
+      signalSeconds,
+      'unexpected-value',
+      'use a whole number of seconds from 0 to 65535',
+    );
+  }
+
+  const header: [string, string | undefined][] = [];
+  if (!directives.some((d) => d.key === 'job-name')) header.push(['job-name', spec.name]);
+  header.push(
+    ['output', join(spec.jobDir, SLURM_JOB_FILES.stdout)],
+    ['error', join(spec.jobDir, SLURM_JOB_FILES.stderr)],
+  );
+  if (signalSeconds > 0 && !directives.some((d) => d.key === 'signal'))
+    header.push(['signal', `B:USR1@${signalSeconds}`]);
+  for (const { key, value } of directives) header.push([key, value]);
+
+  const lines = ['#!/bin/bash'];
+  for (const [key, value] of header)
+    lines.push(value === undefined ? `#SBATCH --${key}` : `#SBATCH --${key}=${sbatchDirectiveQuote(value)}`);
+  lines.push(
+    '# Generated by @hpc/slurm-driver. Every value below is quoted; edit the submit options, not this file.',
+    `hpc_setup_failed() { printf '[hpc] job setup failed: %s\\n' "$1" >&2; exit ${SETUP_FAILED_EXIT_CODE}; }`,
+  );
+  if (modules.length > 0 || modulePaths.length > 0) {
+    lines.push(
+      '# Environment modules. Lmod init reads unset variables, so it runs before `set -u`.',
+      'if ! type module >/dev/null 2>&1; then',
+      `  for hpc_lmod_init in ${lmodInit.map(shellQuote).join(' ')}; do`,
+      '    if [ -r "$hpc_lmod_init" ]; then source "$hpc_lmod_init"; break; fi',
+      '  done',
+      'fi',
+      `type module >/dev/null 2>&1 || hpc_setup_failed ${shellQuote(`no 'module' command: none of ${lmodInit.join(', ')} defines it (set lmodInit)`)}`,
+    );
+    for (const path of modulePaths)
+      lines.push(`module use ${shellQuote(path)} || hpc_setup_failed ${shellQuote(`module use ${path}`)}`);
+    for (const module of modules)
+      lines.push(
+        `module load ${shellQuote(module)} || hpc_setup_failed ${shellQuote(`module load ${module}`)}`,
+      );
+  }
+  if (condaEnv !== undefined) {
+    lines.push(
+      '# Conda: the shell hook defines `conda activate` in this non-interactive shell.',
+      `hpc_conda_hook="$(${shellQuote(conda)} shell.bash hook)" || hpc_setup_failed ${shellQuote(`${conda} shell.bash hook`)}`,
+      'eval "$hpc_conda_hook" || hpc_setup_failed \'conda shell hook\'',
+      `conda activate ${shellQuote(condaEnv)} || hpc_setup_failed ${shellQuote(`conda activate ${condaEnv}`)}`,
+    );
+  }
+  lines.push('set -u');
+  lines.push(`export HPC_JOB_DIR=${shellQuote(spec.jobDir)}`);
+  for (const [key, value] of env) lines.push(`export ${key}=${shellQuote(value)}`);
+  lines.push(
+    '# The node-runner replaces this shell, so SIGUSR1 (checkpoint) and SIGTERM reach it directly.',
+    `exec ${[spec.command.file, ...spec.command.args].map(shellQuote).join(' ')}`,
+    '',
+  );
+  return lines.join('\n');
+}
+
+/** A name passed as an argument (module, conda env): also must not look like an option. */
+function checkWord(setting: string, value: unknown): string {
+  const text = checkText(setting, value, true);
+  if (text.startsWith('-'))
+    throw new InvalidJobSettingError(
+      setting,
+      value,
+      'invalid-name',
+      "cannot start with '-' (it would be read as an option)",
+    );
+  return text;
+}
+
+function checkText(setting: string, value: unknown, nonEmpty = false): string {
+  if (typeof value !== 'string')
+    throw new InvalidJobSettingError(setting, value, 'not-a-string', 'expected a string');
+  if (nonEmpty && value === '')
+    throw new InvalidJobSettingError(setting, value, 'missing-value', 'cannot be empty');
+  if (hasControlCharacter(value)) {
+    throw new InvalidJobSettingError(
+      setting,
+      value,
+      'control-character',
+      'newlines, carriage returns, NUL and other control characters are not allowed',
+    );
+  }
+  return value;
+}

@@ -1,0 +1,41 @@
+import type { SlurmJobReport } from './slurm-state.ts';
+
+/**
+ * squeue's output format: job id, long state, reason, nodes, submit time, start time, then the
+ * name last (a name may contain '|'; everything after the 6th '|' is the name).
+ */
+export const SQUEUE_FORMAT = '%i|%T|%r|%N|%V|%S|%j';
+
+/** The squeue arguments that list the given jobs in every state SLURM still remembers. */
+export function squeueArgs(ids: readonly string[]): string[] {
+  return ['--noheader', '--states=all', `--jobs=${ids.join(',')}`, `--format=${SQUEUE_FORMAT}`];
+}
+
+/** Parses `squeue -h -o SQUEUE_FORMAT` text into reports by job id. Lines it cannot read are skipped. */
+export function parseSqueue(text: string): Map<string, SlurmJobReport> {
+  const reports = new Map<string, SlurmJobReport>();
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    const fields = line.split('|');
+    if (fields.length < 7) continue;
+    const [id = '', state = '', reason = '', nodes = '', submitted = '', started = ''] = fields;
+    const report: SlurmJobReport = {
+      state: state.trim(),
+      reason: reason.trim(),
+      name: fields.slice(6).join('|'),
+    };
+    if (nodes.trim()) report.nodes = nodes.trim();
+    const submittedAt = slurmTime(submitted);
+    if (submittedAt) report.submittedAt = submittedAt;
+    const startedAt = slurmTime(started);
+    if (startedAt) report.startedAt = startedAt;
+    reports.set(id.trim(), report);
+  }
+  return reports;
+}
+
+/** SLURM's 'YYYY-MM-DDTHH:MM:SS' (local time) as given, or undefined for 'N/A' / 'Unknown' / 'None'. */
+export function slurmTime(text: string | undefined): string | undefined {
+  const trimmed = text?.trim() ?? '';
+  return /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/.test(trimmed) ? trimmed : undefined;
+}

@@ -1,0 +1,321 @@
+import { stateFromOutcome as outcomeState, readOutcome as readOutcomeFile } from '@hpc/container';
+import { isTerminalState, JOB_FILES, type JobId, type JobState, type RunOutcome } from '@hpc/core';
+import type { CommandRunner } from './command-runner.ts';
+import { SchedulerCommandError, SchedulerUnavailableError } from './errors.ts';
+import type { JobStore, StateUpdate, StoredJob } from './job-store.ts';
+import { parseSacct, sacctArgs } from './sacct-parse.ts';
+import { SETUP_FAILED_EXIT_CODE } from './sbatch-script.ts';
+import { mapSlurmState, type SlurmJobReport } from './slurm-state.ts';
+import { parseSqueue, squeueArgs } from './squeue-parse.ts';
+
+export interface StatusPollerOptions {
+  /** Polls closer together than this return the previous answer (default 1000 ms). */
+  minIntervalMs?: number;
+  /** Whether sacct may be asked: 'auto' (default) finds out on first use; false = squeue only. */
+  accounting?: 'auto' | boolean;
+  /**
+   * After SLURM says a job COMPLETED, how long to wait for its outcome.json to become visible (a
+   * shared filesystem may lag) before calling the job lost. Default 5000 ms.
+   */
+  outcomeGraceMs?: number;
+  /** How long a job may be unknown to both squeue and sacct before it is called lost. Default 60 s. */
+  missingGraceMs?: number;
+  /** Per-command time limit passed to the command runner. */
+  commandTimeoutMs?: number;
+  now?: () => number;
+  readOutcome?: (jobDir: string) => Promise<RunOutcome | undefined>;
+}
+
+/** What the last scheduler round trip cost; the benchmark and tests read it. */
+export interface PollStats {
+  squeueCalls: number;
+  sacctCalls: number;
+  jobsAsked: number;
+  fromOutcome: number;
+  fromCache: number;
+}
+
+/**
+ * Answers "what state is every tracked job in" with one `squeue` and at most one `sacct` per poll,
+ * whatever the number of jobs: outcome files first (a finished job says so itself), terminal states
+ * from the store, squeue for what the controller still holds, sacct for what it has let go.
+ */
+export class StatusPoller {
+  private readonly minIntervalMs: number;
+  private readonly outcomeGraceMs: number;
+  private readonly missingGraceMs: number;
+  private readonly now: () => number;
+  private readonly readOutcome: (jobDir: string) => Promise<RunOutcome | undefined>;
+  private accounting: 'auto' | boolean;
+  private last: { at: number; states: Map<JobId, JobState> } | undefined;
+  private inFlight: Promise<Map<JobId, JobState>> | undefined;
+  lastStats: PollStats = { squeueCalls: 0, sacctCalls: 0, jobsAsked: 0, fromOutcome: 0, fromCache: 0 };
+
+  constructor(
+    private readonly store: JobStore,
+    private readonly run: CommandRunner,
+    private readonly options: StatusPollerOptions = {},
+  ) {
+    this.minIntervalMs = options.minIntervalMs ?? 1000;
+    this.outcomeGraceMs = options.outcomeGraceMs ?? 5000;
+    this.missingGraceMs = options.missingGraceMs ?? 60_000;
+    this.now = options.now ?? Date.now;
+    this.readOutcome = options.readOutcome ?? readOutcomeFile;
+    this.accounting = options.accounting ?? 'auto';
+  }
+
+  /** Whether sacct is used: undefined until the first sacct call finds out (in 'auto' mode). */
+  get accountingAvailable(): boolean | undefined {
+    return this.accounting === 'auto' ? undefined : this.accounting;
+  }
+
+  /** Forgets the cached answer (after a submit or cancel) so the next poll asks again. */
+  invalidate(): void {
+    this.last = undefined;
+  }
+
+  /** Every tracked job's state. Concurrent callers share one round trip; see minIntervalMs. */
+  async poll(options: { force?: boolean } = {}): Promise<Map<JobId, JobState>> {
+    if (this.inFlight) return this.inFlight;
+    if (!options.force && this.last && this.now() - this.last.at < this.minIntervalMs)
+      return this.last.states;
+    this.inFlight = this.pollOnce().finally(() => {
+      this.inFlight = undefined;
+    });
+    return this.inFlight;
+  }
+
+  private async pollOnce(): Promise<Map<JobId, JobState>> {
+    const stats: PollStats = { squeueCalls: 0, sacctCalls: 0, jobsAsked: 0, fromOutcome: 0, fromCache: 0 };
+    const states = new Map<JobId, JobState>();
+    const updates: StateUpdate[] = [];
+    const open: StoredJob[] = [];
+    for (const job of this.store.list()) {
+      if (job.terminal && job.state) {
+        states.set(job.id, job.state);
+        stats.fromCache++;
+      } else open.push(job);
+    }
+
+    // 1. The job's own outcome file: a finished run says so itself, without asking SLURM.
+    const outcomes = await Promise.all(open.map((job) => this.readOutcomeSafely(job.jobDir)));
+    const ask: { job: StoredJob; outcome: RunOutcome | undefined }[] = [];
+    open.forEach((job, i) => {
+      const outcome = outcomes[i];
+      const decided = outcome && stateFromOutcome(outcome);
+      if (decided) {
+        states.set(job.id, decided);
+        updates.push({ id: job.id, state: decided, final: true, missingSince: undefined });
+        stats.fromOutcome++;
+      } else ask.push({ job, outcome });
+    });
+
+    // 2. One squeue for every job still open, 3. at most one sacct for those squeue has let go.
+    if (ask.length > 0) {
+      const at = this.now();
+      stats.jobsAsked = ask.length;
+      const queue = await this.squeue(ask.map(({ job }) => job.id));
+      stats.squeueCalls = 1;
+      const forSacct = ask
+        .filter(({ job }) => {
+          const report = queue.get(job.id);
+          return !report || isTerminalState(mapSlurmState(report));
+        })
+        .map(({ job }) => job.id);
+      let accounting: Map<string, SlurmJobReport> | undefined;
+      if (forSacct.length > 0 && this.accounting !== false) {
+        stats.sacctCalls = 1;
+        accounting = await this.sacct(forSacct);
+      }
+      for (const { job, outcome } of ask) {
+        const update = this.decide(job, outcome, queue.get(job.id), accounting, at);
+        states.set(job.id, update.state);
+        updates.push(update);
+      }
+    }
+    this.store.update(updates);
+    this.lastStats = stats;
+    this.last = { at: this.now(), states };
+    return states;
+  }
+
+  private decide(
+    job: StoredJob,
+    outcome: RunOutcome | undefined,
+    queued: SlurmJobReport | undefined,
+    accounted: Map<string, SlurmJobReport> | undefined,
+    now: number,
+  ): StateUpdate {
+    const fromQueue = queued && mapSlurmState(queued);
+    const accountedReport = accounted?.get(job.id);
+    const fromAccounting = accountedReport && mapSlurmState(accountedReport);
+    const squeueOnly = this.accounting === false;
+    let slurm: JobState | undefined;
+    let authoritative = false;
+    if (fromQueue && !isTerminalState(fromQueue)) {
+      slurm = fromQueue; // the controller's live view wins (also over an older sacct record of a requeued job)
+    } else if (fromAccounting && isTerminalState(fromAccounting)) {
+      slurm = fromAccounting;
+      authoritative = true;
+    } else if (fromQueue) {
+      slurm = fromQueue; // finished in squeue; sacct lags (or is off) and has the exit code later
+      authoritative = squeueOnly;
+    } else if (fromAccounting) {
+      slurm = fromAccounting; // gone from squeue but sacct still says PENDING/RUNNING: it lags, ask again
+    } else if (squeueOnly && job.state && isTerminalState(job.state)) {
+      return { id: job.id, state: job.state, final: true, missingSince: undefined };
+    }
+
+    if (!slurm) {
+      if (!squeueOnly && accounted === undefined) {
+        return {
+          id: job.id,
+          state: unknown(job, 'SLURM did not answer for it this time'),
+          final: false,
+          missingSince: job.missingSince,
+        };
+      }
+      const since = job.missingSince ?? now;
+      if (now - since >= this.missingGraceMs) {
+        const where = squeueOnly ? 'squeue (accounting is off)' : 'squeue or sacct';
+        return {
+          id: job.id,
+          state: {
+            status: 'lost',
+            reason: `${where} no longer knows job ${job.id} and it wrote no ${JOB_FILES.outcome}`,
+          },
+          final: true,
+          missingSince: since,
+        };
+      }
+      return {
+        id: job.id,
+        state: unknown(job, 'not (yet) visible in squeue or sacct'),
+        final: false,
+        missingSince: since,
+      };
+    }
+    if (!isTerminalState(slurm)) return { id: job.id, state: slurm, final: false, missingSince: undefined };
+
+    if (slurm.status === 'completed' && !outcome) {
+      const since = job.missingSince ?? now;
+      if (now - since < this.outcomeGraceMs) {
+        return {
+          id: job.id,
+          state: {
+            ...slurm,
+            status: 'completing',
+            raw: `${slurm.raw ?? 'COMPLETED'}; waiting for ${JOB_FILES.outcome}`,
+          },
+          final: false,
+          missingSince: since,
+        };
+      }
+      const reason = `SLURM reports ${slurm.raw ?? 'COMPLETED'} but the job wrote no ${JOB_FILES.outcome} (see job.err)`;
+      return {
+        id: job.id,
+        state: { ...slurm, status: 'lost', reason },
+        final: authoritative,
+        missingSince: since,
+      };
+    }
+    if (slurm.status === 'failed' && slurm.cause === 'exit-code' && !outcome) {
+      const code = slurm.exitCode;
+      const state: JobState =
+        code === SETUP_FAILED_EXIT_CODE
+          ? {
+              ...slurm,
+              cause: 'infrastructure',
+              message:
+                'the job script failed before the node-runner started (module load / conda activate); see job.err',
+            }
+          : {
+              ...slurm,
+              message: `exited with code ${code ?? '?'} without writing ${JOB_FILES.outcome}; see job.err`,
+            };
+      return { id: job.id, state, final: authoritative, missingSince: undefined };
+    }
+    return { id: job.id, state: slurm, final: authoritative, missingSince: undefined };
+  }
+
+  private async squeue(ids: readonly string[]): Promise<Map<string, SlurmJobReport>> {
+    const args = squeueArgs(ids);
+    const result = await this.run('squeue', args, this.timeout());
+    if (result.exitCode !== 0) {
+      // A single purged id makes squeue exit 1 ("Invalid job id specified"); a list just omits it.
+      if (/Invalid job id specified/i.test(result.stderr)) return new Map();
+      throw new SchedulerCommandError('squeue', args, result.exitCode, result.stderr);
+    }
+    return parseSqueue(result.stdout);
+  }
+
+  /** sacct's reports, or undefined when accounting did not answer (it is then squeue only this time). */
+  private async sacct(ids: readonly string[]): Promise<Map<string, SlurmJobReport> | undefined> {
+    let result: Awaited<ReturnType<CommandRunner>>;
+    try {
+      result = await this.run('sacct', sacctArgs(ids), this.timeout());
+    } catch (error) {
+      if (error instanceof SchedulerUnavailableError && error.reason !== 'not-installed') return undefined;
+      if (error instanceof SchedulerUnavailableError) {
+        this.accounting = false;
+        return undefined;
+      }
+      throw error;
+    }
+    if (result.exitCode !== 0) {
+      if (/accounting storage is disabled|accounting_storage\/none/i.test(result.stderr))
+        this.accounting = false;
+      return undefined;
+    }
+    if (this.accounting === 'auto') this.accounting = true;
+    return parseSacct(result.stdout);
+  }
+
+  private timeout(): { timeoutMs?: number } {
+    return this.options.commandTimeoutMs === undefined ? {} : { timeoutMs: this.options.commandTimeoutMs };
+  }
+
+  private async readOutcomeSafely(jobDir: string): Promise<RunOutcome | undefined> {
+    try {
+      return await this.readOutcome(jobDir);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      const now = new Date().toISOString();
+      return {
+        version: 1,
+        status: 'failed',
+        kind: 'infrastructure',
+        reason: 'internal',
+        error: {
+          name: 'OutcomeUnreadableError',
+          message: `cannot read ${JOB_FILES.outcome} in ${jobDir}: ${message}`,
+        },
+        startedAt: now,
+        finishedAt: now,
+        durationMs: 0,
+        host: '',
+        pid: 0,
+      };
+    }
+  }
+}
+
+/**
+ * The state an outcome file decides on its own: ok, or a failure of run() or of the plumbing. A run
+ * ended by a signal is left to SLURM, which knows whether it was a timeout, a cancel or a node.
+ */
+export function stateFromOutcome(outcome: RunOutcome): JobState | undefined {
+  if (outcome.status === 'failed' && outcome.kind === 'infrastructure' && outcome.reason === 'signalled')
+    return undefined;
+  const raw =
+    outcome.status === 'ok'
+      ? 'COMPLETED (outcome ok)'
+      : outcome.kind === 'process'
+        ? 'FAILED (run() threw)'
+        : `FAILED (${outcome.reason})`;
+  return { ...outcomeState(outcome), raw };
+}
+
+function unknown(job: StoredJob, reason: string): JobState {
+  return { status: 'unknown', reason: `${reason}${job.state ? `; last seen ${job.state.status}` : ''}` };
+}
