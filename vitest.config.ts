@@ -8,10 +8,12 @@ export default defineConfig({
   resolve,
   ssr: { resolve: { conditions: ['@hpc/source'], externalConditions: ['@hpc/source'] } },
   test: {
+    // Each project lets console.* reach process.stdout/stderr, as on a compute node (the container captures those).
     projects: [
       {
         resolve,
         test: {
+          disableConsoleIntercept: true,
           name: 'unit',
           include: ['packages/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts'],
           exclude: ['**/*.int.test.ts', '**/*.interop.test.ts', '**/node_modules/**'],
@@ -21,6 +23,7 @@ export default defineConfig({
       {
         resolve,
         test: {
+          disableConsoleIntercept: true,
           name: 'interop',
           include: ['packages/*/test/**/*.interop.test.ts'],
           testTimeout: 120_000,
@@ -29,6 +32,7 @@ export default defineConfig({
       {
         resolve,
         test: {
+          disableConsoleIntercept: true,
           name: 'integration',
           include: ['packages/*/test/**/*.int.test.ts', 'apps/*/test/**/*.int.test.ts'],
           testTimeout: 300_000,

@@ -1,0 +1,106 @@
+import { copyFile, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readOutcome, readResult } from '@hpc/container';
+import { nodeRunnerPath, parseRunnerArgs, runnerCommand } from '@hpc/node-runner';
+import { Serializer } from '@hpc/serializer';
+import { execa } from 'execa';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { ExitingProcess, ForeverProcess, Measurement, SumProcess, ThrowingProcess } from '../../../test/fixtures/processes.ts';
+import { MyProcess } from './fixtures/my-process.ts';
+
+const FIXTURES = new URL('../../../test/fixtures/processes.ts', import.meta.url).href;
+let jobDir: string;
+beforeEach(async () => {
+  jobDir = await mkdtemp(join(tmpdir(), 'hpc-runner-'));
+});
+
+/** Serializes the value, then returns the runner's command (so a test can start it and signal it). */
+async function prepareJob(value: unknown, imports = [FIXTURES]) {
+  const crate = join(jobDir, 'process.bin');
+  await Serializer.serializeToFile(value, crate);
+  return runnerCommand({ imports, crate, object: undefined, jobDir: undefined });
+}
+
+async function runJob(value: unknown, imports = [FIXTURES]) {
+  const { file, args } = await prepareJob(value, imports);
+  return await execa(file, args, { reject: false });
+}
+
+describe('node-runner', () => {
+  it('exits 0 and writes the result when run() returns', async () => {
+    const run = await runJob(new SumProcess(new Measurement('x', new Float64Array([2, 4]))));
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout).toMatch(/summing 2 values/);
+    expect(await readResult(jobDir)).toMatchObject({ label: 'x', mean: 3 });
+  });
+
+  it('exits 1 when run() throws, keeping the remote stack in the outcome', async () => {
+    const run = await runJob(new ThrowingProcess('nope'));
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toMatch(/run\(\) threw.*RangeError: nope/);
+    const outcome = await readOutcome(jobDir);
+    expect(outcome).toMatchObject({ status: 'failed', kind: 'process', error: { name: 'RangeError', message: 'nope' } });
+  });
+
+  it('exits 2 with an import-failed outcome when a module fails to import', async () => {
+    const broken = join(jobDir, 'broken.mjs');
+    await writeFile(broken, 'throw new Error("module side effect failed");\n');
+    const run = await runJob(new SumProcess(), [FIXTURES, broken]);
+    expect(run.exitCode).toBe(2);
+    expect(await readOutcome(jobDir)).toMatchObject({ status: 'failed', reason: 'import-failed', error: { message: expect.stringMatching(/broken\.mjs.*module side effect failed/) } });
+  });
+
+  it('exits 2 with unknown-type when the module that registers the class is not imported, listing what is registered', async () => {
+    const run = await runJob(new SumProcess(), []);
+    expect(run.exitCode).toBe(2);
+    expect(await readOutcome(jobDir)).toMatchObject({ reason: 'unknown-type', error: { message: expect.stringMatching(/'fixtures\/SumProcess'.*not registered/) } });
+  });
+
+  it('exits 2 when run() calls process.exit()', async () => {
+    const run = await runJob(new ExitingProcess(5));
+    expect(run.exitCode).toBe(2);
+    expect(await readOutcome(jobDir)).toMatchObject({ reason: 'exit-called' });
+  });
+
+  it('on SIGUSR1 calls checkpoint(), aborts run() and exits 2 with a signalled outcome', async () => {
+    const checkpointFile = join(jobDir, 'ckpt');
+    const { file, args } = await prepareJob(new ForeverProcess(true, checkpointFile));
+    const child = execa(file, args, { reject: false });
+    await waitFor(async () => (await readFile(join(jobDir, 'stdout.log'), 'utf8').catch(() => undefined)) !== undefined);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    child.kill('SIGUSR1');
+    const run = await child;
+    expect(run.exitCode).toBe(2);
+    expect(await readFile(checkpointFile, 'utf8')).toBe('checkpointed');
+    expect(await readOutcome(jobDir)).toMatchObject({ reason: 'signalled', error: { message: 'stopped: time-limit' } });
+  });
+
+  it('refuses bad usage with exit 2 and the usage line', async () => {
+    const run = await execa(process.execPath, [nodeRunnerPath, '--bogus'], { reject: false });
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toMatch(/unknown option --bogus[\s\S]*usage: node-runner/);
+    expect(() => parseRunnerArgs(['a', 'b'])).toThrow(/unexpected argument b/);
+  });
+
+  it('runs from a lone copy of the bundle, outside the workspace, with a .ts user module using parameter properties', async () => {
+    const lone = await mkdtemp(join(tmpdir(), 'hpc-lone-'));
+    await copyFile(nodeRunnerPath, join(lone, 'node-runner.mjs'));
+    await copyFile(new URL('./fixtures/my-process.ts', import.meta.url), join(lone, 'my-process.ts'));
+    await mkdir(join(lone, 'job'));
+    await Serializer.serializeToFile(new MyProcess('lonely', new Float64Array([1, 2, 3, 4])), join(lone, 'job', 'process.bin'));
+    const run = await execa(process.execPath, ['node-runner.mjs', '--import', './my-process.ts', 'job/process.bin'], { cwd: lone, reject: false, env: { NODE_PATH: '' } });
+    expect(run.stderr).toBe('');
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout).toMatch(/Process running lonely/);
+    expect(await readResult(join(lone, 'job'))).toEqual({ n: 4, sum: 10, data: 'lonely' });
+  });
+});
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
