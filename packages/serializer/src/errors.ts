@@ -29,9 +29,11 @@ export class UnsupportedFormatVersionError extends HpcError {
     readonly file: string,
     readonly version: number,
     readonly supported: number,
+    readonly objectPath?: string,
   ) {
+    const where = objectPath ? `${file}:${objectPath}` : file;
     super(
-      `${file} was written in format version ${version}, but this @hpc/serializer reads up to version ${supported}: upgrade @hpc/serializer`,
+      `${where} was written in format version ${version}, but this @hpc/serializer reads up to version ${supported}: upgrade @hpc/serializer`,
     );
   }
 }
@@ -39,12 +41,17 @@ export class UnsupportedFormatVersionError extends HpcError {
 /** Truncated, damaged, or structurally impossible content. */
 export class CorruptFileError extends HpcError {
   readonly _tag = 'CorruptFileError';
+  /** The object inside the file (HDF5 crates hold several), when known. */
+  readonly objectPath: string | undefined;
   constructor(
     readonly file: string,
     detail: string,
-    options: { cause?: unknown } = {},
+    options: { cause?: unknown; objectPath?: string } = {},
   ) {
-    super(`${file} is corrupt: ${detail}`, options);
+    super(`${options.objectPath ? `${file}:${options.objectPath}` : file} is corrupt: ${detail}`, {
+      cause: options.cause,
+    });
+    this.objectPath = options.objectPath;
   }
 }
 

@@ -8,5 +8,23 @@ export {
   UnsupportedFormatVersionError,
   UnsupportedValueError,
 } from './errors.ts';
+export { CODEC_NAMES, type CodecName, type CodecOptions, type Shuffle } from './hdf5/codecs.ts';
+export {
+  CannotRewriteError,
+  FileLockedError,
+  Hdf5Error,
+  InvalidObjectPathError,
+  ObjectExistsError,
+  ObjectNotFoundError,
+  UnsupportedCodecError,
+} from './hdf5/hdf5-errors.ts';
+export type { StoredObjectInfo } from './hdf5/layout-reader.ts';
+export {
+  type ObjectSerializeOptions,
+  ObjectSerializer,
+  type ObjectSerializerOptions,
+  type ReadArrayOptions,
+} from './hdf5/object-serializer.ts';
+export type { PropertyPath } from './hdf5/property-path.ts';
 export { type ClassInstance, type GraphSummary, reviveInstances, summarizeGraph } from './object-graph.ts';
 export { type SerializeOptions, Serializer } from './serializer.ts';

@@ -1,0 +1,111 @@
+import { randomBytes } from 'node:crypto';
+import { link, open, readFile, rename, unlink } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { FileLockedError } from './hdf5-errors.ts';
+
+/**
+ * A write lock beside the file (`<file>.lock`, created with O_EXCL), because h5wasm takes no HDF5
+ * file locks. Writers wait for it; readers need none (writers replace the file by rename).
+ * A lock left by a killed process on this host is detected (its pid is gone) and taken over.
+ */
+export interface LockOptions {
+  /** How long to wait for another writer (default 60 s). 0: fail at once. */
+  timeoutMs?: number;
+}
+
+interface LockHolder {
+  pid: number;
+  host: string;
+  token: string;
+  since: string;
+}
+
+export interface HeldLock {
+  path: string;
+  release(): Promise<void>;
+}
+
+export function lockPathFor(file: string): string {
+  return `${file}.lock`;
+}
+
+export async function acquireFileLock(file: string, options: LockOptions = {}): Promise<HeldLock> {
+  const path = lockPathFor(file);
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  const started = Date.now();
+  const me: LockHolder = {
+    pid: process.pid,
+    host: hostname(),
+    token: randomBytes(8).toString('hex'),
+    since: new Date().toISOString(),
+  };
+  let delayMs = 10;
+  for (;;) {
+    try {
+      const handle = await open(path, 'wx', 0o644);
+      try {
+        await handle.writeFile(JSON.stringify(me));
+      } finally {
+        await handle.close();
+      }
+      return { path, release: () => releaseLock(path, me.token) };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const holder = await readHolder(path);
+    if (holder && isDeadOnThisHost(holder)) {
+      await breakStaleLock(path, holder);
+      continue;
+    }
+    const waited = Date.now() - started;
+    if (waited >= timeoutMs) {
+      const who = holder ? `pid ${holder.pid} on ${holder.host}, since ${holder.since}` : 'unknown holder';
+      throw new FileLockedError(file, path, who, waited);
+    }
+    await sleep(Math.min(delayMs, Math.max(1, timeoutMs - waited)));
+    delayMs = Math.min(delayMs * 2, 250);
+  }
+}
+
+async function readHolder(path: string): Promise<LockHolder | undefined> {
+  try {
+    const parsed = JSON.parse(await readFile(path, 'utf8')) as Partial<LockHolder>;
+    if (typeof parsed.pid === 'number' && typeof parsed.host === 'string' && typeof parsed.token === 'string')
+      return parsed as LockHolder;
+  } catch {
+    // Being written this instant, or removed: treat as held and look again.
+  }
+  return undefined;
+}
+
+function isDeadOnThisHost(holder: LockHolder): boolean {
+  if (holder.host !== hostname() || holder.pid === process.pid) return false;
+  try {
+    process.kill(holder.pid, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+/**
+ * Moves the stale lock aside under a unique name, then checks it really was the stale one (two
+ * waiters may race here); if a live lock was moved instead, it is linked back.
+ */
+async function breakStaleLock(path: string, stale: LockHolder): Promise<void> {
+  const aside = `${path}.stale-${randomBytes(6).toString('hex')}`;
+  try {
+    await rename(path, aside);
+  } catch {
+    return;
+  }
+  const moved = await readHolder(aside);
+  if (moved && moved.token !== stale.token) await link(aside, path).catch(() => {});
+  await unlink(aside).catch(() => {});
+}
+
+async function releaseLock(path: string, token: string): Promise<void> {
+  const holder = await readHolder(path);
+  if (holder?.token === token) await unlink(path).catch(() => {});
+}

@@ -1,0 +1,209 @@
+import { registeredClassById, registeredClassIds } from '@hpc/process';
+import { CorruptFileError, UnknownTypeError, UnsupportedFormatVersionError } from '../errors.ts';
+import type { StoredTypedArray } from '../typed-arrays.ts';
+import { readArrayDataset } from './array-dataset.ts';
+import { type StoredFilter, unreadableFilterReason } from './codecs.ts';
+import { matchesDtype, type TypedArrayName } from './dtypes.ts';
+import type { H5Dataset, H5File, H5Group, H5Module } from './h5wasm-runtime.ts';
+import { ObjectNotFoundError, UnsupportedCodecError } from './hdf5-errors.ts';
+import {
+  ATTR_CODEC,
+  ATTR_CREATED_AT,
+  ATTR_TYPE,
+  ATTR_TYPES,
+  ATTR_VERSION,
+  LAYOUT_FORMAT_VERSION,
+  STRUCTURE_DATASET,
+} from './layout.ts';
+
+/** What an object's group says about it, without reading its data. */
+export interface StoredObjectInfo {
+  objectPath: string;
+  formatVersion: number;
+  /** Class id of the root object; undefined for a plain value. */
+  rootType: string | undefined;
+  typeIds: string[];
+  codec: string | undefined;
+  createdAt: string | undefined;
+}
+
+export interface ReadLimits {
+  /** Refuse to allocate arrays larger than this (default 64 GiB). */
+  maxArrayBytes: number;
+  sliceBytes: number;
+}
+
+export type EntityKind = 'missing' | 'group' | 'dataset' | 'link or datatype';
+
+export function objectKind(module: H5Module, file: H5File, path: string): EntityKind {
+  const entity = file.get(path);
+  if (entity === null) return 'missing';
+  const type = module.get_type(file.file_id, path);
+  if (type === module.H5O_TYPE_GROUP) return 'group';
+  if (type === module.H5O_TYPE_DATASET) return 'dataset';
+  return 'link or datatype';
+}
+
+export function isObjectGroup(module: H5Module, fileId: bigint, path: string): boolean {
+  return module.get_attribute_names(fileId, path).includes(ATTR_VERSION);
+}
+
+/** Every stored object path, depth-first in name order; object groups are not descended into. */
+export function listObjectPaths(module: H5Module, file: H5File): string[] {
+  const found: string[] = [];
+  const walk = (path: string): void => {
+    const group = file.get(path) as H5Group;
+    for (const name of group.keys()) {
+      const child = path === '/' ? `/${name}` : `${path}/${name}`;
+      if (module.get_type(file.file_id, child) !== module.H5O_TYPE_GROUP) continue;
+      if (isObjectGroup(module, file.file_id, child)) found.push(child);
+      else walk(child);
+    }
+  };
+  walk('/');
+  return found;
+}
+
+function stringAttribute(group: H5Group, name: string): string | undefined {
+  const attribute = group.attrs[name];
+  if (!attribute) return undefined;
+  const value = attribute.value;
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** Finds the object's group and checks it is one of ours, in a version we read. */
+export function readObjectInfo(
+  module: H5Module,
+  file: H5File,
+  fileName: string,
+  objectPath: string,
+): StoredObjectInfo {
+  const kind = objectKind(module, file, objectPath);
+  if (kind !== 'group') {
+    const detail = kind === 'missing' ? 'no object is stored there' : `it is a ${kind}, not a stored object`;
+    throw new ObjectNotFoundError(fileName, objectPath, listObjectPaths(module, file), detail);
+  }
+  const group = file.get(objectPath) as H5Group;
+  const attrs = group.attrs;
+  const versionAttr = attrs[ATTR_VERSION];
+  if (!versionAttr) {
+    throw new ObjectNotFoundError(
+      fileName,
+      objectPath,
+      listObjectPaths(module, file),
+      `the group exists but is not an @hpc object (no ${ATTR_VERSION} attribute)`,
+    );
+  }
+  const version = Number(versionAttr.value);
+  if (!Number.isInteger(version) || version < 1) {
+    throw new CorruptFileError(fileName, `${ATTR_VERSION} is ${JSON.stringify(String(versionAttr.value))}`, {
+      objectPath,
+    });
+  }
+  if (version > LAYOUT_FORMAT_VERSION)
+    throw new UnsupportedFormatVersionError(fileName, version, LAYOUT_FORMAT_VERSION, objectPath);
+  let typeIds: unknown = [];
+  const typesText = stringAttribute(group, ATTR_TYPES);
+  if (typesText !== undefined) {
+    try {
+      typeIds = JSON.parse(typesText);
+    } catch (error) {
+      throw new CorruptFileError(fileName, `${ATTR_TYPES} is not a JSON array`, { cause: error, objectPath });
+    }
+  }
+  if (!Array.isArray(typeIds) || !typeIds.every((id) => typeof id === 'string')) {
+    throw new CorruptFileError(fileName, `${ATTR_TYPES} is not an array of class ids`, { objectPath });
+  }
+  const rootType = stringAttribute(group, ATTR_TYPE);
+  return {
+    objectPath,
+    formatVersion: version,
+    rootType: rootType ? rootType : undefined,
+    typeIds,
+    codec: stringAttribute(group, ATTR_CODEC),
+    createdAt: stringAttribute(group, ATTR_CREATED_AT),
+  };
+}
+
+/** Refuses before any data is read when the object needs classes this process has not registered. */
+export function checkTypesRegistered(fileName: string, info: StoredObjectInfo): void {
+  for (const id of info.typeIds) {
+    if (!registeredClassById(id))
+      throw new UnknownTypeError(fileName, id, registeredClassIds(), info.objectPath);
+  }
+}
+
+export function readStructureJson(
+  module: H5Module,
+  file: H5File,
+  fileName: string,
+  objectPath: string,
+  limits: ReadLimits,
+): string {
+  const bytes = readCheckedArray(
+    module,
+    file,
+    fileName,
+    objectPath,
+    STRUCTURE_DATASET,
+    'Uint8Array',
+    undefined,
+    limits,
+  ) as Uint8Array;
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+}
+
+/**
+ * Reads one 1-D dataset of the object after checking everything the file claims: it is a
+ * dataset, 1-D, of the expected kind and length, under the size limit, with filters we can
+ * decode. `expectedLength` undefined accepts any length. `range` reads part of it.
+ */
+export function readCheckedArray(
+  module: H5Module,
+  file: H5File,
+  fileName: string,
+  objectPath: string,
+  relativeName: string,
+  kind: TypedArrayName,
+  expectedLength: number | undefined,
+  limits: ReadLimits,
+  range?: { start: number; count: number },
+): StoredTypedArray {
+  const path = `${objectPath}/${relativeName}`;
+  const corrupt = (detail: string): never => {
+    throw new CorruptFileError(fileName, `dataset ${path} ${detail}`, { objectPath });
+  };
+  if (objectKind(module, file, path) !== 'dataset') corrupt('is missing');
+  const dataset = file.get(path) as H5Dataset;
+  const meta = dataset.metadata;
+  const shape = meta.shape;
+  if (shape?.length !== 1) corrupt(`has shape ${JSON.stringify(shape)}, not one dimension`);
+  const length = (shape as number[])[0] as number;
+  if (expectedLength !== undefined && length !== expectedLength)
+    corrupt(`holds ${length} elements, but the structure says ${expectedLength}`);
+  if (!matchesDtype(kind, meta))
+    corrupt(`has a dtype (class ${meta.type}, ${meta.size} bytes) that cannot hold a ${kind}`);
+  const start = range?.start ?? 0;
+  const count = range?.count ?? length - start;
+  if (
+    !Number.isSafeInteger(start) ||
+    !Number.isSafeInteger(count) ||
+    start < 0 ||
+    count < 0 ||
+    start + count > length
+  ) {
+    throw new RangeError(
+      `cannot read elements [${start}, ${start + count}) of ${fileName}:${path}, which holds ${length}`,
+    );
+  }
+  const bytes = count * meta.size;
+  if (bytes > limits.maxArrayBytes) {
+    corrupt(
+      `would need ${bytes} bytes, more than maxArrayBytes (${limits.maxArrayBytes}); raise the limit if the file is trusted`,
+    );
+  }
+  const reason = unreadableFilterReason(dataset.filters as StoredFilter[]);
+  if (reason) throw new UnsupportedCodecError(fileName, objectPath, path, reason);
+  const chunk = meta.chunks?.[0] ?? Math.max(1, Math.floor((4 << 20) / meta.size));
+  return readArrayDataset(module, file.file_id, path, kind, { start, count, chunk }, limits.sliceBytes);
+}

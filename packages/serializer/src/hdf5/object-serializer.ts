@@ -1,0 +1,388 @@
+import { stat } from 'node:fs/promises';
+import { CorruptFileError, FileMissingError, UnsupportedValueError } from '../errors.ts';
+import { reviveInstances, summarizeGraph } from '../object-graph.ts';
+import type { StoredTypedArray } from '../typed-arrays.ts';
+import { type AtomicUpdateOptions, updateFileAtomically } from './atomic-update.ts';
+import { type CodecOptions, resolveCodec } from './codecs.ts';
+import { constructorFor, type TypedArrayName } from './dtypes.ts';
+import { copyFileExcept } from './file-rewrite.ts';
+import { type H5File, type H5Runtime, loadH5Runtime } from './h5wasm-runtime.ts';
+import { ObjectExistsError, translateHdf5Error } from './hdf5-errors.ts';
+import { checkHdf5Signature } from './hdf5-signature.ts';
+import { arrayDatasetName, isSafeDatasetName, LIBVER_BOUNDS } from './layout.ts';
+import {
+  checkTypesRegistered,
+  isObjectGroup,
+  listObjectPaths,
+  objectKind,
+  type ReadLimits,
+  readCheckedArray,
+  readObjectInfo,
+  readStructureJson,
+  type StoredObjectInfo,
+} from './layout-reader.ts';
+import { prepareParents, writeFileHeader, writeObjectGroup } from './layout-writer.ts';
+import { normalizeObjectPath } from './object-path.ts';
+import { type PropertyPath, parsePropertyPath, resolvePropertyPath } from './property-path.ts';
+import { decodeStructure, encodeStructure } from './tagged-json.ts';
+
+export interface ObjectSerializerOptions {
+  /** Wait this long for another process writing the same file (default 60 s), then FileLockedError. */
+  lockTimeoutMs?: number;
+  /** fsync before a write returns (default true). */
+  durable?: boolean;
+  /** Refuse to allocate any one array larger than this on read (default 64 GiB). */
+  maxArrayBytes?: number;
+  /** Bytes moved through the wasm heap per call (default 64 MiB; the heap's hard limit is 2 GiB). */
+  sliceBytes?: number;
+}
+
+export interface ObjectSerializeOptions extends CodecOptions {
+  /** Replace an object already stored at the path (rewrites the file). Default false: ObjectExistsError. */
+  overwrite?: boolean;
+  /** HDF5 chunk size for array datasets (default 4 MiB; 1-4 MiB is the sweet spot). */
+  chunkBytes?: number;
+  /** Typed arrays at least this large become their own dataset (default 16 KiB); smaller ones are inline. */
+  arrayThresholdBytes?: number;
+}
+
+export interface ReadArrayOptions {
+  /** First element (default 0). */
+  start?: number;
+  /** Number of elements (default: to the end). */
+  count?: number;
+}
+
+const DEFAULT_CHUNK_BYTES = 4 << 20;
+const DEFAULT_ARRAY_THRESHOLD_BYTES = 16 << 10;
+const DEFAULT_SLICE_BYTES = 64 << 20;
+const DEFAULT_MAX_ARRAY_BYTES = 64 * 2 ** 30;
+/** Blosc fails on chunks under 128 bytes; arrays this small are always inline. */
+const MIN_DATASET_BYTES = 1024;
+
+/**
+ * Many objects per HDF5 file, each under its own group path, with large typed arrays as chunked,
+ * compressed datasets (Blosc lz4 + byte shuffle by default) that h5py, h5dump and HDFView open.
+ *
+ *   const crate = new ObjectSerializer('crates.h5');
+ *   await crate.serialize(new MyProcess('Sample Data', values), '/my_process');
+ *   const loaded = await crate.load<MyProcess>('/my_process');
+ *
+ * Loading never runs or imports code: only classes registered in this process are revived,
+ * without their constructors. Writes are atomic (copy, change, fsync, rename) under a lock file.
+ */
+export class ObjectSerializer {
+  readonly file: string;
+  private readonly options: Required<ObjectSerializerOptions>;
+
+  constructor(file: string, options: ObjectSerializerOptions = {}) {
+    this.file = file;
+    this.options = {
+      lockTimeoutMs: options.lockTimeoutMs ?? 60_000,
+      durable: options.durable ?? true,
+      maxArrayBytes: options.maxArrayBytes ?? DEFAULT_MAX_ARRAY_BYTES,
+      sliceBytes: options.sliceBytes ?? DEFAULT_SLICE_BYTES,
+    };
+    if (
+      !Number.isSafeInteger(this.options.sliceBytes) ||
+      this.options.sliceBytes < 4096 ||
+      this.options.sliceBytes > 1 << 30
+    ) {
+      throw new RangeError(`sliceBytes ${this.options.sliceBytes} is out of range: use 4 KiB to 1 GiB`);
+    }
+  }
+
+  /** Stores `value` at `objectPath` (a group path such as '/my_process'), creating the file if needed. */
+  async serialize(value: unknown, objectPath: string, options: ObjectSerializeOptions = {}): Promise<void> {
+    const path = normalizeObjectPath(this.file, objectPath);
+    const codec = resolveCodec(options);
+    const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
+    if (!Number.isSafeInteger(chunkBytes) || chunkBytes < 1024 || chunkBytes > 64 << 20) {
+      throw new RangeError(
+        `chunkBytes ${chunkBytes} is out of range: use 1 KiB to 64 MiB (1-4 MiB reads and compresses best)`,
+      );
+    }
+    const threshold = Math.max(
+      MIN_DATASET_BYTES,
+      options.arrayThresholdBytes ?? DEFAULT_ARRAY_THRESHOLD_BYTES,
+    );
+
+    // Everything that can be refused is refused before the file is touched.
+    const summary = summarizeGraph(value);
+    const instanceTypes = new Map(summary.instances.map(({ object, typeId }) => [object, typeId]));
+    let encoding: ReturnType<typeof encodeStructure>;
+    try {
+      encoding = encodeStructure(value, {
+        instanceTypes,
+        datasetThresholdBytes: threshold,
+        datasetName: arrayDatasetName,
+      });
+    } catch (error) {
+      if (error instanceof RangeError && /call stack/i.test(error.message)) {
+        throw new UnsupportedValueError(
+          '$',
+          'a too deeply nested value',
+          'nesting exceeds the call stack; flatten it',
+        );
+      }
+      throw new UnsupportedValueError('$', 'a value', (error as Error).message);
+    }
+    const first = summary.instances[0];
+    const rootType = first && first.object === value ? first.typeId : undefined;
+    const runtime = await loadH5Runtime();
+    const { module } = runtime;
+    const arrays = { codec, chunkBytes, sliceBytes: this.options.sliceBytes };
+
+    await updateFileAtomically(
+      this.file,
+      this.updateOptions(),
+      async ({ tempPath, existed, copyOriginal }) => {
+        let replacing = false;
+        if (existed) {
+          replacing = this.withFile(runtime, this.file, 'r', path, 'inspect', (file) => {
+            const kind = objectKind(module, file, path);
+            if (kind === 'missing') return false;
+            if (kind === 'group' && isObjectGroup(module, file.file_id, path)) {
+              if (!options.overwrite) throw new ObjectExistsError(this.file, path);
+              return true;
+            }
+            throw new ObjectExistsError(this.file, path, `a ${kind} that is not an @hpc object is there`);
+          });
+        }
+        if (replacing) this.rewriteWithout(runtime, tempPath, path);
+        else if (existed) await copyOriginal();
+        const mode = existed ? 'a' : 'w';
+        this.withFile(runtime, tempPath, mode, path, 'write the object', (file) => {
+          if (!existed) writeFileHeader(file);
+          prepareParents(module, file, this.file, path);
+          writeObjectGroup(module, file, {
+            objectPath: path,
+            encoding,
+            rootType,
+            typeIds: summary.typeIds,
+            arrays,
+          });
+        });
+      },
+    );
+  }
+
+  /** Reads the object at `objectPath` back, reviving registered class instances. */
+  async load<T = unknown>(objectPath: string): Promise<T> {
+    const path = normalizeObjectPath(this.file, objectPath);
+    await checkHdf5Signature(this.file, path);
+    const runtime = await loadH5Runtime();
+    const { module } = runtime;
+    const limits = this.limits();
+    return this.withFile(runtime, this.file, 'r', path, 'read the object', (file) => {
+      const info = readObjectInfo(module, file, this.file, path);
+      checkTypesRegistered(this.file, info);
+      const json = readStructureJson(module, file, this.file, path, limits);
+      const decoded = decodeStructure(json, {
+        loadDataset: (name, kind, length) => {
+          if (!isSafeDatasetName(name))
+            this.corrupt(path, `the structure refers to dataset ${JSON.stringify(name)} outside the object`);
+          return readCheckedArray(module, file, this.file, path, name, kind, length, limits);
+        },
+        corrupt: (detail) => this.corrupt(path, detail),
+      });
+      reviveInstances(this.file, decoded.instances, path);
+      return decoded.root as T;
+    });
+  }
+
+  /** Reads part of one stored typed array without loading the object: `property` is 'values', 'data.samples[2]' or ['data', 'samples', 2]. */
+  async readArray(
+    objectPath: string,
+    property: PropertyPath,
+    options: ReadArrayOptions = {},
+  ): Promise<StoredTypedArray> {
+    const path = normalizeObjectPath(this.file, objectPath);
+    const steps = parsePropertyPath(property);
+    await checkHdf5Signature(this.file, path);
+    const runtime = await loadH5Runtime();
+    const { module } = runtime;
+    const limits = this.limits();
+    return this.withFile(runtime, this.file, 'r', path, 'read an array', (file) => {
+      readObjectInfo(module, file, this.file, path);
+      const json = readStructureJson(module, file, this.file, path, limits);
+      const placeholders = new Map<object, { name: string; kind: TypedArrayName; length: number }>();
+      const decoded = decodeStructure(json, {
+        loadDataset: (name, kind, length) => {
+          if (!isSafeDatasetName(name))
+            this.corrupt(path, `the structure refers to dataset ${JSON.stringify(name)} outside the object`);
+          const placeholder = new (constructorFor(kind))(0) as StoredTypedArray;
+          placeholders.set(placeholder, { name, kind, length });
+          return placeholder;
+        },
+        corrupt: (detail) => this.corrupt(path, detail),
+      });
+      const target = resolvePropertyPath(decoded.root, steps, `${this.file}:${path}`);
+      const stored = placeholders.get(target);
+      const length = stored ? stored.length : target.length;
+      const start = options.start ?? 0;
+      const count = options.count ?? Math.max(0, length - start);
+      if (
+        !Number.isSafeInteger(start) ||
+        !Number.isSafeInteger(count) ||
+        start < 0 ||
+        count < 0 ||
+        start + count > length
+      ) {
+        throw new RangeError(
+          `cannot read elements [${start}, ${start + count}) of ${String(property)} in ${this.file}:${path}, which holds ${length}`,
+        );
+      }
+      if (!stored) return target.slice(start, start + count) as StoredTypedArray;
+      return readCheckedArray(
+        module,
+        file,
+        this.file,
+        path,
+        stored.name,
+        stored.kind,
+        stored.length,
+        limits,
+        { start, count },
+      );
+    });
+  }
+
+  /** Stored object paths, depth-first; [] when the file does not exist yet. */
+  async list(): Promise<string[]> {
+    if (!(await this.fileExists())) return [];
+    await checkHdf5Signature(this.file);
+    const runtime = await loadH5Runtime();
+    return this.withFile(runtime, this.file, 'r', undefined, 'list objects', (file) =>
+      listObjectPaths(runtime.module, file),
+    );
+  }
+
+  async has(objectPath: string): Promise<boolean> {
+    const path = normalizeObjectPath(this.file, objectPath);
+    if (!(await this.fileExists())) return false;
+    await checkHdf5Signature(this.file, path);
+    const runtime = await loadH5Runtime();
+    const { module } = runtime;
+    return this.withFile(
+      runtime,
+      this.file,
+      'r',
+      path,
+      'look up the object',
+      (file) => objectKind(module, file, path) === 'group' && isObjectGroup(module, file.file_id, path),
+    );
+  }
+
+  /** What the object's group records (class ids, codec, format version), without reading its data. */
+  async info(objectPath: string): Promise<StoredObjectInfo> {
+    const path = normalizeObjectPath(this.file, objectPath);
+    await checkHdf5Signature(this.file, path);
+    const runtime = await loadH5Runtime();
+    return this.withFile(runtime, this.file, 'r', path, 'read the object header', (file) =>
+      readObjectInfo(runtime.module, file, this.file, path),
+    );
+  }
+
+  /** Removes the object (the file is rewritten without it, so its space is returned). False when absent. */
+  async delete(objectPath: string): Promise<boolean> {
+    const path = normalizeObjectPath(this.file, objectPath);
+    if (!(await this.fileExists())) return false;
+    const runtime = await loadH5Runtime();
+    const { module } = runtime;
+    return updateFileAtomically(this.file, this.updateOptions(), ({ tempPath }) => {
+      const present = this.withFile(
+        runtime,
+        this.file,
+        'r',
+        path,
+        'look up the object',
+        (file) => objectKind(module, file, path) === 'group' && isObjectGroup(module, file.file_id, path),
+      );
+      if (!present) throw new DeleteAbsent();
+      this.rewriteWithout(runtime, tempPath, path);
+      return true;
+    }).catch((error: unknown) => {
+      if (error instanceof DeleteAbsent) return false;
+      throw error;
+    });
+  }
+
+  private rewriteWithout(runtime: H5Runtime, tempPath: string, objectPath: string): void {
+    this.withFile(runtime, this.file, 'r', objectPath, 'copy the file', (source) => {
+      this.withFile(runtime, tempPath, 'w', objectPath, 'write the copy', (target) => {
+        copyFileExcept(
+          {
+            module: runtime.module,
+            fileName: this.file,
+            removing: objectPath,
+            sliceBytes: this.options.sliceBytes,
+          },
+          source,
+          target,
+          new Set([objectPath]),
+        );
+      });
+    });
+  }
+
+  private withFile<T>(
+    runtime: H5Runtime,
+    path: string,
+    mode: 'r' | 'a' | 'w',
+    objectPath: string | undefined,
+    operation: string,
+    use: (file: H5File) => T,
+  ): T {
+    let file: H5File;
+    try {
+      file = new runtime.h5.File(path, mode, { libver: LIBVER_BOUNDS });
+    } catch (error) {
+      throw translateHdf5Error(error, this.file, objectPath, `open the file to ${operation}`);
+    }
+    try {
+      return use(file);
+    } catch (error) {
+      if (
+        error instanceof RangeError &&
+        /Array buffer allocation failed|Invalid typed array length/.test(error.message)
+      ) {
+        throw new CorruptFileError(this.file, `an array is too large to allocate (${error.message})`, {
+          cause: error,
+          ...(objectPath ? { objectPath } : {}),
+        });
+      }
+      throw translateHdf5Error(error, this.file, objectPath, operation);
+    } finally {
+      try {
+        file.close();
+      } catch {
+        // A failed write may leave nothing to close; the temp file is discarded anyway.
+      }
+    }
+  }
+
+  private corrupt(objectPath: string, detail: string): never {
+    throw new CorruptFileError(this.file, detail, { objectPath });
+  }
+
+  private limits(): ReadLimits {
+    return { maxArrayBytes: this.options.maxArrayBytes, sliceBytes: this.options.sliceBytes };
+  }
+
+  private updateOptions(): AtomicUpdateOptions {
+    return { timeoutMs: this.options.lockTimeoutMs, durable: this.options.durable };
+  }
+
+  private async fileExists(): Promise<boolean> {
+    try {
+      await stat(this.file);
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw new FileMissingError(this.file, { cause: error });
+    }
+  }
+}
+
+class DeleteAbsent extends Error {}

@@ -1,0 +1,259 @@
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isHpcError } from '@hpc/core';
+import { Process, registerClass, registerProcess } from '@hpc/process';
+import { CODEC_NAMES, ObjectSerializer } from '@hpc/serializer';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+let constructorCalls = 0;
+class Point {
+  constructor(
+    public x = 0,
+    public y = 0,
+  ) {
+    constructorCalls++;
+  }
+  norm() {
+    return Math.hypot(this.x, this.y);
+  }
+}
+registerClass(Point, { id: 'hdf5-test/Point' });
+
+class Labels extends Map<string, number> {}
+registerClass(Labels, { id: 'hdf5-test/Labels' });
+
+class MyProcess extends Process<number> {
+  constructor(
+    public name: string,
+    public values: Float64Array,
+  ) {
+    super();
+    constructorCalls++;
+  }
+  points: Point[] = [];
+  async run() {
+    return this.values.reduce((a, b) => a + b, 0);
+  }
+}
+registerProcess(MyProcess, { id: 'hdf5-test/MyProcess' });
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'hpc-h5-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+function smooth(n: number): Float64Array {
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = Math.sin(i * 1e-3) * 1000 + ((i * 7919) % 1000) * 1e-6;
+  return out;
+}
+
+describe('ObjectSerializer round trip', () => {
+  it('stores a Process with its arrays and loads an equal instance without running constructors', async () => {
+    const file = join(dir, 'process.h5');
+    const crate = new ObjectSerializer(file);
+    const process = new MyProcess('Sample Data', smooth(100_000));
+    process.points = [new Point(3, 4), new Point(1, 2)];
+    await crate.serialize(process, '/my_process');
+    const calls = constructorCalls;
+    const loaded = await crate.load<MyProcess>('/my_process');
+    expect(constructorCalls).toBe(calls);
+    expect(loaded).toBeInstanceOf(MyProcess);
+    expect(loaded.name).toBe('Sample Data');
+    expect(loaded.values).toBeInstanceOf(Float64Array);
+    expect(Buffer.from(loaded.values.buffer).equals(Buffer.from(process.values.buffer))).toBe(true);
+    expect(loaded.points[0]).toBeInstanceOf(Point);
+    expect(loaded.points[0]?.norm()).toBe(5);
+    expect(await loaded.run()).toBe(await process.run());
+    expect(await crate.list()).toEqual(['/my_process']);
+    expect(await crate.has('/my_process')).toBe(true);
+    expect(await crate.has('/other')).toBe(false);
+    const info = await crate.info('/my_process');
+    expect(info).toMatchObject({
+      formatVersion: 1,
+      rootType: 'hdf5-test/MyProcess',
+      codec: 'blosc-lz4 level=5 shuffle=byte',
+    });
+    expect(info.typeIds.sort()).toEqual(['hdf5-test/MyProcess', 'hdf5-test/Point']);
+  });
+
+  it('keeps every kind of value: special numbers, BigInt, Date, Map, Set, RegExp, Error, boxed, shared and circular references', async () => {
+    const file = join(dir, 'kinds.h5');
+    const shared = { id: 1 };
+    const labels = new Labels([['a', 1]]);
+    const value: Record<string, unknown> = {
+      text: 'héllo \u{1F600} \ud800',
+      numbers: [
+        0,
+        -0,
+        1.5,
+        Number.NaN,
+        Number.POSITIVE_INFINITY,
+        Number.NEGATIVE_INFINITY,
+        2 ** 53 + 2,
+        -(2 ** 40),
+      ],
+      flags: [true, false, null, undefined],
+      big: [0n, -(2n ** 100n), 2n ** 64n - 1n],
+      when: new Date(1_700_000_000_123),
+      invalidDate: new Date(Number.NaN),
+      map: new Map<unknown, unknown>([
+        ['k', shared],
+        [1, 'one'],
+        [shared, 'object key'],
+      ]),
+      set: new Set([1, 'two', shared]),
+      re: /a+b/gi,
+      error: new RangeError('boom', { cause: new Error('inner') }),
+      boxed: [Object(1), Object('s'), Object(false)],
+      dollar: { $: 'not a tag', $ref: 3 },
+      proto: JSON.parse('{"__proto__": {"polluted": true}}'),
+      shared: [shared, shared],
+      labels,
+      small: new Int16Array([1, -2, 3]),
+      bytes: new Uint8Array([1, 2, 3]).buffer,
+      view: new DataView(new Uint8Array([9, 8, 7]).buffer),
+      clamped: new Uint8ClampedArray(5000).fill(255),
+      bigints: new BigInt64Array([2n ** 62n, -(2n ** 63n), 1n]),
+      ubig: new BigUint64Array([2n ** 64n - 1n, 0n]),
+      sparse: Object.assign([1], { 2: 3 }),
+    };
+    value.self = value;
+    const crate = new ObjectSerializer(file);
+    await crate.serialize(value, '/kinds', { arrayThresholdBytes: 1024 });
+    const back = await crate.load<Record<string, unknown>>('/kinds');
+    expect(back.text).toBe(value.text);
+    const numbers = back.numbers as number[];
+    expect(Object.is(numbers[1], -0)).toBe(true);
+    expect(numbers).toEqual(value.numbers);
+    expect(back.flags).toEqual([true, false, null, undefined]);
+    expect(back.big).toEqual(value.big);
+    expect(back.when).toEqual(value.when);
+    expect(Number.isNaN((back.invalidDate as Date).getTime())).toBe(true);
+    const map = back.map as Map<unknown, unknown>;
+    const sharedBack = map.get('k');
+    expect(map.get(sharedBack)).toBe('object key');
+    expect((back.set as Set<unknown>).has(sharedBack)).toBe(true);
+    expect(back.shared).toEqual([sharedBack, sharedBack]);
+    expect((back.shared as unknown[])[0]).toBe(sharedBack);
+    expect(back.self).toBe(back);
+    expect(back.re).toEqual(/a+b/gi);
+    expect(back.error).toBeInstanceOf(RangeError);
+    expect((back.error as Error).message).toBe('boom');
+    expect(((back.error as Error).cause as Error).message).toBe('inner');
+    expect(back.boxed).toEqual(value.boxed);
+    expect(back.dollar).toEqual({ $: 'not a tag', $ref: 3 });
+    expect(Object.getPrototypeOf(back.proto)).toBe(Object.prototype);
+    expect(Object.hasOwn(back.proto as object, '__proto__')).toBe(true);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(back.labels).toBeInstanceOf(Labels);
+    expect((back.labels as Labels).get('a')).toBe(1);
+    expect(back.small).toEqual(new Int16Array([1, -2, 3]));
+    expect(new Uint8Array(back.bytes as ArrayBuffer)).toEqual(new Uint8Array([1, 2, 3]));
+    expect((back.view as DataView).getUint8(1)).toBe(8);
+    expect(back.clamped).toBeInstanceOf(Uint8ClampedArray);
+    expect(back.clamped).toEqual(value.clamped);
+    expect(back.bigints).toEqual(value.bigints);
+    expect(back.ubig).toEqual(value.ubig);
+    expect((back.sparse as unknown[]).length).toBe(3);
+  });
+
+  it('stores a subarray view as exactly its own elements (h5wasm 0.8 wrote the whole buffer)', async () => {
+    const file = join(dir, 'views.h5');
+    const backing = new Float64Array(10_000).map((_, i) => i);
+    const view = backing.subarray(3, 5003);
+    const crate = new ObjectSerializer(file);
+    await crate.serialize({ view }, '/v', { arrayThresholdBytes: 1024 });
+    const back = await crate.load<{ view: Float64Array }>('/v');
+    expect(back.view.length).toBe(5000);
+    expect(back.view[0]).toBe(3);
+    expect(back.view[4999]).toBe(5002);
+  });
+
+  it('round-trips with every codec and several objects per file', async () => {
+    const file = join(dir, 'codecs.h5');
+    const crate = new ObjectSerializer(file);
+    const data = smooth(300_000);
+    for (const codec of CODEC_NAMES) {
+      await crate.serialize({ data, codec }, `/by-codec/${codec}`, { codec });
+    }
+    expect(await crate.list()).toEqual(CODEC_NAMES.map((c) => `/by-codec/${c}`).sort());
+    for (const codec of CODEC_NAMES) {
+      const back = await crate.load<{ data: Float64Array; codec: string }>(`/by-codec/${codec}`);
+      expect(back.codec).toBe(codec);
+      expect(Buffer.from(back.data.buffer).equals(Buffer.from(data.buffer))).toBe(true);
+    }
+  });
+
+  it('reads a slice of one array without loading the object', async () => {
+    const file = join(dir, 'slice.h5');
+    const crate = new ObjectSerializer(file);
+    const values = new Float64Array(1_000_000).map((_, i) => i * 0.5);
+    const process = new MyProcess('slice', values);
+    await crate.serialize(process, '/p', { chunkBytes: 64 << 10 });
+    const part = await crate.readArray('/p', 'values', { start: 123_456, count: 1000 });
+    expect(part).toBeInstanceOf(Float64Array);
+    expect(part.length).toBe(1000);
+    expect(part[0]).toBe(123_456 * 0.5);
+    expect(part[999]).toBe(124_455 * 0.5);
+    expect(await crate.readArray('/p', ['values'], { start: 999_999 })).toEqual(
+      new Float64Array([999_999 * 0.5]),
+    );
+    await expect(crate.readArray('/p', 'values', { start: 999_999, count: 2 })).rejects.toThrow(RangeError);
+    await expect(crate.readArray('/p', 'name')).rejects.toThrow(/not a typed array/);
+  });
+
+  it('streams arrays in slices smaller than the array (the path big arrays take)', async () => {
+    const file = join(dir, 'streamed.h5');
+    const crate = new ObjectSerializer(file, { sliceBytes: 64 << 10 });
+    const values = smooth(200_003); // not a multiple of the chunk or the slice
+    await crate.serialize({ values }, '/s', { chunkBytes: 16 << 10 });
+    const back = await crate.load<{ values: Float64Array }>('/s');
+    expect(Buffer.from(back.values.buffer).equals(Buffer.from(values.buffer))).toBe(true);
+    const middle = await crate.readArray('/s', 'values', { start: 1000, count: 150_000 });
+    expect(Buffer.from(middle.buffer).equals(Buffer.from(values.slice(1000, 151_000).buffer))).toBe(true);
+  });
+
+  it('refuses to replace an object unless asked, and overwrite keeps the others', async () => {
+    const file = join(dir, 'overwrite.h5');
+    const crate = new ObjectSerializer(file);
+    await crate.serialize({ v: 1, data: smooth(50_000) }, '/a');
+    await crate.serialize({ v: 2 }, '/b');
+    const error = await crate.serialize({ v: 3 }, '/a').catch((e: unknown) => e);
+    expect(isHpcError(error) && error._tag).toBe('ObjectExistsError');
+    await crate.serialize({ v: 4 }, '/a', { overwrite: true });
+    expect(await crate.load('/a')).toEqual({ v: 4 });
+    expect(await crate.load('/b')).toEqual({ v: 2 });
+  });
+
+  it('deletes an object and returns its space', async () => {
+    const file = join(dir, 'delete.h5');
+    const crate = new ObjectSerializer(file);
+    const big = smooth(500_000);
+    await crate.serialize({ big }, '/runs/1/big', { codec: 'none' });
+    await crate.serialize({ small: 1, arr: smooth(10_000) }, '/runs/2/small');
+    const { size: before } = await import('node:fs/promises').then((fs) => fs.stat(file));
+    expect(await crate.delete('/runs/1/big')).toBe(true);
+    expect(await crate.delete('/runs/1/big')).toBe(false);
+    const { size: after } = await import('node:fs/promises').then((fs) => fs.stat(file));
+    expect(after).toBeLessThan(before - 3_000_000);
+    expect(await crate.list()).toEqual(['/runs/2/small']);
+    expect(await crate.load('/runs/2/small')).toEqual({ small: 1, arr: smooth(10_000) });
+    expect((await readdir(dir)).filter((n) => n.includes('.tmp-') || n.endsWith('.lock'))).toEqual([]);
+  });
+
+  it('refuses values it cannot store, naming the property path, and leaves the file untouched', async () => {
+    const file = join(dir, 'refuse.h5');
+    const crate = new ObjectSerializer(file);
+    class Unregistered {}
+    await expect(crate.serialize({ a: { b: () => 1 } }, '/x')).rejects.toThrow(/\$\.a\.b/);
+    await expect(crate.serialize({ a: [new Unregistered()] }, '/x')).rejects.toThrow(
+      /unregistered class Unregistered at \$\.a\[0\]/,
+    );
+    expect(await crate.list()).toEqual([]);
+  });
+});
