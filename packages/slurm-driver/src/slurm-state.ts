@@ -41,6 +41,7 @@ const SHORT_STATES: Readonly<Record<string, string>> = {
   SO: 'STAGE_OUT',
   S: 'SUSPENDED',
   ST: 'STOPPED',
+  TO: 'TIMEOUT',
 };
 
 /** Parses sacct's 'code:signal' ExitCode ('3:0', '0:125'); undefined for '' or malformed text. */
