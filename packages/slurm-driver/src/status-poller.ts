@@ -197,10 +197,19 @@ export class StatusPoller {
     }
     if (!isTerminalState(slurm)) return { id: job.id, state: slurm, final: false, missingSince: undefined };
 
-    if (outcome && isTimeLimitInterrupt(outcome) && (slurm.status === 'failed' || slurm.status === 'completed')) {
+    if (
+      outcome &&
+      isTimeLimitInterrupt(outcome) &&
+      (slurm.status === 'failed' || slurm.status === 'completed')
+    ) {
       // The node-runner stopped run() at SLURM's time-limit warning (SIGUSR1) and exited itself.
       const raw = `${slurm.raw ?? ''}; stopped at the time-limit warning (SIGUSR1)`;
-      return { id: job.id, state: { ...slurm, status: 'timeout', raw }, final: authoritative, missingSince: undefined };
+      return {
+        id: job.id,
+        state: { ...slurm, status: 'timeout', raw },
+        final: authoritative,
+        missingSince: undefined,
+      };
     }
     if (slurm.status === 'completed' && !outcome) {
       const since = job.missingSince ?? now;
@@ -322,7 +331,12 @@ export function stateFromOutcome(outcome: RunOutcome): JobState | undefined {
 }
 
 function isTimeLimitInterrupt(outcome: RunOutcome): boolean {
-  return outcome.status === 'failed' && outcome.kind === 'infrastructure' && outcome.reason === 'signalled' && /\(time-limit\)/.test(outcome.error.message);
+  return (
+    outcome.status === 'failed' &&
+    outcome.kind === 'infrastructure' &&
+    outcome.reason === 'signalled' &&
+    /\(time-limit\)/.test(outcome.error.message)
+  );
 }
 
 function unknown(job: StoredJob, reason: string): JobState {

@@ -1,6 +1,6 @@
 import { isHpcError } from '@hpc/core';
 import { describe, expect, it } from 'vitest';
-import { InvalidJobSettingError, SBATCH_OPTIONS, validateSlurmArgs } from '../src/index.ts';
+import { type InvalidJobSettingError, SBATCH_OPTIONS, validateSlurmArgs } from '../src/index.ts';
 
 function problemOf(slurmArgs: Record<string, unknown>): InvalidJobSettingError {
   try {
@@ -15,7 +15,15 @@ function problemOf(slurmArgs: Record<string, unknown>): InvalidJobSettingError {
 describe('validateSlurmArgs', () => {
   it('keeps long options with values, flags, numbers, and drops false', () => {
     expect(
-      validateSlurmArgs({ 'cpus-per-task': '4', mem: '4G', time: '01:00:00', ntasks: 2, requeue: true, hold: false, nice: '' }),
+      validateSlurmArgs({
+        'cpus-per-task': '4',
+        mem: '4G',
+        time: '01:00:00',
+        ntasks: 2,
+        requeue: true,
+        hold: false,
+        nice: '',
+      }),
     ).toEqual([
       { key: 'cpus-per-task', value: '4' },
       { key: 'mem', value: '4G' },
@@ -34,7 +42,19 @@ describe('validateSlurmArgs', () => {
   });
 
   it('knows the options of sbatch 22.05 (a sample from man sbatch)', () => {
-    for (const name of ['account', 'array', 'dependency', 'gres', 'kill-on-invalid-dep', 'mem-per-cpu', 'no-requeue', 'open-mode', 'partition', 'signal', 'wckey']) {
+    for (const name of [
+      'account',
+      'array',
+      'dependency',
+      'gres',
+      'kill-on-invalid-dep',
+      'mem-per-cpu',
+      'no-requeue',
+      'open-mode',
+      'partition',
+      'signal',
+      'wckey',
+    ]) {
       expect(SBATCH_OPTIONS).toHaveProperty(name);
     }
   });

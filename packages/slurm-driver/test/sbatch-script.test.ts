@@ -8,7 +8,15 @@ import { type InvalidJobSettingError, renderSbatchScript, type SbatchScriptSpec 
 const spec: SbatchScriptSpec = {
   name: 'my-job',
   jobDir: '/scratch/jobs/my-job-1',
-  command: { file: '/usr/bin/node', args: ['/opt/hpc/node-runner.mjs', '--import', 'file:///home/me/proc.ts', '/scratch/jobs/my-job-1/process.bin'] },
+  command: {
+    file: '/usr/bin/node',
+    args: [
+      '/opt/hpc/node-runner.mjs',
+      '--import',
+      'file:///home/me/proc.ts',
+      '/scratch/jobs/my-job-1/process.bin',
+    ],
+  },
   slurmArgs: { 'cpus-per-task': '4', mem: '4G', time: '01:00:00', requeue: true },
   modules: ['gcc/12', 'openmpi'],
   modulePaths: ['/opt/modules'],
@@ -53,7 +61,13 @@ exec '/usr/bin/node' '/opt/hpc/node-runner.mjs' '--import' 'file:///home/me/proc
   });
 
   it('leaves out module and conda setup when not asked, honours job-name / signal overrides and 0 = no signal', () => {
-    const script = renderSbatchScript({ ...spec, modules: [], modulePaths: [], condaEnv: undefined, slurmArgs: { 'job-name': 'other', signal: 'B:USR2@60' } });
+    const script = renderSbatchScript({
+      ...spec,
+      modules: [],
+      modulePaths: [],
+      condaEnv: undefined,
+      slurmArgs: { 'job-name': 'other', signal: 'B:USR2@60' },
+    });
     expect(script).not.toMatch(/module|conda/);
     expect(script).toContain('#SBATCH --job-name="other"');
     expect(script).not.toContain('--job-name="my-job"');
@@ -107,7 +121,10 @@ describe('hostile values', () => {
 
   // Stand-ins that record each argument on its own line, as  <tool>:<argument>.
   const lmodInit = join(dir, 'lmod-init.sh');
-  writeFileSync(lmodInit, `module() { for a in "$@"; do printf 'module:%s\\n' "$a" >> ${JSON.stringify(record)}; done; }\n`);
+  writeFileSync(
+    lmodInit,
+    `module() { for a in "$@"; do printf 'module:%s\\n' "$a" >> ${JSON.stringify(record)}; done; }\n`,
+  );
   const binDir = join(dir, 'bin');
   execFileSync('mkdir', ['-p', binDir]);
   const conda = join(binDir, 'conda');
@@ -135,12 +152,20 @@ for v in HOSTILE_0 HOSTILE_1 HOSTILE_2 HOSTILE_3 HOSTILE_4 HOSTILE_5 HOSTILE_6 M
     name: hostile[0] as string,
     jobDir: join(dir, hostile[2] as string),
     command: { file: recorder, args: hostile },
-    slurmArgs: { comment: hostile[0] as string, 'job-name': hostile[3] as string, partition: hostile[4] as string, dependency: hostile[6] as string },
+    slurmArgs: {
+      comment: hostile[0] as string,
+      'job-name': hostile[3] as string,
+      partition: hostile[4] as string,
+      dependency: hostile[6] as string,
+    },
     modules: hostile,
     modulePaths: hostile,
     lmodInit: [join(dir, 'missing-init'), lmodInit],
     condaEnv: hostile[1] as string,
-    env: { ...Object.fromEntries(hostile.map((value, i) => [`HOSTILE_${i}`, value])), MULTILINE: `line1\n$(touch ${pwned})\nline3` },
+    env: {
+      ...Object.fromEntries(hostile.map((value, i) => [`HOSTILE_${i}`, value])),
+      MULTILINE: `line1\n$(touch ${pwned})\nline3`,
+    },
   });
   const scriptFile = join(dir, 'job.sbatch');
   writeFileSync(scriptFile, script);
@@ -152,7 +177,10 @@ for v in HOSTILE_0 HOSTILE_1 HOSTILE_2 HOSTILE_3 HOSTILE_4 HOSTILE_5 HOSTILE_6 M
   });
 
   it('runs with every value reaching its tool verbatim and none of them executed', () => {
-    const run = spawnSync('bash', [scriptFile], { encoding: 'utf8', env: { PATH: `${binDir}:/usr/bin:/bin`, HOME: '/home/nobody' } });
+    const run = spawnSync('bash', [scriptFile], {
+      encoding: 'utf8',
+      env: { PATH: `${binDir}:/usr/bin:/bin`, HOME: '/home/nobody' },
+    });
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     expect(existsSync(pwned)).toBe(false);

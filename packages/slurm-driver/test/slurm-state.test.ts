@@ -1,9 +1,17 @@
 import { readFileSync } from 'node:fs';
+import { isTerminalState, type JobState } from '@hpc/core';
 import { describe, expect, it } from 'vitest';
-import { type JobState, isTerminalState } from '@hpc/core';
-import { mapSlurmState, parseExitCode, parseSacct, parseSqueue, squeueArgs, sacctArgs } from '../src/index.ts';
+import {
+  mapSlurmState,
+  parseExitCode,
+  parseSacct,
+  parseSqueue,
+  sacctArgs,
+  squeueArgs,
+} from '../src/index.ts';
 
-const captured = (name: string) => readFileSync(new URL(`fixtures/captured/${name}`, import.meta.url), 'utf8');
+const captured = (name: string) =>
+  readFileSync(new URL(`fixtures/captured/${name}`, import.meta.url), 'utf8');
 const pick = (state: JobState) => {
   const { status } = state;
   const extra: Record<string, unknown> = { status };
@@ -17,8 +25,16 @@ const pick = (state: JobState) => {
 
 describe('mapSlurmState on captured Slurm 22.05 output', () => {
   it('maps `sacct -X -o JobIDRaw,State,ExitCode` rows', () => {
-    const rows = captured('sacct-x.txt').trim().split('\n').map((line) => line.split('|'));
-    const states = Object.fromEntries(rows.map(([id, state, exitCode]) => [id, pick(mapSlurmState({ state: state as string, exitCode: exitCode as string }))]));
+    const rows = captured('sacct-x.txt')
+      .trim()
+      .split('\n')
+      .map((line) => line.split('|'));
+    const states = Object.fromEntries(
+      rows.map(([id, state, exitCode]) => [
+        id,
+        pick(mapSlurmState({ state: state as string, exitCode: exitCode as string })),
+      ]),
+    );
     expect(states).toEqual({
       2031: { status: 'timeout', exitCode: 0 },
       2033: { status: 'failed', cause: 'exit-code', exitCode: 3 },
@@ -29,8 +45,14 @@ describe('mapSlurmState on captured Slurm 22.05 output', () => {
   });
 
   it('maps sacct rows with steps (allocation rows only matter; steps map too)', () => {
-    const rows = captured('sacct-steps.txt').trim().split('\n').map((line) => line.split('|'));
-    const states = rows.map(([id, , state, exitCode, , , , , nodes]) => [id, pick(mapSlurmState({ state: state as string, exitCode: exitCode as string, nodes: nodes as string }))]);
+    const rows = captured('sacct-steps.txt')
+      .trim()
+      .split('\n')
+      .map((line) => line.split('|'));
+    const states = rows.map(([id, , state, exitCode, , , , , nodes]) => [
+      id,
+      pick(mapSlurmState({ state: state as string, exitCode: exitCode as string, nodes: nodes as string })),
+    ]);
     expect(Object.fromEntries(states)).toEqual({
       2031: { status: 'timeout', exitCode: 0 },
       '2031.batch': { status: 'cancelled', exitCode: 0, signal: 15 },
@@ -40,13 +62,22 @@ describe('mapSlurmState on captured Slurm 22.05 output', () => {
       2037: { status: 'pending', exitCode: 0 },
       2038: { status: 'running', exitCode: 0 },
     });
-    expect(mapSlurmState({ state: 'NODE_FAIL', nodes: 'n3' })).toMatchObject({ node: 'n3', message: 'node n3 failed while the job ran' });
+    expect(mapSlurmState({ state: 'NODE_FAIL', nodes: 'n3' })).toMatchObject({
+      node: 'n3',
+      message: 'node n3 failed while the job ran',
+    });
     expect(mapSlurmState({ state: 'PENDING', nodes: 'None assigned' }).node).toBeUndefined();
   });
 
   it("maps `squeue -t all -o '%i|%j|%T|%r|...'` rows with their reasons", () => {
-    const rows = captured('squeue-all.txt').trim().split('\n').map((line) => line.split('|'));
-    const states = rows.map(([id, , state, reason]) => [id, pick(mapSlurmState({ state: state as string, reason: reason as string }))]);
+    const rows = captured('squeue-all.txt')
+      .trim()
+      .split('\n')
+      .map((line) => line.split('|'));
+    const states = rows.map(([id, , state, reason]) => [
+      id,
+      pick(mapSlurmState({ state: state as string, reason: reason as string })),
+    ]);
     expect(Object.fromEntries(states)).toEqual({
       2031: { status: 'completing' },
       2037: { status: 'pending', reason: 'JobHeldUser' },
@@ -102,18 +133,40 @@ describe('mapSlurmState on captured Slurm 22.05 output', () => {
   });
 
   it('gives unknown (with the text) for a state it does not know, never a guess', () => {
-    expect(mapSlurmState({ state: 'WEIRD_NEW_STATE' })).toEqual({ status: 'unknown', reason: "unrecognised SLURM state 'WEIRD_NEW_STATE'", raw: 'WEIRD_NEW_STATE' });
+    expect(mapSlurmState({ state: 'WEIRD_NEW_STATE' })).toEqual({
+      status: 'unknown',
+      reason: "unrecognised SLURM state 'WEIRD_NEW_STATE'",
+      raw: 'WEIRD_NEW_STATE',
+    });
   });
 
   it('tells a signal death from an exit code', () => {
-    expect(mapSlurmState({ state: 'FAILED', exitCode: '0:11' })).toMatchObject({ status: 'failed', cause: 'signal', signal: 11 });
-    expect(mapSlurmState({ state: 'FAILED', exitCode: '7:0' })).toMatchObject({ status: 'failed', cause: 'exit-code', exitCode: 7 });
+    expect(mapSlurmState({ state: 'FAILED', exitCode: '0:11' })).toMatchObject({
+      status: 'failed',
+      cause: 'signal',
+      signal: 11,
+    });
+    expect(mapSlurmState({ state: 'FAILED', exitCode: '7:0' })).toMatchObject({
+      status: 'failed',
+      cause: 'exit-code',
+      exitCode: 7,
+    });
     expect(parseExitCode('')).toBeUndefined();
     expect(parseExitCode('3:0')).toEqual({ exitCode: 3, signal: 0 });
   });
 
   it('calls exactly the finished states terminal', () => {
-    const terminal = ['COMPLETED', 'FAILED', 'CANCELLED', 'TIMEOUT', 'OUT_OF_MEMORY', 'NODE_FAIL', 'PREEMPTED', 'BOOT_FAIL', 'DEADLINE'];
+    const terminal = [
+      'COMPLETED',
+      'FAILED',
+      'CANCELLED',
+      'TIMEOUT',
+      'OUT_OF_MEMORY',
+      'NODE_FAIL',
+      'PREEMPTED',
+      'BOOT_FAIL',
+      'DEADLINE',
+    ];
     const live = ['PENDING', 'RUNNING', 'COMPLETING', 'REQUEUED', 'SUSPENDED', 'CONFIGURING'];
     for (const state of terminal) expect(isTerminalState(mapSlurmState({ state }))).toBe(true);
     for (const state of live) expect(isTerminalState(mapSlurmState({ state }))).toBe(false);
@@ -124,17 +177,38 @@ describe('parseSqueue / parseSacct on the driver formats (real output)', () => {
   it('parses squeue, with a name holding the separator', () => {
     const reports = parseSqueue(captured('driver-format-squeue.txt'));
     expect([...reports.keys()]).toEqual(['8', '7', '5', '6']);
-    expect(reports.get('5')).toEqual({ state: 'PENDING', reason: 'JobHeldUser', name: 'held|pipe', submittedAt: '2026-11-21T09:34:06' });
-    expect(reports.get('6')).toMatchObject({ state: 'RUNNING', nodes: 'n1', startedAt: '2026-11-21T09:34:06' });
-    expect(pick(mapSlurmState(reports.get('7') as never))).toEqual({ status: 'pending', reason: 'Dependency' });
+    expect(reports.get('5')).toEqual({
+      state: 'PENDING',
+      reason: 'JobHeldUser',
+      name: 'held|pipe',
+      submittedAt: '2026-11-21T09:34:06',
+    });
+    expect(reports.get('6')).toMatchObject({
+      state: 'RUNNING',
+      nodes: 'n1',
+      startedAt: '2026-11-21T09:34:06',
+    });
+    expect(pick(mapSlurmState(reports.get('7') as never))).toEqual({
+      status: 'pending',
+      reason: 'Dependency',
+    });
     expect(pick(mapSlurmState(reports.get('8') as never))).toEqual({ status: 'failed', cause: 'exit-code' });
   });
 
   it('parses sacct -X --parsable2', () => {
     const reports = parseSacct(captured('driver-format-sacct.txt'));
-    expect(reports.get('5')).toMatchObject({ state: 'CANCELLED by 0', exitCode: '0:0', name: 'held|pipe', endedAt: '2026-11-21T09:34:08' });
+    expect(reports.get('5')).toMatchObject({
+      state: 'CANCELLED by 0',
+      exitCode: '0:0',
+      name: 'held|pipe',
+      endedAt: '2026-11-21T09:34:08',
+    });
     expect(reports.get('6')).toMatchObject({ nodes: 'n1', elapsedMs: 2000 });
-    expect(pick(mapSlurmState(reports.get('8') as never))).toEqual({ status: 'failed', cause: 'exit-code', exitCode: 3 });
+    expect(pick(mapSlurmState(reports.get('8') as never))).toEqual({
+      status: 'failed',
+      cause: 'exit-code',
+      exitCode: 3,
+    });
   });
 
   it('lets the last row win for an id listed twice (requeue, reused ids)', () => {
@@ -148,7 +222,12 @@ describe('parseSqueue / parseSacct on the driver formats (real output)', () => {
   });
 
   it('builds argument arrays for all ids in one call', () => {
-    expect(squeueArgs(['1', '2'])).toEqual(['--noheader', '--states=all', '--jobs=1,2', '--format=%i|%T|%r|%N|%V|%S|%j']);
+    expect(squeueArgs(['1', '2'])).toEqual([
+      '--noheader',
+      '--states=all',
+      '--jobs=1,2',
+      '--format=%i|%T|%r|%N|%V|%S|%j',
+    ]);
     expect(sacctArgs(['3'])).toContain('--jobs=3');
   });
 });
