@@ -6,9 +6,6 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 export const SERIALIZER_ENTRY = pathToFileURL(
   join(dirname(fileURLToPath(import.meta.url)), '../src/index.ts'),
 ).href;
-export const PROCESS_ENTRY = pathToFileURL(
-  join(dirname(fileURLToPath(import.meta.url)), '../../process/src/index.ts'),
-).href;
 
 /** Node flags that let a child run the workspace's TypeScript sources directly. */
 export const NODE_SOURCE_FLAGS = [

@@ -6,7 +6,7 @@ import { registerClass, unregisterClass } from '@hpc/process';
 import { ObjectSerializer } from '@hpc/serializer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadH5Runtime } from '../src/hdf5/h5wasm-runtime.ts';
-import { PROCESS_ENTRY, runNodeScript, SERIALIZER_ENTRY } from './hdf5-helpers.ts';
+import { runNodeScript, SERIALIZER_ENTRY } from './hdf5-helpers.ts';
 
 class Sample {
   label = 'sample';
