@@ -8,6 +8,7 @@ const HOSTILE = [
   "'; touch /tmp/pwned; '",
   '"; touch /tmp/pwned; "',
   'a; b && c || d | e > f < g',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell expansion is the point.
   '$HOME ${HOME} $((1+1)) !! \\ \\\\',
   "it's",
   '',
