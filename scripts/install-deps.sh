@@ -25,4 +25,4 @@ if [ "${#missing[@]}" -gt 0 ] && [ "${HPC_SKIP_APT:-0}" != 1 ]; then
 fi
 
 cd "$HPC_REPO_ROOT"
-pnpm install --frozen-lockfile=false --reporter=append-only 2>&1 | tail -n 5
+pnpm install --reporter=append-only 2>&1 | tail -n 5

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
@@ -11,6 +12,8 @@ export interface AtomicWriteOptions {
 
 /** Node's write() moves at most 2 GiB per call; pieces are cut well below that. */
 const MAX_WRITE_BYTES = 1 << 30;
+/** Below this size the thread-pool round trips of async I/O cost more than the blocking write. */
+const SYNC_WRITE_BYTES = 4 << 20;
 
 /**
  * Writes `data` to `path` so that readers see either the old file or the whole new one, never a
@@ -24,9 +27,15 @@ export async function writeFileAtomic(
 ): Promise<void> {
   const durable = options.durable ?? true;
   const temp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  const parts = pieces(data);
+  if (parts.reduce((total, part) => total + part.byteLength, 0) <= SYNC_WRITE_BYTES) {
+    writeSmallFileAtomic(temp, path, parts, durable, options.mode ?? 0o644);
+    if (durable) await syncFolder(dirname(path));
+    return;
+  }
   const handle = await open(temp, 'wx', options.mode ?? 0o644);
   try {
-    for (const piece of pieces(data)) {
+    for (const piece of parts) {
       let offset = 0;
       while (offset < piece.byteLength) {
         const { bytesWritten } = await handle.write(piece, offset, Math.min(MAX_WRITE_BYTES, piece.byteLength - offset));
@@ -42,6 +51,31 @@ export async function writeFileAtomic(
     throw error;
   }
   if (durable) await syncFolder(dirname(path));
+}
+
+function writeSmallFileAtomic(temp: string, path: string, parts: readonly Uint8Array[], durable: boolean, mode: number): void {
+  const fd = openSync(temp, 'wx', mode);
+  try {
+    for (const part of parts) {
+      let offset = 0;
+      while (offset < part.byteLength) offset += writeSync(fd, part, offset, part.byteLength - offset);
+    }
+    if (durable) fsyncSync(fd);
+    closeSync(fd);
+    renameSync(temp, path);
+  } catch (error) {
+    try {
+      closeSync(fd);
+    } catch {
+      // Already closed.
+    }
+    try {
+      unlinkSync(temp);
+    } catch {
+      // Never created or already renamed.
+    }
+    throw error;
+  }
 }
 
 function pieces(data: string | Uint8Array | readonly Uint8Array[]): readonly Uint8Array[] {

@@ -27,70 +27,106 @@ const FORBIDDEN_INSTANCE_KEYS = new Set(['__proto__', 'constructor', 'prototype'
 const BUILTIN_LEAVES: readonly AnyClass[] = [Date, RegExp, ArrayBuffer, Error, Boolean, Number, String];
 
 class Refusal extends Error {}
+/** The fast walk gives up (deep nesting or heavy sharing) and the thorough walk takes over. */
+class GiveUp extends Error {}
+
+/**
+ * Most graphs are trees or share little, and tracking every visited object in a Set costs more
+ * than v8's own serialization. So the first walk tracks nothing, with a bound on depth (cycles)
+ * and on visits (heavy sharing); only if it hits a bound does the walk run again with a Set.
+ */
+const FAST_WALK_MAX_DEPTH = 2_000;
+const FAST_WALK_MAX_VISITS = 2_000_000;
 
 export function summarizeGraph(root: unknown): GraphSummary {
+  try {
+    return walkGraph(root, false) ?? (walkGraph(root, true) as GraphSummary);
+  } catch (error) {
+    if (error instanceof Refusal) throw explainRefusal(root);
+    if (error instanceof RangeError) {
+      throw new UnsupportedValueError('$', 'a too deeply nested value', 'nesting exceeds the call stack; flatten it');
+    }
+    throw error;
+  }
+}
+
+/** One pass over the graph; undefined when the untracked pass hit a bound. */
+function walkGraph(root: unknown, trackVisited: boolean): GraphSummary | undefined {
   const instances: ClassInstance[] = [];
   const typeIds = new Set<string>();
-  const seen = new Set<object>();
+  const noted = new Set<object>();
+  const visited = trackVisited ? new Set<object>() : undefined;
+  let visitsLeft = FAST_WALK_MAX_VISITS;
 
-  const visit = (value: unknown): void => {
-    if (typeof value !== 'object' || value === null) {
-      if (typeof value === 'function' || typeof value === 'symbol') throw new Refusal();
-      return;
+  const visitChild = (value: unknown, depth: number): void => {
+    if (typeof value === 'object') {
+      if (value !== null) visit(value, depth);
+    } else if (typeof value === 'function' || typeof value === 'symbol') {
+      throw new Refusal();
     }
-    if (seen.has(value)) return;
-    seen.add(value);
+  };
+
+  const visit = (value: object, depth: number): void => {
+    if (visited) {
+      const size = visited.size;
+      visited.add(value);
+      if (visited.size === size) return;
+    } else if (--visitsLeft < 0 || depth > FAST_WALK_MAX_DEPTH) {
+      throw new GiveUp();
+    }
+    const next = depth + 1;
     if (Array.isArray(value)) {
-      for (let i = 0; i < value.length; i++) visit(value[i]);
+      for (let i = 0; i < value.length; i++) visitChild(value[i], next);
       if (Object.getPrototypeOf(value) !== Array.prototype) noteInstance(value);
       return;
     }
     if (ArrayBuffer.isView(value)) return;
     const proto = Object.getPrototypeOf(value);
     if (proto === Object.prototype || proto === null) {
-      visitOwnProperties(value);
+      // Symbol keys of plain objects are not stored (as with structuredClone and JSON).
+      visitOwnValues(value, next);
       return;
     }
     if (value instanceof Map) {
       for (const [key, entry] of value) {
-        visit(key);
-        visit(entry);
+        visitChild(key, next);
+        visitChild(entry, next);
       }
       if (proto !== Map.prototype) noteInstance(value);
       return;
     }
     if (value instanceof Set) {
-      for (const entry of value) visit(entry);
+      for (const entry of value) visitChild(entry, next);
       if (proto !== Set.prototype) noteInstance(value);
       return;
     }
     if (isBuiltinLeaf(value, proto)) return;
     noteInstance(value);
-    visitOwnProperties(value);
+    visitOwnValues(value, next);
   };
 
-  const visitOwnProperties = (value: object): void => {
-    if (Object.getOwnPropertySymbols(value).length > 0) throw new Refusal();
-    for (const key in value) {
-      if (Object.hasOwn(value, key)) visit((value as Record<string, unknown>)[key]);
-    }
+  const visitOwnValues = (value: object, depth: number): void => {
+    const keys = Object.keys(value);
+    for (let i = 0; i < keys.length; i++) visitChild((value as Record<string, unknown>)[keys[i] as string], depth);
   };
 
   const noteInstance = (value: object): void => {
     const entry = registeredClassOf(Object.getPrototypeOf(value).constructor);
     if (!entry || Object.getPrototypeOf(value) !== entry.ctor.prototype) throw new Refusal();
     for (const key of FORBIDDEN_INSTANCE_KEYS) if (Object.hasOwn(value, key)) throw new Refusal();
+    // A class instance's symbol-keyed state would be silently dropped: refuse it instead.
+    if (Object.getOwnPropertySymbols(value).length > 0) throw new Refusal();
+    const size = noted.size;
+    noted.add(value);
+    if (noted.size === size) return;
     instances.push({ object: value, typeId: entry.id });
     typeIds.add(entry.id);
   };
 
   try {
-    visit(root);
+    visitChild(root, 0);
   } catch (error) {
-    if (error instanceof Refusal) throw explainRefusal(root);
-    if (error instanceof RangeError) {
-      throw new UnsupportedValueError('$', 'a too deeply nested value', 'nesting exceeds the call stack; flatten it');
-    }
+    if (error instanceof GiveUp) return undefined;
     throw error;
   }
   return { instances, typeIds: [...typeIds] };
@@ -116,13 +152,13 @@ function explainRefusal(root: unknown): UnsupportedValueError {
     if (typeof value === 'symbol') return new UnsupportedValueError(path, `a symbol (${String(value)})`, 'symbols cannot be stored; use a string');
     if (typeof value !== 'object' || value === null || seen.has(value)) return undefined;
     seen.add(value);
-    const symbols = ArrayBuffer.isView(value) ? [] : Object.getOwnPropertySymbols(value);
-    if (symbols.length > 0) {
-      return new UnsupportedValueError(`${path}[${String(symbols[0])}]`, 'a symbol-keyed property', 'symbol keys are not stored; use a string key');
-    }
     const proto = Object.getPrototypeOf(value);
     const plain = proto === Object.prototype || proto === null || proto === Array.prototype || proto === Map.prototype || proto === Set.prototype;
     if (!plain && !ArrayBuffer.isView(value) && !isBuiltinLeaf(value, proto)) {
+      const symbols = Object.getOwnPropertySymbols(value);
+      if (symbols.length > 0) {
+        return new UnsupportedValueError(`${path}[${String(symbols[0])}]`, 'a symbol-keyed property of a class instance', 'symbol keys are not stored; use a string key');
+      }
       const ctor = proto?.constructor as AnyClass | undefined;
       const entry = ctor ? registeredClassOf(ctor) : undefined;
       const name = ctor?.name || 'anonymous class';
