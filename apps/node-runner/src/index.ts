@@ -1,2 +1,3 @@
 export { formatRunnerArgs, parseRunnerArgs, RUNNER_USAGE, type RunnerArgs, RunnerUsageError } from './runner-args.ts';
 export { nodeRunnerPath, type RunnerCommandOptions, runnerCommand } from './runner-command.ts';
+export { type BundledModules, installModuleHooks } from './module-hooks.ts';

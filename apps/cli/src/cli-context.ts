@@ -1,0 +1,47 @@
+import { colorEnabled, createStyle, type Style } from './terminal-style.ts';
+
+/** One output stream as commands see it: text out, whether it is a terminal, its size, its colours. */
+export interface Output {
+  write(text: string): void;
+  readonly isTTY: boolean;
+  /** Terminal width and height, when it is one. */
+  readonly columns: number | undefined;
+  readonly rows: number | undefined;
+  readonly style: Style;
+}
+
+/** What every command receives: its streams, the environment and the --debug flag. */
+export interface CliContext {
+  stdout: Output;
+  stderr: Output;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  debug: boolean;
+}
+
+export function createOutput(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv): Output {
+  const isTTY = stream.isTTY === true;
+  return {
+    write: (text) => {
+      stream.write(text);
+    },
+    isTTY,
+    get columns() {
+      return isTTY ? stream.columns : undefined;
+    },
+    get rows() {
+      return isTTY ? stream.rows : undefined;
+    },
+    style: createStyle(colorEnabled(stream, env)),
+  };
+}
+
+export function createContext(debug: boolean): CliContext {
+  return {
+    stdout: createOutput(process.stdout, process.env),
+    stderr: createOutput(process.stderr, process.env),
+    env: process.env,
+    cwd: process.cwd(),
+    debug,
+  };
+}

@@ -1,0 +1,229 @@
+/**
+ * What every hpc command accepts, and its help text. Kept free of heavy imports: `hpc --help` and
+ * every usage error are answered from this module alone.
+ */
+export interface OptionSpec {
+  type: 'string' | 'boolean';
+  short?: string;
+  multiple?: boolean;
+  /** Placeholder shown in help: --args <json>. */
+  value?: string;
+  description: string;
+}
+
+export interface CommandSpec {
+  name: CommandName;
+  summary: string;
+  usage: readonly string[];
+  /** Positional arguments: [min, max] (max Infinity for lists). */
+  positionals: readonly [number, number];
+  positionalName: string;
+  options: Readonly<Record<string, OptionSpec>>;
+  details?: readonly string[];
+  examples: readonly string[];
+}
+
+export const COMMAND_NAMES = ['submit', 'status', 'logs', 'cancel', 'result', 'inspect', 'doctor'] as const;
+export type CommandName = (typeof COMMAND_NAMES)[number];
+
+export const GLOBAL_OPTIONS: Readonly<Record<string, OptionSpec>> = {
+  help: { type: 'boolean', short: 'h', description: 'show this help' },
+  debug: { type: 'boolean', description: 'print stacks and causes with errors' },
+};
+
+const JSON_OPTION: OptionSpec = { type: 'boolean', description: 'machine-readable JSON on stdout' };
+const LOCAL_OPTION: OptionSpec = {
+  type: 'boolean',
+  description: 'use the local driver even where SLURM is installed (or set HPC_DRIVER=local|slurm)',
+};
+
+export const COMMAND_SPECS: Readonly<Record<CommandName, CommandSpec>> = {
+  submit: {
+    name: 'submit',
+    summary: 'build a Process from your module, serialize it and submit it; prints the job id',
+    usage: [
+      'hpc submit <module.(js|ts)> [options]',
+      'hpc submit --crate <file.bin|file.h5> [--object </path>] [options]',
+    ],
+    positionals: [0, 1],
+    positionalName: 'module',
+    options: {
+      export: {
+        type: 'string',
+        value: 'Name',
+        description: 'the exported Process class (or instance) to submit, when the module has several',
+      },
+      args: {
+        type: 'string',
+        value: 'json',
+        description:
+          'constructor arguments as JSON: an array is spread (\'["x", 3]\'), anything else is one argument',
+      },
+      name: { type: 'string', value: 'name', description: 'job name (default: the class name)' },
+      crate: {
+        type: 'string',
+        value: 'file',
+        description: 'submit an existing crate file instead of a module',
+      },
+      object: {
+        type: 'string',
+        value: '/path',
+        description: 'with --crate: the object inside an HDF5 crate',
+      },
+      import: {
+        type: 'string',
+        multiple: true,
+        value: 'module',
+        description: 'extra module the compute node imports first (it registers classes)',
+      },
+      'slurm-arg': {
+        type: 'string',
+        multiple: true,
+        value: 'key=value',
+        description: 'sbatch option by its long name, e.g. --slurm-arg mem=4G --slurm-arg time=01:00:00',
+      },
+      module: {
+        type: 'string',
+        multiple: true,
+        value: 'name',
+        description: 'environment module to `module load` on the node (SLURM)',
+      },
+      'conda-env': {
+        type: 'string',
+        value: 'name',
+        description: 'conda environment to activate on the node (SLURM)',
+      },
+      env: {
+        type: 'string',
+        multiple: true,
+        value: 'KEY=VALUE',
+        description: 'environment variable for the job',
+      },
+      local: LOCAL_OPTION,
+      wait: {
+        type: 'boolean',
+        description: 'wait for the job to finish, then print its result like `hpc result`',
+      },
+      json: JSON_OPTION,
+    },
+    details: [
+      'The module is imported here (TypeScript works as written) and must register its class with',
+      'registerProcess(MyProcess, { module: import.meta.url }). The job id goes to stdout alone, so',
+      'id=$(hpc submit my-process.ts) works. SLURM is used when sbatch is on PATH, the local driver otherwise.',
+      'The local driver ignores --module and --conda-env and uses --slurm-arg time=... as a time limit.',
+    ],
+    examples: [
+      'hpc submit my-process.ts --args \'["hello", 3]\' --slurm-arg cpus-per-task=4 --slurm-arg mem=4G',
+      'hpc submit --crate data.h5 --object /my_process --import ./my-process.ts',
+      'hpc submit my-process.ts --local --wait',
+    ],
+  },
+  status: {
+    name: 'status',
+    summary: 'table of tracked jobs: id, name, state with reason, elapsed, node, exit code',
+    usage: ['hpc status [ids...] [--watch] [--interval <seconds>] [--json] [--local]'],
+    positionals: [0, Number.POSITIVE_INFINITY],
+    positionalName: 'ids',
+    options: {
+      watch: {
+        type: 'boolean',
+        short: 'w',
+        description: 'redraw in place until every watched job has finished',
+      },
+      interval: {
+        type: 'string',
+        value: 'seconds',
+        description: 'seconds between scheduler polls with --watch (default 2)',
+      },
+      json: JSON_OPTION,
+      local: LOCAL_OPTION,
+    },
+    details: [
+      'All jobs are answered by one scheduler round trip per poll, however many there are.',
+      'With --watch and no ids, the jobs not yet finished are watched. Exit code with --watch: 0 when',
+      'every watched job completed, 1 otherwise. With --json and --watch, one JSON document per poll.',
+    ],
+    examples: [
+      'hpc status',
+      'hpc status 4711 4712 --watch',
+      'hpc status --json | jq \'.jobs[] | select(.status == "failed") | .id\'',
+    ],
+  },
+  logs: {
+    name: 'logs',
+    summary: "print a job's output (stdout, or stderr with --stderr)",
+    usage: ['hpc logs <id> [--stderr] [--follow] [--tail <lines>]'],
+    positionals: [1, 1],
+    positionalName: 'id',
+    options: {
+      stderr: { type: 'boolean', description: 'the error stream instead of stdout' },
+      follow: { type: 'boolean', short: 'f', description: 'keep printing new output until the job ends' },
+      tail: { type: 'string', value: 'lines', description: 'only the last N lines' },
+      local: LOCAL_OPTION,
+    },
+    examples: ['hpc logs 4711', 'hpc logs local-3 --stderr --tail 50', 'hpc logs 4711 --follow'],
+  },
+  cancel: {
+    name: 'cancel',
+    summary: 'cancel jobs by id, or every unfinished tracked job with --all',
+    usage: ['hpc cancel <id...>', 'hpc cancel --all'],
+    positionals: [0, Number.POSITIVE_INFINITY],
+    positionalName: 'ids',
+    options: {
+      all: { type: 'boolean', description: 'cancel every tracked job that has not finished' },
+      json: JSON_OPTION,
+      local: LOCAL_OPTION,
+    },
+    examples: ['hpc cancel 4711 4712', 'hpc cancel --all --local'],
+  },
+  result: {
+    name: 'result',
+    summary: "print a finished job's result, or its remote error with stack and diagnosis (exit 1)",
+    usage: ['hpc result <id> [--wait] [--json] [--import <module>]...'],
+    positionals: [1, 1],
+    positionalName: 'id',
+    options: {
+      wait: { type: 'boolean', description: 'wait for the job to finish first' },
+      import: {
+        type: 'string',
+        multiple: true,
+        value: 'module',
+        description:
+          'module that registers classes the result holds (results are never allowed to import code)',
+      },
+      json: JSON_OPTION,
+      local: LOCAL_OPTION,
+    },
+    examples: [
+      'hpc result 4711',
+      'hpc result local-3 --wait --json',
+      'hpc result 4711 --import ./my-types.ts',
+    ],
+  },
+  inspect: {
+    name: 'inspect',
+    summary:
+      'show what a crate file stores (objects, types, arrays, dtypes, codecs, sizes) without running it',
+    usage: ['hpc inspect <file.bin|file.h5> [--json]'],
+    positionals: [1, 1],
+    positionalName: 'file',
+    options: { json: JSON_OPTION },
+    details: ['Only metadata is read: nothing in the file is decoded into objects, imported or executed.'],
+    examples: ['hpc inspect process.bin', 'hpc inspect results.h5 --json'],
+  },
+  doctor: {
+    name: 'doctor',
+    summary:
+      'check Node, SLURM commands, accounting, Lmod, the Blosc filter and state folder; says what to fix',
+    usage: ['hpc doctor [--json]'],
+    positionals: [0, 0],
+    positionalName: '',
+    options: { json: JSON_OPTION },
+    details: ['Exit code 1 when a check failed (warnings alone exit 0).'],
+    examples: ['hpc doctor'],
+  },
+};
+
+export function isCommandName(name: string): name is CommandName {
+  return (COMMAND_NAMES as readonly string[]).includes(name);
+}

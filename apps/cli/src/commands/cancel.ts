@@ -1,0 +1,71 @@
+import { describeJobState, isTerminalState, type JobState } from '@hpc/core';
+import type { CliContext } from '../cli-context.ts';
+import { UsageError } from '../cli-errors.ts';
+import { chooseDriver, createDriver, type DriverKind, groupIdsByDriver } from '../driver-select.ts';
+import { EXIT_CODES, type ExitCode } from '../exit-codes.ts';
+import { flagOption, type OptionValues } from '../parse-command-line.ts';
+
+interface CancelReport {
+  cancelled: string[];
+  alreadyFinished: { id: string; state: string }[];
+  failed: { id: string; error: string }[];
+}
+
+/** hpc cancel <id...> | --all: one status round trip, then a cancel per unfinished job. */
+export async function runCancel(values: OptionValues, ids: string[], ctx: CliContext): Promise<ExitCode> {
+  const all = flagOption(values, 'all');
+  const local = flagOption(values, 'local');
+  if (all && ids.length)
+    throw new UsageError(`give job ids or --all, not both (got ${ids.join(' ')} and --all)`, 'cancel');
+  if (!all && !ids.length)
+    throw new UsageError('missing <ids>: usage: hpc cancel <id...> (or --all)', 'cancel');
+  const groups: Map<DriverKind, string[] | undefined> = all
+    ? new Map([[chooseDriver({ local, env: ctx.env }).kind, undefined]])
+    : groupIdsByDriver(ids, { local, env: ctx.env });
+
+  const report: CancelReport = { cancelled: [], alreadyFinished: [], failed: [] };
+  for (const [kind, groupIds] of groups) {
+    const driver = await createDriver(kind);
+    try {
+      const states = await driver.checkAllJobStatuses();
+      const targets =
+        groupIds ?? [...states].filter(([, state]) => !isTerminalState(state)).map(([id]) => String(id));
+      for (const id of targets) {
+        const state: JobState | undefined = states.get(id as never);
+        if (!state) {
+          report.failed.push({
+            id,
+            error: `job ${id} is not tracked by the ${kind} driver (see 'hpc status')`,
+          });
+          continue;
+        }
+        if (isTerminalState(state)) {
+          report.alreadyFinished.push({ id, state: describeJobState(state) });
+          continue;
+        }
+        try {
+          await driver.cancelJob(id);
+          report.cancelled.push(id);
+        } catch (error) {
+          report.failed.push({ id, error: (error as Error)?.message ?? String(error) });
+        }
+      }
+    } finally {
+      driver.close?.();
+    }
+  }
+
+  if (flagOption(values, 'json')) {
+    ctx.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  } else {
+    const { style } = ctx.stdout;
+    for (const id of report.cancelled) ctx.stdout.write(`${style.magenta('cancelled')} ${id}\n`);
+    for (const { id, state } of report.alreadyFinished)
+      ctx.stdout.write(`${style.dim(`${id} had already finished: ${state}`)}\n`);
+    for (const { error } of report.failed)
+      ctx.stderr.write(`${ctx.stderr.style.red('hpc cancel:')} ${error}\n`);
+    if (all && report.cancelled.length === 0 && report.failed.length === 0)
+      ctx.stdout.write('nothing to cancel: no unfinished jobs\n');
+  }
+  return report.failed.length ? EXIT_CODES.failed : EXIT_CODES.ok;
+}

@@ -1,0 +1,85 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { CliContext } from '../cli-context.ts';
+import {
+  type CheckResult,
+  type CheckStatus,
+  checkAccounting,
+  checkBlosc,
+  checkController,
+  checkDriver,
+  checkLmod,
+  checkNode,
+  checkNodeRunner,
+  checkSlurmCommands,
+  checkStateFolder,
+} from '../doctor-checks.ts';
+import { EXIT_CODES, type ExitCode } from '../exit-codes.ts';
+import { flagOption, type OptionValues } from '../parse-command-line.ts';
+import type { Style } from '../terminal-style.ts';
+
+/** hpc doctor [--json]: every check with what to fix; exit 1 when one failed. */
+export async function runDoctor(
+  values: OptionValues,
+  _positionals: string[],
+  ctx: CliContext,
+): Promise<ExitCode> {
+  const { DEFAULT_LMOD_INIT } = await import('@hpc/slurm-driver');
+  const home = ctx.env.HPC_HOME || join(homedir(), '.hpc');
+  const checks: CheckResult[] = [
+    checkNode(),
+    checkDriver(ctx.env),
+    await checkStateFolder(home),
+    await checkNodeRunner(),
+  ];
+  const slurm = checkSlurmCommands(ctx.env.PATH ?? '');
+  checks.push(slurm.result);
+  if (slurm.installed) {
+    const controller = await checkController();
+    checks.push(controller);
+    checks.push(
+      controller.status === 'ok'
+        ? await checkAccounting()
+        : { name: 'accounting', status: 'skip', detail: 'the controller is not reachable' },
+    );
+  } else {
+    checks.push(
+      { name: 'controller', status: 'skip', detail: 'no SLURM here' },
+      { name: 'accounting', status: 'skip', detail: 'no SLURM here' },
+    );
+  }
+  checks.push(checkLmod(DEFAULT_LMOD_INIT, ctx.env), await checkBlosc());
+
+  const failed = checks.some((check) => check.status === 'fail');
+  if (flagOption(values, 'json')) {
+    ctx.stdout.write(`${JSON.stringify({ ok: !failed, checks }, null, 2)}\n`);
+  } else {
+    const { style } = ctx.stdout;
+    const width = Math.max(...checks.map((check) => check.name.length));
+    for (const check of checks) {
+      ctx.stdout.write(`${mark(check.status, style)} ${check.name.padEnd(width)}  ${check.detail}\n`);
+      if (check.fix && check.status !== 'ok')
+        ctx.stdout.write(`  ${' '.repeat(width)}  ${style.dim(`→ ${check.fix}`)}\n`);
+    }
+    const warnings = checks.filter((check) => check.status === 'warn').length;
+    ctx.stdout.write(
+      failed
+        ? style.red('some checks failed: fix them as shown above\n')
+        : `all good${warnings ? ` (${warnings} warning${warnings > 1 ? 's' : ''})` : ''}\n`,
+    );
+  }
+  return failed ? EXIT_CODES.failed : EXIT_CODES.ok;
+}
+
+function mark(status: CheckStatus, style: Style): string {
+  switch (status) {
+    case 'ok':
+      return style.green('ok  ');
+    case 'warn':
+      return style.yellow('warn');
+    case 'fail':
+      return style.red('FAIL');
+    default:
+      return style.dim('skip');
+  }
+}

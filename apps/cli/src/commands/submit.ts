@@ -1,0 +1,145 @@
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { type CrateRef, type Driver, describeJobState, type SubmitOptions } from '@hpc/core';
+import type { CliContext } from '../cli-context.ts';
+import { InputFileError, UsageError } from '../cli-errors.ts';
+import { chooseDriver, createDriver } from '../driver-select.ts';
+import { EXIT_CODES, type ExitCode } from '../exit-codes.ts';
+import { waitForLocalStart } from '../local-start.ts';
+import {
+  flagOption,
+  keyValueOption,
+  listOption,
+  type OptionValues,
+  stringOption,
+} from '../parse-command-line.ts';
+import { isJobFailedError, printJobFailure, printResult } from '../result-report.ts';
+import {
+  buildProcess,
+  importUserModule,
+  parseConstructorArgs,
+  pickProcessExport,
+  toNodeImport,
+} from '../user-module.ts';
+
+/** hpc submit <module> | --crate <file>: prints the job id (or, with --wait, the result). */
+export async function runSubmit(
+  values: OptionValues,
+  positionals: string[],
+  ctx: CliContext,
+): Promise<ExitCode> {
+  const modulePath = positionals[0];
+  const crate = stringOption(values, 'crate');
+  if (modulePath !== undefined && crate !== undefined)
+    throw new UsageError(
+      `give a module or --crate, not both (got '${modulePath}' and --crate ${crate})`,
+      'submit',
+    );
+  if (modulePath === undefined && crate === undefined)
+    throw new UsageError(
+      'missing <module>: usage: hpc submit <module.(js|ts)> [options] (or --crate <file>)',
+      'submit',
+    );
+  if (crate === undefined) {
+    for (const option of ['object'] as const) {
+      if (values[option] !== undefined)
+        throw new UsageError(`--${option} only applies with --crate`, 'submit');
+    }
+  } else {
+    for (const option of ['export', 'args'] as const) {
+      if (values[option] !== undefined)
+        throw new UsageError(`--${option} only applies to a module, not to --crate`, 'submit');
+    }
+  }
+  const json = flagOption(values, 'json');
+  const options = submitOptions(values, ctx);
+  const constructorArgs = parseConstructorArgs(stringOption(values, 'args'));
+  const choice = chooseDriver({ local: flagOption(values, 'local'), env: ctx.env });
+
+  let target: CrateRef | object;
+  if (crate !== undefined) {
+    target = await crateTarget(crate, stringOption(values, 'object'), ctx.cwd);
+  } else {
+    const file = modulePath as string;
+    const exports = await importUserModule(file, ctx.cwd);
+    target = buildProcess(
+      pickProcessExport(exports, file, stringOption(values, 'export')),
+      constructorArgs,
+      file,
+    );
+  }
+  if (choice.kind === 'local') warnIgnoredByLocal(options, ctx);
+
+  const driver = await createDriver(choice.kind);
+  try {
+    const id = await driver.submitJob(target, options);
+    if (flagOption(values, 'wait')) return await waitAndReport(driver, id, ctx, json);
+    if (driver.kind === 'local') await waitForLocalStart((driver as unknown as { root: string }).root, id);
+    if (json) ctx.stdout.write(`${JSON.stringify({ id, driver: driver.kind })}\n`);
+    else ctx.stdout.write(`${id}\n`);
+    if (!json && ctx.stderr.isTTY) {
+      ctx.stderr.write(
+        ctx.stderr.style.dim(
+          `submitted ${id} (${choice.kind} driver: ${choice.reason}); follow it with: hpc status ${id} --watch\n`,
+        ),
+      );
+    }
+    return EXIT_CODES.ok;
+  } finally {
+    driver.close?.();
+  }
+}
+
+function submitOptions(values: OptionValues, ctx: CliContext): SubmitOptions {
+  const options: SubmitOptions = {};
+  const name = stringOption(values, 'name');
+  if (name !== undefined) options.name = name;
+  const imports = listOption(values, 'import').map((specifier) => toNodeImport(specifier, ctx.cwd));
+  if (imports.length) options.imports = imports;
+  const slurmArgs = keyValueOption(values, 'slurm-arg', 'submit');
+  if (Object.keys(slurmArgs).length) options.slurmArgs = slurmArgs;
+  const env = keyValueOption(values, 'env', 'submit');
+  if (Object.keys(env).length) options.env = env;
+  const modules = listOption(values, 'module');
+  if (modules.length) options.modules = modules;
+  const condaEnv = stringOption(values, 'conda-env');
+  if (condaEnv !== undefined) options.condaEnv = condaEnv;
+  return options;
+}
+
+async function crateTarget(crate: string, object: string | undefined, cwd: string): Promise<CrateRef> {
+  const path = resolve(cwd, crate);
+  const info = await stat(path).catch(() => undefined);
+  if (!info?.isFile()) throw new InputFileError(`crate file not found: ${crate} (looked at ${path})`, crate);
+  return object === undefined ? { crate: path } : { crate: path, object };
+}
+
+function warnIgnoredByLocal(options: SubmitOptions, ctx: CliContext): void {
+  const ignored: string[] = [];
+  if (options.modules?.length) ignored.push('--module');
+  if (options.condaEnv !== undefined) ignored.push('--conda-env');
+  const slurmKeys = Object.keys(options.slurmArgs ?? {}).filter((key) => key !== 'time');
+  if (slurmKeys.length) ignored.push(slurmKeys.map((key) => `--slurm-arg ${key}`).join(', '));
+  if (ignored.length)
+    ctx.stderr.write(ctx.stderr.style.yellow(`hpc submit: the local driver ignores ${ignored.join(', ')}\n`));
+}
+
+/** --wait: follow the job (a one-line progress on a terminal), then print its result or its failure. */
+async function waitAndReport(driver: Driver, id: string, ctx: CliContext, json: boolean): Promise<ExitCode> {
+  if (!json) ctx.stderr.write(`${id}\n`);
+  const state = await driver.waitForJob(id, {
+    onState: (next) => {
+      if (ctx.stderr.isTTY && !json)
+        ctx.stderr.write(ctx.stderr.style.dim(`\r${id}: ${describeJobState(next)}\u001b[K`));
+    },
+  });
+  if (ctx.stderr.isTTY && !json) ctx.stderr.write(`\r${id}: ${describeJobState(state)}\u001b[K\n`);
+  try {
+    printResult(ctx, id, await driver.getResult(id), json);
+    return EXIT_CODES.ok;
+  } catch (error) {
+    if (!isJobFailedError(error)) throw error;
+    printJobFailure(ctx, error, json);
+    return EXIT_CODES.failed;
+  }
+}

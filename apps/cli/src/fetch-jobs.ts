@@ -1,0 +1,30 @@
+import { type Driver, JobNotFoundError } from '@hpc/core';
+import type { JobView } from './job-view.ts';
+
+/**
+ * Every tracked job of one driver as views, from ONE status round trip (checkAllJobStatuses: one
+ * squeue + at most one sacct on SLURM, however many jobs). Names the driver did not put in the
+ * state come from its own job store, which costs no scheduler call. With `ids`, only those jobs,
+ * in that order; an id the driver does not track is a JobNotFoundError.
+ */
+export async function fetchJobViews(driver: Driver, ids?: readonly string[]): Promise<JobView[]> {
+  const states = await driver.checkAllJobStatuses();
+  let names: Map<string, string> | undefined;
+  const nameOf = async (id: string, stateName: string | undefined): Promise<string> => {
+    if (stateName) return stateName;
+    names ??= new Map((await driver.listJobs()).map((job) => [String(job.id), job.name]));
+    return names.get(id) ?? '';
+  };
+  const views: JobView[] = [];
+  if (ids) {
+    for (const id of ids) {
+      const state = states.get(id as never);
+      if (!state) throw new JobNotFoundError(id, driver.kind);
+      views.push({ id, driver: driver.kind, name: await nameOf(id, state.name), state });
+    }
+    return views;
+  }
+  for (const [id, state] of states)
+    views.push({ id, driver: driver.kind, name: await nameOf(id, state.name), state });
+  return views;
+}

@@ -1,0 +1,104 @@
+import { describeJobState, isTerminalState, type JobState, type JobStatus } from '@hpc/core';
+import type { Paint, Style } from './terminal-style.ts';
+
+/** One tracked job as the CLI shows it: what the driver said, plus the numbers a table needs. */
+export interface JobView {
+  id: string;
+  /** The driver that tracks it: 'local' or 'slurm'. */
+  driver: string;
+  name: string;
+  state: JobState;
+}
+
+/** The JSON shape of one job in `hpc status --json` (stable: scripts read it). */
+export interface JobJson {
+  id: string;
+  driver: string;
+  name: string;
+  status: JobStatus;
+  /** One line, e.g. 'pending (Dependency)', 'failed (exit-code 3)'. */
+  description: string;
+  terminal: boolean;
+  elapsedMs: number | null;
+  node: string | null;
+  exitCode: number | null;
+  /** Everything the driver reported (reason, cause, raw scheduler text, timestamps). */
+  state: JobState;
+}
+
+/** Running time: the driver's figure, else from the start to the end (or now, while running). */
+export function elapsedMs(state: JobState, now = Date.now()): number | undefined {
+  if (state.elapsedMs !== undefined) return state.elapsedMs;
+  if (!state.startedAt) return undefined;
+  const start = Date.parse(state.startedAt);
+  const end = state.endedAt ? Date.parse(state.endedAt) : isTerminalState(state) ? Number.NaN : now;
+  return Number.isFinite(start) && Number.isFinite(end) ? Math.max(0, end - start) : undefined;
+}
+
+export function jobJson(view: JobView, now = Date.now()): JobJson {
+  return {
+    id: view.id,
+    driver: view.driver,
+    name: view.name,
+    status: view.state.status,
+    description: describeJobState(view.state),
+    terminal: isTerminalState(view.state),
+    elapsedMs: elapsedMs(view.state, now) ?? null,
+    node: view.state.node ?? null,
+    exitCode: view.state.exitCode ?? null,
+    state: view.state,
+  };
+}
+
+/** The colour a state is drawn in: green done, cyan running, yellow waiting, red failed, gray cancelled. */
+export function statusPaint(status: JobStatus, style: Style): Paint {
+  switch (status) {
+    case 'completed':
+      return style.green;
+    case 'running':
+    case 'completing':
+      return style.cyan;
+    case 'pending':
+    case 'requeued':
+      return style.yellow;
+    case 'failed':
+    case 'timeout':
+    case 'lost':
+      return style.red;
+    case 'cancelled':
+    case 'preempted':
+      return style.magenta;
+    default:
+      return style.gray;
+  }
+}
+
+/** The order counts appear in a summary line: live work first, then outcomes. */
+export const SUMMARY_ORDER: readonly JobStatus[] = [
+  'running',
+  'completing',
+  'pending',
+  'requeued',
+  'completed',
+  'failed',
+  'timeout',
+  'cancelled',
+  'preempted',
+  'lost',
+  'unknown',
+];
+
+export function countByStatus(views: readonly JobView[]): Map<JobStatus, number> {
+  const counts = new Map<JobStatus, number>();
+  for (const view of views) counts.set(view.state.status, (counts.get(view.state.status) ?? 0) + 1);
+  return counts;
+}
+
+/** '3 running · 10 pending · 1 failed', coloured per state on a terminal. */
+export function renderSummary(views: readonly JobView[], style: Style): string {
+  const counts = countByStatus(views);
+  const parts = SUMMARY_ORDER.filter((status) => counts.has(status)).map((status) =>
+    statusPaint(status, style)(`${counts.get(status)} ${status}`),
+  );
+  return parts.length ? parts.join(' · ') : 'no jobs';
+}

@@ -1,0 +1,117 @@
+import { inspect } from 'node:util';
+import {
+  describeJobState,
+  formatRemoteError,
+  isHpcError,
+  type JobFailedError,
+  type JobState,
+} from '@hpc/core';
+import type { CliContext } from './cli-context.ts';
+import { formatDuration } from './human-units.ts';
+import { elapsedMs } from './job-view.ts';
+import { toJsonValue } from './json-value.ts';
+
+/** A finished job's result on stdout: strings as they are, other values as Node shows them (or JSON). */
+export function printResult(ctx: CliContext, jobId: string, value: unknown, json: boolean): void {
+  if (json) {
+    ctx.stdout.write(`${JSON.stringify({ id: jobId, ok: true, result: toJsonValue(value) }, null, 2)}\n`);
+    return;
+  }
+  const text =
+    typeof value === 'string'
+      ? value
+      : inspect(value, {
+          depth: 8,
+          colors: ctx.stdout.style.enabled,
+          maxArrayLength: 100,
+          maxStringLength: 10_000,
+          breakLength: ctx.stdout.columns ?? 100,
+        });
+  ctx.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+}
+
+/**
+ * A failed job as the user needs it: what happened in one line, then the scheduler's diagnosis
+ * (state, SLURM's own words, exit code, node, time), the remote error with its stack and causes,
+ * and the tail of the job's stderr. Text to stderr; with --json, one document on stdout.
+ */
+export function printJobFailure(ctx: CliContext, error: JobFailedError, json: boolean): void {
+  if (json) {
+    ctx.stdout.write(
+      `${JSON.stringify(
+        {
+          id: error.jobId,
+          ok: false,
+          status: error.state.status,
+          description: describeJobState(error.state),
+          exitCode: error.exitCode ?? error.state.exitCode ?? null,
+          error: error.remote ?? null,
+          stderrTail: error.stderrTail ?? null,
+          state: error.state,
+        },
+        null,
+        2,
+      )}\n`,
+    );
+    return;
+  }
+  const { style } = ctx.stderr;
+  const out: string[] = [];
+  const title = style.red(`job ${error.jobId} ${describeJobState(error.state)}`);
+  out.push(error.remote ? `${title}: ${error.remote.name}: ${error.remote.message}` : title);
+  out.push('', style.bold('diagnosis'), ...diagnosis(error.state, error.exitCode).map((line) => `  ${line}`));
+  if (error.remote) out.push('', style.bold('remote error'), formatRemoteError(error.remote, '  '));
+  if (error.stderrTail)
+    out.push(
+      '',
+      style.bold('stderr (last lines)'),
+      ...error.stderrTail.split('\n').map((line) => `  ${style.dim(line)}`),
+    );
+  out.push('', style.dim(`full logs: hpc logs ${error.jobId} --stderr`));
+  ctx.stderr.write(`${out.join('\n')}\n`);
+}
+
+function diagnosis(state: JobState, exitCode: number | undefined): string[] {
+  const lines = [`state:     ${describeJobState(state)}${state.raw ? `   (scheduler: ${state.raw})` : ''}`];
+  const code = exitCode ?? state.exitCode;
+  if (code !== undefined)
+    lines.push(
+      `exit code: ${code}${state.signal !== undefined ? ` (signal ${state.signal})` : ''}${exitMeaning(code)}`,
+    );
+  if (state.node) lines.push(`node:      ${state.node}`);
+  const ran = elapsedMs(state);
+  if (ran !== undefined) lines.push(`ran for:   ${formatDuration(ran)}`);
+  const hint = stateHint(state);
+  if (hint) lines.push(`hint:      ${hint}`);
+  return lines;
+}
+
+function exitMeaning(code: number): string {
+  if (code === 1) return ' — run() threw';
+  if (code === 2) return ' — infrastructure failure (crate, import, signal)';
+  return '';
+}
+
+function stateHint(state: JobState): string | undefined {
+  switch (state.status) {
+    case 'timeout':
+      return 'the job hit its time limit: raise it with --slurm-arg time=HH:MM:SS, or checkpoint in checkpoint()';
+    case 'failed':
+      if (state.cause === 'out-of-memory')
+        return 'the job ran out of memory: raise it with --slurm-arg mem=8G';
+      if (state.cause === 'node-fail') return 'the node failed: resubmit (consider --slurm-arg requeue)';
+      if (state.cause === 'infrastructure') return state.message;
+      return undefined;
+    case 'lost':
+      return 'the job ended without writing an outcome: look at its stderr';
+    case 'cancelled':
+      return 'the job was cancelled before it finished';
+    default:
+      return undefined;
+  }
+}
+
+/** True for the error getResult throws when a job ended without a result. */
+export function isJobFailedError(error: unknown): error is JobFailedError {
+  return isHpcError(error, 'JobFailedError');
+}

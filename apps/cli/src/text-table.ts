@@ -1,0 +1,82 @@
+import type { Paint } from './terminal-style.ts';
+
+/** One cell: its plain text and, on a colour terminal, how to paint it. */
+export interface Cell {
+  text: string;
+  paint?: Paint;
+}
+
+export interface Column {
+  header: string;
+  align?: 'left' | 'right';
+  /** This column gives up width first when the terminal is too narrow. */
+  shrinkable?: boolean;
+}
+
+export interface TableOptions {
+  /** Fit every line into this many columns (a terminal's width); unlimited otherwise. */
+  width?: number;
+  /** Paints the header line (bold on a terminal). */
+  headerPaint?: Paint;
+}
+
+const GAP = '  ';
+const MIN_SHRUNK = 8;
+
+/**
+ * Lays rows out in aligned columns. Widths come from the plain text, so colours never shift the
+ * alignment; on a terminal, shrinkable columns are cut with '…' so no line wraps (a wrapped line
+ * would break redrawing in place).
+ */
+export function renderTable(
+  columns: readonly Column[],
+  rows: readonly (readonly Cell[])[],
+  options: TableOptions = {},
+): string[] {
+  const widths = columns.map((column, index) =>
+    Math.max(column.header.length, ...rows.map((row) => row[index]?.text.length ?? 0)),
+  );
+  if (options.width !== undefined) fitWidths(columns, widths, options.width);
+  const header = columns
+    .map((column, index) => pad(column.header, widths[index] as number, column.align))
+    .join(GAP)
+    .trimEnd();
+  const lines = [options.headerPaint ? options.headerPaint(header) : header];
+  for (const row of rows) {
+    const cells = columns.map((column, index) => {
+      const cell = row[index] ?? { text: '' };
+      const width = widths[index] as number;
+      const text = pad(truncate(cell.text, width), width, column.align);
+      return cell.paint && cell.text ? cell.paint(text) : text;
+    });
+    lines.push(cells.join(GAP).trimEnd());
+  }
+  return lines;
+}
+
+function fitWidths(columns: readonly Column[], widths: number[], limit: number): void {
+  const total = () => widths.reduce((sum, width) => sum + width, 0) + GAP.length * (widths.length - 1);
+  while (total() > limit) {
+    let widest = -1;
+    for (let index = 0; index < columns.length; index++) {
+      if (!columns[index]?.shrinkable || (widths[index] as number) <= MIN_SHRUNK) continue;
+      if (widest < 0 || (widths[index] as number) > (widths[widest] as number)) widest = index;
+    }
+    if (widest < 0) return;
+    widths[widest] = Math.max(MIN_SHRUNK, (widths[widest] as number) - (total() - limit));
+  }
+}
+
+function truncate(text: string, width: number): string {
+  return text.length <= width ? text : `${text.slice(0, Math.max(0, width - 1))}…`;
+}
+
+function pad(text: string, width: number, align: Column['align']): string {
+  return align === 'right' ? text.padStart(width) : text.padEnd(width);
+}
+
+/** Cuts a plain line to the terminal width (redrawn frames must not wrap). */
+export function fitLine(text: string, width: number | undefined): string {
+  if (width === undefined || text.length <= width) return text;
+  return truncate(text, width);
+}

@@ -1,0 +1,190 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type Driver, describeJobState, isTerminalState } from '@hpc/core';
+import type { CliContext } from './cli-context.ts';
+import { fetchJobViews } from './fetch-jobs.ts';
+import { formatDuration } from './human-units.ts';
+import { countByStatus, type JobView, jobJson, renderSummary, statusPaint } from './job-view.ts';
+import { renderProgressBar } from './progress-bar.ts';
+import { ScreenWriter } from './screen-writer.ts';
+import { summaryJson } from './status-json.ts';
+import { renderStatusTable } from './status-table.ts';
+import { fitLine } from './text-table.ts';
+
+export interface WatchOptions {
+  /** Time between the starts of two polls: the driver is asked at most once per interval. */
+  intervalMs: number;
+  /** Watch exactly these jobs; otherwise the ones not finished at the first poll (and any submitted meanwhile). */
+  ids?: readonly string[];
+  json: boolean;
+  signal?: AbortSignal;
+}
+
+export interface WatchResult {
+  /** The watched jobs in their final states ([] when nothing was left to watch). */
+  views: JobView[];
+  polls: number;
+}
+
+/**
+ * `hpc status --watch`: polls the driver once per interval (one scheduler round trip for all jobs)
+ * and shows progress until every watched job has finished, then returns by itself.
+ * On a terminal, one frame is redrawn in place; otherwise, a line per state change (no escape
+ * codes); with --json, one JSON document per poll.
+ */
+export async function watchJobs(
+  driver: Driver,
+  ctx: CliContext,
+  options: WatchOptions,
+): Promise<WatchResult> {
+  const display = createDisplay(ctx, options);
+  const watched = new Set<string>(options.ids ?? []);
+  const startedAt = Date.now();
+  let polls = 0;
+  try {
+    for (;;) {
+      const pollStart = Date.now();
+      const all = await fetchJobViews(driver, options.ids);
+      polls++;
+      if (!options.ids) {
+        for (const view of all) if (!isTerminalState(view.state)) watched.add(view.id);
+        if (polls === 1 && watched.size === 0) {
+          display.nothingToWatch(all);
+          return { views: [], polls };
+        }
+      }
+      const views = all.filter((view) => watched.has(view.id));
+      const done = views.every((view) => isTerminalState(view.state));
+      display.update(views, { startedAt, intervalMs: options.intervalMs, done });
+      if (done) return { views, polls };
+      const wait = Math.max(0, options.intervalMs - (Date.now() - pollStart));
+      await sleep(wait, undefined, options.signal ? { signal: options.signal } : {});
+    }
+  } finally {
+    display.close();
+  }
+}
+
+interface FrameInfo {
+  startedAt: number;
+  intervalMs: number;
+  done: boolean;
+}
+
+interface Display {
+  update(views: readonly JobView[], info: FrameInfo): void;
+  nothingToWatch(all: readonly JobView[]): void;
+  close(): void;
+}
+
+function createDisplay(ctx: CliContext, options: WatchOptions): Display {
+  if (options.json) return jsonDisplay(ctx);
+  return ctx.stdout.isTTY ? terminalDisplay(ctx) : lineDisplay(ctx);
+}
+
+function jsonDisplay(ctx: CliContext): Display {
+  return {
+    update(views, info) {
+      const now = Date.now();
+      const frame = {
+        time: new Date(now).toISOString(),
+        done: info.done,
+        summary: summaryJson(views),
+        jobs: views.map((view) => jobJson(view, now)),
+      };
+      ctx.stdout.write(`${JSON.stringify(frame)}\n`);
+    },
+    nothingToWatch() {
+      ctx.stdout.write(
+        `${JSON.stringify({ time: new Date().toISOString(), done: true, summary: summaryJson([]), jobs: [] })}\n`,
+      );
+    },
+    close() {},
+  };
+}
+
+/** Pipes and log files: a line whenever a job's state changes, the final table at the end. */
+function lineDisplay(ctx: CliContext): Display {
+  const seen = new Map<string, string>();
+  const { style } = ctx.stdout;
+  return {
+    update(views, info) {
+      const time = new Date().toTimeString().slice(0, 8);
+      for (const view of views) {
+        const text = describeJobState(view.state);
+        if (seen.get(view.id) === text) continue;
+        seen.set(view.id, text);
+        ctx.stdout.write(
+          `${time}  ${view.id}  ${view.name}  ${statusPaint(view.state.status, style)(text)}\n`,
+        );
+      }
+      if (info.done) {
+        ctx.stdout.write('\n');
+        for (const line of renderStatusTable(views, style)) ctx.stdout.write(`${line}\n`);
+        ctx.stdout.write(`${renderSummary(views, style)}\n`);
+      }
+    },
+    nothingToWatch(all) {
+      ctx.stdout.write(
+        `nothing to watch: ${all.length ? `all ${all.length} tracked jobs have finished` : 'no tracked jobs'}\n`,
+      );
+    },
+    close() {},
+  };
+}
+
+/** A terminal: one frame (progress bar, table, summary) redrawn in place. */
+function terminalDisplay(ctx: CliContext): Display {
+  const screen = new ScreenWriter(ctx.stdout);
+  const { style } = ctx.stdout;
+  return {
+    update(views, info) {
+      const width = ctx.stdout.columns;
+      const counts = countByStatus(views);
+      const completed = counts.get('completed') ?? 0;
+      const finished = views.filter((view) => isTerminalState(view.state)).length;
+      const bar = renderProgressBar(
+        { completed, otherFinished: finished - completed, total: views.length },
+        style,
+      );
+      const clock = info.done
+        ? `done in ${formatDuration(Date.now() - info.startedAt)}`
+        : `polling every ${formatDuration(info.intervalMs)} · ${formatDuration(Date.now() - info.startedAt)}`;
+      const budget =
+        ctx.stdout.rows === undefined ? Number.POSITIVE_INFINITY : Math.max(1, ctx.stdout.rows - 5);
+      const shown = pickRows(views, budget);
+      const lines = [
+        `${bar}  ${style.dim(fitLine(clock, width === undefined ? undefined : Math.max(0, width - 40)))}`,
+      ];
+      lines.push(...renderStatusTable(shown, style, width));
+      if (shown.length < views.length)
+        lines.push(
+          style.dim(
+            fitLine(
+              `… ${views.length - shown.length} more jobs not shown (hpc status --json lists all)`,
+              width,
+            ),
+          ),
+        );
+      lines.push(renderSummary(views, style));
+      screen.draw(lines);
+    },
+    nothingToWatch(all) {
+      ctx.stdout.write(
+        `nothing to watch: ${all.length ? `all ${all.length} tracked jobs have finished` : 'no tracked jobs'}\n`,
+      );
+    },
+    close() {
+      screen.finish();
+    },
+  };
+}
+
+/** At most `budget` rows: unfinished jobs first, then the most recent finished ones; in submission order. */
+function pickRows(views: readonly JobView[], budget: number): JobView[] {
+  if (views.length <= budget) return [...views];
+  const keep = new Set<JobView>();
+  for (const view of views) if (keep.size < budget && !isTerminalState(view.state)) keep.add(view);
+  for (let index = views.length - 1; index >= 0 && keep.size < budget; index--)
+    keep.add(views[index] as JobView);
+  return views.filter((view) => keep.has(view));
+}
