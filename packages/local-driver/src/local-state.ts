@@ -11,9 +11,12 @@ export type LiveStatus = 'queued' | 'running' | undefined;
  */
 export function localJobState(record: LocalJobRecord, outcome: RunOutcome | undefined, live: LiveStatus): JobState {
   const details = { name: record.name, submittedAt: record.submittedAt, node: 'localhost', ...(record.startedAt ? { startedAt: record.startedAt } : {}) };
-  const interrupted = outcome === undefined || (outcome.status === 'failed' && outcome.kind === 'infrastructure' && outcome.reason === 'signalled');
-  if (record.timedOutAt && interrupted) return { ...details, status: 'timeout', endedAt: record.endedAt ?? record.timedOutAt };
-  if (record.cancelledAt && interrupted && live !== 'running') return { ...details, status: 'cancelled', endedAt: record.endedAt ?? record.cancelledAt };
+  // Interrupted by the driver, and over: the runner recorded the signal, or it is gone without a word.
+  const interruptedAndOver = outcome
+    ? outcome.status === 'failed' && outcome.kind === 'infrastructure' && outcome.reason === 'signalled'
+    : live !== 'running';
+  if (record.timedOutAt && interruptedAndOver) return { ...details, status: 'timeout', endedAt: record.endedAt ?? record.timedOutAt };
+  if (record.cancelledAt && interruptedAndOver) return { ...details, status: 'cancelled', endedAt: record.endedAt ?? record.cancelledAt };
   if (outcome) return { ...details, ...stateFromOutcome(outcome) };
   if (live === 'running') return { ...details, status: 'running' };
   if (live === 'queued') return { ...details, status: 'pending', reason: 'Concurrency' };

@@ -55,7 +55,8 @@ describe('LocalDriver', () => {
     await waitUntil(async () => existsSync(join(root, 'jobs', busy, 'work', 'started')));
     await driver.cancelJob(cooperative);
     await driver.cancelJob(busy);
-    expect(await driver.waitForJob(cooperative, { timeoutMs: 15_000 })).toMatchObject({ status: 'cancelled' });
+    const cooperativeState = await driver.waitForJob(cooperative, { timeoutMs: 15_000 });
+    expect(cooperativeState, JSON.stringify(cooperativeState)).toMatchObject({ status: 'cancelled' });
     expect(await driver.waitForJob(busy, { timeoutMs: 15_000 })).toMatchObject({ status: 'cancelled' });
     expect(Date.now() - started).toBeGreaterThanOrEqual(500);
   });
