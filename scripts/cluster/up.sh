@@ -7,7 +7,8 @@
 # dead daemons are started; a changed config restarts what reads it. Exits non-zero with the tail
 # of the failing daemon's log when anything does not come up.
 #
-# Usage: scripts/cluster/up.sh            (as root)
+# Usage: scripts/cluster/up.sh [--install-only]   (as root)
+#   --install-only  install the Debian packages and write the configs, start nothing (image builds)
 # Knobs: HPC_CLUSTER_NODES=3 HPC_CLUSTER_CPUS=8 HPC_CLUSTER_MEMORY_MB=6000 HPC_CLUSTER_NAME=lab
 #        HPC_CLUSTER_ACCOUNTING=1 (0: no slurmdbd/MariaDB, sacct unavailable)
 #        HPC_CLUSTER_SKIP_APT=1 (never call apt-get; fail if packages are missing)
@@ -19,6 +20,17 @@ declare -a TIMINGS=()
 step_start() { STEP_T="$(now_ms)"; }
 step_done() { TIMINGS+=("$(printf '%-34s %6d ms' "$1" $(($(now_ms) - STEP_T)))"); }
 
+INSTALL_ONLY=0
+for arg in "$@"; do
+  case "$arg" in
+  --install-only) INSTALL_ONLY=1 ;;
+  -h | --help)
+    sed -n '2,17p' "$0"
+    exit 0
+    ;;
+  *) die "unknown option '$arg' (use --install-only)" ;;
+  esac
+done
 [ "$(id -u)" -eq 0 ] || die "up.sh must run as root (it starts system daemons); try: sudo $0"
 [[ "$HPC_CLUSTER_NODES" =~ ^[1-9][0-9]?$ ]] || die "HPC_CLUSTER_NODES must be 1-99, got '$HPC_CLUSTER_NODES'"
 
@@ -84,6 +96,10 @@ if [ "$HPC_CLUSTER_ACCOUNTING" = 1 ]; then
   install_config "$SLURM_ETC/slurmdbd.conf" "$(render slurmdbd.conf.in)" slurm:slurm 0600 && DBD_CHANGED=1
 fi
 step_done "configs (slurm.conf changed=$SLURM_CONF_CHANGED)"
+if [ "$INSTALL_ONLY" = 1 ]; then
+  log "installed and configured in $(($(now_ms) - T0)) ms (--install-only: no daemons started)"
+  exit 0
+fi
 
 # ---------------------------------------------------------------- munge
 step_start

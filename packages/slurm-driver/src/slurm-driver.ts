@@ -26,6 +26,7 @@ import { hpcHome } from './hpc-home.ts';
 import { JobStore, type StoredJob } from './job-store.ts';
 import type { SlurmArgs } from './sbatch-options.ts';
 import { renderSbatchScript, type SbatchScriptSpec, SLURM_JOB_FILES } from './sbatch-script.ts';
+import { Semaphore } from './semaphore.ts';
 import { type PollStats, StatusPoller, type StatusPollerOptions } from './status-poller.ts';
 
 /** submitJob's options: the shared ones, with sbatch options that may also be numbers or flags. */
@@ -61,6 +62,8 @@ export interface SLURMDriverOptions {
   lmodInit?: string[];
   /** Options applied to every submit (per-submit options win; slurmArgs and env are merged). */
   defaults?: SLURMSubmitOptions;
+  /** sbatch processes at once when submitJob() is called concurrently (default 4). */
+  maxConcurrentSubmissions?: number;
   /** Status polling: minimum interval, accounting on/off, grace periods. */
   polling?: Omit<StatusPollerOptions, 'commandTimeoutMs'>;
 }
@@ -77,6 +80,8 @@ export class SLURMDriver implements Driver<SubmitTarget> {
   private readonly store: JobStore;
   private readonly run: CommandRunner;
   private readonly poller: StatusPoller;
+  /** Concurrent submitJob() calls stage in parallel but share a few sbatch processes. */
+  private readonly submissions: Semaphore;
 
   constructor(private readonly options: SLURMDriverOptions = {}) {
     this.home = options.home ?? hpcHome();
@@ -88,6 +93,7 @@ export class SLURMDriver implements Driver<SubmitTarget> {
         ...(options.commandTimeoutMs !== undefined ? { timeoutMs: options.commandTimeoutMs } : {}),
         ...(options.binDir ? { binDir: options.binDir } : {}),
       });
+    this.submissions = new Semaphore(options.maxConcurrentSubmissions ?? 4);
     this.poller = new StatusPoller(this.store, this.run, {
       ...options.polling,
       ...(options.commandTimeoutMs !== undefined ? { commandTimeoutMs: options.commandTimeoutMs } : {}),
@@ -128,7 +134,7 @@ export class SLURMDriver implements Driver<SubmitTarget> {
     await writeFile(scriptPath, script, { mode: 0o755 });
 
     const args = ['--parsable', scriptPath];
-    const result = await this.run('sbatch', args, { cwd: staged.jobDir });
+    const result = await this.submissions.use(() => this.run('sbatch', args, { cwd: staged.jobDir }));
     if (result.exitCode !== 0)
       throw new SubmissionRefusedError(args, result.exitCode, result.stderr, scriptPath);
     const id = parseSbatchJobId(result.stdout, args);

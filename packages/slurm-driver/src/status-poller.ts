@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { stateFromOutcome as outcomeState, readOutcome as readOutcomeFile } from '@hpc/container';
 import { isTerminalState, JOB_FILES, type JobId, type JobState, type RunOutcome } from '@hpc/core';
 import type { CommandRunner } from './command-runner.ts';
@@ -98,7 +100,14 @@ export class StatusPoller {
     }
 
     // 1. The job's own outcome file: a finished run says so itself, without asking SLURM.
-    const outcomes = await Promise.all(open.map((job) => this.readOutcomeSafely(job.jobDir)));
+    // A cheap existence check first: most open jobs have no outcome yet (1,000 stats take a few ms).
+    const outcomes = await Promise.all(
+      open.map((job) =>
+        this.options.readOutcome || existsSync(join(job.jobDir, JOB_FILES.outcome))
+          ? this.readOutcomeSafely(job.jobDir)
+          : undefined,
+      ),
+    );
     const ask: { job: StoredJob; outcome: RunOutcome | undefined }[] = [];
     open.forEach((job, i) => {
       const outcome = outcomes[i];
