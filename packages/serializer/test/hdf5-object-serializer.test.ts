@@ -218,6 +218,23 @@ describe('ObjectSerializer round trip', () => {
     expect(Buffer.from(middle.buffer).equals(Buffer.from(values.slice(1000, 151_000).buffer))).toBe(true);
   });
 
+  it('reads large arrays with worker threads, identical to the single-threaded read', async () => {
+    const file = join(dir, 'parallel.h5');
+    const values = smooth(5_000_000); // 40 MiB: above the 16 MiB parallel threshold
+    await new ObjectSerializer(file).serialize({ values, small: smooth(100) }, '/p', { chunkBytes: 1 << 20 });
+    const parallel = await new ObjectSerializer(file, { readThreads: 2 }).load<{ values: Float64Array }>(
+      '/p',
+    );
+    expect(Buffer.from(parallel.values.buffer).equals(Buffer.from(values.buffer))).toBe(true);
+    const single = await new ObjectSerializer(file, { readThreads: 1 }).load<{ values: Float64Array }>('/p');
+    expect(Buffer.from(single.values.buffer).equals(Buffer.from(values.buffer))).toBe(true);
+    const part = await new ObjectSerializer(file, { readThreads: 2 }).readArray('/p', 'values', {
+      start: 7,
+      count: 4_000_000,
+    });
+    expect(Buffer.from(part.buffer).equals(Buffer.from(values.buffer, 7 * 8, 4_000_000 * 8))).toBe(true);
+  });
+
   it('refuses to replace an object unless asked, and overwrite keeps the others', async () => {
     const file = join(dir, 'overwrite.h5');
     const crate = new ObjectSerializer(file);

@@ -96,8 +96,26 @@ export function readArrayDataset(
 ): StoredTypedArray {
   const ctor = constructorFor(kind);
   const target = into ?? (new ctor(range.count) as StoredTypedArray);
-  if (range.count === 0) return target;
-  const bpe = ctor.BYTES_PER_ELEMENT;
+  forEachSlice(module, fileId, path, ctor.BYTES_PER_ELEMENT, range, sliceBytes, (bytes, done, count) => {
+    bytesOf(target, done, count).set(bytes);
+  });
+  return target;
+}
+
+/**
+ * Reads the range slice by slice and hands each slice's bytes (a view into the wasm heap, valid
+ * only during the call) to `sink` with its element offset within the range.
+ */
+export function forEachSlice(
+  module: H5Module,
+  fileId: bigint,
+  path: string,
+  bpe: number,
+  range: { start: number; count: number; chunk: number },
+  sliceBytes: number,
+  sink: (bytes: Uint8Array, done: number, count: number) => void,
+): void {
+  if (range.count === 0) return;
   const slice = Math.min(range.count, sliceLength(range.chunk, bpe, sliceBytes));
   const pointer = mallocOrThrow(module, slice * bpe);
   try {
@@ -109,11 +127,10 @@ export function readArrayDataset(
       const end = absolute + count;
       if (end < range.start + range.count && count > range.chunk) count -= end % range.chunk;
       module.get_dataset_data(fileId, path, [BigInt(count)], [BigInt(absolute)], [1n], BigInt(pointer));
-      bytesOf(target, done, count).set(module.HEAPU8.subarray(pointer, pointer + count * bpe));
+      sink(module.HEAPU8.subarray(pointer, pointer + count * bpe), done, count);
       done += count;
     }
   } finally {
     module._free(pointer);
   }
-  return target;
 }

@@ -169,6 +169,44 @@ export function readCheckedArray(
   limits: ReadLimits,
   range?: { start: number; count: number },
 ): StoredTypedArray {
+  const checked = inspectArrayDataset(
+    module,
+    file,
+    fileName,
+    objectPath,
+    relativeName,
+    kind,
+    expectedLength,
+    limits,
+    range,
+  );
+  return readArrayDataset(module, file.file_id, checked.path, kind, checked, limits.sliceBytes);
+}
+
+/** A dataset read that passed every check, ready to run (here or in read workers). */
+export interface CheckedRead {
+  path: string;
+  start: number;
+  count: number;
+  chunk: number;
+  bytesPerElement: number;
+}
+
+/**
+ * Checks everything the file claims about one 1-D dataset before anything is allocated: it is a
+ * dataset, 1-D, of the expected kind and length, under the size limit, with filters we decode.
+ */
+export function inspectArrayDataset(
+  module: H5Module,
+  file: H5File,
+  fileName: string,
+  objectPath: string,
+  relativeName: string,
+  kind: TypedArrayName,
+  expectedLength: number | undefined,
+  limits: ReadLimits,
+  range?: { start: number; count: number },
+): CheckedRead {
   const path = `${objectPath}/${relativeName}`;
   const corrupt = (detail: string): never => {
     throw new CorruptFileError(fileName, `dataset ${path} ${detail}`, { objectPath });
@@ -205,5 +243,5 @@ export function readCheckedArray(
   const reason = unreadableFilterReason(dataset.filters as StoredFilter[]);
   if (reason) throw new UnsupportedCodecError(fileName, objectPath, path, reason);
   const chunk = meta.chunks?.[0] ?? Math.max(1, Math.floor((4 << 20) / meta.size));
-  return readArrayDataset(module, file.file_id, path, kind, { start, count, chunk }, limits.sliceBytes);
+  return { path, start, count, chunk, bytesPerElement: meta.size };
 }

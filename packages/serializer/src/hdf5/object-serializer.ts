@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import { CorruptFileError, FileMissingError, UnsupportedValueError } from '../errors.ts';
 import { reviveInstances, summarizeGraph } from '../object-graph.ts';
 import type { StoredTypedArray } from '../typed-arrays.ts';
+import { readArrayDataset } from './array-dataset.ts';
 import { type AtomicUpdateOptions, updateFileAtomically } from './atomic-update.ts';
 import { type CodecOptions, resolveCodec } from './codecs.ts';
 import { constructorFor, type TypedArrayName } from './dtypes.ts';
@@ -11,12 +12,13 @@ import { ObjectExistsError, translateHdf5Error } from './hdf5-errors.ts';
 import { checkHdf5Signature } from './hdf5-signature.ts';
 import { arrayDatasetName, isSafeDatasetName, LIBVER_BOUNDS } from './layout.ts';
 import {
+  type CheckedRead,
   checkTypesRegistered,
+  inspectArrayDataset,
   isObjectGroup,
   listObjectPaths,
   objectKind,
   type ReadLimits,
-  readCheckedArray,
   readObjectInfo,
   readStructureJson,
   type StoredObjectInfo,
@@ -24,7 +26,14 @@ import {
 import { prepareParents, writeFileHeader, writeObjectGroup } from './layout-writer.ts';
 import { normalizeObjectPath } from './object-path.ts';
 import { type PropertyPath, parsePropertyPath, resolvePropertyPath } from './property-path.ts';
-import { decodeStructure, encodeStructure } from './tagged-json.ts';
+import { defaultReadThreads, parallelReadsAvailable, readInParallel } from './read-pool.ts';
+import {
+  collectDatasetRefs,
+  type DatasetRef,
+  decodeStructure,
+  encodeStructure,
+  parseStructure,
+} from './tagged-json.ts';
 
 export interface ObjectSerializerOptions {
   /** Wait this long for another process writing the same file (default 60 s), then FileLockedError. */
@@ -35,6 +44,11 @@ export interface ObjectSerializerOptions {
   maxArrayBytes?: number;
   /** Bytes moved through the wasm heap per call (default 64 MiB; the heap's hard limit is 2 GiB). */
   sliceBytes?: number;
+  /**
+   * Worker threads that decompress large arrays (>= 16 MiB) in parallel on read, each with its own
+   * wasm instance (default: cores, at most 4). 1 reads everything on the calling thread.
+   */
+  readThreads?: number;
 }
 
 export interface ObjectSerializeOptions extends CodecOptions {
@@ -57,6 +71,8 @@ const DEFAULT_CHUNK_BYTES = 4 << 20;
 const DEFAULT_ARRAY_THRESHOLD_BYTES = 16 << 10;
 const DEFAULT_SLICE_BYTES = 64 << 20;
 const DEFAULT_MAX_ARRAY_BYTES = 64 * 2 ** 30;
+/** Reads at least this large go to the worker threads. */
+const PARALLEL_READ_MIN_BYTES = 16 << 20;
 /** Blosc fails on chunks under 128 bytes; arrays this small are always inline. */
 const MIN_DATASET_BYTES = 1024;
 
@@ -82,7 +98,15 @@ export class ObjectSerializer {
       durable: options.durable ?? true,
       maxArrayBytes: options.maxArrayBytes ?? DEFAULT_MAX_ARRAY_BYTES,
       sliceBytes: options.sliceBytes ?? DEFAULT_SLICE_BYTES,
+      readThreads: options.readThreads ?? defaultReadThreads(),
     };
+    if (
+      !Number.isInteger(this.options.readThreads) ||
+      this.options.readThreads < 1 ||
+      this.options.readThreads > 64
+    ) {
+      throw new RangeError(`readThreads ${this.options.readThreads} is out of range: use 1 to 64`);
+    }
     if (
       !Number.isSafeInteger(this.options.sliceBytes) ||
       this.options.sliceBytes < 4096 ||
@@ -174,21 +198,67 @@ export class ObjectSerializer {
     const runtime = await loadH5Runtime();
     const { module } = runtime;
     const limits = this.limits();
-    return this.withFile(runtime, this.file, 'r', path, 'read the object', (file) => {
-      const info = readObjectInfo(module, file, this.file, path);
-      checkTypesRegistered(this.file, info);
-      const json = readStructureJson(module, file, this.file, path, limits);
-      const decoded = decodeStructure(json, {
-        loadDataset: (name, kind, length) => {
-          if (!isSafeDatasetName(name))
-            this.corrupt(path, `the structure refers to dataset ${JSON.stringify(name)} outside the object`);
-          return readCheckedArray(module, file, this.file, path, name, kind, length, limits);
-        },
-        corrupt: (detail) => this.corrupt(path, detail),
-      });
-      reviveInstances(this.file, decoded.instances, path);
-      return decoded.root as T;
+    const corrupt = (detail: string): never => this.corrupt(path, detail);
+    // 1. Check the header, class ids, structure and every dataset it names; read the small ones.
+    const { parsed, arrays, large } = this.withFile(
+      runtime,
+      this.file,
+      'r',
+      path,
+      'read the object',
+      (file) => {
+        const info = readObjectInfo(module, file, this.file, path);
+        checkTypesRegistered(this.file, info);
+        const parsed = parseStructure(readStructureJson(module, file, this.file, path, limits), corrupt);
+        const arrays = new Map<string, { ref: DatasetRef; array: StoredTypedArray }>();
+        const large: { ref: DatasetRef; checked: CheckedRead }[] = [];
+        for (const ref of collectDatasetRefs(parsed)) {
+          if (!isSafeDatasetName(ref.name))
+            corrupt(`the structure refers to dataset ${JSON.stringify(ref.name)} outside the object`);
+          if (arrays.has(ref.name) || large.some((entry) => entry.ref.name === ref.name))
+            corrupt(`dataset ${ref.name} is referenced twice`);
+          const checked = inspectArrayDataset(
+            module,
+            file,
+            this.file,
+            path,
+            ref.name,
+            ref.kind,
+            ref.length,
+            limits,
+          );
+          if (this.shouldReadInParallel(checked)) large.push({ ref, checked });
+          else
+            arrays.set(ref.name, {
+              ref,
+              array: readArrayDataset(
+                module,
+                file.file_id,
+                checked.path,
+                ref.kind,
+                checked,
+                limits.sliceBytes,
+              ),
+            });
+        }
+        return { parsed, arrays, large };
+      },
+    );
+    // 2. Large arrays: decompressed by worker threads, each with its own wasm instance.
+    for (const { ref, checked } of large)
+      arrays.set(ref.name, { ref, array: await this.readLarge(ref.kind, checked, path) });
+    // 3. Rebuild the value (pure JS, no file access) and give instances their registered classes.
+    const decoded = decodeStructure(parsed, {
+      loadDataset: (name, kind, length) => {
+        const entry = arrays.get(name);
+        if (!entry || entry.ref.kind !== kind || entry.ref.length !== length)
+          return corrupt(`dataset ${name} is referenced inconsistently`);
+        return entry.array;
+      },
+      corrupt,
     });
+    reviveInstances(this.file, decoded.instances, path);
+    return decoded.root as T;
   }
 
   /** Reads part of one stored typed array without loading the object: `property` is 'values', 'data.samples[2]' or ['data', 'samples', 2]. */
@@ -203,19 +273,19 @@ export class ObjectSerializer {
     const runtime = await loadH5Runtime();
     const { module } = runtime;
     const limits = this.limits();
-    return this.withFile(runtime, this.file, 'r', path, 'read an array', (file) => {
+    const corrupt = (detail: string): never => this.corrupt(path, detail);
+    const found = this.withFile(runtime, this.file, 'r', path, 'read an array', (file) => {
       readObjectInfo(module, file, this.file, path);
-      const json = readStructureJson(module, file, this.file, path, limits);
-      const placeholders = new Map<object, { name: string; kind: TypedArrayName; length: number }>();
-      const decoded = decodeStructure(json, {
+      const parsed = parseStructure(readStructureJson(module, file, this.file, path, limits), corrupt);
+      // Datasets become empty placeholders: only the one asked for is read.
+      const placeholders = new Map<object, DatasetRef>();
+      const decoded = decodeStructure(parsed, {
         loadDataset: (name, kind, length) => {
-          if (!isSafeDatasetName(name))
-            this.corrupt(path, `the structure refers to dataset ${JSON.stringify(name)} outside the object`);
           const placeholder = new (constructorFor(kind))(0) as StoredTypedArray;
           placeholders.set(placeholder, { name, kind, length });
           return placeholder;
         },
-        corrupt: (detail) => this.corrupt(path, detail),
+        corrupt,
       });
       const target = resolvePropertyPath(decoded.root, steps, `${this.file}:${path}`);
       const stored = placeholders.get(target);
@@ -233,8 +303,10 @@ export class ObjectSerializer {
           `cannot read elements [${start}, ${start + count}) of ${String(property)} in ${this.file}:${path}, which holds ${length}`,
         );
       }
-      if (!stored) return target.slice(start, start + count) as StoredTypedArray;
-      return readCheckedArray(
+      if (!stored) return { inline: target.slice(start, start + count) as StoredTypedArray };
+      if (!isSafeDatasetName(stored.name))
+        corrupt(`the structure refers to dataset ${JSON.stringify(stored.name)} outside the object`);
+      const checked = inspectArrayDataset(
         module,
         file,
         this.file,
@@ -245,7 +317,73 @@ export class ObjectSerializer {
         limits,
         { start, count },
       );
+      if (this.shouldReadInParallel(checked)) return { large: { kind: stored.kind, checked } };
+      return {
+        inline: readArrayDataset(module, file.file_id, checked.path, stored.kind, checked, limits.sliceBytes),
+      };
     });
+    if (found.inline) return found.inline;
+    const { kind, checked } = found.large as { kind: TypedArrayName; checked: CheckedRead };
+    return this.readLarge(kind, checked, path);
+  }
+
+  private shouldReadInParallel(checked: CheckedRead): boolean {
+    return (
+      this.options.readThreads > 1 &&
+      checked.count * checked.bytesPerElement >= PARALLEL_READ_MIN_BYTES &&
+      parallelReadsAvailable()
+    );
+  }
+
+  private async readLarge(
+    kind: TypedArrayName,
+    checked: CheckedRead,
+    objectPath: string,
+  ): Promise<StoredTypedArray> {
+    let array: StoredTypedArray;
+    try {
+      array = new (constructorFor(kind))(checked.count) as StoredTypedArray;
+    } catch (error) {
+      throw new CorruptFileError(
+        this.file,
+        `an array of ${checked.count} elements is too large to allocate`,
+        { cause: error, objectPath },
+      );
+    }
+    const { path, start, count, chunk, bytesPerElement } = checked;
+    const { h5, module } = await loadH5Runtime();
+    const sliceBytes = this.options.sliceBytes;
+    let file: H5File | undefined;
+    try {
+      file = new h5.File(this.file, 'r');
+      const fileId = file.file_id;
+      await readInParallel(
+        { file: this.file, path, start, count, chunk, bytesPerElement, sliceBytes },
+        new Uint8Array(array.buffer, array.byteOffset, array.byteLength),
+        this.options.readThreads,
+        (from, length) => {
+          const into = new (constructorFor(kind))(
+            array.buffer,
+            array.byteOffset + (from - start) * bytesPerElement,
+            length,
+          ) as StoredTypedArray;
+          readArrayDataset(
+            module,
+            fileId,
+            path,
+            kind,
+            { start: from, count: length, chunk },
+            sliceBytes,
+            into,
+          );
+        },
+      );
+    } catch (error) {
+      throw translateHdf5Error(error, this.file, objectPath, `read dataset ${path}`);
+    } finally {
+      file?.close();
+    }
+    return array;
   }
 
   /** Stored object paths, depth-first; [] when the file does not exist yet. */

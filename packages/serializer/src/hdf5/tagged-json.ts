@@ -205,13 +205,48 @@ const ERROR_TYPES: Record<string, ErrorConstructor> = {
  * from the file: only built-in constructors are called, class instances are plain objects until
  * reviveInstances gives them a registered prototype.
  */
-export function decodeStructure(json: string, context: DecodeContext): DecodedStructure {
-  let parsed: unknown;
+export function parseStructure(json: string, corrupt: (detail: string) => never): unknown {
   try {
-    parsed = JSON.parse(json);
+    return JSON.parse(json);
   } catch (error) {
-    context.corrupt(`the object structure is not valid JSON (${(error as Error).message})`);
+    return corrupt(`the object structure is not valid JSON (${(error as Error).message})`);
   }
+}
+
+/** A typed array or buffer stored as a dataset, as the structure names it. */
+export interface DatasetRef {
+  name: string;
+  kind: TypedArrayName;
+  length: number;
+}
+
+/** Every dataset the parsed structure refers to (to read them all, possibly in parallel, before decoding). */
+export function collectDatasetRefs(parsed: unknown): DatasetRef[] {
+  const refs: DatasetRef[] = [];
+  const visit = (node: unknown): void => {
+    if (typeof node !== 'object' || node === null) return;
+    if (Array.isArray(node)) {
+      for (const item of node) visit(item);
+      return;
+    }
+    const tagged = node as Record<string, unknown>;
+    const tag = tagged[TAG];
+    if (
+      (tag === 'ta' || tag === 'ab' || tag === 'dv') &&
+      typeof tagged.ds === 'string' &&
+      typeof tagged.n === 'number'
+    ) {
+      const kind = tag === 'ta' ? tagged.t : 'Uint8Array';
+      if (isTypedArrayName(kind)) refs.push({ name: tagged.ds, kind, length: tagged.n });
+      return;
+    }
+    for (const key of Object.keys(tagged)) visit(tagged[key]);
+  };
+  visit(parsed);
+  return refs;
+}
+
+export function decodeStructure(parsed: unknown, context: DecodeContext): DecodedStructure {
   const objects: object[] = [];
   const instances: DecodedStructure['instances'] = [];
   const corrupt: (detail: string) => never = context.corrupt;

@@ -1,0 +1,143 @@
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+
+/**
+ * Parallel decompression for large reads. h5wasm is single-threaded and synchronous, so big
+ * arrays are split into chunk-aligned ranges and read by worker threads, each with its own wasm
+ * instance; the main thread copies the slices they send into the result. Workers start on first
+ * use, stay for later reads, and never keep the process alive when idle.
+ */
+export interface ReadJob {
+  id: number;
+  file: string;
+  path: string;
+  bytesPerElement: number;
+  /** First element of the whole read (offsets in replies are relative to it). */
+  rangeStart: number;
+  start: number;
+  count: number;
+  chunk: number;
+  sliceBytes: number;
+}
+
+export type ReadReply =
+  | { id: number; offset: number; bytes: Uint8Array }
+  | { id: number; done: true }
+  | { id: number; error: string };
+
+interface PooledWorker {
+  worker: Worker;
+  busy: number;
+}
+
+const workers: PooledWorker[] = [];
+let nextId = 1;
+
+/** The worker script beside this module: .ts when running from source, the built entry in dist. */
+function workerUrl(): URL | undefined {
+  for (const name of ['./read-worker.ts', './hdf5-read-worker.js', './hdf5-read-worker.mjs']) {
+    const url = new URL(name, import.meta.url);
+    if (url.protocol === 'file:' && existsSync(fileURLToPath(url))) return url;
+  }
+  return undefined;
+}
+
+export function defaultReadThreads(): number {
+  return Math.min(4, availableParallelism());
+}
+
+export function parallelReadsAvailable(): boolean {
+  return workerUrl() !== undefined;
+}
+
+function poolOf(size: number): PooledWorker[] {
+  const url = workerUrl();
+  if (!url || size < 1) return [];
+  while (workers.length < size) {
+    const worker = new Worker(url);
+    worker.unref();
+    const pooled = { worker, busy: 0 };
+    worker.on('exit', () => {
+      const index = workers.indexOf(pooled);
+      if (index >= 0) workers.splice(index, 1);
+    });
+    workers.push(pooled);
+  }
+  return workers.slice(0, size);
+}
+
+/**
+ * Reads `[start, start + count)` of the dataset into `target` (a byte view of the result) with
+ * `threads` threads: the calling thread reads the first share itself (straight into the result,
+ * yielding between slices so worker replies are copied as they come and do not pile up), and
+ * `threads - 1` workers read the others.
+ */
+export async function readInParallel(
+  request: Omit<ReadJob, 'id' | 'rangeStart'>,
+  target: Uint8Array,
+  threads: number,
+  readHere: (start: number, count: number) => void,
+): Promise<void> {
+  const pool = poolOf(threads - 1);
+  const { start, count, chunk, bytesPerElement, sliceBytes } = request;
+  // Shares of whole chunks, one per thread.
+  const chunks = Math.ceil(count / chunk);
+  const share = Math.ceil(chunks / (pool.length + 1)) * chunk;
+  const jobs: ReadJob[] = [];
+  for (let offset = share; offset < count; offset += share) {
+    jobs.push({
+      ...request,
+      id: nextId++,
+      rangeStart: start,
+      start: start + offset,
+      count: Math.min(share, count - offset),
+    });
+  }
+  const remote = Promise.all(
+    jobs.map((job, index) => runJob(pool[index] as PooledWorker, job, target, bytesPerElement)),
+  );
+  remote.catch(() => {});
+  const own = Math.min(share, count);
+  const step = Math.max(chunk, Math.floor(sliceBytes / bytesPerElement / chunk) * chunk);
+  for (let done = 0; done < own; done += step) {
+    readHere(start + done, Math.min(step, own - done));
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  await remote;
+}
+
+function runJob(
+  pooled: PooledWorker,
+  job: ReadJob,
+  target: Uint8Array,
+  bytesPerElement: number,
+): Promise<void> {
+  const { worker } = pooled;
+  return new Promise((resolve, reject) => {
+    const finish = (error?: Error) => {
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+      pooled.busy--;
+      if (pooled.busy === 0) worker.unref();
+      if (error) reject(error);
+      else resolve();
+    };
+    const onMessage = (reply: ReadReply) => {
+      if (reply.id !== job.id) return;
+      if ('bytes' in reply) target.set(reply.bytes, reply.offset * bytesPerElement);
+      else if ('done' in reply) finish();
+      else finish(new Error(reply.error));
+    };
+    const onError = (error: Error) => finish(error);
+    const onExit = (code: number) => finish(new Error(`the read worker exited (code ${code})`));
+    pooled.busy++;
+    worker.ref();
+    worker.on('message', onMessage);
+    worker.on('error', onError);
+    worker.on('exit', onExit);
+    worker.postMessage(job);
+  });
+}
