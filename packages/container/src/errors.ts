@@ -37,6 +37,19 @@ export class MissingModuleError extends HpcError {
   }
 }
 
+/** An HDF5 crate holds several objects (or none) and no object path was given. */
+export class ObjectPathRequiredError extends HpcError {
+  readonly _tag = 'ObjectPathRequiredError';
+  constructor(
+    readonly file: string,
+    readonly storedPaths: string[],
+  ) {
+    super(
+      `${file} holds ${storedPaths.length} objects; name the one to run (JobContainer(file, { object }) or node-runner --object): ${storedPaths.join(', ') || 'none'}`,
+    );
+  }
+}
+
 /** An error the container maps to an infrastructure failure reason. */
 export interface ClassifiedFailure {
   reason: InfrastructureFailure;

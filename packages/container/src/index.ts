@@ -1,4 +1,4 @@
-export { ExitCalledError, InterruptedError, MissingModuleError, NotAProcessError } from './errors.ts';
+export { ExitCalledError, InterruptedError, MissingModuleError, NotAProcessError, ObjectPathRequiredError } from './errors.ts';
 export { type ExecuteOptions, JobContainer, type JobContainerOptions } from './job-container.ts';
 export { type JobPaths, jobPaths } from './job-paths.ts';
 export { loadCrate } from './load-crate.ts';

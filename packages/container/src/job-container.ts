@@ -183,6 +183,7 @@ function classifyLoadError(error: unknown): InfrastructureFailure {
   if (isHpcError(error, 'FileMissingError')) return 'crate-missing';
   if (isHpcError(error, 'UnknownTypeError')) return 'unknown-type';
   if (isHpcError(error, 'NotAProcessError')) return 'not-a-process';
+  if (isHpcError(error, 'ObjectNotFoundError', 'ObjectPathRequiredError', 'InvalidObjectPathError')) return 'object-missing';
   if (isHpcError(error)) return 'crate-corrupt';
   return 'internal';
 }

@@ -1,17 +1,14 @@
 import { open } from 'node:fs/promises';
-import { FileMissingError, NotASerializedFileError, Serializer } from '@hpc/serializer';
+import { FileMissingError, ObjectSerializer, Serializer } from '@hpc/serializer';
+import { ObjectPathRequiredError } from './errors.ts';
 
 const HDF5_MAGIC = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 /** A crate is a binary Serializer file, or one object of an HDF5 file written by ObjectSerializer. */
 export async function loadCrate(file: string, object?: string): Promise<unknown> {
   if (await isHdf5File(file)) {
-    // TODO(issue 3): import ObjectSerializer directly once it is exported.
-    const { ObjectSerializer } = (await import('@hpc/serializer')) as unknown as {
-      ObjectSerializer?: new (file: string) => { load(path: string): Promise<unknown> };
-    };
-    if (!ObjectSerializer) throw new NotASerializedFileError(file, 'HDF5 crates need ObjectSerializer, which this build lacks');
-    return new ObjectSerializer(file).load(object ?? '/');
+    const serializer = new ObjectSerializer(file);
+    return serializer.load(object ?? (await onlyObjectIn(serializer, file)));
   }
   return Serializer.deserializeFromFile(file);
 }
@@ -31,4 +28,11 @@ async function isHdf5File(file: string): Promise<boolean> {
   } finally {
     await handle.close();
   }
+}
+
+/** Without an object path, an HDF5 crate must hold exactly one object. */
+async function onlyObjectIn(serializer: ObjectSerializer, file: string): Promise<string> {
+  const stored = await serializer.list();
+  if (stored.length === 1) return stored[0] as string;
+  throw new ObjectPathRequiredError(file, stored);
 }

@@ -119,3 +119,24 @@ describe('JobContainer.execute', () => {
     if (outcome.status === 'failed') expect(outcome.error.name).toBe('InterruptedError');
   });
 });
+
+describe('JobContainer with an HDF5 crate', () => {
+  it('runs the named object of a file holding several, and explains a missing or ambiguous path', async () => {
+    const { ObjectSerializer } = await import('@hpc/serializer');
+    const file = join(jobDir, 'crates.h5');
+    const crates = new ObjectSerializer(file);
+    await crates.serialize(new SumProcess(new Measurement('first', Float64Array.from({ length: 100_000 }, (_, i) => i))), '/first');
+    await crates.serialize(new SumProcess(new Measurement('second', new Float64Array([10, 20]))), '/second');
+
+    const outcome = await new JobContainer(file, { object: '/second', passThroughOutput: false }).execute();
+    expect(outcome.status).toBe('ok');
+    expect(await readResult(jobDir)).toMatchObject({ label: 'second', mean: 15 });
+
+    const ambiguous = await new JobContainer(file, { passThroughOutput: false }).execute();
+    expectInfrastructure(ambiguous, 'object-missing');
+    if (ambiguous.status === 'failed') expect(ambiguous.error.message).toMatch(/holds 2 objects.*\/first, \/second/);
+
+    const wrong = await new JobContainer(file, { object: '/third', passThroughOutput: false }).execute();
+    expectInfrastructure(wrong, 'object-missing');
+  });
+});

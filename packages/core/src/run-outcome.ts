@@ -21,6 +21,7 @@ export const RUN_OUTCOME_VERSION = 1;
 export type InfrastructureFailure =
   | 'crate-missing'
   | 'crate-corrupt'
+  | 'object-missing'
   | 'unknown-type'
   | 'not-a-process'
   | 'import-failed'
