@@ -34,7 +34,11 @@ export default defineConfig({
         test: {
           disableConsoleIntercept: true,
           name: 'integration',
-          include: ['packages/*/test/**/*.int.test.ts', 'apps/*/test/**/*.int.test.ts', 'test/**/*.int.test.ts'],
+          include: [
+            'packages/*/test/**/*.int.test.ts',
+            'apps/*/test/**/*.int.test.ts',
+            'test/**/*.int.test.ts',
+          ],
           testTimeout: 300_000,
           hookTimeout: 120_000,
           fileParallelism: false,

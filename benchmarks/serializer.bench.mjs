@@ -64,7 +64,11 @@ const methods = {
     read: async (file) => v8.deserialize(await readFile(file)),
   },
   'JSON.stringify + fs.writeFile': {
-    write: (value, file) => writeFile(file, JSON.stringify(value, (_, v) => (ArrayBuffer.isView(v) ? Array.from(v) : v))),
+    write: (value, file) =>
+      writeFile(
+        file,
+        JSON.stringify(value, (_, v) => (ArrayBuffer.isView(v) ? Array.from(v) : v)),
+      ),
     read: async (file) => JSON.parse(await readFile(file, 'utf8')),
   },
 };
@@ -122,29 +126,44 @@ function runnerStartup() {
   const results = {};
   const modules = {
     'user module .mjs': ['trivial.mjs', 'export class Trivial extends Process { run() { return 1; } }'],
-    'user module .ts': ['trivial.ts', 'export class Trivial extends Process { constructor(public n: number = 1) { super(); } run(): number { return this.n; } }'],
+    'user module .ts': [
+      'trivial.ts',
+      'export class Trivial extends Process { constructor(public n: number = 1) { super(); } run(): number { return this.n; } }',
+    ],
   };
   for (const [label, [name, body]] of Object.entries(modules)) {
     const jobDir = join(dir, `runner-${name}`);
     mkdirSync(jobDir, { recursive: true });
     const module = join(jobDir, name);
-    writeFileSync(module, `import { Process, registerProcess } from '@hpc/process';\n${body}\nregisterProcess(Trivial, { id: 'bench/Trivial', module: import.meta.url });\n`);
+    writeFileSync(
+      module,
+      `import { Process, registerProcess } from '@hpc/process';\n${body}\nregisterProcess(Trivial, { id: 'bench/Trivial', module: import.meta.url });\n`,
+    );
     const crate = join(jobDir, 'process.bin');
     // The crate is written by a runner-like process that has the class registered (not this one).
-    execFileSync(process.execPath, ['--input-type=module', '-e', `
+    execFileSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `
       import { registerProcess, Process } from '@hpc/process';
       import { Serializer } from '@hpc/serializer';
       class Trivial extends Process { run() { return 1; } }
       registerProcess(Trivial, { id: 'bench/Trivial' });
       await Serializer.serializeToFile(new Trivial(), ${JSON.stringify(crate)});
-    `], { cwd: new URL('..', import.meta.url), stdio: 'inherit' });
+    `,
+      ],
+      { cwd: new URL('..', import.meta.url), stdio: 'inherit' },
+    );
     const times = [];
     for (let i = 0; i < 11; i++) {
       rmSync(join(jobDir, 'outcome.json'), { force: true });
       const t = performance.now();
       execFileSync(process.execPath, [nodeRunnerPath, '--import', module, crate]);
       times.push(performance.now() - t);
-      if (JSON.parse(readFileSync(join(jobDir, 'outcome.json'), 'utf8')).status !== 'ok') throw new Error('runner failed');
+      if (JSON.parse(readFileSync(join(jobDir, 'outcome.json'), 'utf8')).status !== 'ok')
+        throw new Error('runner failed');
     }
     results[label] = median(times);
   }
@@ -161,7 +180,12 @@ function runnerStartup() {
 /** JSON cannot hold 256 MiB of doubles in one string; measure its throughput on a 32 MiB slice instead. */
 async function jsonOnSlice(big) {
   const slice = new ArrayHolder('slice', big.values.subarray(0, (32 * MIB) / 8));
-  const [row] = await measureWith({ 'JSON.stringify + fs.writeFile': methods['JSON.stringify + fs.writeFile'] }, '(a) 32 MiB slice', slice, 32 * MIB);
+  const [row] = await measureWith(
+    { 'JSON.stringify + fs.writeFile': methods['JSON.stringify + fs.writeFile'] },
+    '(a) 32 MiB slice',
+    slice,
+    32 * MIB,
+  );
   return row;
 }
 
@@ -182,7 +206,8 @@ rows.push(...(await measure('(b) 10,000 small objects', small, smallBytes)));
 console.log(`\nSerializer benchmark — median of ${RUNS}, Node ${process.version}, files in ${tmpdir()}`);
 console.log('| data | method | write | read | file size |');
 console.log('|---|---|---|---|---|');
-for (const row of rows) console.log(`| ${row.data} | ${row.method} | ${row.write} | ${row.read} | ${row.size} |`);
+for (const row of rows)
+  console.log(`| ${row.data} | ${row.method} | ${row.write} | ${row.read} | ${row.size} |`);
 console.log('\nRatios (time vs plain v8.serialize; goal ≤ 1.2×) and vs JSON (goal ≥ 10× faster on (a)):');
 for (const data of ['(a) 256 MiB Float64Array', '(b) 10,000 small objects']) {
   const of = (name) => rows.find((row) => row.data === data && row.method === name);
@@ -190,12 +215,19 @@ for (const data of ['(a) 256 MiB Float64Array', '(b) 10,000 small objects']) {
   const json = of('JSON.stringify + fs.writeFile');
   for (const name of ['Serializer (atomic, fsync)', 'Serializer (atomic, no fsync)']) {
     const ours = of(name);
-    const vsJson = json && Number.isFinite(json.wms) ? `${(json.wms / ours.wms).toFixed(1)}× / ${(json.rms / ours.rms).toFixed(1)}× faster than JSON` : 'JSON failed';
-    console.log(`  ${data}, ${name}: write ${(ours.wms / v8row.wms).toFixed(2)}×, read ${(ours.rms / v8row.rms).toFixed(2)}× of v8; ${vsJson}`);
+    const vsJson =
+      json && Number.isFinite(json.wms)
+        ? `${(json.wms / ours.wms).toFixed(1)}× / ${(json.rms / ours.rms).toFixed(1)}× faster than JSON`
+        : 'JSON failed';
+    console.log(
+      `  ${data}, ${name}: write ${(ours.wms / v8row.wms).toFixed(2)}×, read ${(ours.rms / v8row.rms).toFixed(2)}× of v8; ${vsJson}`,
+    );
   }
 }
 console.log('  (JSON on (a) is the 32 MiB slice time ×8: one JSON string cannot hold 256 MiB of doubles)');
-console.log('\nnode-runner, trivial process, spawn → exit with outcome written (median of 11; goal < 150 ms):');
+console.log(
+  '\nnode-runner, trivial process, spawn → exit with outcome written (median of 11; goal < 150 ms):',
+);
 for (const [label, ms] of Object.entries(runnerStartup())) console.log(`  ${label}: ${ms.toFixed(0)} ms`);
 rmSync(dir, { recursive: true, force: true });
 writeFileSync(1, '');

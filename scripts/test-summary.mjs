@@ -19,11 +19,17 @@ for (const file of process.argv.slice(2)) {
     continue;
   }
   const skippedHere = report.numPendingTests + report.numTodoTests;
-  console.log(`${project}: ${report.numPassedTests} passed, ${report.numFailedTests} failed, ${skippedHere} skipped`);
+  console.log(
+    `${project}: ${report.numPassedTests} passed, ${report.numFailedTests} failed, ${skippedHere} skipped`,
+  );
   passed += report.numPassedTests;
   failed += report.numFailedTests;
   skipped += skippedHere;
-  if (process.env.CI === 'true' && MUST_NOT_SKIP.has(project) && (skippedHere > 0 || report.numTotalTests === 0)) {
+  if (
+    process.env.CI === 'true' &&
+    MUST_NOT_SKIP.has(project) &&
+    (skippedHere > 0 || report.numTotalTests === 0)
+  ) {
     console.log(`${project}: tests were skipped or none ran; in CI they must all run`);
     problems++;
   }

@@ -18,12 +18,23 @@ describe('packed @hpc/serializer', () => {
       await execa('pnpm', ['pack', '--pack-destination', tarballs], { cwd: join(REPO, 'packages', name) });
     }
     const files = await readdir(tarballs);
-    const tarball = (name: string) => `file:${join(tarballs, files.find((file) => file.startsWith(`hpc-${name}-`)) as string)}`;
+    const tarball = (name: string) =>
+      `file:${join(tarballs, files.find((file) => file.startsWith(`hpc-${name}-`)) as string)}`;
     const app = await mkdtemp(join(tmpdir(), 'hpc-consumer-'));
     const dependencies = Object.fromEntries(PACKAGES.map((name) => [`@hpc/${name}`, tarball(name)]));
     await writeFile(
       join(app, 'package.json'),
-      JSON.stringify({ name: 'consumer', private: true, type: 'module', dependencies, overrides: { ...dependencies, h5wasm: '0.10.3' } }, null, 2),
+      JSON.stringify(
+        {
+          name: 'consumer',
+          private: true,
+          type: 'module',
+          dependencies,
+          overrides: { ...dependencies, h5wasm: '0.10.3' },
+        },
+        null,
+        2,
+      ),
     );
     await execa('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: app });
     await writeFile(

@@ -3,7 +3,7 @@
  * when the slurm-driver is built), watch its state, print its result.
  *   bash scripts/quickstart.sh
  */
-import { describeJobState, type Driver, type JobState } from '@hpc/core';
+import { type Driver, describeJobState, type JobState } from '@hpc/core';
 import { LocalDriver } from '@hpc/local-driver';
 import { MyProcess } from './my-process.ts';
 
@@ -22,7 +22,8 @@ console.log(`submitted job ${id} to the ${driver.kind} driver`);
 
 const started = Date.now();
 let state: JobState = await driver.checkJobStatus(id);
-const line = () => `\r[${id}] ${describeJobState(state).padEnd(24)} ${((Date.now() - started) / 1000).toFixed(1)} s`;
+const line = () =>
+  `\r[${id}] ${describeJobState(state).padEnd(24)} ${((Date.now() - started) / 1000).toFixed(1)} s`;
 // On a terminal the line redraws in place; in a log file each state change is one line.
 const tty = process.stdout.isTTY === true;
 const ticker = tty ? setInterval(() => process.stdout.write(line()), 100) : undefined;

@@ -20,7 +20,9 @@ export class MyProcess extends Process<{ n: number; mean: number; max: number }>
         sum += value;
         if (value > max) max = value;
       }
-      ctx.logger.info(`processed ${Math.min(start + step, this.values.length)} of ${this.values.length} values`);
+      ctx.logger.info(
+        `processed ${Math.min(start + step, this.values.length)} of ${this.values.length} values`,
+      );
     }
     return { n: this.values.length, mean: sum / this.values.length, max };
   }

@@ -1,3 +1,9 @@
-export { formatRunnerArgs, parseRunnerArgs, RUNNER_USAGE, type RunnerArgs, RunnerUsageError } from './runner-args.ts';
-export { nodeRunnerPath, type RunnerCommandOptions, runnerCommand } from './runner-command.ts';
 export { type BundledModules, installModuleHooks } from './module-hooks.ts';
+export {
+  formatRunnerArgs,
+  parseRunnerArgs,
+  RUNNER_USAGE,
+  type RunnerArgs,
+  RunnerUsageError,
+} from './runner-args.ts';
+export { nodeRunnerPath, type RunnerCommandOptions, runnerCommand } from './runner-command.ts';

@@ -36,7 +36,10 @@ async function main(argv: readonly string[]): Promise<number> {
     try {
       await import(toImportUrl(specifier));
     } catch (error) {
-      const wrapped = new Error(`importing ${specifier} failed: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+      const wrapped = new Error(
+        `importing ${specifier} failed: ${(error as Error)?.message ?? String(error)}`,
+        { cause: error },
+      );
       wrapped.name = 'ModuleImportError';
       const outcome = await container.recordFailure('import-failed', wrapped);
       process.stderr.write(`node-runner: ${wrapped.message}\n`);
@@ -45,7 +48,9 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const outcome = await container.execute();
   if (outcome.status === 'failed') {
-    process.stderr.write(`node-runner: job failed (${outcome.kind === 'process' ? 'run() threw' : outcome.reason}): ${outcome.error.name}: ${outcome.error.message}\n`);
+    process.stderr.write(
+      `node-runner: job failed (${outcome.kind === 'process' ? 'run() threw' : outcome.reason}): ${outcome.error.name}: ${outcome.error.message}\n`,
+    );
   }
   return exitCodeOf(outcome);
 }

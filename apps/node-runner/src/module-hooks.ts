@@ -24,7 +24,10 @@ export function installModuleHooks(bundled: BundledModules): void {
       try {
         return nextResolve(specifier, context);
       } catch (error) {
-        if (Object.hasOwn(bundled, specifier) && (error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') {
+        if (
+          Object.hasOwn(bundled, specifier) &&
+          (error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND'
+        ) {
           return { url: `${BUNDLED_SCHEME}${specifier}`, shortCircuit: true };
         }
         throw error;
@@ -32,7 +35,11 @@ export function installModuleHooks(bundled: BundledModules): void {
     },
     load(url, context, nextLoad) {
       if (url.startsWith(BUNDLED_SCHEME)) {
-        return { format: 'module', shortCircuit: true, source: reexportSource(url.slice(BUNDLED_SCHEME.length), bundled) };
+        return {
+          format: 'module',
+          shortCircuit: true,
+          source: reexportSource(url.slice(BUNDLED_SCHEME.length), bundled),
+        };
       }
       if (transformTypes && url.startsWith('file:') && TYPESCRIPT_FILE.test(url)) {
         const source = readFileSync(fileURLToPath(url), 'utf8');

@@ -6,7 +6,13 @@ import { nodeRunnerPath, parseRunnerArgs, runnerCommand } from '@hpc/node-runner
 import { Serializer } from '@hpc/serializer';
 import { execa } from 'execa';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { ExitingProcess, ForeverProcess, Measurement, SumProcess, ThrowingProcess } from '../../../test/fixtures/processes.ts';
+import {
+  ExitingProcess,
+  ForeverProcess,
+  Measurement,
+  SumProcess,
+  ThrowingProcess,
+} from '../../../test/fixtures/processes.ts';
 import { MyProcess } from './fixtures/my-process.ts';
 
 const FIXTURES = new URL('../../../test/fixtures/processes.ts', import.meta.url).href;
@@ -40,7 +46,11 @@ describe('node-runner', () => {
     expect(run.exitCode).toBe(1);
     expect(run.stderr).toMatch(/run\(\) threw.*RangeError: nope/);
     const outcome = await readOutcome(jobDir);
-    expect(outcome).toMatchObject({ status: 'failed', kind: 'process', error: { name: 'RangeError', message: 'nope' } });
+    expect(outcome).toMatchObject({
+      status: 'failed',
+      kind: 'process',
+      error: { name: 'RangeError', message: 'nope' },
+    });
   });
 
   it('exits 2 with an import-failed outcome when a module fails to import', async () => {
@@ -48,13 +58,20 @@ describe('node-runner', () => {
     await writeFile(broken, 'throw new Error("module side effect failed");\n');
     const run = await runJob(new SumProcess(), [FIXTURES, broken]);
     expect(run.exitCode).toBe(2);
-    expect(await readOutcome(jobDir)).toMatchObject({ status: 'failed', reason: 'import-failed', error: { message: expect.stringMatching(/broken\.mjs.*module side effect failed/) } });
+    expect(await readOutcome(jobDir)).toMatchObject({
+      status: 'failed',
+      reason: 'import-failed',
+      error: { message: expect.stringMatching(/broken\.mjs.*module side effect failed/) },
+    });
   });
 
   it('exits 2 with unknown-type when the module that registers the class is not imported, listing what is registered', async () => {
     const run = await runJob(new SumProcess(), []);
     expect(run.exitCode).toBe(2);
-    expect(await readOutcome(jobDir)).toMatchObject({ reason: 'unknown-type', error: { message: expect.stringMatching(/'fixtures\/SumProcess'.*not registered/) } });
+    expect(await readOutcome(jobDir)).toMatchObject({
+      reason: 'unknown-type',
+      error: { message: expect.stringMatching(/'fixtures\/SumProcess'.*not registered/) },
+    });
   });
 
   it('exits 2 when run() calls process.exit()', async () => {
@@ -67,13 +84,18 @@ describe('node-runner', () => {
     const checkpointFile = join(jobDir, 'ckpt');
     const { file, args } = await prepareJob(new ForeverProcess(true, checkpointFile));
     const child = execa(file, args, { reject: false });
-    await waitFor(async () => (await readFile(join(jobDir, 'stdout.log'), 'utf8').catch(() => undefined)) !== undefined);
+    await waitFor(
+      async () => (await readFile(join(jobDir, 'stdout.log'), 'utf8').catch(() => undefined)) !== undefined,
+    );
     await new Promise((resolve) => setTimeout(resolve, 200));
     child.kill('SIGUSR1');
     const run = await child;
     expect(run.exitCode).toBe(2);
     expect(await readFile(checkpointFile, 'utf8')).toBe('checkpointed');
-    expect(await readOutcome(jobDir)).toMatchObject({ reason: 'signalled', error: { message: 'stopped: time-limit' } });
+    expect(await readOutcome(jobDir)).toMatchObject({
+      reason: 'signalled',
+      error: { message: 'stopped: time-limit' },
+    });
   });
 
   it('refuses bad usage with exit 2 and the usage line', async () => {
@@ -88,8 +110,15 @@ describe('node-runner', () => {
     await copyFile(nodeRunnerPath, join(lone, 'node-runner.mjs'));
     await copyFile(new URL('./fixtures/my-process.ts', import.meta.url), join(lone, 'my-process.ts'));
     await mkdir(join(lone, 'job'));
-    await Serializer.serializeToFile(new MyProcess('lonely', new Float64Array([1, 2, 3, 4])), join(lone, 'job', 'process.bin'));
-    const run = await execa(process.execPath, ['node-runner.mjs', '--import', './my-process.ts', 'job/process.bin'], { cwd: lone, reject: false, env: { NODE_PATH: '' } });
+    await Serializer.serializeToFile(
+      new MyProcess('lonely', new Float64Array([1, 2, 3, 4])),
+      join(lone, 'job', 'process.bin'),
+    );
+    const run = await execa(
+      process.execPath,
+      ['node-runner.mjs', '--import', './my-process.ts', 'job/process.bin'],
+      { cwd: lone, reject: false, env: { NODE_PATH: '' } },
+    );
     expect(run.stderr).toBe('');
     expect(run.exitCode).toBe(0);
     expect(run.stdout).toMatch(/Process running lonely/);

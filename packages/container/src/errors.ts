@@ -7,7 +7,9 @@ export class NotAProcessError extends HpcError {
     readonly file: string,
     readonly found: string,
   ) {
-    super(`${file} does not hold a Process but ${found}; serialize an instance of a registered Process subclass`);
+    super(
+      `${file} does not hold a Process but ${found}; serialize an instance of a registered Process subclass`,
+    );
   }
 }
 

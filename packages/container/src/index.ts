@@ -1,10 +1,22 @@
-export { ExitCalledError, InterruptedError, MissingModuleError, NotAProcessError, ObjectPathRequiredError } from './errors.ts';
+export {
+  ExitCalledError,
+  InterruptedError,
+  MissingModuleError,
+  NotAProcessError,
+  ObjectPathRequiredError,
+} from './errors.ts';
+export { tailFile } from './file-tail.ts';
 export { type ExecuteOptions, JobContainer, type JobContainerOptions } from './job-container.ts';
 export { type JobPaths, jobPaths } from './job-paths.ts';
+export { resultOrFailure } from './job-result.ts';
 export { loadCrate } from './load-crate.ts';
 export { readOutcome, readResult, writeOutcome } from './outcome-files.ts';
-export { resolveImports, type StagedJob, type StageOptions, stageJob, type SubmitTarget } from './stage-job.ts';
-export { tailFile } from './file-tail.ts';
-export { resultOrFailure } from './job-result.ts';
 export { stateFromOutcome } from './outcome-state.ts';
+export {
+  resolveImports,
+  type StagedJob,
+  type StageOptions,
+  type SubmitTarget,
+  stageJob,
+} from './stage-job.ts';
 export { waitForTerminalState } from './wait-for-job.ts';

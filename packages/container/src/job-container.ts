@@ -2,7 +2,14 @@ import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { isMainThread } from 'node:worker_threads';
-import { type InfrastructureFailure, isHpcError, RUN_OUTCOME_VERSION, type RunOutcome, toRemoteError, writeFileAtomic } from '@hpc/core';
+import {
+  type InfrastructureFailure,
+  isHpcError,
+  RUN_OUTCOME_VERSION,
+  type RunOutcome,
+  toRemoteError,
+  writeFileAtomic,
+} from '@hpc/core';
 import { type AbortReason, isProcess, type Process, type RunContext } from '@hpc/process';
 import { Serializer } from '@hpc/serializer';
 import { InterruptedError, NotAProcessError } from './errors.ts';
@@ -170,7 +177,10 @@ export class JobContainer {
   }
 }
 
-type OutcomeStamp = Pick<RunOutcome, 'version' | 'startedAt' | 'finishedAt' | 'durationMs' | 'host' | 'pid' | 'jobId'>;
+type OutcomeStamp = Pick<
+  RunOutcome,
+  'version' | 'startedAt' | 'finishedAt' | 'durationMs' | 'host' | 'pid' | 'jobId'
+>;
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 /** An outcome before it is stamped with times and host. */
 type OutcomeBody = DistributiveOmit<RunOutcome, keyof OutcomeStamp>;
@@ -183,7 +193,8 @@ function classifyLoadError(error: unknown): InfrastructureFailure {
   if (isHpcError(error, 'FileMissingError')) return 'crate-missing';
   if (isHpcError(error, 'UnknownTypeError')) return 'unknown-type';
   if (isHpcError(error, 'NotAProcessError')) return 'not-a-process';
-  if (isHpcError(error, 'ObjectNotFoundError', 'ObjectPathRequiredError', 'InvalidObjectPathError')) return 'object-missing';
+  if (isHpcError(error, 'ObjectNotFoundError', 'ObjectPathRequiredError', 'InvalidObjectPathError'))
+    return 'object-missing';
   if (isHpcError(error)) return 'crate-corrupt';
   return 'internal';
 }

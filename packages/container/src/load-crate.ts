@@ -18,7 +18,8 @@ async function isHdf5File(file: string): Promise<boolean> {
   try {
     handle = await open(file, 'r');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new FileMissingError(file, { cause: error });
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new FileMissingError(file, { cause: error });
     throw error;
   }
   try {

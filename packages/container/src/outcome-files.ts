@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { type RunOutcome, RUN_OUTCOME_VERSION, writeFileAtomic } from '@hpc/core';
+import { RUN_OUTCOME_VERSION, type RunOutcome, writeFileAtomic } from '@hpc/core';
 import { Serializer } from '@hpc/serializer';
 import { jobPaths } from './job-paths.ts';
 
@@ -14,7 +14,9 @@ export async function readOutcome(jobDir: string): Promise<RunOutcome | undefine
   }
   const outcome = JSON.parse(text) as RunOutcome;
   if (outcome.version !== RUN_OUTCOME_VERSION) {
-    throw new Error(`${jobPaths(jobDir).outcome} has outcome version ${String(outcome.version)}; this @hpc reads ${RUN_OUTCOME_VERSION}`);
+    throw new Error(
+      `${jobPaths(jobDir).outcome} has outcome version ${String(outcome.version)}; this @hpc reads ${RUN_OUTCOME_VERSION}`,
+    );
   }
   return outcome;
 }

@@ -5,10 +5,21 @@ import type { JobState, RunOutcome } from '@hpc/core';
  * job's own word, written last, and it carries the remote error.
  */
 export function stateFromOutcome(outcome: RunOutcome): JobState {
-  const times = { startedAt: outcome.startedAt, endedAt: outcome.finishedAt, elapsedMs: outcome.durationMs, node: outcome.host };
+  const times = {
+    startedAt: outcome.startedAt,
+    endedAt: outcome.finishedAt,
+    elapsedMs: outcome.durationMs,
+    node: outcome.host,
+  };
   if (outcome.status === 'ok') return { status: 'completed', exitCode: 0, ...times };
   if (outcome.kind === 'process') {
-    return { status: 'failed', cause: 'process-error', exitCode: 1, message: `${outcome.error.name}: ${outcome.error.message}`, ...times };
+    return {
+      status: 'failed',
+      cause: 'process-error',
+      exitCode: 1,
+      message: `${outcome.error.name}: ${outcome.error.message}`,
+      ...times,
+    };
   }
   return {
     status: 'failed',

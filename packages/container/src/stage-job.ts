@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { copyFile, constants, link, mkdir } from 'node:fs/promises';
+import { constants, copyFile, link, mkdir } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type CrateRef, isHpcError } from '@hpc/core';
@@ -41,7 +41,9 @@ export async function stageJob(target: SubmitTarget, options: StageOptions): Pro
   const source = normalizeTarget(target);
   const typeIds = source.process ? undefined : await crateTypeIds(source.crate);
   const name = sanitizeName(options.name ?? source.process?.constructor.name ?? typeIds?.[0] ?? 'job');
-  const jobDir = options.jobDir ? await ensureDir(options.jobDir) : await createJobDir(options.jobsRoot, name);
+  const jobDir = options.jobDir
+    ? await ensureDir(options.jobDir)
+    : await createJobDir(options.jobsRoot, name);
   const crate = jobPaths(jobDir).crate;
   if (source.process) {
     await Serializer.serializeToFile(source.process, crate);
@@ -53,7 +55,9 @@ export async function stageJob(target: SubmitTarget, options: StageOptions): Pro
     jobDir,
     crate,
     object: source.object,
-    imports: storedTypeIds ? resolveImports(storedTypeIds, options.imports ?? []) : allRegisteredModules(options.imports ?? []),
+    imports: storedTypeIds
+      ? resolveImports(storedTypeIds, options.imports ?? [])
+      : allRegisteredModules(options.imports ?? []),
     name,
     typeIds: storedTypeIds ?? [],
   };
@@ -61,7 +65,8 @@ export async function stageJob(target: SubmitTarget, options: StageOptions): Pro
 
 function normalizeTarget(target: SubmitTarget): { crate: string; object?: string; process?: Process } {
   if (typeof target === 'string') return { crate: resolve(target) };
-  if (target instanceof JobContainer) return { crate: target.crate, ...(target.object ? { object: target.object } : {}) };
+  if (target instanceof JobContainer)
+    return { crate: target.crate, ...(target.object ? { object: target.object } : {}) };
   if (isProcess(target)) return { crate: '', process: target };
   if (typeof target === 'object' && target !== null && typeof (target as CrateRef).crate === 'string') {
     const ref = target as CrateRef;
@@ -109,7 +114,12 @@ function toImportSpecifier(module: string): string {
 }
 
 function sanitizeName(name: string): string {
-  return name.replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^[.-]+/, '').slice(0, 64) || 'job';
+  return (
+    name
+      .replace(/[^A-Za-z0-9_.-]+/g, '-')
+      .replace(/^[.-]+/, '')
+      .slice(0, 64) || 'job'
+  );
 }
 
 async function createJobDir(jobsRoot: string, name: string): Promise<string> {

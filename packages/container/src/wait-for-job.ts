@@ -17,7 +17,11 @@ export async function waitForTerminalState(
   for (;;) {
     options.signal?.throwIfAborted();
     const state = await check();
-    if (!last || last.status !== state.status || (last.status === 'pending' && state.status === 'pending' && last.reason !== state.reason)) {
+    if (
+      !last ||
+      last.status !== state.status ||
+      (last.status === 'pending' && state.status === 'pending' && last.reason !== state.reason)
+    ) {
       options.onState?.(state);
     }
     last = state;
@@ -29,7 +33,11 @@ export async function waitForTerminalState(
   }
 }
 
-function sleep(ms: number, signal: AbortSignal | undefined, wake: Promise<unknown> | undefined): Promise<void> {
+function sleep(
+  ms: number,
+  signal: AbortSignal | undefined,
+  wake: Promise<unknown> | undefined,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     const done = () => {
       clearTimeout(timer);

@@ -49,7 +49,11 @@ describe('JobContainer.execute', () => {
     const { outcome } = await execute(new ThrowingProcess('bad input'));
     expect(outcome).toMatchObject({ status: 'failed', kind: 'process' });
     if (outcome.status !== 'failed') throw new Error('unreachable');
-    expect(outcome.error).toMatchObject({ name: 'RangeError', message: 'bad input', cause: { name: 'Error', message: 'the root cause' } });
+    expect(outcome.error).toMatchObject({
+      name: 'RangeError',
+      message: 'bad input',
+      cause: { name: 'Error', message: 'the root cause' },
+    });
     expect(outcome.error.stack).toMatch(/ThrowingProcess\.run/);
     expect(await readFile(jobPaths(jobDir).stderr, 'utf8')).toMatch(/about to fail/);
     expect(existsSync(jobPaths(jobDir).result)).toBe(false);
@@ -62,10 +66,15 @@ describe('JobContainer.execute', () => {
   });
 
   it('records a missing crate, a corrupt crate, and a crate that is not a Process', async () => {
-    const missing = await new JobContainer(join(jobDir, 'absent.bin'), { passThroughOutput: false }).execute();
+    const missing = await new JobContainer(join(jobDir, 'absent.bin'), {
+      passThroughOutput: false,
+    }).execute();
     expectInfrastructure(missing, 'crate-missing');
     await writeFile(join(jobDir, 'process.bin'), 'garbage garbage garbage garbage garbage garbage');
-    expectInfrastructure(await new JobContainer(join(jobDir, 'process.bin'), { passThroughOutput: false }).execute(), 'crate-corrupt');
+    expectInfrastructure(
+      await new JobContainer(join(jobDir, 'process.bin'), { passThroughOutput: false }).execute(),
+      'crate-corrupt',
+    );
     expectInfrastructure((await execute({ just: 'data' })).outcome, 'not-a-process');
   });
 
@@ -74,12 +83,18 @@ describe('JobContainer.execute', () => {
     await Serializer.serializeToFile(new SumProcess(), crate);
     const bytes = await readFile(crate);
     // Same length, different id: the file names a class this process never registered.
-    const patched = Buffer.from(bytes.toString('latin1').replaceAll('fixtures/SumProcess', 'fixtures/SumProcexx'), 'latin1');
+    const patched = Buffer.from(
+      bytes.toString('latin1').replaceAll('fixtures/SumProcess', 'fixtures/SumProcexx'),
+      'latin1',
+    );
     const { crc32 } = await import('node:zlib');
     const manifestLength = patched.readUInt32LE(12);
     const metaLength = Number(patched.readBigUInt64LE(16));
     const preamble = patched.subarray(40, 40 + manifestLength + metaLength);
-    patched.writeUInt32LE(crc32(preamble.subarray(manifestLength), crc32(preamble.subarray(0, manifestLength))), 32);
+    patched.writeUInt32LE(
+      crc32(preamble.subarray(manifestLength), crc32(preamble.subarray(0, manifestLength))),
+      32,
+    );
     await writeFile(crate, patched);
     const outcome = await new JobContainer(crate, { passThroughOutput: false }).execute();
     expectInfrastructure(outcome, 'unknown-type');
@@ -125,7 +140,15 @@ describe('JobContainer with an HDF5 crate', () => {
     const { ObjectSerializer } = await import('@hpc/serializer');
     const file = join(jobDir, 'crates.h5');
     const crates = new ObjectSerializer(file);
-    await crates.serialize(new SumProcess(new Measurement('first', Float64Array.from({ length: 100_000 }, (_, i) => i))), '/first');
+    await crates.serialize(
+      new SumProcess(
+        new Measurement(
+          'first',
+          Float64Array.from({ length: 100_000 }, (_, i) => i),
+        ),
+      ),
+      '/first',
+    );
     await crates.serialize(new SumProcess(new Measurement('second', new Float64Array([10, 20]))), '/second');
 
     const outcome = await new JobContainer(file, { object: '/second', passThroughOutput: false }).execute();
@@ -134,7 +157,8 @@ describe('JobContainer with an HDF5 crate', () => {
 
     const ambiguous = await new JobContainer(file, { passThroughOutput: false }).execute();
     expectInfrastructure(ambiguous, 'object-missing');
-    if (ambiguous.status === 'failed') expect(ambiguous.error.message).toMatch(/holds 2 objects.*\/first, \/second/);
+    if (ambiguous.status === 'failed')
+      expect(ambiguous.error.message).toMatch(/holds 2 objects.*\/first, \/second/);
 
     const wrong = await new JobContainer(file, { object: '/third', passThroughOutput: false }).execute();
     expectInfrastructure(wrong, 'object-missing');

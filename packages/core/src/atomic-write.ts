@@ -38,7 +38,11 @@ export async function writeFileAtomic(
     for (const piece of parts) {
       let offset = 0;
       while (offset < piece.byteLength) {
-        const { bytesWritten } = await handle.write(piece, offset, Math.min(MAX_WRITE_BYTES, piece.byteLength - offset));
+        const { bytesWritten } = await handle.write(
+          piece,
+          offset,
+          Math.min(MAX_WRITE_BYTES, piece.byteLength - offset),
+        );
         offset += bytesWritten;
       }
     }
@@ -53,7 +57,13 @@ export async function writeFileAtomic(
   if (durable) await syncFolder(dirname(path));
 }
 
-function writeSmallFileAtomic(temp: string, path: string, parts: readonly Uint8Array[], durable: boolean, mode: number): void {
+function writeSmallFileAtomic(
+  temp: string,
+  path: string,
+  parts: readonly Uint8Array[],
+  durable: boolean,
+  mode: number,
+): void {
   const fd = openSync(temp, 'wx', mode);
   try {
     for (const part of parts) {

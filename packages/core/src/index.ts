@@ -1,13 +1,14 @@
+export { writeFileAtomic } from './atomic-write.ts';
 export type { CrateRef, Driver, LogOptions, SubmitOptions, TrackedJob, WaitOptions } from './driver.ts';
 export { HpcError, type HpcErrorOptions, isHpcError } from './errors.ts';
-export { asJobId, type JobId } from './job-id.ts';
 export {
-  JobFailedError,
   type JobFailedDetails,
+  JobFailedError,
   JobNotFinishedError,
   JobNotFoundError,
   WaitTimeoutError,
 } from './job-errors.ts';
+export { asJobId, type JobId } from './job-id.ts';
 export {
   describeJobState,
   type FailureCause,
@@ -25,4 +26,3 @@ export {
   RUN_OUTCOME_VERSION,
   type RunOutcome,
 } from './run-outcome.ts';
-export { writeFileAtomic } from './atomic-write.ts';

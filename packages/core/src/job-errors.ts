@@ -31,14 +31,17 @@ export class JobFailedError extends HpcError {
   readonly stderrTail: string | undefined;
 
   constructor(details: JobFailedDetails) {
-    const why = details.remote ? `${details.remote.name}: ${details.remote.message}` : describeJobState(details.state);
+    const why = details.remote
+      ? `${details.remote.name}: ${details.remote.message}`
+      : describeJobState(details.state);
     super(`job ${details.jobId} ${describeJobState(details.state)}: ${why}`);
     this.jobId = details.jobId;
     this.state = details.state;
     this.remote = details.remote;
     this.exitCode = details.exitCode;
     this.stderrTail = details.stderrTail;
-    if (details.remote) this.stack = `${this.stack}\n--- remote error ---\n${formatRemoteError(details.remote)}`;
+    if (details.remote)
+      this.stack = `${this.stack}\n--- remote error ---\n${formatRemoteError(details.remote)}`;
     if (details.stderrTail) this.stack = `${this.stack}\n--- stderr (tail) ---\n${details.stderrTail}`;
   }
 }
@@ -60,6 +63,8 @@ export class WaitTimeoutError extends HpcError {
     readonly timeoutMs: number,
     readonly lastState: JobState,
   ) {
-    super(`gave up waiting for job ${jobId} after ${timeoutMs} ms; last state: ${describeJobState(lastState)}`);
+    super(
+      `gave up waiting for job ${jobId} after ${timeoutMs} ms; last state: ${describeJobState(lastState)}`,
+    );
   }
 }

@@ -18,7 +18,13 @@ export const JOB_STATUSES = [
 export type JobStatus = (typeof JOB_STATUSES)[number];
 
 /** Why a job failed: its own exit code, the process's exception, memory, the node, or our plumbing. */
-export type FailureCause = 'exit-code' | 'process-error' | 'out-of-memory' | 'node-fail' | 'signal' | 'infrastructure';
+export type FailureCause =
+  | 'exit-code'
+  | 'process-error'
+  | 'out-of-memory'
+  | 'node-fail'
+  | 'signal'
+  | 'infrastructure';
 
 export interface JobStateDetails {
   /** The scheduler's own text, e.g. 'CANCELLED by 0' or 'PENDING (Dependency)'. */
@@ -50,7 +56,14 @@ export type JobState = JobStateDetails &
     | { status: 'unknown'; reason: string }
   );
 
-const TERMINAL: ReadonlySet<JobStatus> = new Set(['completed', 'failed', 'cancelled', 'timeout', 'preempted', 'lost']);
+const TERMINAL: ReadonlySet<JobStatus> = new Set([
+  'completed',
+  'failed',
+  'cancelled',
+  'timeout',
+  'preempted',
+  'lost',
+]);
 
 /** Terminal states never change again; drivers cache them and stop asking the scheduler. */
 export function isTerminalState(state: Pick<JobState, 'status'>): boolean {

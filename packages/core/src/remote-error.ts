@@ -23,7 +23,8 @@ export function toRemoteError(value: unknown, depth = 0): RemoteError {
   if (typeof value.stack === 'string') remote.stack = value.stack;
   const code = (value as { code?: unknown }).code;
   if (typeof code === 'string' || typeof code === 'number') remote.code = code;
-  if (value.cause !== undefined && depth < MAX_CAUSE_DEPTH) remote.cause = toRemoteError(value.cause, depth + 1);
+  if (value.cause !== undefined && depth < MAX_CAUSE_DEPTH)
+    remote.cause = toRemoteError(value.cause, depth + 1);
   if (value instanceof AggregateError && depth < MAX_CAUSE_DEPTH) {
     remote.errors = value.errors.map((member) => toRemoteError(member, depth + 1));
   }
@@ -32,9 +33,15 @@ export function toRemoteError(value: unknown, depth = 0): RemoteError {
 
 /** The remote error's text as a user reads it: 'Name: message' plus the remote stack and causes. */
 export function formatRemoteError(remote: RemoteError, indent = ''): string {
-  const head = remote.stack?.startsWith(`${remote.name}`) ? remote.stack : `${remote.name}: ${remote.message}${remote.stack ? `\n${stackFrames(remote.stack)}` : ''}`;
-  let text = head.split('\n').map((line) => indent + line).join('\n');
-  if (remote.cause) text += `\n${indent}Caused by: ${formatRemoteError(remote.cause, `${indent}  `).trimStart()}`;
+  const head = remote.stack?.startsWith(`${remote.name}`)
+    ? remote.stack
+    : `${remote.name}: ${remote.message}${remote.stack ? `\n${stackFrames(remote.stack)}` : ''}`;
+  let text = head
+    .split('\n')
+    .map((line) => indent + line)
+    .join('\n');
+  if (remote.cause)
+    text += `\n${indent}Caused by: ${formatRemoteError(remote.cause, `${indent}  `).trimStart()}`;
   return text;
 }
 
@@ -47,7 +54,7 @@ function stackFrames(stack: string): string {
 
 function safeString(value: unknown): string {
   try {
-    return typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
+    return typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
   } catch {
     return Object.prototype.toString.call(value);
   }

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { writeFileAtomic } from '@hpc/core';
 import { jobPaths } from '@hpc/container';
+import { writeFileAtomic } from '@hpc/core';
 
 /** What the local driver writes about a job in its folder (job.json), so any process can read it. */
 export interface LocalJobRecord {
@@ -35,5 +35,7 @@ export async function readJobRecord(jobDir: string): Promise<LocalJobRecord | un
 }
 
 export async function writeJobRecord(record: LocalJobRecord): Promise<void> {
-  await writeFileAtomic(jobPaths(record.jobDir).record, `${JSON.stringify(record, null, 2)}\n`, { durable: false });
+  await writeFileAtomic(jobPaths(record.jobDir).record, `${JSON.stringify(record, null, 2)}\n`, {
+    durable: false,
+  });
 }

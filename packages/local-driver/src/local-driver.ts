@@ -2,6 +2,15 @@ import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import {
+  jobPaths,
+  readOutcome,
+  resultOrFailure,
+  type SubmitTarget,
+  stageJob,
+  tailFile,
+  waitForTerminalState,
+} from '@hpc/container';
+import {
   asJobId,
   type Driver,
   type JobId,
@@ -12,7 +21,6 @@ import {
   type TrackedJob,
   type WaitOptions,
 } from '@hpc/core';
-import { jobPaths, readOutcome, resultOrFailure, type SubmitTarget, stageJob, tailFile, waitForTerminalState } from '@hpc/container';
 import { runnerCommand } from '@hpc/node-runner';
 import { execa, type ResultPromise } from 'execa';
 import { hpcHome } from './hpc-home.ts';
@@ -98,7 +106,13 @@ export class LocalDriver implements Driver<SubmitTarget> {
     const jobDir = live?.record.jobDir ?? this.jobDirOf(id);
     const record = live?.record ?? (await readJobRecord(jobDir));
     if (!record) throw new JobNotFoundError(id, this.kind);
-    const liveStatus = live ? (live.child ? (live.record.endedAt ? undefined : 'running') : 'queued') : undefined;
+    const liveStatus = live
+      ? live.child
+        ? live.record.endedAt
+          ? undefined
+          : 'running'
+        : 'queued'
+      : undefined;
     return localJobState(record, await readOutcome(jobDir), liveStatus);
   }
 
@@ -150,11 +164,20 @@ export class LocalDriver implements Driver<SubmitTarget> {
 
   async listJobs(): Promise<TrackedJob[]> {
     const names = await readdir(this.jobsRoot()).catch(() => [] as string[]);
-    const ids = names.filter((name) => name.startsWith(JOB_ID_PREFIX)).sort((a, b) => jobNumber(a) - jobNumber(b));
+    const ids = names
+      .filter((name) => name.startsWith(JOB_ID_PREFIX))
+      .sort((a, b) => jobNumber(a) - jobNumber(b));
     const jobs: TrackedJob[] = [];
     for (const id of ids) {
       const record = this.live.get(id)?.record ?? (await readJobRecord(this.jobDirOf(id)));
-      if (record) jobs.push({ id: asJobId(id), driver: this.kind, name: record.name, jobDir: record.jobDir, submittedAt: record.submittedAt });
+      if (record)
+        jobs.push({
+          id: asJobId(id),
+          driver: this.kind,
+          name: record.name,
+          jobDir: record.jobDir,
+          submittedAt: record.submittedAt,
+        });
     }
     return jobs;
   }
@@ -164,14 +187,17 @@ export class LocalDriver implements Driver<SubmitTarget> {
   }
 
   private jobDirOf(id: string): string {
-    if (!id.startsWith(JOB_ID_PREFIX) || !Number.isSafeInteger(jobNumber(id))) throw new JobNotFoundError(id, this.kind);
+    if (!id.startsWith(JOB_ID_PREFIX) || !Number.isSafeInteger(jobNumber(id)))
+      throw new JobNotFoundError(id, this.kind);
     return join(this.jobsRoot(), id);
   }
 
   /** The next free id: mkdir is atomic, so concurrent submitters never share a folder. */
   private async allocateJobDir(): Promise<{ id: string; jobDir: string }> {
     await mkdir(this.jobsRoot(), { recursive: true });
-    const existing = (await readdir(this.jobsRoot())).filter((name) => name.startsWith(JOB_ID_PREFIX)).map(jobNumber);
+    const existing = (await readdir(this.jobsRoot()))
+      .filter((name) => name.startsWith(JOB_ID_PREFIX))
+      .map(jobNumber);
     let next = Math.max(0, ...existing.filter(Number.isSafeInteger)) + 1;
     for (;;) {
       const id = `${JOB_ID_PREFIX}${next}`;
@@ -220,7 +246,10 @@ export class LocalDriver implements Driver<SubmitTarget> {
     record.pid = child.pid;
     record.startedAt = new Date().toISOString();
     await writeJobRecord(record);
-    const limit = record.timeLimitMs === undefined ? undefined : setTimeout(() => void this.timeOut(live), record.timeLimitMs);
+    const limit =
+      record.timeLimitMs === undefined
+        ? undefined
+        : setTimeout(() => void this.timeOut(live), record.timeLimitMs);
     const result = await child;
     if (limit) clearTimeout(limit);
     record.endedAt = new Date().toISOString();

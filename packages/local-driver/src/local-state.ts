@@ -1,5 +1,5 @@
-import type { JobState, RunOutcome } from '@hpc/core';
 import { stateFromOutcome } from '@hpc/container';
+import type { JobState, RunOutcome } from '@hpc/core';
 import type { LocalJobRecord } from './job-record.ts';
 
 /** What the driver knows beyond the files: is the job queued or running in this very process? */
@@ -9,29 +9,53 @@ export type LiveStatus = 'queued' | 'running' | undefined;
  * A local job's state from its record, its outcome file and process liveness. The outcome wins;
  * a cancel or time limit recorded by the driver explains a missing or 'signalled' outcome.
  */
-export function localJobState(record: LocalJobRecord, outcome: RunOutcome | undefined, live: LiveStatus): JobState {
-  const details = { name: record.name, submittedAt: record.submittedAt, node: 'localhost', ...(record.startedAt ? { startedAt: record.startedAt } : {}) };
+export function localJobState(
+  record: LocalJobRecord,
+  outcome: RunOutcome | undefined,
+  live: LiveStatus,
+): JobState {
+  const details = {
+    name: record.name,
+    submittedAt: record.submittedAt,
+    node: 'localhost',
+    ...(record.startedAt ? { startedAt: record.startedAt } : {}),
+  };
   // Interrupted by the driver, and over: the runner recorded the signal, or it is gone without a word.
   const interruptedAndOver = outcome
     ? outcome.status === 'failed' && outcome.kind === 'infrastructure' && outcome.reason === 'signalled'
     : live !== 'running';
-  if (record.timedOutAt && interruptedAndOver) return { ...details, status: 'timeout', endedAt: record.endedAt ?? record.timedOutAt };
-  if (record.cancelledAt && interruptedAndOver) return { ...details, status: 'cancelled', endedAt: record.endedAt ?? record.cancelledAt };
+  if (record.timedOutAt && interruptedAndOver)
+    return { ...details, status: 'timeout', endedAt: record.endedAt ?? record.timedOutAt };
+  if (record.cancelledAt && interruptedAndOver)
+    return { ...details, status: 'cancelled', endedAt: record.endedAt ?? record.cancelledAt };
   if (outcome) return { ...details, ...stateFromOutcome(outcome) };
   if (live === 'running') return { ...details, status: 'running' };
   if (live === 'queued') return { ...details, status: 'pending', reason: 'Concurrency' };
   if (record.endedAt) {
     const how = record.signal ? `signal ${record.signal}` : `exit code ${record.exitCode}`;
-    return { ...details, status: 'lost', reason: `node-runner ended (${how}) without writing an outcome`, endedAt: record.endedAt };
+    return {
+      ...details,
+      status: 'lost',
+      reason: `node-runner ended (${how}) without writing an outcome`,
+      endedAt: record.endedAt,
+    };
   }
   if (record.pid !== undefined) {
     return isAlive(record.pid)
       ? { ...details, status: 'running' }
-      : { ...details, status: 'lost', reason: `node-runner (pid ${record.pid}) is gone and wrote no outcome` };
+      : {
+          ...details,
+          status: 'lost',
+          reason: `node-runner (pid ${record.pid}) is gone and wrote no outcome`,
+        };
   }
   return isAlive(record.ownerPid)
     ? { ...details, status: 'pending', reason: 'Concurrency' }
-    : { ...details, status: 'lost', reason: `the submitting process (pid ${record.ownerPid}) exited before the job started` };
+    : {
+        ...details,
+        status: 'lost',
+        reason: `the submitting process (pid ${record.ownerPid}) exited before the job started`,
+      };
 }
 
 export function isAlive(pid: number): boolean {

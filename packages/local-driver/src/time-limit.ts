@@ -7,7 +7,10 @@ export function parseSlurmTimeMs(text: string): number | undefined {
   const value = text.trim();
   if (/^(unlimited|infinite)$/i.test(value)) return undefined;
   const match = /^(?:(\d+)-)?(\d+)(?::(\d+))?(?::(\d+))?$/.exec(value);
-  if (!match) throw new RangeError(`not a SLURM time limit: ${JSON.stringify(text)} (use minutes, MM:SS, HH:MM:SS or D-HH:MM:SS)`);
+  if (!match)
+    throw new RangeError(
+      `not a SLURM time limit: ${JSON.stringify(text)} (use minutes, MM:SS, HH:MM:SS or D-HH:MM:SS)`,
+    );
   const [, days, a, b, c] = match;
   const n = (part: string | undefined) => (part === undefined ? 0 : Number(part));
   let seconds: number;

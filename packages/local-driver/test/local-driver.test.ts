@@ -38,10 +38,18 @@ describe('LocalDriver', () => {
   it('reports a failed run() with the remote error and stack through getResult', async () => {
     const driver = new LocalDriver({ root });
     const id = await driver.submitJob(new ThrowingProcess('remote trouble'));
-    expect(await driver.waitForJob(id)).toMatchObject({ status: 'failed', cause: 'process-error', exitCode: 1 });
+    expect(await driver.waitForJob(id)).toMatchObject({
+      status: 'failed',
+      cause: 'process-error',
+      exitCode: 1,
+    });
     const error = (await driver.getResult(id).catch((e: unknown) => e)) as JobFailedError;
     expect(isHpcError(error, 'JobFailedError')).toBe(true);
-    expect(error.remote).toMatchObject({ name: 'RangeError', message: 'remote trouble', cause: { message: 'the root cause' } });
+    expect(error.remote).toMatchObject({
+      name: 'RangeError',
+      message: 'remote trouble',
+      cause: { message: 'the root cause' },
+    });
     expect(error.stack).toMatch(/--- remote error ---[\s\S]*ThrowingProcess\.run/);
     expect(error.stderrTail).toMatch(/about to fail/);
   });
@@ -93,7 +101,9 @@ describe('LocalDriver', () => {
     const driver = new LocalDriver({ root });
     const id = await driver.submitJob(new ForeverProcess(true));
     const recordFile = join(root, 'jobs', id, 'job.json');
-    await waitUntil(async () => (JSON.parse(await readFile(recordFile, 'utf8')) as { pid?: number }).pid !== undefined);
+    await waitUntil(
+      async () => (JSON.parse(await readFile(recordFile, 'utf8')) as { pid?: number }).pid !== undefined,
+    );
     const record = JSON.parse(await readFile(recordFile, 'utf8')) as { pid: number };
     process.kill(record.pid, 'SIGKILL');
     const state = await driver.waitForJob(id, { timeoutMs: 10_000 });

@@ -70,7 +70,9 @@ describe('class registry', () => {
   });
 
   it('shares one registry and one Process brand across copies of the package (global symbols)', () => {
-    const registry = (globalThis as Record<symbol, { byId: Map<string, unknown> }>)[Symbol.for('@hpc/class-registry@1')];
+    const registry = (globalThis as Record<symbol, { byId: Map<string, unknown> }>)[
+      Symbol.for('@hpc/class-registry@1')
+    ];
     expect(registry?.byId.has('Alpha')).toBe(true);
     const foreign = Object.create({ [Symbol.for('@hpc/process')]: true, run() {} });
     expect(isProcess(foreign)).toBe(true);

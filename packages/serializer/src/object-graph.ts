@@ -44,7 +44,11 @@ export function summarizeGraph(root: unknown): GraphSummary {
   } catch (error) {
     if (error instanceof Refusal) throw explainRefusal(root);
     if (error instanceof RangeError) {
-      throw new UnsupportedValueError('$', 'a too deeply nested value', 'nesting exceeds the call stack; flatten it');
+      throw new UnsupportedValueError(
+        '$',
+        'a too deeply nested value',
+        'nesting exceeds the call stack; flatten it',
+      );
     }
     throw error;
   }
@@ -107,7 +111,8 @@ function walkGraph(root: unknown, trackVisited: boolean): GraphSummary | undefin
 
   const visitOwnValues = (value: object, depth: number): void => {
     const keys = Object.keys(value);
-    for (let i = 0; i < keys.length; i++) visitChild((value as Record<string, unknown>)[keys[i] as string], depth);
+    for (let i = 0; i < keys.length; i++)
+      visitChild((value as Record<string, unknown>)[keys[i] as string], depth);
   };
 
   const noteInstance = (value: object): void => {
@@ -147,26 +152,53 @@ function explainRefusal(root: unknown): UnsupportedValueError {
   const seen = new Set<object>();
   const find = (value: unknown, path: string): UnsupportedValueError | undefined => {
     if (typeof value === 'function') {
-      return new UnsupportedValueError(path, `a function (${value.name || 'anonymous'})`, 'functions are code, not data; store the data it needs instead');
+      return new UnsupportedValueError(
+        path,
+        `a function (${value.name || 'anonymous'})`,
+        'functions are code, not data; store the data it needs instead',
+      );
     }
-    if (typeof value === 'symbol') return new UnsupportedValueError(path, `a symbol (${String(value)})`, 'symbols cannot be stored; use a string');
+    if (typeof value === 'symbol')
+      return new UnsupportedValueError(
+        path,
+        `a symbol (${String(value)})`,
+        'symbols cannot be stored; use a string',
+      );
     if (typeof value !== 'object' || value === null || seen.has(value)) return undefined;
     seen.add(value);
     const proto = Object.getPrototypeOf(value);
-    const plain = proto === Object.prototype || proto === null || proto === Array.prototype || proto === Map.prototype || proto === Set.prototype;
+    const plain =
+      proto === Object.prototype ||
+      proto === null ||
+      proto === Array.prototype ||
+      proto === Map.prototype ||
+      proto === Set.prototype;
     if (!plain && !ArrayBuffer.isView(value) && !isBuiltinLeaf(value, proto)) {
       const symbols = Object.getOwnPropertySymbols(value);
       if (symbols.length > 0) {
-        return new UnsupportedValueError(`${path}[${String(symbols[0])}]`, 'a symbol-keyed property of a class instance', 'symbol keys are not stored; use a string key');
+        return new UnsupportedValueError(
+          `${path}[${String(symbols[0])}]`,
+          'a symbol-keyed property of a class instance',
+          'symbol keys are not stored; use a string key',
+        );
       }
       const ctor = proto?.constructor as AnyClass | undefined;
       const entry = ctor ? registeredClassOf(ctor) : undefined;
       const name = ctor?.name || 'anonymous class';
       if (!entry || proto !== entry.ctor.prototype) {
-        return new UnsupportedValueError(path, `an instance of unregistered class ${name}`, `call registerClass(${name}, { module: import.meta.url }) (or registerProcess for a Process) in the module that defines it`);
+        return new UnsupportedValueError(
+          path,
+          `an instance of unregistered class ${name}`,
+          `call registerClass(${name}, { module: import.meta.url }) (or registerProcess for a Process) in the module that defines it`,
+        );
       }
       for (const key of FORBIDDEN_INSTANCE_KEYS) {
-        if (Object.hasOwn(value, key)) return new UnsupportedValueError(`${path}.${key}`, `the key '${key}' on an instance of ${name}`, 'this key would change prototypes when the object is revived');
+        if (Object.hasOwn(value, key))
+          return new UnsupportedValueError(
+            `${path}.${key}`,
+            `the key '${key}' on an instance of ${name}`,
+            'this key would change prototypes when the object is revived',
+          );
       }
     }
     if (value instanceof Map) {

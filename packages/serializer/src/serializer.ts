@@ -11,7 +11,13 @@ import {
   HEADER_BYTES,
   MAGIC,
 } from './binary-format.ts';
-import { CorruptFileError, FileMissingError, NotASerializedFileError, UnsupportedFormatVersionError, UnsupportedValueError } from './errors.ts';
+import {
+  CorruptFileError,
+  FileMissingError,
+  NotASerializedFileError,
+  UnsupportedFormatVersionError,
+  UnsupportedValueError,
+} from './errors.ts';
 import { type ClassInstance, reviveInstances, summarizeGraph } from './object-graph.ts';
 import { readFully } from './read-fully.ts';
 import { type StoredTypedArray, typedArrayCode, typedArrayConstructor } from './typed-arrays.ts';
@@ -31,6 +37,7 @@ const PADDING = new Uint8Array(8);
  * One object graph per file, fast: v8's structured serialization for the structure, large typed
  * arrays written straight from their memory, registered class instances revived on read.
  */
+// biome-ignore lint/complexity/noStaticOnlyClass: the public API is `Serializer.serializeToFile(...)`, as users know it.
 export class Serializer {
   /** Writes `value` to `path` atomically (temp file, fsync, rename). */
   static async serializeToFile(value: unknown, path: string, options: SerializeOptions = {}): Promise<void> {
@@ -67,7 +74,11 @@ export class Serializer {
     try {
       serializer.writeValue([value, flattenInstances(summary.instances)]);
     } catch (error) {
-      throw new UnsupportedValueError('$', 'a value', `${(error as Error).message} (structured serialization refused it)`);
+      throw new UnsupportedValueError(
+        '$',
+        'a value',
+        `${(error as Error).message} (structured serialization refused it)`,
+      );
     }
     const meta = serializer.releaseBuffer();
     const first = summary.instances[0];
@@ -79,7 +90,12 @@ export class Serializer {
       arrays.push([typedArrayCode(view), offset, view.byteLength]);
       offset = alignUp(offset + view.byteLength);
     }
-    const manifest: CrateManifest = { rootType, types: summary.typeIds, arrays, createdAt: new Date().toISOString() };
+    const manifest: CrateManifest = {
+      rootType,
+      types: summary.typeIds,
+      arrays,
+      createdAt: new Date().toISOString(),
+    };
     const manifestBytes = Buffer.from(JSON.stringify(manifest), 'utf8');
     const preambleEnd = HEADER_BYTES + manifestBytes.byteLength + meta.byteLength;
     const dataStart = alignUp(preambleEnd);
@@ -116,7 +132,8 @@ async function openForReading(path: string): Promise<FileHandle> {
   try {
     return await open(path, 'r');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new FileMissingError(path, { cause: error });
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new FileMissingError(path, { cause: error });
     throw error;
   }
 }
@@ -128,20 +145,28 @@ async function readPreamble(handle: FileHandle, path: string) {
     if (head.byteLength >= 8 && head.subarray(0, 8).equals(HDF5_MAGIC)) {
       throw new NotASerializedFileError(path, 'it is an HDF5 file; open it with ObjectSerializer');
     }
-    throw new NotASerializedFileError(path, size === 0 ? 'the file is empty' : 'it does not start with the @hpc magic bytes');
+    throw new NotASerializedFileError(
+      path,
+      size === 0 ? 'the file is empty' : 'it does not start with the @hpc magic bytes',
+    );
   }
   if (head.byteLength < HEADER_BYTES) throw new CorruptFileError(path, `truncated header (${size} bytes)`);
   const header = decodeHeader(head);
-  if (header.version > FORMAT_VERSION) throw new UnsupportedFormatVersionError(path, header.version, FORMAT_VERSION);
+  if (header.version > FORMAT_VERSION)
+    throw new UnsupportedFormatVersionError(path, header.version, FORMAT_VERSION);
   if (header.totalLength !== size) {
-    throw new CorruptFileError(path, `the file is ${size} bytes but was written as ${header.totalLength} bytes (truncated or appended to)`);
+    throw new CorruptFileError(
+      path,
+      `the file is ${size} bytes but was written as ${header.totalLength} bytes (truncated or appended to)`,
+    );
   }
   const preambleEnd = HEADER_BYTES + header.manifestLength + header.metaLength;
   if (preambleEnd > size) throw new CorruptFileError(path, 'header lengths point past the end of the file');
   const preamble = await readFully(handle, HEADER_BYTES, header.manifestLength + header.metaLength);
   const manifestBytes = preamble.subarray(0, header.manifestLength);
   const meta = preamble.subarray(header.manifestLength);
-  if (crc32(meta, crc32(manifestBytes)) !== header.crc32) throw new CorruptFileError(path, 'checksum mismatch in the object structure');
+  if (crc32(meta, crc32(manifestBytes)) !== header.crc32)
+    throw new CorruptFileError(path, 'checksum mismatch in the object structure');
   const manifest = parseManifest(path, manifestBytes);
   return { manifest, meta, dataStart: alignUp(preambleEnd), size };
 }
@@ -175,9 +200,15 @@ async function readArrays(handle: FileHandle, path: string, manifest: CrateManif
       (offset as number) % 8 === 0 &&
       (byteLength as number) % ctor.BYTES_PER_ELEMENT === 0 &&
       dataStart + (offset as number) + (byteLength as number) <= size;
-    if (!valid || !ctor) throw new CorruptFileError(path, `array ${index} has an impossible type, offset or length`);
+    if (!valid || !ctor)
+      throw new CorruptFileError(path, `array ${index} has an impossible type, offset or length`);
     const array = new ctor((byteLength as number) / ctor.BYTES_PER_ELEMENT);
-    await readFully(handle, dataStart + (offset as number), byteLength as number, new Uint8Array(array.buffer));
+    await readFully(
+      handle,
+      dataStart + (offset as number),
+      byteLength as number,
+      new Uint8Array(array.buffer),
+    );
     arrays.push(array);
   }
   return arrays;
@@ -190,9 +221,16 @@ function decodePayload<T>(path: string, meta: Buffer, arrays: readonly StoredTyp
     deserializer.readHeader();
     decoded = deserializer.readValue();
   } catch (error) {
-    throw new CorruptFileError(path, `the object structure cannot be decoded (${(error as Error).message})`, { cause: error });
+    throw new CorruptFileError(path, `the object structure cannot be decoded (${(error as Error).message})`, {
+      cause: error,
+    });
   }
-  if (!Array.isArray(decoded) || decoded.length !== 2 || !Array.isArray(decoded[1]) || decoded[1].length % 2 !== 0) {
+  if (
+    !Array.isArray(decoded) ||
+    decoded.length !== 2 ||
+    !Array.isArray(decoded[1]) ||
+    decoded[1].length % 2 !== 0
+  ) {
     throw new CorruptFileError(path, 'the payload is not [root, class table]');
   }
   const table = decoded[1] as unknown[];

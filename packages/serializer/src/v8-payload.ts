@@ -42,7 +42,10 @@ export class OutOfLineDeserializer extends v8.DefaultDeserializer {
     if (tag === OUT_OF_LINE) {
       const index = this.readUint32();
       const array = this.arrays[index];
-      if (!array) throw new RangeError(`payload refers to out-of-line array ${index}, but the file has ${this.arrays.length}`);
+      if (!array)
+        throw new RangeError(
+          `payload refers to out-of-line array ${index}, but the file has ${this.arrays.length}`,
+        );
       return array;
     }
     if (tag !== INLINE) throw new RangeError(`unknown host object tag ${tag}`);
