@@ -167,8 +167,10 @@ export class StatusPoller {
       slurm = fromAccounting;
       authoritative = true;
     } else if (fromQueue) {
-      slurm = fromQueue; // finished in squeue; sacct lags (or is off) and has the exit code later
-      authoritative = squeueOnly;
+      // Finished in squeue. If sacct has a (stale) row it lags and will have the exit code soon; if
+      // it has none at all (held jobs that were never eligible are never recorded) squeue is final.
+      slurm = fromQueue;
+      authoritative = squeueOnly || (accounted !== undefined && !accountedReport);
     } else if (fromAccounting) {
       slurm = fromAccounting; // gone from squeue but sacct still says PENDING/RUNNING: it lags, ask again
     } else if (squeueOnly && job.state && isTerminalState(job.state)) {

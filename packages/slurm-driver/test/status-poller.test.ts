@@ -132,6 +132,13 @@ describe('StatusPoller', () => {
     expect(h.store.get('1')?.terminal).toBe(true);
   });
 
+  it("takes squeue's terminal state as final when sacct has no record at all (held, never eligible)", async () => {
+    const h = harness(1);
+    h.replies.squeue = { stdout: squeueRow(1, 'CANCELLED', 'JobHeldUser') };
+    expect((await h.poller.poll()).get(asJobId('1'))).toMatchObject({ status: 'cancelled' });
+    expect(h.store.get('1')?.terminal).toBe(true);
+  });
+
   it('calls a job that exited 3 before the runner started a setup failure', async () => {
     const h = harness(1);
     h.replies.sacct = { stdout: sacctRow(1, 'FAILED', '3:0') };
