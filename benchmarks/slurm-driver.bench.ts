@@ -6,7 +6,7 @@
  *  3. 200 trivial processes submitted and run to completion.
  * Run: source scripts/env.sh && hpc_use_toolchain && \
  *      node --experimental-transform-types --no-warnings --conditions=@hpc/source benchmarks/slurm-driver.bench.ts
- * Every job it submits is cancelled or finished when it ends.
+ * Arguments: [jobs = 1000] [end-to-end jobs = 200]. Every job it submits is cancelled or finished when it ends.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -15,8 +15,8 @@ import { join } from 'node:path';
 import { type CommandRunner, createCommandRunner, SLURMDriver } from '../packages/slurm-driver/src/index.ts';
 import { AddNumbers } from '../packages/slurm-driver/test/fixtures/slurm-processes.ts';
 
-const N = Number(process.env.BENCH_JOBS ?? 1000);
-const E2E = Number(process.env.BENCH_E2E ?? 200);
+const N = Number(process.argv[2] ?? 1000);
+const E2E = Number(process.argv[3] ?? 200);
 const rows: [string, string, string][] = [];
 const ms = (t: number) => `${t.toFixed(0)} ms`;
 
