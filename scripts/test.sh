@@ -36,6 +36,11 @@ run_project() {
 run_project unit
 run_project interop
 
+step "Node 22 compatibility smoke test (engines: node >= 22)"
+(cd .tools/node22 && npm ci --no-audit --no-fund --loglevel=error >/dev/null) || fail "installing Node 22"
+.tools/node22/node_modules/.bin/node --experimental-transform-types --disable-warning=ExperimentalWarning \
+  test/node22-smoke.mjs || status=1
+
 step "start the dev SLURM cluster"
 bash scripts/cluster/up.sh || fail "the dev SLURM cluster did not start (see the log tail above)"
 run_project integration
