@@ -126,9 +126,9 @@ t = performance.now();
 states = await fresh.checkAllJobStatuses();
 const doneMs = performance.now() - t;
 const doneCalls = `${calls.squeue} squeue + ${calls.sacct} sacct`;
-const cancelled = Object.entries(Object.groupBy([...states.values()], (s) => s.status))
-  .map(([k, v]) => `${v?.length} ${k}`)
-  .join(', ');
+const counts = new Map<string, number>();
+for (const state of states.values()) counts.set(state.status, (counts.get(state.status) ?? 0) + 1);
+const cancelled = [...counts].map(([status, count]) => `${count} ${status}`).join(', ');
 const sacctDoneMs = timeSacct(ids);
 rows.push([
   `checkAllJobStatuses(), ${N} just-cancelled jobs (${cancelled})`,
