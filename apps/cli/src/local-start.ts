@@ -4,26 +4,30 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { JOB_FILES } from '@hpc/core';
 import { JobStartError } from './cli-errors.ts';
 
+/** The fields of the local driver's job.json the CLI waits on. */
+export interface LocalRecordFields {
+  pid?: number;
+  endedAt?: string;
+  cancelledAt?: string;
+}
+
 /**
- * The local driver runs each job as a detached node-runner and records its pid in the job's
- * job.json. A CLI that exits right after submitJob() must first see that record on disk;
- * otherwise a later `hpc status` would find no pid and call the job lost.
+ * Waits until the local driver's record of a job (job.json, replaced atomically) satisfies
+ * `ready`, e.g. the runner's pid is on disk, so that another process asking about the job sees it.
  *
  * TODO(local-driver): replace with a driver call (e.g. `await driver.started(id)`) once it offers one.
  */
-export async function waitForLocalStart(root: string, jobId: string, timeoutMs = 10_000): Promise<void> {
-  const record = join(root, 'jobs', jobId, JOB_FILES.record);
+export async function waitForLocalRecord(
+  root: string,
+  jobId: string,
+  ready: (record: LocalRecordFields) => boolean,
+  timeoutMs = 10_000,
+): Promise<void> {
+  const file = join(root, 'jobs', jobId, JOB_FILES.record);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const text = await readFile(record, 'utf8').catch(() => '');
-    if (text) {
-      try {
-        const parsed = JSON.parse(text) as { pid?: number; cancelledAt?: string; endedAt?: string };
-        if (parsed.pid !== undefined || parsed.cancelledAt || parsed.endedAt) return;
-      } catch {
-        // Read mid-replace is impossible (atomic rename), but be lenient anyway.
-      }
-    }
+    const text = await readFile(file, 'utf8').catch(() => '');
+    if (text && ready(JSON.parse(text) as LocalRecordFields)) return;
     if (Date.now() > deadline) throw new JobStartError(jobId, timeoutMs);
     await sleep(5);
   }

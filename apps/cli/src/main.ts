@@ -4,6 +4,7 @@ import type { CommandName } from './command-specs.ts';
 import { exitCodeFor, reportError } from './error-report.ts';
 import { EXIT_CODES, type ExitCode } from './exit-codes.ts';
 import { renderCommandHelp, renderMainHelp } from './help-text.ts';
+import { isLocalHostInvocation } from './local-host-command.ts';
 import { type OptionValues, parseCommandLine } from './parse-command-line.ts';
 
 type CommandRunner = (values: OptionValues, positionals: string[], ctx: CliContext) => Promise<ExitCode>;
@@ -81,7 +82,11 @@ if (tooOld) {
   process.exit(EXIT_CODES.failed);
 }
 
-main(process.argv.slice(2)).then(exitWhenFlushed, (error: unknown) => {
+const argv = process.argv.slice(2);
+const run = isLocalHostInvocation(argv)
+  ? import('./local-host.ts').then(({ runLocalHost }) => runLocalHost())
+  : main(argv);
+run.then(exitWhenFlushed, (error: unknown) => {
   process.stderr.write(`hpc: internal error: ${(error as Error)?.stack ?? String(error)}\n`);
   exitWhenFlushed(EXIT_CODES.failed);
 });

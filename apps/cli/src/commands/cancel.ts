@@ -3,6 +3,7 @@ import type { CliContext } from '../cli-context.ts';
 import { UsageError } from '../cli-errors.ts';
 import { chooseDriver, createDriver, type DriverKind, groupIdsByDriver } from '../driver-select.ts';
 import { EXIT_CODES, type ExitCode } from '../exit-codes.ts';
+import { hostSocketPath, localRootOf, requestHostCancel } from '../local-host-control.ts';
 import { flagOption, type OptionValues } from '../parse-command-line.ts';
 
 interface CancelReport {
@@ -44,7 +45,9 @@ export async function runCancel(values: OptionValues, ids: string[], ctx: CliCon
           continue;
         }
         try {
-          await driver.cancelJob(id);
+          const root = localRootOf(driver);
+          const byHost = root !== undefined && (await requestHostCancel(hostSocketPath(root, id)));
+          if (!byHost) await driver.cancelJob(id);
           report.cancelled.push(id);
         } catch (error) {
           report.failed.push({ id, error: (error as Error)?.message ?? String(error) });

@@ -1,11 +1,11 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { type CrateRef, type Driver, describeJobState, type SubmitOptions } from '@hpc/core';
+import type { Process } from '@hpc/process';
 import type { CliContext } from '../cli-context.ts';
 import { InputFileError, UsageError } from '../cli-errors.ts';
 import { chooseDriver, createDriver } from '../driver-select.ts';
 import { EXIT_CODES, type ExitCode } from '../exit-codes.ts';
-import { waitForLocalStart } from '../local-start.ts';
 import {
   flagOption,
   keyValueOption,
@@ -56,7 +56,7 @@ export async function runSubmit(
   const constructorArgs = parseConstructorArgs(stringOption(values, 'args'));
   const choice = chooseDriver({ local: flagOption(values, 'local'), env: ctx.env });
 
-  let target: CrateRef | object;
+  let target: CrateRef | Process;
   if (crate !== undefined) {
     target = await crateTarget(crate, stringOption(values, 'object'), ctx.cwd);
   } else {
@@ -70,24 +70,28 @@ export async function runSubmit(
   }
   if (choice.kind === 'local') warnIgnoredByLocal(options, ctx);
 
-  const driver = await createDriver(choice.kind);
-  try {
-    const id = await driver.submitJob(target, options);
-    if (flagOption(values, 'wait')) return await waitAndReport(driver, id, ctx, json);
-    if (driver.kind === 'local') await waitForLocalStart((driver as unknown as { root: string }).root, id);
-    if (json) ctx.stdout.write(`${JSON.stringify({ id, driver: driver.kind })}\n`);
-    else ctx.stdout.write(`${id}\n`);
-    if (!json && ctx.stderr.isTTY) {
-      ctx.stderr.write(
-        ctx.stderr.style.dim(
-          `submitted ${id} (${choice.kind} driver: ${choice.reason}); follow it with: hpc status ${id} --watch\n`,
-        ),
-      );
+  const wait = flagOption(values, 'wait');
+  let id: string;
+  if (choice.kind === 'local' && !wait) {
+    // The job must outlive this command: a detached host process owns it (see local-host.ts).
+    const { submitThroughHost } = await import('../local-host.ts');
+    id = await submitThroughHost(target, options, ctx.env);
+  } else {
+    const driver = await createDriver(choice.kind);
+    try {
+      id = await driver.submitJob(target, options);
+      if (wait) return await waitAndReport(driver, id, ctx, json);
+    } finally {
+      driver.close?.();
     }
-    return EXIT_CODES.ok;
-  } finally {
-    driver.close?.();
   }
+  if (json) ctx.stdout.write(`${JSON.stringify({ id, driver: choice.kind })}\n`);
+  else ctx.stdout.write(`${id}\n`);
+  if (!json && ctx.stderr.isTTY) {
+    const hint = `submitted ${id} (${choice.kind} driver: ${choice.reason}); follow it with: hpc status ${id} --watch`;
+    ctx.stderr.write(ctx.stderr.style.dim(`${hint}\n`));
+  }
+  return EXIT_CODES.ok;
 }
 
 function submitOptions(values: OptionValues, ctx: CliContext): SubmitOptions {

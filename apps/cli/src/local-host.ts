@@ -1,0 +1,167 @@
+import type { ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { appendFile, mkdir, rm } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { resolveImports } from '@hpc/container';
+import { type CrateRef, HpcError, isHpcError, type SubmitOptions } from '@hpc/core';
+import { LocalDriver } from '@hpc/local-driver';
+import type { Process } from '@hpc/process';
+import { Serializer } from '@hpc/serializer';
+import { execa, getOneMessage, sendMessage } from 'execa';
+import { LocalHostError } from './cli-errors.ts';
+import { bundledRunnerPath } from './driver-select.ts';
+import { LOCAL_HOST_COMMAND } from './local-host-command.ts';
+import { hostSocketPath, serveHostControl } from './local-host-control.ts';
+import { waitForLocalRecord } from './local-start.ts';
+
+/**
+ * Local jobs submitted from the command line are supervised by a small detached "host" process
+ * (`hpc __local-host`) that owns the LocalDriver: it keeps the job's output pipes open, enforces
+ * its time limit and records how the runner ended, long after `hpc submit` has printed the id and
+ * returned to the shell. One host per job; it exits when its job does.
+ */
+interface HostRequest {
+  crate: string;
+  object?: string;
+  /** The crate was written by `hpc submit` into the staging folder: remove it once linked in. */
+  staged: boolean;
+  options: SubmitOptions;
+}
+
+type HostReply = { id: string } | { error: { tag: string; name: string; message: string; stack?: string } };
+
+const HOST_START_TIMEOUT_MS = 30_000;
+
+/** Submits through a new host process and returns the job id once the runner has started. */
+export async function submitThroughHost(
+  target: Process | CrateRef,
+  options: SubmitOptions,
+  env: NodeJS.ProcessEnv,
+): Promise<string> {
+  const home = env.HPC_HOME || join(homedir(), '.hpc');
+  let request: HostRequest;
+  if ('crate' in target && typeof target.crate === 'string') {
+    request = {
+      crate: target.crate,
+      ...(target.object ? { object: target.object } : {}),
+      staged: false,
+      options,
+    };
+  } else {
+    // The Process is serialized here (its classes are registered here); the host only links the file in.
+    const staging = join(home, 'local', 'staging');
+    await mkdir(staging, { recursive: true });
+    const crate = join(staging, `${randomUUID()}.bin`);
+    await Serializer.serializeToFile(target, crate);
+    try {
+      const { types } = await Serializer.readManifest(crate);
+      request = {
+        crate,
+        staged: true,
+        options: { ...options, imports: resolveImports(types, options.imports ?? []) },
+      };
+    } catch (error) {
+      await rm(crate, { force: true });
+      throw error;
+    }
+  }
+  const host = execa(process.execPath, [hostEntry(), LOCAL_HOST_COMMAND], {
+    env,
+    extendEnv: false,
+    detached: true,
+    cleanup: false,
+    stdin: 'ignore',
+    stdout: 'ignore',
+    stderr: 'ignore',
+    ipc: true,
+    reject: false,
+  });
+  host.catch(() => {});
+  try {
+    await host.sendMessage(request as never);
+    const reply = (await withTimeout(host.getOneMessage(), HOST_START_TIMEOUT_MS)) as HostReply;
+    if ('error' in reply) throw new HostReportedError(reply.error);
+    return reply.id;
+  } finally {
+    // Let the host go on alone: drop the IPC channel (this command then exits, see main.ts).
+    const child = host as unknown as Partial<ChildProcess>;
+    if (child.connected) child.disconnect?.();
+  }
+}
+
+/** The host side: receive one request, submit, report the id, then stay until the job has ended. */
+export async function runLocalHost(): Promise<number> {
+  const request = (await getOneMessage()) as unknown as HostRequest;
+  const runnerPath = bundledRunnerPath();
+  const driver = new LocalDriver(runnerPath ? { runnerPath } : {});
+  let id: string;
+  try {
+    const target = request.object ? { crate: request.crate, object: request.object } : request.crate;
+    id = await driver.submitJob(target, request.options);
+  } catch (error) {
+    await sendMessage({ error: describeForReply(error) } as never);
+    return 1;
+  } finally {
+    if (request.staged) await rm(request.crate, { force: true });
+  }
+  await waitForLocalRecord(driver.root, id, (record) => record.pid !== undefined);
+  const stopControl = await serveHostControl(hostSocketPath(driver.root, id), () => driver.cancelJob(id));
+  await sendMessage({ id } as never);
+  try {
+    await driver.waitForJob(id);
+    // The driver records how the runner ended just after it exits; let that write land.
+    await waitForLocalRecord(driver.root, id, (record) => record.endedAt !== undefined, 5_000);
+  } catch (error) {
+    const log = join(driver.root, 'host-errors.log');
+    await appendFile(
+      log,
+      `${new Date().toISOString()} ${id}: ${(error as Error)?.stack ?? String(error)}\n`,
+    ).catch(() => {});
+  } finally {
+    await stopControl();
+  }
+  return 0;
+}
+
+/** An error the host met while submitting, with the original tag (so exit codes and messages match). */
+export class HostReportedError extends HpcError {
+  readonly _tag: string;
+  readonly originalName: string;
+  constructor(error: { tag: string; name: string; message: string; stack?: string }) {
+    super(error.message);
+    this._tag = error.tag;
+    this.originalName = error.name;
+    if (error.stack) this.stack = `${this.stack}\n--- in the local job host ---\n${error.stack}`;
+  }
+}
+
+function describeForReply(error: unknown): { tag: string; name: string; message: string; stack?: string } {
+  const tag = isHpcError(error) ? (error as HpcError)._tag : 'LocalSubmitError';
+  if (error instanceof Error)
+    return { tag, name: error.name, message: error.message, ...(error.stack ? { stack: error.stack } : {}) };
+  return { tag, name: 'Error', message: String(error) };
+}
+
+/** dist/hpc.mjs, next to this chunk. */
+function hostEntry(): string {
+  const entry = fileURLToPath(new URL('./hpc.mjs', import.meta.url));
+  return existsSync(entry) ? entry : (process.argv[1] as string);
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const hint = "run 'hpc submit ... --wait' to run the job in this terminal and see what goes wrong";
+      reject(new LocalHostError(`the local job host did not report a job id within ${ms} ms; ${hint}`));
+    }, ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
