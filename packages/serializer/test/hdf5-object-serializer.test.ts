@@ -162,6 +162,47 @@ describe('ObjectSerializer round trip', () => {
     expect((back.sparse as unknown[]).length).toBe(3);
   });
 
+  it('keeps identity when a repeated object first appears inside otherwise plain data', async () => {
+    const file = join(dir, 'identity.h5');
+    const a = { x: 1 };
+    const b = { y: [a] };
+    const value = {
+      plain: { deep: [1, 2, { z: 'q' }] },
+      first: [{ inner: a }, b],
+      again: a,
+      viaB: b,
+      list: [[a]],
+    };
+    const crate = new ObjectSerializer(file);
+    await crate.serialize(value, '/v');
+    const back = await crate.load<typeof value>('/v');
+    expect(back).toEqual(value);
+    expect(back.first[0]?.inner).toBe(back.again);
+    expect(back.viaB).toBe(back.first[1]);
+    expect(back.viaB.y[0]).toBe(back.again);
+    expect(back.list[0]?.[0]).toBe(back.again);
+  });
+
+  it('stores plain JSON data as exactly its JSON text', async () => {
+    const file = join(dir, 'plain.h5');
+    const records = Array.from({ length: 100 }, (_, i) => ({
+      id: i,
+      name: `r${i}`,
+      tags: ['a', 'b'].slice(i % 3),
+      score: i / 7,
+    }));
+    await new ObjectSerializer(file).serialize(records, '/records');
+    const { loadH5Runtime } = await import('../src/hdf5/h5wasm-runtime.ts');
+    const { h5 } = await loadH5Runtime();
+    const f = new h5.File(file, 'r');
+    try {
+      const bytes = (f.get('/records/structure') as InstanceType<typeof h5.Dataset>).value as Uint8Array;
+      expect(Buffer.from(bytes).toString('utf8')).toBe(JSON.stringify(records));
+    } finally {
+      f.close();
+    }
+  });
+
   it('stores a subarray view as exactly its own elements (h5wasm 0.8 wrote the whole buffer)', async () => {
     const file = join(dir, 'views.h5');
     const backing = new Float64Array(10_000).map((_, i) => i);

@@ -43,128 +43,220 @@ export interface EncodeOptions {
   datasetName: (index: number) => string;
 }
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-
 function base64(view: ArrayBufferView): string {
   return Buffer.from(view.buffer, view.byteOffset, view.byteLength).toString('base64');
 }
 
+const UNDEFINED = '{"$":"u"}';
+
+/**
+ * Two passes. The first numbers every object in depth-first pre-order (the numbering "ref"
+ * uses), notes objects met more than once, and marks "pure" subtrees: plain arrays and objects of
+ * JSON-safe values only. The second writes the JSON text; a pure subtree holding no repeated
+ * object is handed to the native JSON.stringify whole, so plain data costs what JSON costs.
+ */
 export function encodeStructure(root: unknown, options: EncodeOptions): StructureEncoding {
-  const ids = new Map<object, number>();
-  const datasets: StructureEncoding['datasets'] = [];
   const { instanceTypes, datasetThresholdBytes } = options;
+  const ids = new Map<object, number>();
+  const repeated = new Set<object>();
+  /** Pure containers -> one past the last id first met inside them. */
+  const pureEnd = new Map<object, number>();
+
+  const scanFields = (value: object): boolean => {
+    let pure = true;
+    for (const key of Object.keys(value)) if (!scan((value as Record<string, unknown>)[key])) pure = false;
+    return pure;
+  };
+
+  /** Children of non-plain objects, in the order `emit` writes them. */
+  const scanSpecial = (value: object): void => {
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) scan(value[i]);
+    } else if (value instanceof Map) {
+      for (const [key, entry] of value) {
+        scan(key);
+        scan(entry);
+      }
+    } else if (value instanceof Set) {
+      for (const item of value) scan(item);
+    } else if (instanceTypes.has(value)) {
+      scanFields(value);
+    } else if (value instanceof Error && 'cause' in value) {
+      scan(value.cause);
+    }
+  };
+
+  const scan = (value: unknown): boolean => {
+    switch (typeof value) {
+      case 'string':
+      case 'boolean':
+        return true;
+      case 'number':
+        return Number.isFinite(value) && !Object.is(value, -0);
+      case 'object':
+        break;
+      default:
+        return false;
+    }
+    if (value === null) return true;
+    if (ids.has(value)) {
+      repeated.add(value);
+      return false;
+    }
+    ids.set(value, ids.size);
+    let pure = false;
+    const proto = Object.getPrototypeOf(value);
+    if (proto === Array.prototype && !instanceTypes.has(value)) {
+      const array = value as unknown[];
+      pure = true;
+      for (let i = 0; i < array.length; i++) if (!scan(array[i])) pure = false;
+    } else if ((proto === Object.prototype || proto === null) && !instanceTypes.has(value)) {
+      pure = scanFields(value) && !Object.hasOwn(value, TAG);
+    } else {
+      scanSpecial(value);
+    }
+    if (pure) pureEnd.set(value, ids.size);
+    return pure;
+  };
+
+  scan(root);
+  const repeatedIds = [...repeated].map((object) => ids.get(object) as number).sort((a, b) => a - b);
+  /** Whether some object first met with an id in [from, to) is met again elsewhere. */
+  const holdsRepeated = (from: number, to: number): boolean => {
+    let low = 0;
+    let high = repeatedIds.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if ((repeatedIds[middle] as number) < from) low = middle + 1;
+      else high = middle;
+    }
+    return low < repeatedIds.length && (repeatedIds[low] as number) < to;
+  };
+
+  const datasets: StructureEncoding['datasets'] = [];
+  const emitted = new Set<object>();
 
   const storeView = (view: StoredTypedArray, kind: TypedArrayName): string => {
     const name = options.datasetName(datasets.length);
     datasets.push({ name, view, kind });
-    return name;
+    return JSON.stringify(name);
   };
 
-  const encodeFields = (value: object): { [key: string]: Json } => {
-    const out: { [key: string]: Json } = {};
+  const emitFields = (value: object): string => {
+    let out = '{';
+    let first = true;
     for (const key of Object.keys(value)) {
-      const encoded = encode((value as Record<string, unknown>)[key]);
-      if (key === '__proto__')
-        Object.defineProperty(out, key, {
-          value: encoded,
-          enumerable: true,
-          writable: true,
-          configurable: true,
-        });
-      else out[key] = encoded;
+      out += `${first ? '' : ','}${JSON.stringify(key)}:${emit((value as Record<string, unknown>)[key])}`;
+      first = false;
     }
-    return out;
+    return `${out}}`;
   };
 
-  const encodeArray = (value: unknown[]): Json[] => {
-    const out: Json[] = new Array(value.length);
-    for (let i = 0; i < value.length; i++) out[i] = encode(value[i]);
-    return out;
+  const emitItems = (items: Iterable<unknown>): string => {
+    let out = '[';
+    let first = true;
+    for (const item of items) {
+      out += first ? emit(item) : `,${emit(item)}`;
+      first = false;
+    }
+    return `${out}]`;
   };
 
-  const encodeBytes = (view: ArrayBufferView, tag: string): Json => {
-    const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
-    if (view.byteLength >= datasetThresholdBytes)
-      return { [TAG]: tag, n: view.byteLength, ds: storeView(bytes as StoredTypedArray, 'Uint8Array') };
-    return { [TAG]: tag, n: view.byteLength, b64: base64(view) };
+  const emitArray = (array: unknown[]): string => {
+    let out = '[';
+    for (let i = 0; i < array.length; i++) out += i === 0 ? emit(array[i]) : `,${emit(array[i])}`;
+    return `${out}]`;
   };
 
-  /** The body of an object that has just been numbered. */
-  const encodeObject = (value: object): Json => {
+  const emitEntries = (map: Map<unknown, unknown>): string => {
+    let out = '[';
+    let first = true;
+    for (const [key, entry] of map) {
+      out += `${first ? '' : ','}[${emit(key)},${emit(entry)}]`;
+      first = false;
+    }
+    return `${out}]`;
+  };
+
+  const emitBytes = (view: ArrayBufferView, tag: string): string => {
+    const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength) as StoredTypedArray;
+    const where =
+      view.byteLength >= datasetThresholdBytes
+        ? `"ds":${storeView(bytes, 'Uint8Array')}`
+        : `"b64":"${base64(view)}"`;
+    return `{"$":"${tag}","n":${view.byteLength},${where}}`;
+  };
+
+  const emitObject = (value: object): string => {
     const typeId = instanceTypes.get(value);
     if (typeId !== undefined) {
-      if (Array.isArray(value)) return { [TAG]: 'obj', c: typeId, a: encodeArray(value) };
-      if (value instanceof Map) return { [TAG]: 'obj', c: typeId, m: mapEntries(value) };
-      if (value instanceof Set) return { [TAG]: 'obj', c: typeId, s: setEntries(value) };
-      return { [TAG]: 'obj', c: typeId, v: encodeFields(value) };
+      const c = JSON.stringify(typeId);
+      if (Array.isArray(value)) return `{"$":"obj","c":${c},"a":${emitArray(value)}}`;
+      if (value instanceof Map) return `{"$":"obj","c":${c},"m":${emitEntries(value)}}`;
+      if (value instanceof Set) return `{"$":"obj","c":${c},"s":${emitItems(value)}}`;
+      return `{"$":"obj","c":${c},"v":${emitFields(value)}}`;
     }
-    if (Array.isArray(value)) return encodeArray(value);
+    if (Array.isArray(value)) return emitArray(value);
     const proto = Object.getPrototypeOf(value);
     if (proto === Object.prototype || proto === null) {
-      const fields = encodeFields(value);
-      return Object.hasOwn(value, TAG) ? { [TAG]: 'esc', v: fields } : fields;
+      const fields = emitFields(value);
+      return Object.hasOwn(value, TAG) ? `{"$":"esc","v":${fields}}` : fields;
     }
     if (ArrayBuffer.isView(value)) {
-      if (value instanceof DataView) return encodeBytes(value, 'dv');
+      if (value instanceof DataView) return emitBytes(value, 'dv');
       const kind = typedArrayName(value);
       if (!kind) throw new TypeError(`${value.constructor.name} cannot be stored (no matching HDF5 type)`);
       const view = value as StoredTypedArray;
-      if (view.byteLength >= datasetThresholdBytes)
-        return { [TAG]: 'ta', t: kind, n: view.length, ds: storeView(view, kind) };
-      return { [TAG]: 'ta', t: kind, n: view.length, b64: base64(view) };
+      const where =
+        view.byteLength >= datasetThresholdBytes
+          ? `"ds":${storeView(view, kind)}`
+          : `"b64":"${base64(view)}"`;
+      return `{"$":"ta","t":"${kind}","n":${view.length},${where}}`;
     }
     if (value instanceof Date) {
       const time = value.getTime();
-      return { [TAG]: 'date', v: Number.isNaN(time) ? null : time };
+      return `{"$":"date","v":${Number.isNaN(time) ? 'null' : time}}`;
     }
-    if (value instanceof Map) return encodeMap(value);
-    if (value instanceof Set) return encodeSet(value);
-    if (value instanceof RegExp) return { [TAG]: 're', src: value.source, f: value.flags };
+    if (value instanceof Map) return `{"$":"map","e":${emitEntries(value)}}`;
+    if (value instanceof Set) return `{"$":"set","e":${emitItems(value)}}`;
+    if (value instanceof RegExp)
+      return `{"$":"re","src":${JSON.stringify(value.source)},"f":"${value.flags}"}`;
     if (value instanceof Error) {
-      const out: { [key: string]: Json } = { [TAG]: 'err', name: value.name, message: value.message };
-      if (typeof value.stack === 'string') out.stack = value.stack;
-      if ('cause' in value) out.cause = encode(value.cause);
-      return out;
+      let out = `{"$":"err","name":${JSON.stringify(String(value.name))},"message":${JSON.stringify(String(value.message))}`;
+      if (typeof value.stack === 'string') out += `,"stack":${JSON.stringify(value.stack)}`;
+      if ('cause' in value) out += `,"cause":${emit(value.cause)}`;
+      return `${out}}`;
     }
-    if (value instanceof ArrayBuffer) return encodeBytes(new Uint8Array(value), 'ab');
-    if (value instanceof Number || value instanceof String || value instanceof Boolean)
-      return { [TAG]: 'box', v: encode(value.valueOf()) };
+    if (value instanceof ArrayBuffer) return emitBytes(new Uint8Array(value), 'ab');
+    if (value instanceof Number || value instanceof String || value instanceof Boolean) {
+      return `{"$":"box","v":${emit(value.valueOf())}}`;
+    }
     throw new TypeError(`${proto?.constructor?.name ?? 'this object'} cannot be stored`);
   };
 
-  const mapEntries = (value: Map<unknown, unknown>): Json[] => {
-    const entries: Json[] = [];
-    for (const [key, entry] of value) entries.push([encode(key), encode(entry)]);
-    return entries;
-  };
-
-  const setEntries = (value: Set<unknown>): Json[] => {
-    const entries: Json[] = [];
-    for (const entry of value) entries.push(encode(entry));
-    return entries;
-  };
-
-  const encodeMap = (value: Map<unknown, unknown>): Json => ({ [TAG]: 'map', e: mapEntries(value) });
-  const encodeSet = (value: Set<unknown>): Json => ({ [TAG]: 'set', e: setEntries(value) });
-
-  const encode = (value: unknown): Json => {
+  const emit = (value: unknown): string => {
     switch (typeof value) {
       case 'string':
+        return JSON.stringify(value);
       case 'boolean':
-        return value;
+        return value ? 'true' : 'false';
       case 'number':
-        if (Number.isFinite(value) && !(value === 0 && 1 / value < 0)) return value;
-        return { [TAG]: 'num', v: Object.is(value, -0) ? '-0' : String(value) };
+        if (Number.isFinite(value) && !Object.is(value, -0)) return JSON.stringify(value);
+        return `{"$":"num","v":"${Object.is(value, -0) ? '-0' : String(value)}"}`;
       case 'undefined':
-        return { [TAG]: 'u' };
+        return UNDEFINED;
       case 'bigint':
-        return { [TAG]: 'big', v: value.toString() };
+        return `{"$":"big","v":"${value.toString()}"}`;
       case 'object': {
-        if (value === null) return null;
-        const seen = ids.get(value);
-        if (seen !== undefined) return { [TAG]: 'ref', i: seen };
-        ids.set(value, ids.size);
-        return encodeObject(value);
+        if (value === null) return 'null';
+        if (repeated.has(value)) {
+          if (emitted.has(value)) return `{"$":"ref","i":${ids.get(value)}}`;
+          emitted.add(value);
+        }
+        const end = pureEnd.get(value);
+        if (end !== undefined && !holdsRepeated((ids.get(value) as number) + 1, end))
+          return JSON.stringify(value);
+        return emitObject(value);
       }
       default:
         // Functions and symbols were refused by summarizeGraph before we got here.
@@ -172,8 +264,7 @@ export function encodeStructure(root: unknown, options: EncodeOptions): Structur
     }
   };
 
-  const json = JSON.stringify(encode(root));
-  return { json, datasets };
+  return { json: emit(root), datasets };
 }
 
 /** What the decoder needs from the file: a typed array for each "ds" reference. */
