@@ -92,9 +92,13 @@ function describeParseError(error: unknown, args: readonly string[]): string {
   if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `unknown option ${quoted ?? message}`;
   if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
     const option = /--[\w-]+/.exec(message)?.[0] ?? quoted ?? 'an option';
-    return /argument missing/.test(message)
-      ? `option ${option} needs a value`
-      : `option ${option} takes no value`;
+    if (/does not take an argument/.test(message)) return `option ${option} takes no value`;
+    if (/ambiguous/.test(message)) {
+      const at = args.indexOf(option);
+      const next = at >= 0 ? args[at + 1] : undefined;
+      return `option ${option} needs a value; to give one that starts with '-', write ${option}=${next ?? '-...'}`;
+    }
+    return `option ${option} needs a value`;
   }
   return message.split('\n')[0] ?? `cannot parse ${args.join(' ')}`;
 }

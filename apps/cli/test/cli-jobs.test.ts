@@ -1,0 +1,286 @@
+import { copyFile, mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertBuilt, cleanHome, ESC, fixture, makeHome, runHpc } from './hpc-process.ts';
+
+let home: string;
+
+beforeAll(async () => {
+  assertBuilt();
+  home = await makeHome();
+});
+afterAll(() => cleanHome(home));
+
+describe('submit, watch, result, logs (local driver)', () => {
+  let id: string;
+
+  it('submit prints only the job id', async () => {
+    const result = await runHpc(['submit', fixture('my-process.ts'), '--args', '["hello"]'], { home });
+    expect(result.stderr).toBe('');
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toMatch(/^local-\d+\n$/);
+    id = result.stdout.trim();
+  });
+
+  it('status --watch ends by itself when the job has finished, without escape codes on a pipe', async () => {
+    const result = await runHpc(['status', id, '--watch', '--interval', '0.2'], { home, timeoutMs: 20_000 });
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).not.toContain(ESC);
+    expect(result.stdout).toMatch(new RegExp(`${id}\\s+MyProcess\\s+completed`));
+    expect(result.stdout.trimEnd().split('\n').at(-1)).toBe('1 completed');
+  });
+
+  it('result prints the value run() returned', async () => {
+    const result = await runHpc(['result', id], { home });
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout.trim()).toBe("{ data: 'hello', n: 0, sum: 0 }");
+  });
+
+  it('result --json gives the value as JSON', async () => {
+    const result = await runHpc(['result', id, '--json'], { home });
+    expect(result.exitCode).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({ id, ok: true, result: { data: 'hello', n: 0, sum: 0 } });
+  });
+
+  it('logs shows what the process printed, even though submit had returned long before', async () => {
+    const result = await runHpc(['logs', id], { home });
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain('Process running hello');
+    const tail = await runHpc(['logs', id, '--tail', '1'], { home });
+    expect(tail.stdout.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('status --json has a stable shape for scripts', async () => {
+    const result = await runHpc(['status', '--json'], { home });
+    expect(result.exitCode).toBe(0);
+    const parsed = JSON.parse(result.stdout) as {
+      summary: Record<string, number>;
+      jobs: Record<string, unknown>[];
+    };
+    expect(parsed.summary.total).toBeGreaterThanOrEqual(1);
+    expect(parsed.summary.completed).toBeGreaterThanOrEqual(1);
+    const job = parsed.jobs.find((entry) => entry.id === id);
+    expect(job).toMatchObject({
+      id,
+      driver: 'local',
+      name: 'MyProcess',
+      status: 'completed',
+      description: 'completed',
+      terminal: true,
+      exitCode: 0,
+    });
+    expect(typeof job?.elapsedMs).toBe('number');
+    expect(typeof job?.node).toBe('string');
+    expect(job?.state).toMatchObject({ status: 'completed' });
+  });
+});
+
+describe('a failing job', () => {
+  it('result exits 1 and prints the remote error with its stack and cause, and the diagnosis', async () => {
+    const submitted = await runHpc(['submit', fixture('failing-process.ts'), '--args', '"bad row 7"'], {
+      home,
+    });
+    expect(submitted.exitCode).toBe(0);
+    const id = submitted.stdout.trim();
+    const watched = await runHpc(['status', id, '--watch', '--interval', '0.2'], { home, timeoutMs: 20_000 });
+    expect(watched.exitCode).toBe(1);
+    expect(watched.stdout).toContain('failed (process-error)');
+
+    const result = await runHpc(['result', id], { home });
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain(
+      `job ${id} failed (process-error): DataCheckError: validation failed: bad row 7`,
+    );
+    expect(result.stderr).toMatch(/at FailingProcess\.run \(file:\/\/.*failing-process\.ts:\d+:\d+\)/);
+    expect(result.stderr).toContain('Caused by: RangeError: value 42 out of range');
+    expect(result.stderr).toContain('exit code: 1 — run() threw');
+    expect(result.stderr).toContain('about to fail: bad row 7');
+    expect(result.stderr).not.toContain(ESC);
+
+    const json = await runHpc(['result', id, '--json'], { home });
+    expect(json.exitCode).toBe(1);
+    const parsed = JSON.parse(json.stdout);
+    expect(parsed).toMatchObject({
+      id,
+      ok: false,
+      status: 'failed',
+      exitCode: 1,
+      error: { name: 'DataCheckError', cause: { name: 'RangeError' } },
+    });
+    expect(parsed.error.stack).toContain('failing-process.ts');
+  });
+
+  it('submit --wait prints the result (exit 0), or the failure (exit 1)', async () => {
+    const ok = await runHpc(['submit', fixture('my-process.ts'), '--wait'], { home });
+    expect(ok.exitCode).toBe(0);
+    expect(ok.stdout.trim()).toBe("{ data: 'Sample Data', n: 0, sum: 0 }");
+    const failed = await runHpc(['submit', fixture('failing-process.ts'), '--wait', '--json'], { home });
+    expect(failed.exitCode).toBe(1);
+    expect(JSON.parse(failed.stdout)).toMatchObject({ ok: false, error: { name: 'DataCheckError' } });
+  });
+});
+
+describe('cancel', () => {
+  it('cancels a running job (its state becomes cancelled) and reports finished ones', async () => {
+    const submitted = await runHpc(['submit', fixture('sleeping-process.ts'), '--args', '60000'], { home });
+    const id = submitted.stdout.trim();
+    const running = await runHpc(['status', id, '--json'], { home });
+    expect(JSON.parse(running.stdout).jobs[0].status).toBe('running');
+
+    const cancelled = await runHpc(['cancel', id], { home });
+    expect(cancelled.exitCode).toBe(0);
+    expect(cancelled.stdout.trim()).toBe(`cancelled ${id}`);
+    const watched = await runHpc(['status', id, '--watch', '--interval', '0.2', '--json'], {
+      home,
+      timeoutMs: 20_000,
+    });
+    const frames = watched.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(frames.at(-1)).toMatchObject({ done: true, jobs: [{ id, status: 'cancelled' }] });
+    expect(watched.exitCode).toBe(1);
+
+    const again = await runHpc(['cancel', id, 'local-4040'], { home });
+    expect(again.exitCode).toBe(1);
+    expect(again.stdout).toContain(`${id} had already finished: cancelled`);
+    expect(again.stderr).toContain('job local-4040 is not tracked by the local driver');
+
+    const result = await runHpc(['result', id], { home });
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain(`job ${id} cancelled`);
+  });
+
+  it('cancel --all cancels every unfinished job', async () => {
+    const a = (await runHpc(['submit', fixture('sleeping-process.ts')], { home })).stdout.trim();
+    const b = (await runHpc(['submit', fixture('sleeping-process.ts')], { home })).stdout.trim();
+    const result = await runHpc(['cancel', '--all', '--json'], { home });
+    expect(result.exitCode).toBe(0);
+    expect(JSON.parse(result.stdout).cancelled).toEqual([a, b]);
+  });
+});
+
+describe('status --watch', () => {
+  it('watches every unfinished job when given no ids, prints changes as lines, and stops when all are done', async () => {
+    const ids = [];
+    for (const ms of [300, 900])
+      ids.push(
+        (
+          await runHpc(['submit', fixture('sleeping-process.ts'), '--args', String(ms)], { home })
+        ).stdout.trim(),
+      );
+    const result = await runHpc(['status', '--watch', '--interval', '0.2'], { home, timeoutMs: 20_000 });
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).not.toContain(ESC);
+    for (const id of ids)
+      expect(result.stdout).toMatch(
+        new RegExp(`^\\d\\d:\\d\\d:\\d\\d  ${id}  SleepingProcess  completed$`, 'm'),
+      );
+    expect(result.stdout.trimEnd().split('\n').at(-1)).toBe('2 completed');
+  });
+
+  it('with nothing unfinished, says so and exits 0', async () => {
+    const result = await runHpc(['status', '--watch'], { home });
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toMatch(/^nothing to watch: all \d+ tracked jobs have finished$/m);
+  });
+});
+
+describe('submit explains what is wrong with the module', () => {
+  it('a missing file', async () => {
+    const result = await runHpc(['submit', 'nope/missing.ts'], { home });
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toMatch(
+      /^hpc submit: module file not found: nope\/missing\.ts \(looked at .*nope\/missing\.ts\)\n$/,
+    );
+  });
+
+  it('several Process classes: asks for --export, which then works', async () => {
+    const several = await runHpc(['submit', fixture('two-processes.js')], { home });
+    expect(several.exitCode).toBe(2);
+    expect(several.stderr).toContain(
+      'exports several Processes (First, Second): choose one with --export First',
+    );
+    const chosen = await runHpc(['submit', fixture('two-processes.js'), '--export', 'Second', '--wait'], {
+      home,
+    });
+    expect(chosen.exitCode).toBe(0);
+    expect(chosen.stdout.trim()).toBe('second');
+    const wrong = await runHpc(['submit', fixture('two-processes.js'), '--export', 'Third'], { home });
+    expect(wrong.exitCode).toBe(1);
+    expect(wrong.stderr).toContain("has no export named 'Third'; it exports: First, Second");
+  });
+
+  it('an unregistered class: says which line to add', async () => {
+    const result = await runHpc(['submit', fixture('unregistered-process.js')], { home });
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain('Forgotten in');
+    expect(result.stderr).toContain('registerProcess(Forgotten, { module: import.meta.url })');
+  });
+
+  it('a module that throws on import', async () => {
+    const result = await runHpc(['submit', fixture('broken-module.ts')], { home });
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toMatch(
+      /^hpc submit: importing .*broken-module\.ts failed: config file missing\n$/,
+    );
+  });
+
+  it('works for a module in a folder without node_modules (the CLI provides @hpc/*)', async () => {
+    const folder = join(home, 'lonely-project');
+    await mkdir(folder, { recursive: true });
+    await copyFile(fixture('my-process.ts'), join(folder, 'my-process.ts'));
+    const result = await runHpc(['submit', 'my-process.ts', '--args', '["alone"]', '--wait', '--json'], {
+      home,
+      cwd: folder,
+    });
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout)).toMatchObject({ ok: true, result: { data: 'alone' } });
+  });
+});
+
+describe('submit --crate', () => {
+  it('submits an existing crate with --import naming the module of its class', async () => {
+    const first = await runHpc(['submit', fixture('my-process.ts'), '--args', '["from crate"]', '--wait'], {
+      home,
+    });
+    expect(first.exitCode).toBe(0);
+    const status = JSON.parse((await runHpc(['status', '--json'], { home })).stdout) as {
+      jobs: { id: string; name: string }[];
+    };
+    const source = status.jobs.filter((job) => job.name === 'MyProcess').at(-1)?.id as string;
+    const crate = join(home, 'local', 'jobs', source, 'process.bin');
+
+    const missing = await runHpc(['submit', '--crate', crate], { home });
+    expect(missing.exitCode).toBe(1);
+    expect(missing.stderr).toContain("cannot tell the compute node which module defines 'MyProcess'");
+
+    const result = await runHpc(
+      [
+        'submit',
+        '--crate',
+        crate,
+        '--import',
+        fixture('my-process.ts'),
+        '--name',
+        'again',
+        '--wait',
+        '--json',
+      ],
+      { home },
+    );
+    expect(result.exitCode).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ ok: true, result: { data: 'from crate' } });
+    const record = JSON.parse(
+      await readFile(join(home, 'local', 'jobs', JSON.parse(result.stdout).id, 'job.json'), 'utf8'),
+    );
+    expect(record.name).toBe('again');
+  });
+
+  it('a missing crate file', async () => {
+    const result = await runHpc(['submit', '--crate', 'nothing.bin'], { home });
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain('crate file not found: nothing.bin');
+  });
+});
