@@ -59,8 +59,8 @@ export function encodeStructure(root: unknown, options: EncodeOptions): Structur
   const { instanceTypes, datasetThresholdBytes } = options;
   const ids = new Map<object, number>();
   const repeated = new Set<object>();
-  /** Pure containers -> one past the last id first met inside them. */
-  const pureEnd = new Map<object, number>();
+  /** By id: for pure containers, one past the last id first met inside them; 0 otherwise. */
+  const pureEnd: number[] = [];
 
   const scanFields = (value: object): boolean => {
     let pure = true;
@@ -103,7 +103,8 @@ export function encodeStructure(root: unknown, options: EncodeOptions): Structur
       repeated.add(value);
       return false;
     }
-    ids.set(value, ids.size);
+    const id = ids.size;
+    ids.set(value, id);
     let pure = false;
     const proto = Object.getPrototypeOf(value);
     if (proto === Array.prototype && !instanceTypes.has(value)) {
@@ -115,7 +116,7 @@ export function encodeStructure(root: unknown, options: EncodeOptions): Structur
     } else {
       scanSpecial(value);
     }
-    if (pure) pureEnd.set(value, ids.size);
+    pureEnd[id] = pure ? ids.size : 0;
     return pure;
   };
 
@@ -253,8 +254,9 @@ export function encodeStructure(root: unknown, options: EncodeOptions): Structur
           if (emitted.has(value)) return `{"$":"ref","i":${ids.get(value)}}`;
           emitted.add(value);
         }
-        const end = pureEnd.get(value);
-        if (end !== undefined && !holdsRepeated((ids.get(value) as number) + 1, end))
+        const id = ids.get(value) as number;
+        const end = pureEnd[id] as number;
+        if (end > 0 && (repeatedIds.length === 0 || !holdsRepeated(id + 1, end)))
           return JSON.stringify(value);
         return emitObject(value);
       }
