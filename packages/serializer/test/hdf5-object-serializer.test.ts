@@ -177,7 +177,7 @@ describe('ObjectSerializer round trip', () => {
     await crate.serialize(value, '/v');
     const back = await crate.load<typeof value>('/v');
     expect(back).toEqual(value);
-    expect(back.first[0]?.inner).toBe(back.again);
+    expect((back.first[0] as { inner: object }).inner).toBe(back.again);
     expect(back.viaB).toBe(back.first[1]);
     expect(back.viaB.y[0]).toBe(back.again);
     expect(back.list[0]?.[0]).toBe(back.again);
