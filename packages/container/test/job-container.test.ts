@@ -117,7 +117,7 @@ describe('JobContainer.execute', () => {
     await container.interrupt('time-limit');
     const outcome = await running;
     expectInfrastructure(outcome, 'signalled');
-    if (outcome.status === 'failed') expect(outcome.error.message).toMatch(/stopped: time-limit/);
+    expect(outcome).toMatchObject({ interruption: 'time-limit', error: { message: 'stopped: time-limit' } });
     expect(await readFile(checkpointFile, 'utf8')).toBe('checkpointed');
   });
 

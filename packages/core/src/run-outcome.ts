@@ -48,7 +48,14 @@ export type RunOutcome = OutcomeCommon &
   (
     | { status: 'ok'; resultFile: string }
     | { status: 'failed'; kind: 'process'; error: RemoteError }
-    | { status: 'failed'; kind: 'infrastructure'; reason: InfrastructureFailure; error: RemoteError }
+    | {
+        status: 'failed';
+        kind: 'infrastructure';
+        reason: InfrastructureFailure;
+        error: RemoteError;
+        /** For 'signalled': why the job was interrupted (SIGUSR1 before the time limit, cancel, SIGTERM). */
+        interruption?: 'cancelled' | 'time-limit' | 'terminated';
+      }
   );
 
 /** The exit code a node-runner reports for an outcome: 0 ok, 1 run() threw, 2 infrastructure. */

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { stateFromOutcome as outcomeState, readOutcome as readOutcomeFile } from '@hpc/container';
+import { readOutcome as readOutcomeFile, stateFromOutcome } from '@hpc/container';
 import { isTerminalState, JOB_FILES, type JobId, type JobState, type RunOutcome } from '@hpc/core';
 import type { CommandRunner } from './command-runner.ts';
 import { SchedulerCommandError, SchedulerUnavailableError } from './errors.ts';
@@ -111,7 +111,7 @@ export class StatusPoller {
     const ask: { job: StoredJob; outcome: RunOutcome | undefined }[] = [];
     open.forEach((job, i) => {
       const outcome = outcomes[i];
-      const decided = outcome && stateFromOutcome(outcome);
+      const decided = outcome && decisiveOutcomeState(outcome);
       if (decided) {
         states.set(job.id, decided);
         updates.push({ id: job.id, state: decided, final: true, missingSince: undefined });
@@ -329,7 +329,7 @@ export class StatusPoller {
  * The state an outcome file decides on its own: ok, or a failure of run() or of the plumbing. A run
  * ended by a signal is left to SLURM, which knows whether it was a timeout, a cancel or a node.
  */
-export function stateFromOutcome(outcome: RunOutcome): JobState | undefined {
+export function decisiveOutcomeState(outcome: RunOutcome): JobState | undefined {
   if (outcome.status === 'failed' && outcome.kind === 'infrastructure' && outcome.reason === 'signalled')
     return undefined;
   const raw =
@@ -338,15 +338,14 @@ export function stateFromOutcome(outcome: RunOutcome): JobState | undefined {
       : outcome.kind === 'process'
         ? 'FAILED (run() threw)'
         : `FAILED (${outcome.reason})`;
-  return { ...outcomeState(outcome), raw };
+  return { ...stateFromOutcome(outcome), raw };
 }
 
 function isTimeLimitInterrupt(outcome: RunOutcome): boolean {
   return (
     outcome.status === 'failed' &&
     outcome.kind === 'infrastructure' &&
-    outcome.reason === 'signalled' &&
-    /\(time-limit\)/.test(outcome.error.message)
+    outcome.interruption === 'time-limit'
   );
 }
 
