@@ -26,11 +26,12 @@ export function createOutput(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv)
       stream.write(text);
     },
     isTTY,
+    // A pseudo-terminal without a size reports 0: treat it as unknown.
     get columns() {
-      return isTTY ? stream.columns : undefined;
+      return isTTY && stream.columns > 0 ? stream.columns : undefined;
     },
     get rows() {
-      return isTTY ? stream.rows : undefined;
+      return isTTY && stream.rows > 0 ? stream.rows : undefined;
     },
     style: createStyle(colorEnabled(stream, env)),
   };

@@ -164,7 +164,7 @@ describe('cancel', () => {
 describe('status --watch', () => {
   it('watches every unfinished job when given no ids, prints changes as lines, and stops when all are done', async () => {
     const ids = [];
-    for (const ms of [300, 900])
+    for (const ms of [1500, 2500])
       ids.push(
         (
           await runHpc(['submit', fixture('sleeping-process.ts'), '--args', String(ms)], { home })

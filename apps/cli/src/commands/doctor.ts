@@ -59,7 +59,7 @@ export async function runDoctor(
     for (const check of checks) {
       ctx.stdout.write(`${mark(check.status, style)} ${check.name.padEnd(width)}  ${check.detail}\n`);
       if (check.fix && check.status !== 'ok')
-        ctx.stdout.write(`  ${' '.repeat(width)}  ${style.dim(`→ ${check.fix}`)}\n`);
+        ctx.stdout.write(`${' '.repeat(width + 7)}${style.dim(`→ ${check.fix}`)}\n`);
     }
     const warnings = checks.filter((check) => check.status === 'warn').length;
     ctx.stdout.write(

@@ -1,0 +1,74 @@
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertBuilt, cleanHome, ESC, fixture, HPC_BIN, makeHome, runHpc } from './hpc-process.ts';
+
+let home: string;
+
+beforeAll(async () => {
+  assertBuilt();
+  home = await makeHome();
+});
+afterAll(() => cleanHome(home));
+
+/** Runs hpc on a real pseudo-terminal (80x24), through a tiny Python pty helper, no shell. */
+async function runOnTerminal(args: string[], env: Record<string, string> = {}) {
+  const result = await execa(
+    'python3',
+    [fixture('run-in-pty.py'), '80', '24', process.execPath, HPC_BIN, ...args],
+    {
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '/root',
+        HPC_HOME: home,
+        HPC_DRIVER: 'local',
+        TERM: 'xterm-256color',
+        ...env,
+      },
+      extendEnv: false,
+      reject: false,
+      timeout: 30_000,
+    },
+  );
+  return { exitCode: result.exitCode, output: String(result.stdout) };
+}
+
+const COLOUR = new RegExp(`${ESC}\\[(3\\d|9\\d)m`);
+const CURSOR_UP = new RegExp(`${ESC}\\[\\d+A`);
+
+describe('on a terminal', () => {
+  it('status --watch redraws one frame in place with a progress bar, in colour, and ends by itself', async () => {
+    const ids = [];
+    for (const ms of [1500, 2500])
+      ids.push(
+        (
+          await runHpc(['submit', fixture('sleeping-process.ts'), '--args', String(ms)], { home })
+        ).stdout.trim(),
+      );
+    const { exitCode, output } = await runOnTerminal(['status', '--watch', '--interval', '0.2']);
+    expect(exitCode).toBe(0);
+    expect(output).toMatch(CURSOR_UP);
+    expect(output).toMatch(COLOUR);
+    expect(output).toContain('2/2 finished');
+    expect(output).toContain('█');
+    expect(output).toContain(`${ESC}[?25h`); // the cursor is given back
+    const lastFrame = output.slice(output.lastIndexOf('2/2 finished'));
+    for (const id of ids) expect(lastFrame).toContain(id);
+  });
+
+  it('NO_COLOR turns colours off (the frame is still redrawn in place)', async () => {
+    await runHpc(['submit', fixture('sleeping-process.ts'), '--args', '1500'], { home });
+    const { exitCode, output } = await runOnTerminal(['status', '--watch', '--interval', '0.2'], {
+      NO_COLOR: '1',
+    });
+    expect(exitCode).toBe(0);
+    expect(output).not.toMatch(COLOUR);
+    expect(output).toContain('1/1 finished');
+  });
+
+  it('status colours states on a terminal, and never when piped', async () => {
+    const onTerminal = await runOnTerminal(['status']);
+    expect(onTerminal.output).toMatch(COLOUR);
+    const piped = await runHpc(['status'], { home, env: { TERM: 'xterm-256color' } });
+    expect(piped.stdout).not.toContain(ESC);
+  });
+});
