@@ -2,9 +2,12 @@ import { isHpcError } from '@hpc/core';
 import type { Output } from './cli-context.ts';
 import { EXIT_CODES, type ExitCode } from './exit-codes.ts';
 
-/** Usage errors exit 2; everything else that reaches the top is a failed operation (1). */
+/**
+ * Usage errors exit 2 (including a submit setting the driver refuses before anything is staged,
+ * such as an unknown --slurm-arg); everything else that reaches the top is a failed operation (1).
+ */
 export function exitCodeFor(error: unknown): ExitCode {
-  return isHpcError(error, 'UsageError') ? EXIT_CODES.usage : EXIT_CODES.failed;
+  return isHpcError(error, 'UsageError', 'InvalidJobSettingError') ? EXIT_CODES.usage : EXIT_CODES.failed;
 }
 
 /**

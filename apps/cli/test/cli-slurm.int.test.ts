@@ -1,0 +1,159 @@
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findOnPath } from '../src/command-path.ts';
+import { assertBuilt, cleanHome, fixture, makeHome, runHpc } from './hpc-process.ts';
+
+/**
+ * The CLI against the real dev cluster (scripts/cluster/up.sh, started by the test command).
+ * No skipping: without sbatch this file fails.
+ */
+let home: string;
+let env: Record<string, string | undefined>;
+let callLog: string;
+
+beforeAll(async () => {
+  assertBuilt();
+  const sbatch = findOnPath('sbatch');
+  if (!sbatch)
+    throw new Error(
+      'sbatch is not on PATH: the integration tests need the dev cluster (scripts/cluster/up.sh)',
+    );
+  home = await makeHome();
+  // squeue and sacct shims that log each call, to count scheduler round trips made by the CLI.
+  const shims = join(home, 'shims');
+  await mkdir(shims);
+  callLog = join(home, 'scheduler-calls.log');
+  for (const command of ['squeue', 'sacct']) {
+    const real = findOnPath(command);
+    if (!real) throw new Error(`${command} is not on PATH`);
+    const shim = join(shims, command);
+    await writeFile(shim, `#!/bin/sh\necho ${command} >> "$HPC_TEST_CALL_LOG"\nexec ${real} "$@"\n`);
+    await chmod(shim, 0o755);
+  }
+  env = { HPC_DRIVER: undefined, PATH: `${shims}:${process.env.PATH ?? ''}`, HPC_TEST_CALL_LOG: callLog };
+});
+afterAll(() => cleanHome(home));
+
+async function schedulerCalls(): Promise<{ squeue: number; sacct: number }> {
+  const lines = (await readFile(callLog, 'utf8').catch(() => '')).split('\n');
+  return {
+    squeue: lines.filter((line) => line === 'squeue').length,
+    sacct: lines.filter((line) => line === 'sacct').length,
+  };
+}
+
+describe('hpc on SLURM', () => {
+  const ids: string[] = [];
+
+  it('submit picks SLURM when sbatch is on PATH and prints the numeric job id', async () => {
+    for (const word of ['one', 'two', 'three']) {
+      const result = await runHpc(
+        ['submit', fixture('my-process.ts'), '--args', JSON.stringify([word]), '--slurm-arg', 'mem=200M'],
+        { home, env },
+      );
+      expect(result.stderr).toBe('');
+      expect(result.exitCode).toBe(0);
+      expect(result.stdout).toMatch(/^\d+\n$/);
+      ids.push(result.stdout.trim());
+    }
+  });
+
+  it('status --watch ends by itself, with one squeue and at most one sacct per poll for all jobs', async () => {
+    await writeFile(callLog, '');
+    const result = await runHpc(['status', ...ids, '--watch', '--interval', '1', '--json'], {
+      home,
+      env,
+      timeoutMs: 120_000,
+    });
+    expect(result.exitCode).toBe(0);
+    const frames = result.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(frames.at(-1)).toMatchObject({ done: true, summary: { total: 3, completed: 3 } });
+    const calls = await schedulerCalls();
+    expect(calls.squeue).toBeLessThanOrEqual(frames.length);
+    expect(calls.sacct).toBeLessThanOrEqual(frames.length);
+  });
+
+  it('status lists the jobs with the slurm driver', async () => {
+    const result = await runHpc(['status', '--json'], { home, env });
+    const parsed = JSON.parse(result.stdout) as {
+      jobs: { id: string; driver: string; name: string; status: string }[];
+    };
+    for (const id of ids)
+      expect(parsed.jobs).toContainEqual(
+        expect.objectContaining({ id, driver: 'slurm', name: 'MyProcess', status: 'completed' }),
+      );
+  });
+
+  it('result and logs', async () => {
+    const result = await runHpc(['result', ids[1] as string, '--json'], { home, env });
+    expect(result.exitCode).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ ok: true, result: { data: 'two' } });
+    const logs = await runHpc(['logs', ids[1] as string], { home, env });
+    expect(logs.stdout).toContain('Process running two');
+  });
+
+  it('a failing job: result exits 1 with the remote stack and SLURM state', async () => {
+    const id = (await runHpc(['submit', fixture('failing-process.ts')], { home, env })).stdout.trim();
+    const result = await runHpc(['result', id, '--wait'], { home, env, timeoutMs: 120_000 });
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain(
+      `job ${id} failed (process-error): DataCheckError: validation failed: bad input`,
+    );
+    expect(result.stderr).toMatch(/scheduler: FAILED/);
+    expect(result.stderr).toMatch(/at FailingProcess\.run \(.*failing-process\.ts:\d+:\d+\)/);
+    expect(result.stderr).toContain('Caused by: RangeError: value 42 out of range');
+  });
+
+  it('cancel: the job ends cancelled', async () => {
+    const id = (
+      await runHpc(['submit', fixture('sleeping-process.ts'), '--args', '120000'], { home, env })
+    ).stdout.trim();
+    const cancelled = await runHpc(['cancel', id], { home, env });
+    expect(cancelled.exitCode).toBe(0);
+    expect(cancelled.stdout.trim()).toBe(`cancelled ${id}`);
+    const watched = await runHpc(['status', id, '--watch', '--interval', '1', '--json'], {
+      home,
+      env,
+      timeoutMs: 120_000,
+    });
+    expect(watched.exitCode).toBe(1);
+    expect(JSON.parse(watched.stdout.trim().split('\n').at(-1) as string)).toMatchObject({
+      done: true,
+      jobs: [{ id, status: 'cancelled' }],
+    });
+  });
+
+  it('sbatch refusing a job is one clear line with its message (exit 1); a bad option name is a usage error (exit 2)', async () => {
+    const refused = await runHpc(['submit', fixture('my-process.ts'), '--slurm-arg', 'mem=900G'], {
+      home,
+      env,
+    });
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(refused.stderr).toMatch(/^hpc submit: sbatch refused the job/);
+    const unknown = await runHpc(['submit', fixture('my-process.ts'), '--slurm-arg', 'no-such-option=1'], {
+      home,
+      env,
+    });
+    expect(unknown.exitCode).toBe(2);
+    expect(unknown.stderr).toContain('no-such-option');
+  });
+
+  it('doctor sees the commands, the controller and accounting', async () => {
+    const result = await runHpc(['doctor', '--json'], { home, env });
+    const report = JSON.parse(result.stdout) as {
+      checks: { name: string; status: string; detail: string }[];
+    };
+    const status = (name: string) => report.checks.find((check) => check.name === name)?.status;
+    expect(status('slurm commands')).toBe('ok');
+    expect(status('controller')).toBe('ok');
+    expect(status('accounting')).toBe('ok');
+    expect(report.checks.find((check) => check.name === 'driver')?.detail).toMatch(
+      /^slurm \(sbatch found at /,
+    );
+  });
+});
