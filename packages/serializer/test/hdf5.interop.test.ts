@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -305,6 +305,38 @@ with h5py.File(file, 'w') as f:
       const part = await crate.readArray(`/py/${label}`, 'ints', { start: 50_000, count: 3 });
       expect([...part]).toEqual([0n, 2n ** 40n, 2n ** 41n]);
     }
+  });
+
+  it('delete rewrites an h5py-written file keeping the other objects readable by us and by h5py', async () => {
+    const copy = join(dir, 'from-h5py-copy.h5');
+    await copyFile(file, copy);
+    const crate = new ObjectSerializer(copy);
+    // The zlib dataset cannot be read, so removing any other object (which copies it) is refused.
+    const before = await readFile(copy);
+    const refused = await crate.delete('/py/plain').catch((e: unknown) => e);
+    expect(isHpcError(refused) && refused._tag).toBe('CannotRewriteError');
+    expect((await readFile(copy)).equals(before)).toBe(true);
+    // Removing the unreadable object itself works; everything else survives the rewrite.
+    expect(await crate.delete('/py-bad/blosc-zlib')).toBe(true);
+    expect(await crate.delete('/py/contiguous')).toBe(true);
+    const f64 = await readFile(join(dir, 'py-f64.bin'));
+    const remaining = Object.keys(variants).filter((k) => k !== 'contiguous');
+    expect(await crate.list()).toEqual(remaining.map((k) => `/py/${k}`).sort());
+    for (const label of remaining) {
+      const value = await crate.load<{ data: Float64Array }>(`/py/${label}`);
+      expect(bytesOf(value.data).equals(f64), label).toBe(true);
+    }
+    const out = await python(
+      `
+import sys, json, h5py, numpy as np
+ref = np.fromfile(sys.argv[2], dtype='<f8')
+with h5py.File(sys.argv[1], 'r') as f:
+    print(json.dumps({k: bool(np.array_equal(f['/py/' + k + '/arrays/0'][()], ref)) for k in f['/py']}))
+`,
+      copy,
+      join(dir, 'py-f64.bin'),
+    );
+    expect(JSON.parse(out)).toEqual(Object.fromEntries(remaining.map((k) => [k, true])));
   });
 
   it('Blosc with the zlib codec is refused with a typed error instead of aborting the wasm module', async () => {
