@@ -123,8 +123,11 @@ describe('typed errors name the file and the object path', () => {
     expect(error.message).toContain('/runs/first');
     expect((await errorOf(crate.load('/runs')))._tag).toBe('ObjectNotFoundError');
     expect((await errorOf(crate.load('/runs/first/structure')))._tag).toBe('ObjectNotFoundError');
+    expect((await errorOf(crate.load('/runs/first/structure/below')))._tag).toBe('ObjectNotFoundError');
+    expect(await crate.has('/runs/first/structure/below')).toBe(false);
     expect((await errorOf(crate.load('../x')))._tag).toBe('InvalidObjectPathError');
     expect((await errorOf(crate.serialize({}, '/runs/first/nested')))._tag).toBe('ObjectExistsError');
+    expect((await errorOf(crate.serialize({}, '/runs/first/structure/x')))._tag).toBe('ObjectExistsError');
   });
 
   it('an unknown type id is refused before any data is read', async () => {

@@ -35,13 +35,23 @@ export interface ReadLimits {
 
 export type EntityKind = 'missing' | 'group' | 'dataset' | 'link or datatype';
 
+/** What is at `path`; 'missing' also when a parent is not a group (HDF5 would report an error there). */
 export function objectKind(module: H5Module, file: H5File, path: string): EntityKind {
-  const entity = file.get(path);
-  if (entity === null) return 'missing';
-  const type = module.get_type(file.file_id, path);
-  if (type === module.H5O_TYPE_GROUP) return 'group';
-  if (type === module.H5O_TYPE_DATASET) return 'dataset';
-  return 'link or datatype';
+  const segments = path.slice(1).split('/');
+  let current = '';
+  for (let i = 0; i < segments.length; i++) {
+    current += `/${segments[i]}`;
+    if (file.get(current) === null) return 'missing';
+    const type = module.get_type(file.file_id, current);
+    const last = i === segments.length - 1;
+    if (type === module.H5O_TYPE_GROUP) {
+      if (last) return 'group';
+      continue;
+    }
+    if (!last) return 'missing';
+    return type === module.H5O_TYPE_DATASET ? 'dataset' : 'link or datatype';
+  }
+  return 'missing';
 }
 
 export function isObjectGroup(module: H5Module, fileId: bigint, path: string): boolean {
