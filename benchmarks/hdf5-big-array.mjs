@@ -13,7 +13,11 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = pathToFileURL(join(root, 'packages/serializer/dist/index.js')).href;
-const args = Object.fromEntries(process.argv.slice(2).reduce((pairs, arg, i, all) => (arg.startsWith('--') ? [...pairs, [arg.slice(2), all[i + 1]]] : pairs), []));
+const args = {};
+for (let i = 2; i < process.argv.length; i++) {
+  const arg = process.argv[i];
+  if (arg.startsWith('--')) args[arg.slice(2)] = process.argv[++i];
+}
 
 if (args.child) {
   const { ObjectSerializer } = await import(dist);
@@ -44,7 +48,11 @@ if (args.child) {
   const dir = mkdtempSync(join(args.dir ?? tmpdir(), 'hpc-h5-big-'));
   const file = join(dir, 'big.h5');
   const run = (mode) => {
-    const result = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', mode, '--n', String(n), '--file', file], { encoding: 'utf8', maxBuffer: 1 << 20 });
+    const result = spawnSync(
+      process.execPath,
+      [fileURLToPath(import.meta.url), '--child', mode, '--n', String(n), '--file', file],
+      { encoding: 'utf8', maxBuffer: 1 << 20 },
+    );
     if (result.status !== 0) throw new Error(`${mode} failed: ${result.stderr}`);
     return JSON.parse(result.stdout);
   };
@@ -56,8 +64,12 @@ if (args.child) {
     const gb = (x) => (x / 2 ** 30).toFixed(2);
     console.log(`| ${gib} GiB Float64Array (smooth), blosc-lz4 | MiB/s | peak RSS GiB | peak RSS ÷ array |`);
     console.log('|---|---|---|---|');
-    console.log(`| serialize (fresh process; includes the array itself) | ${Math.round(bytes / 2 ** 20 / (write.ms / 1000))} | ${gb(write.maxRssBytes)} | ${(write.maxRssBytes / bytes).toFixed(2)}× |`);
-    console.log(`| load (fresh process) | ${Math.round(bytes / 2 ** 20 / (read.ms / 1000))} | ${gb(read.maxRssBytes)} | ${(read.maxRssBytes / bytes).toFixed(2)}× |`);
+    console.log(
+      `| serialize (fresh process; includes the array itself) | ${Math.round(bytes / 2 ** 20 / (write.ms / 1000))} | ${gb(write.maxRssBytes)} | ${(write.maxRssBytes / bytes).toFixed(2)}× |`,
+    );
+    console.log(
+      `| load (fresh process) | ${Math.round(bytes / 2 ** 20 / (read.ms / 1000))} | ${gb(read.maxRssBytes)} | ${(read.maxRssBytes / bytes).toFixed(2)}× |`,
+    );
     console.log(`\nfile ${gb(size)} GiB (ratio ${(bytes / size).toFixed(2)}); ${new Date().toISOString()}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });

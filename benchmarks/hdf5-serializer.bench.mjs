@@ -18,7 +18,11 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'packages/serializer/dist/index.js');
 const { ObjectSerializer } = await import(pathToFileURL(dist).href);
 
-const args = Object.fromEntries(process.argv.slice(2).reduce((pairs, arg, i, all) => (arg.startsWith('--') ? [...pairs, [arg.slice(2), all[i + 1]]] : pairs), []));
+const args = {};
+for (let i = 2; i < process.argv.length; i++) {
+  const arg = process.argv[i];
+  if (arg.startsWith('--')) args[arg.slice(2)] = process.argv[++i];
+}
 const MIB = Number(args.mib ?? 256);
 const REPS = Number(args.reps ?? 3);
 const dir = mkdtempSync(join(args.dir ?? tmpdir(), 'hpc-h5-bench-'));
@@ -60,14 +64,23 @@ async function measure(write, read, file, bytes, check) {
     rmSync(file, { force: true });
     w.push(await time(write));
     let back;
-    r.push(await time(async () => { back = await read(); }));
+    r.push(
+      await time(async () => {
+        back = await read();
+      }),
+    );
     if (rep === 0) check(back);
   }
   return { write: mibs(bytes, median(w)), read: mibs(bytes, median(r)), ratio: bytes / statSync(file).size };
 }
 
 function sameBits(a, b) {
-  if (!Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength))) throw new Error('round trip differs');
+  if (
+    !Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(
+      Buffer.from(b.buffer, b.byteOffset, b.byteLength),
+    )
+  )
+    throw new Error('round trip differs');
 }
 
 const PY_BENCH = `
@@ -92,7 +105,10 @@ print(json.dumps({'write': statistics.median(w), 'read': statistics.median(r), '
 const KINDS = ['smooth', 'arange', 'random'];
 const METHODS = [
   { name: 'ours blosc-lz4 (default; read: 1 thread)', codec: 'blosc-lz4', readThreads: 1 },
-  { name: `ours blosc-lz4 (default; read: ${Math.min(4, availableParallelism())} threads)`, codec: 'blosc-lz4' },
+  {
+    name: `ours blosc-lz4 (default; read: ${Math.min(4, availableParallelism())} threads)`,
+    codec: 'blosc-lz4',
+  },
   { name: 'ours blosc-zstd level 1', codec: 'blosc-zstd' },
   { name: 'ours blosc2-lz4 (not readable by Debian 12)', codec: 'blosc2-lz4' },
   { name: 'ours gzip level 1', codec: 'gzip', level: 1 },
@@ -111,9 +127,16 @@ for (const kind of KINDS) {
   const array = data(kind, n);
   const file = join(dir, `${kind}.h5`);
   for (const method of METHODS) {
-    const options = { codec: method.codec, ...(method.level === undefined ? {} : { level: method.level }), chunkBytes: CHUNK_BYTES };
+    const options = {
+      codec: method.codec,
+      ...(method.level === undefined ? {} : { level: method.level }),
+      chunkBytes: CHUNK_BYTES,
+    };
     const writer = new ObjectSerializer(file, { durable: false });
-    const reader = new ObjectSerializer(file, { durable: false, ...(method.readThreads ? { readThreads: method.readThreads } : {}) });
+    const reader = new ObjectSerializer(file, {
+      durable: false,
+      ...(method.readThreads ? { readThreads: method.readThreads } : {}),
+    });
     const result = await measure(
       () => writer.serialize({ data: array }, '/x', options),
       () => reader.load('/x'),
@@ -137,13 +160,20 @@ for (const kind of KINDS) {
   // Debian's native h5py + Blosc lz4 (c5, byte shuffle), same data, same 4 MiB chunks.
   const raw = join(dir, `${kind}.raw`);
   writeFileSync(raw, Buffer.from(array.buffer));
-  const py = execFileSync(PYTHON, ['-c', PY_BENCH, raw, join(dir, `${kind}-py.h5`), String(REPS), String(CHUNK_BYTES / 8)], { encoding: 'utf8' });
+  const py = execFileSync(
+    PYTHON,
+    ['-c', PY_BENCH, raw, join(dir, `${kind}-py.h5`), String(REPS), String(CHUNK_BYTES / 8)],
+    { encoding: 'utf8' },
+  );
   const { write, read, size } = JSON.parse(py);
-  put('h5py 3.7 + native Blosc lz4 c5 shuffle (Debian)', kind, { write: mibs(bytes, write), read: mibs(bytes, read), ratio: bytes / size });
+  put('h5py 3.7 + native Blosc lz4 c5 shuffle (Debian)', kind, {
+    write: mibs(bytes, write),
+    read: mibs(bytes, read),
+    ratio: bytes / size,
+  });
   rmSync(raw);
   process.stderr.write(`${kind} h5py: ${py}`);
 }
-
 
 // 10,000 small objects {id, name, tags, score}: one ObjectSerializer object vs JSON vs one HDF5 group each.
 const records = Array.from({ length: 10_000 }, (_, i) => ({
@@ -162,7 +192,11 @@ const small = {};
     rmSync(file, { force: true });
     w.push(await time(() => crate.serialize(records, '/records')));
     let back;
-    r.push(await time(async () => { back = await crate.load('/records'); }));
+    r.push(
+      await time(async () => {
+        back = await crate.load('/records');
+      }),
+    );
     if (JSON.stringify(back) !== JSON.stringify(records)) throw new Error('small objects differ');
   }
   small.ours = { write: median(w), read: median(r), size: statSync(file).size };
@@ -179,47 +213,61 @@ const small = {};
 }
 {
   // One group per object with 4 attributes, through h5wasm directly: the layout we avoid.
-  const { default: h5 } = await import(pathToFileURL(join(root, 'packages/serializer/node_modules/h5wasm/dist/node/hdf5_hl.js')).href);
+  const { default: h5 } = await import(
+    pathToFileURL(join(root, 'packages/serializer/node_modules/h5wasm/dist/node/hdf5_hl.js')).href
+  );
   await h5.ready;
   const file = join(dir, 'small-groups.h5');
   const w = [];
   const r = [];
   for (let rep = 0; rep < REPS; rep++) {
     rmSync(file, { force: true });
-    w.push(await time(() => {
-      const f = new h5.File(file, 'w', { libver: ['v108', 'v110'] });
-      try {
-        for (const record of records) {
-          const g = f.create_group(`r${record.id}`);
-          g.create_attribute('id', record.id, null, '<q');
-          g.create_attribute('name', record.name);
-          if (record.tags.length) g.create_attribute('tags', record.tags);
-          g.create_attribute('score', record.score, null, '<d');
+    w.push(
+      await time(() => {
+        const f = new h5.File(file, 'w', { libver: ['v108', 'v110'] });
+        try {
+          for (const record of records) {
+            const g = f.create_group(`r${record.id}`);
+            g.create_attribute('id', record.id, null, '<q');
+            g.create_attribute('name', record.name);
+            if (record.tags.length) g.create_attribute('tags', record.tags);
+            g.create_attribute('score', record.score, null, '<d');
+          }
+        } finally {
+          f.close();
         }
-      } finally {
-        f.close();
-      }
-    }));
-    r.push(await time(() => {
-      const f = new h5.File(file, 'r');
-      try {
-        const out = [];
-        for (const name of f.keys()) {
-          const attrs = f.get(name).attrs;
-          out.push({ id: attrs.id.value, name: attrs.name.value, tags: attrs.tags?.value ?? [], score: attrs.score.value });
+      }),
+    );
+    r.push(
+      await time(() => {
+        const f = new h5.File(file, 'r');
+        try {
+          const out = [];
+          for (const name of f.keys()) {
+            const attrs = f.get(name).attrs;
+            out.push({
+              id: attrs.id.value,
+              name: attrs.name.value,
+              tags: attrs.tags?.value ?? [],
+              score: attrs.score.value,
+            });
+          }
+          return out;
+        } finally {
+          f.close();
         }
-        return out;
-      } finally {
-        f.close();
-      }
-    }));
+      }),
+    );
   }
   small.groups = { write: median(w), read: median(r), size: statSync(file).size };
 }
 
 // Cold load of a small object in a fresh process (wall time of the whole process).
 const coldFile = join(dir, 'cold.h5');
-await new ObjectSerializer(coldFile, { durable: false }).serialize({ name: 'small', values: Float64Array.from({ length: 100_000 }, (_, i) => i), tags: ['a'] }, '/task');
+await new ObjectSerializer(coldFile, { durable: false }).serialize(
+  { name: 'small', values: Float64Array.from({ length: 100_000 }, (_, i) => i), tags: ['a'] },
+  '/task',
+);
 const coldScript = `const { ObjectSerializer } = await import(${JSON.stringify(pathToFileURL(dist).href)}); const v = await new ObjectSerializer(${JSON.stringify(coldFile)}).load('/task'); if (v.values.length !== 100000) process.exit(1);`;
 const wall = (argv) => {
   const t = performance.now();
@@ -235,22 +283,38 @@ for (let rep = 0; rep < 11; rep++) {
 }
 
 // The table.
-const cell = (c) => (c ? `${c.write} / ${c.read} (${c.ratio >= 10 ? c.ratio.toFixed(0) : c.ratio.toFixed(2)})` : '');
+const cell = (c) =>
+  c ? `${c.write} / ${c.read} (${c.ratio >= 10 ? c.ratio.toFixed(0) : c.ratio.toFixed(2)})` : '';
 const lines = [];
 lines.push(`| ${MIB} MiB Float64Array: write / read MiB/s (compression ratio) | ${KINDS.join(' | ')} |`);
 lines.push(`|---|${KINDS.map(() => '---').join('|')}|`);
-for (const [method, cells] of rows) lines.push(`| ${method} | ${KINDS.map((k) => cell(cells[k])).join(' | ')} |`);
+for (const [method, cells] of rows)
+  lines.push(`| ${method} | ${KINDS.map((k) => cell(cells[k])).join(' | ')} |`);
 const h5py = rows.get('h5py 3.7 + native Blosc lz4 c5 shuffle (Debian)');
 for (const method of [...rows.keys()].filter((m) => m.startsWith('ours blosc-lz4'))) {
   const ours = rows.get(method);
-  lines.push(`| ${method.replace('ours ', '')} ÷ h5py | ${KINDS.map((k) => `${(ours[k].write / h5py[k].write).toFixed(2)}× / ${(ours[k].read / h5py[k].read).toFixed(2)}× (ratio ${(ours[k].ratio / h5py[k].ratio).toFixed(3)}×)`).join(' | ')} |`);
+  lines.push(
+    `| ${method.replace('ours ', '')} ÷ h5py | ${KINDS.map((k) => `${(ours[k].write / h5py[k].write).toFixed(2)}× / ${(ours[k].read / h5py[k].read).toFixed(2)}× (ratio ${(ours[k].ratio / h5py[k].ratio).toFixed(3)}×)`).join(' | ')} |`,
+  );
 }
 const ms = (x) => x.toFixed(1);
 lines.push(`| **10,000 small objects**: write ms / read ms (file KiB) | | | |`);
-lines.push(`| ours (one object, tagged JSON) | ${ms(small.ours.write)} / ${ms(small.ours.read)} (${Math.round(small.ours.size / 1024)}) | ${(small.ours.write / small.json.write).toFixed(2)}× / ${(small.ours.read / small.json.read).toFixed(2)}× JSON | |`);
-lines.push(`| JSON.stringify → file | ${ms(small.json.write)} / ${ms(small.json.read)} (${Math.round(small.json.size / 1024)}) | | |`);
-lines.push(`| h5wasm, one group + 4 attributes per object | ${ms(small.groups.write)} / ${ms(small.groups.read)} (${Math.round(small.groups.size / 1024)}) | ${(small.groups.write / small.ours.write).toFixed(0)}× / ${(small.groups.read / small.ours.read).toFixed(0)}× ours | |`);
-lines.push(`| **cold load** of a small object, fresh process (median of 11) | ${Math.round(median(cold))} ms | node -e 0: ${Math.round(median(bare))} ms | |`);
+lines.push(
+  `| ours (one object, tagged JSON) | ${ms(small.ours.write)} / ${ms(small.ours.read)} (${Math.round(small.ours.size / 1024)}) | ${(small.ours.write / small.json.write).toFixed(2)}× / ${(small.ours.read / small.json.read).toFixed(2)}× JSON | |`,
+);
+lines.push(
+  `| JSON.stringify → file | ${ms(small.json.write)} / ${ms(small.json.read)} (${Math.round(small.json.size / 1024)}) | | |`,
+);
+lines.push(
+  `| h5wasm, one group + 4 attributes per object | ${ms(small.groups.write)} / ${ms(small.groups.read)} (${Math.round(small.groups.size / 1024)}) | ${(small.groups.write / small.ours.write).toFixed(0)}× / ${(small.groups.read / small.ours.read).toFixed(0)}× ours | |`,
+);
+lines.push(
+  `| **cold load** of a small object, fresh process (median of 11) | ${Math.round(median(cold))} ms | node -e 0: ${Math.round(median(bare))} ms | |`,
+);
 console.log(lines.join('\n'));
-console.log(`\n${new Date().toISOString()}, Node ${process.version}, ${availableParallelism()} cores, load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} at the end; medians of ${REPS}`);
+console.log(
+  `\n${new Date().toISOString()}, Node ${process.version}, ${availableParallelism()} cores, load average ${loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')} at the end; medians of ${REPS}`,
+);
 rmSync(dir, { recursive: true, force: true });
