@@ -9,6 +9,8 @@ export function libraryConfig(entry: Options['entry'] = ['src/index.ts'], extra:
     clean: true,
     target: 'node22',
     sourcemap: true,
+    // Keep 'node:' prefixes: 'node:sqlite' has no unprefixed form.
+    removeNodeProtocol: false,
     ...extra,
   });
 }

@@ -13,6 +13,7 @@ export default [
     platform: 'node',
     noExternal: [/.*/],
     splitting: false,
+    removeNodeProtocol: false,
     clean: false,
     sourcemap: false,
     banner: { js: '#!/usr/bin/env node' },

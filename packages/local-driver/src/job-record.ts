@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { jobPaths } from '@hpc/container';
-import { writeFileAtomic } from '@hpc/core';
+import { type JobState, writeFileAtomic } from '@hpc/core';
 
 /** What the local driver writes about a job in its folder (job.json), so any process can read it. */
 export interface LocalJobRecord {
@@ -23,6 +23,8 @@ export interface LocalJobRecord {
   signal?: string | null;
   cancelledAt?: string;
   timedOutAt?: string;
+  /** The terminal state, cached once the job is over and its runner gone. */
+  finalState?: JobState;
 }
 
 export async function readJobRecord(jobDir: string): Promise<LocalJobRecord | undefined> {

@@ -1,3 +1,4 @@
+import { closeSync, openSync } from 'node:fs';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import {
 import {
   asJobId,
   type Driver,
+  isTerminalState,
   type JobId,
   JobNotFoundError,
   type JobState,
@@ -49,6 +51,8 @@ interface LiveJob {
 }
 
 const JOB_ID_PREFIX = 'local-';
+/** File reads in flight at once when reading every job's folder. */
+const READ_CONCURRENCY = 64;
 
 /**
  * The Driver interface on this machine: each job is a node-runner child process in its own job
@@ -103,23 +107,31 @@ export class LocalDriver implements Driver<SubmitTarget> {
 
   async checkJobStatus(id: string): Promise<JobState> {
     const live = this.live.get(id);
-    const jobDir = live?.record.jobDir ?? this.jobDirOf(id);
-    const record = live?.record ?? (await readJobRecord(jobDir));
+    const record = live?.record ?? (await readJobRecord(this.jobDirOf(id)));
     if (!record) throw new JobNotFoundError(id, this.kind);
-    const liveStatus = live
-      ? live.child
-        ? live.record.endedAt
-          ? undefined
-          : 'running'
-        : 'queued'
-      : undefined;
-    return localJobState(record, await readOutcome(jobDir), liveStatus);
+    return this.stateOf(record);
   }
 
+  /** Every job's state from its folder: one record read per finished job, reads in parallel. */
   async checkAllJobStatuses(): Promise<Map<JobId, JobState>> {
-    const states = new Map<JobId, JobState>();
-    for (const job of await this.listJobs()) states.set(job.id, await this.checkJobStatus(job.id));
-    return states;
+    const records = await this.readRecords();
+    const states = await mapConcurrently(records, READ_CONCURRENCY, (record) => this.stateOf(record));
+    return new Map(records.map((record, index) => [asJobId(record.id), states[index] as JobState]));
+  }
+
+  /**
+   * A job's state from its record, outcome and liveness. A final state is written back into the
+   * record once, so later status calls (other processes too) read one small file per job.
+   */
+  private async stateOf(record: LocalJobRecord): Promise<JobState> {
+    if (record.finalState) return record.finalState;
+    const live = this.live.get(record.id);
+    const liveStatus = live ? (live.child ? (live.record.endedAt ? undefined : 'running') : 'queued') : undefined;
+    const state = localJobState(record, await readOutcome(record.jobDir), liveStatus);
+    if (isTerminalState(state) && record.endedAt && !live) {
+      await writeJobRecord({ ...record, finalState: state }).catch(() => {});
+    }
+    return state;
   }
 
   async cancelJob(id: string): Promise<void> {
@@ -163,23 +175,25 @@ export class LocalDriver implements Driver<SubmitTarget> {
   }
 
   async listJobs(): Promise<TrackedJob[]> {
+    return (await this.readRecords()).map((record) => ({
+      id: asJobId(record.id),
+      driver: this.kind,
+      name: record.name,
+      jobDir: record.jobDir,
+      submittedAt: record.submittedAt,
+    }));
+  }
+
+  /** Every job's record, in id order (this process's live copies where it has them). */
+  private async readRecords(): Promise<LocalJobRecord[]> {
     const names = await readdir(this.jobsRoot()).catch(() => [] as string[]);
-    const ids = names
-      .filter((name) => name.startsWith(JOB_ID_PREFIX))
-      .sort((a, b) => jobNumber(a) - jobNumber(b));
-    const jobs: TrackedJob[] = [];
-    for (const id of ids) {
-      const record = this.live.get(id)?.record ?? (await readJobRecord(this.jobDirOf(id)));
-      if (record)
-        jobs.push({
-          id: asJobId(id),
-          driver: this.kind,
-          name: record.name,
-          jobDir: record.jobDir,
-          submittedAt: record.submittedAt,
-        });
-    }
-    return jobs;
+    const ids = names.filter((name) => name.startsWith(JOB_ID_PREFIX)).sort((a, b) => jobNumber(a) - jobNumber(b));
+    const records = await mapConcurrently(
+      ids,
+      READ_CONCURRENCY,
+      async (id) => this.live.get(id)?.record ?? (await readJobRecord(this.jobDirOf(id))),
+    );
+    return records.filter((record): record is LocalJobRecord => record !== undefined);
   }
 
   private jobsRoot(): string {
@@ -232,15 +246,11 @@ export class LocalDriver implements Driver<SubmitTarget> {
       ...(this.options.nodePath ? { nodePath: this.options.nodePath } : {}),
       ...(this.options.runnerPath ? { runnerPath: this.options.runnerPath } : {}),
     });
-    const child = execa(command.file, command.args, {
+    const child = spawnRunner(command, {
       cwd: record.jobDir,
       env: { ...record.env, HPC_JOB_ID: record.id },
-      stdin: 'ignore',
-      stdout: { file: paths.schedulerStdout },
-      stderr: { file: paths.schedulerStderr },
-      detached: true,
-      cleanup: false,
-      reject: false,
+      stdoutFile: paths.schedulerStdout,
+      stderrFile: paths.schedulerStderr,
     });
     live.child = child;
     record.pid = child.pid;
@@ -252,6 +262,10 @@ export class LocalDriver implements Driver<SubmitTarget> {
         : setTimeout(() => void this.timeOut(live), record.timeLimitMs);
     const result = await child;
     if (limit) clearTimeout(limit);
+    // Another process (the CLI) may have cancelled the job meanwhile: keep what it recorded.
+    const onDisk = await readJobRecord(record.jobDir);
+    record.cancelledAt ??= onDisk?.cancelledAt;
+    record.timedOutAt ??= onDisk?.timedOutAt;
     record.endedAt = new Date().toISOString();
     record.exitCode = result.exitCode ?? null;
     record.signal = result.signal ?? null;
@@ -277,6 +291,48 @@ export class LocalDriver implements Driver<SubmitTarget> {
     kill.unref();
     void live.exited.then(() => clearTimeout(kill));
   }
+}
+
+/**
+ * Starts the runner in its own process group, writing its logs through its own file descriptors
+ * (not piped through this process), so a running job keeps logging after the submitter exits.
+ */
+function spawnRunner(
+  command: { file: string; args: string[] },
+  options: { cwd: string; env: Record<string, string>; stdoutFile: string; stderrFile: string },
+): ResultPromise {
+  // execa's types accept file descriptors only as number literals, hence the casts.
+  const stdout = openSync(options.stdoutFile, 'a') as 1;
+  const stderr = openSync(options.stderrFile, 'a') as 2;
+  try {
+    return execa(command.file, command.args, {
+      cwd: options.cwd,
+      env: options.env,
+      stdin: 'ignore',
+      stdout,
+      stderr,
+      detached: true,
+      cleanup: false,
+      reject: false,
+    });
+  } finally {
+    closeSync(stdout);
+    closeSync(stderr);
+  }
+}
+
+/** Maps with at most `limit` promises pending, keeping the input order. */
+async function mapConcurrently<T, R>(items: readonly T[], limit: number, map: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await map(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }
 
 function jobNumber(id: string): number {

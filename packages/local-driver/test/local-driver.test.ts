@@ -7,6 +7,7 @@ import { isHpcError, type JobFailedError } from '@hpc/core';
 import { LocalDriver, parseSlurmTimeMs } from '@hpc/local-driver';
 import { Process, registerProcess } from '@hpc/process';
 import { Serializer } from '@hpc/serializer';
+import { execa } from 'execa';
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
   BusyLoopProcess,
@@ -17,6 +18,8 @@ import {
   ThrowingProcess,
 } from '../../../test/fixtures/processes.ts';
 
+const FIXTURES = new URL('../../../test/fixtures/processes.ts', import.meta.url).href;
+const REPO = new URL('../../..', import.meta.url).pathname;
 let root: string;
 beforeEach(async () => {
   root = await mkdtemp(join(tmpdir(), 'hpc-local-'));
@@ -95,6 +98,41 @@ describe('LocalDriver', () => {
     expect([...all.keys()]).toEqual([id]);
     expect(all.get(id)?.status).toBe('completed');
     expect(await observer.getResult(id)).toBe(50);
+  });
+
+  it('keeps running and logging a job after the submitting process has exited', async () => {
+    const submitter = await execa(
+      process.execPath,
+      [
+        '--experimental-transform-types',
+        '--disable-warning=ExperimentalWarning',
+        '--input-type=module',
+        '-e',
+        `import { LocalDriver } from '@hpc/local-driver';
+         import { LateLoggerProcess } from ${JSON.stringify(FIXTURES)};
+         const id = await new LocalDriver({ root: ${JSON.stringify(root)} }).submitJob(new LateLoggerProcess(800));
+         await new Promise((resolve) => setTimeout(resolve, 300));
+         console.log(id);
+         process.exit(0);`,
+      ],
+      { cwd: REPO },
+    );
+    const id = submitter.stdout.trim();
+    const observer = new LocalDriver({ root });
+    expect(await observer.waitForJob(id, { timeoutMs: 15_000 })).toMatchObject({ status: 'completed' });
+    expect(await observer.logs(id)).toMatch(/early line\nlate line/);
+  });
+
+  it('keeps a cancel recorded by another driver instance when the owner records the exit', async () => {
+    const owner = new LocalDriver({ root });
+    const other = new LocalDriver({ root });
+    const id = await owner.submitJob(new ForeverProcess(true));
+    await waitUntil(async () => (await other.checkJobStatus(id)).status === 'running');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await other.cancelJob(id);
+    expect(await owner.waitForJob(id, { timeoutMs: 15_000 })).toMatchObject({ status: 'cancelled' });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await new LocalDriver({ root }).checkJobStatus(id)).toMatchObject({ status: 'cancelled' });
   });
 
   it('reports a job whose runner was killed before writing an outcome as lost', async () => {
