@@ -21,5 +21,9 @@ const passed =
   result.mean === 2 &&
   badState.status === 'failed' &&
   failure?.remote?.message === 'from node 22';
-console.log(`node ${process.version}: ${passed ? 'whole loop ok' : 'FAILED'}`, { okState: okState.status, badState: badState.status, result });
+console.log(`node ${process.version}: ${passed ? 'whole loop ok' : 'FAILED'}`, {
+  okState: okState.status,
+  badState: badState.status,
+  result,
+});
 process.exit(passed ? 0 : 1);

@@ -1,7 +1,7 @@
-import { copyFileSync, existsSync, mkdirSync, realpathSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { copyFileSync, cpSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { defineConfig } from 'tsup';
+import { copyHdf5Plugins, HDF5_READ_WORKER_ENTRY } from '../../tsup.shared.ts';
 
 /**
  * The CLI is one self-contained program: dist/hpc.mjs plus lazily loaded chunks (a command's code
@@ -13,17 +13,13 @@ function copyRuntimeFiles(): void {
   if (!existsSync(runner))
     throw new Error(`${runner} is missing: build @hpc/node-runner first (pnpm turbo run build)`);
   copyFileSync(runner, 'dist/node-runner.mjs');
-  const serializerRequire = createRequire(
-    realpathSync(join('node_modules', '@hpc', 'serializer', 'package.json')),
-  );
-  const plugins = join(dirname(serializerRequire.resolve('h5wasm-plugins/package.json')), 'plugins');
-  mkdirSync('dist/plugins', { recursive: true });
-  for (const plugin of ['libH5Zblosc.so', 'libH5Zblosc2.so'])
-    copyFileSync(join(plugins, plugin), join('dist/plugins', plugin));
+  // The runner loads h5wasm from beside itself for HDF5 crates.
+  cpSync(join(dirname(runner), 'h5wasm'), 'dist/h5wasm', { recursive: true });
+  copyHdf5Plugins('.', 'dist');
 }
 
 export default defineConfig({
-  entry: { hpc: 'src/main.ts' },
+  entry: { hpc: 'src/main.ts', ...HDF5_READ_WORKER_ENTRY },
   format: ['esm'],
   outExtension: () => ({ js: '.mjs' }),
   target: 'node22',

@@ -1,21 +1,44 @@
-import { defineConfig } from 'tsup';
-import { libraryConfig } from '../../tsup.shared.ts';
+import { cpSync, realpathSync } from 'node:fs';
+import { join } from 'node:path';
+import { defineConfig, type Options } from 'tsup';
+import { copyHdf5Plugins, HDF5_READ_WORKER_ENTRY, libraryConfig } from '../../tsup.shared.ts';
+
+const RUNNER_BUNDLE: Options = {
+  format: ['esm'],
+  outExtension: () => ({ js: '.mjs' }),
+  target: 'node22',
+  platform: 'node',
+  noExternal: [/.*/],
+  splitting: false,
+  removeNodeProtocol: false,
+  clean: false,
+  sourcemap: false,
+  banner: { js: '#!/usr/bin/env node' },
+};
+
+/** h5wasm's Node build (4 MB of inlined wasm) sits beside the runner, loaded only for HDF5 crates. */
+function copyH5wasmBuild(): void {
+  // h5wasm exports only an "import" condition, so locate its folder beside @hpc/serializer's.
+  const serializerDir = realpathSync(join('node_modules', '@hpc', 'serializer'));
+  const h5wasmNode = join(realpathSync(join(serializerDir, 'node_modules', 'h5wasm')), 'dist', 'node');
+  cpSync(h5wasmNode, join('dist', 'h5wasm'), { recursive: true });
+}
 
 export default [
   // The library side: where the runner is and how to start it (used by the drivers).
   libraryConfig(['src/index.ts']),
-  // The runner itself: one self-contained file that needs nothing but `node` on the compute node.
+  // The runner itself: one small self-contained file that needs nothing but `node` on the compute
+  // node for binary crates. HDF5 crates also use dist/h5wasm/ and dist/plugins/ beside it.
   defineConfig({
+    ...RUNNER_BUNDLE,
     entry: { 'node-runner': 'src/main.ts' },
-    format: ['esm'],
-    outExtension: () => ({ js: '.mjs' }),
-    target: 'node22',
-    platform: 'node',
-    noExternal: [/.*/],
-    splitting: false,
-    removeNodeProtocol: false,
-    clean: false,
-    sourcemap: false,
-    banner: { js: '#!/usr/bin/env node' },
+    noExternal: [/^(?!h5wasm)/],
+    external: ['h5wasm/node'],
+    onSuccess: async () => {
+      copyH5wasmBuild();
+      copyHdf5Plugins('.', 'dist');
+    },
   }),
+  // Parallel HDF5 reads run in worker threads; the worker carries its own h5wasm.
+  defineConfig({ ...RUNNER_BUNDLE, entry: HDF5_READ_WORKER_ENTRY, banner: {} }),
 ];

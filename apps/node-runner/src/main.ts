@@ -21,12 +21,15 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`node-runner: ${(error as Error).message}\n`);
     return error instanceof RunnerUsageError ? 2 : 2;
   }
-  installModuleHooks({
-    '@hpc/core': hpcCore,
-    '@hpc/process': hpcProcess,
-    '@hpc/serializer': hpcSerializer,
-    '@hpc/container': hpcContainer,
-  });
+  installModuleHooks(
+    {
+      '@hpc/core': hpcCore,
+      '@hpc/process': hpcProcess,
+      '@hpc/serializer': hpcSerializer,
+      '@hpc/container': hpcContainer,
+    },
+    { 'h5wasm/node': new URL('./h5wasm/hdf5_hl.js', import.meta.url).href },
+  );
   const container = new JobContainer(args.crate, { object: args.object, jobDir: args.jobDir });
   process.on('SIGTERM', () => void container.interrupt('terminated'));
   process.on('SIGINT', () => void container.interrupt('cancelled'));

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import module from 'node:module';
 import { fileURLToPath } from 'node:url';
 
@@ -15,7 +15,12 @@ const TYPESCRIPT_FILE = /\.(ts|mts)$/;
 
 export type BundledModules = Record<string, Record<string, unknown>>;
 
-export function installModuleHooks(bundled: BundledModules): void {
+/**
+ * @param bundled  modules this program carries, by specifier, used when the user's project has none
+ * @param besideFiles  specifiers resolved to files shipped beside the bundle when not installed
+ *                     (e.g. 'h5wasm/node' → <dist>/h5wasm/hdf5_hl.js)
+ */
+export function installModuleHooks(bundled: BundledModules, besideFiles: Record<string, string> = {}): void {
   silenceTransformWarning();
   (globalThis as { [RUNTIME]?: BundledModules })[RUNTIME] = bundled;
   const transformTypes = process.features.typescript !== 'transform';
@@ -24,12 +29,11 @@ export function installModuleHooks(bundled: BundledModules): void {
       try {
         return nextResolve(specifier, context);
       } catch (error) {
-        if (
-          Object.hasOwn(bundled, specifier) &&
-          (error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND'
-        ) {
+        if ((error as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw error;
+        if (Object.hasOwn(bundled, specifier))
           return { url: `${BUNDLED_SCHEME}${specifier}`, shortCircuit: true };
-        }
+        const beside = besideFiles[specifier];
+        if (beside && existsSync(fileURLToPath(beside))) return { url: beside, shortCircuit: true };
         throw error;
       }
     },

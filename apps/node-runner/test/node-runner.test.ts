@@ -1,6 +1,6 @@
-import { copyFile, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, cp, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { readOutcome, readResult } from '@hpc/container';
 import { nodeRunnerPath, parseRunnerArgs, runnerCommand } from '@hpc/node-runner';
 import { Serializer } from '@hpc/serializer';
@@ -123,6 +123,45 @@ describe('node-runner', () => {
     expect(run.exitCode).toBe(0);
     expect(run.stdout).toMatch(/Process running lonely/);
     expect(await readResult(join(lone, 'job'))).toEqual({ n: 4, sum: 10, data: 'lonely' });
+  });
+});
+
+describe('node-runner with HDF5 crates', () => {
+  it('runs one object of an HDF5 crate from a copy of dist/ outside the workspace (h5wasm and plugins beside it)', async () => {
+    const lone = await mkdtemp(join(tmpdir(), 'hpc-lone-h5-'));
+    await cp(dirname(nodeRunnerPath), join(lone, 'runner'), { recursive: true });
+    await copyFile(new URL('./fixtures/my-process.ts', import.meta.url), join(lone, 'my-process.ts'));
+    const { ObjectSerializer } = await import('@hpc/serializer');
+    const crates = new ObjectSerializer(join(lone, 'crates.h5'));
+    await crates.serialize(
+      new MyProcess(
+        'first',
+        Float64Array.from({ length: 200_000 }, (_, i) => i),
+      ),
+      '/first',
+    );
+    await crates.serialize(new MyProcess('second', new Float64Array([5, 6])), '/second');
+    const run = await execa(
+      process.execPath,
+      [
+        'runner/node-runner.mjs',
+        '--import',
+        './my-process.ts',
+        '--object',
+        '/first',
+        '--job-dir',
+        'job',
+        'crates.h5',
+      ],
+      { cwd: lone, reject: false },
+    );
+    expect(run.stderr).toBe('');
+    expect(run.exitCode).toBe(0);
+    expect(await readResult(join(lone, 'job'))).toEqual({
+      n: 200_000,
+      sum: (199_999 * 200_000) / 2,
+      data: 'first',
+    });
   });
 });
 

@@ -137,7 +137,11 @@ export class JobContainer {
     } catch (error) {
       return infrastructure(classifyLoadError(error), error);
     }
-    if (this.interruption) return { ...infrastructure('signalled', new InterruptedError(this.interruption)), interruption: this.interruption };
+    if (this.interruption)
+      return {
+        ...infrastructure('signalled', new InterruptedError(this.interruption)),
+        interruption: this.interruption,
+      };
     const controller = new AbortController();
     const context: RunContext = {
       workDir,
@@ -154,7 +158,8 @@ export class JobContainer {
       result = await runGuarded(() => this.raceInterruption((target as Process).run(context)));
     } catch (error) {
       if (isHpcError(error, 'ExitCalledError')) return infrastructure('exit-called', error);
-      if (this.interruption) return { ...infrastructure('signalled', error), interruption: this.interruption };
+      if (this.interruption)
+        return { ...infrastructure('signalled', error), interruption: this.interruption };
       return { status: 'failed', kind: 'process', error: toRemoteError(error) };
     } finally {
       this.running = undefined;

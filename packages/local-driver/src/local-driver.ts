@@ -126,7 +126,13 @@ export class LocalDriver implements Driver<SubmitTarget> {
   private async stateOf(record: LocalJobRecord): Promise<JobState> {
     if (record.finalState) return record.finalState;
     const live = this.live.get(record.id);
-    const liveStatus = live ? (live.child ? (live.record.endedAt ? undefined : 'running') : 'queued') : undefined;
+    const liveStatus = live
+      ? live.child
+        ? live.record.endedAt
+          ? undefined
+          : 'running'
+        : 'queued'
+      : undefined;
     const state = localJobState(record, await readOutcome(record.jobDir), liveStatus);
     if (isTerminalState(state) && record.endedAt && !live) {
       await writeJobRecord({ ...record, finalState: state }).catch(() => {});
@@ -187,7 +193,9 @@ export class LocalDriver implements Driver<SubmitTarget> {
   /** Every job's record, in id order (this process's live copies where it has them). */
   private async readRecords(): Promise<LocalJobRecord[]> {
     const names = await readdir(this.jobsRoot()).catch(() => [] as string[]);
-    const ids = names.filter((name) => name.startsWith(JOB_ID_PREFIX)).sort((a, b) => jobNumber(a) - jobNumber(b));
+    const ids = names
+      .filter((name) => name.startsWith(JOB_ID_PREFIX))
+      .sort((a, b) => jobNumber(a) - jobNumber(b));
     const records = await mapConcurrently(
       ids,
       READ_CONCURRENCY,
@@ -322,7 +330,11 @@ function spawnRunner(
 }
 
 /** Maps with at most `limit` promises pending, keeping the input order. */
-async function mapConcurrently<T, R>(items: readonly T[], limit: number, map: (item: T) => Promise<R>): Promise<R[]> {
+async function mapConcurrently<T, R>(
+  items: readonly T[],
+  limit: number,
+  map: (item: T) => Promise<R>,
+): Promise<R[]> {
   const results: R[] = new Array(items.length);
   let next = 0;
   const worker = async () => {

@@ -119,7 +119,7 @@ describe('Serializer round trips', () => {
     const value: Record<string, unknown> = {};
     for (const Kind of kinds) {
       value[`small${Kind.name}`] = Kind.from([1, 2, 3]);
-      value[`large${Kind.name}`] = Kind.from({ length: 70_000 }, (_, i) => i % 100);
+      value[`large${Kind.name}`] = Kind.from(Array.from({ length: 70_000 }, (_, i) => i % 100));
     }
     value.int64 = BigInt64Array.from([-(2n ** 62n), 2n ** 62n, -1n]);
     value.uint64 = BigUint64Array.from(Array.from({ length: 10_000 }, (_, i) => 2n ** 64n - 1n - BigInt(i)));

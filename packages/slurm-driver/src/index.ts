@@ -44,4 +44,9 @@ export {
 } from './slurm-driver.ts';
 export { mapSlurmState, parseExitCode, type SlurmJobReport } from './slurm-state.ts';
 export { parseSqueue, SQUEUE_FORMAT, slurmTime, squeueArgs } from './squeue-parse.ts';
-export { decisiveOutcomeState, type PollStats, StatusPoller, type StatusPollerOptions } from './status-poller.ts';
+export {
+  decisiveOutcomeState,
+  type PollStats,
+  StatusPoller,
+  type StatusPollerOptions,
+} from './status-poller.ts';

@@ -343,9 +343,7 @@ export function decisiveOutcomeState(outcome: RunOutcome): JobState | undefined 
 
 function isTimeLimitInterrupt(outcome: RunOutcome): boolean {
   return (
-    outcome.status === 'failed' &&
-    outcome.kind === 'infrastructure' &&
-    outcome.interruption === 'time-limit'
+    outcome.status === 'failed' && outcome.kind === 'infrastructure' && outcome.interruption === 'time-limit'
   );
 }
 
