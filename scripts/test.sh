@@ -16,7 +16,7 @@ bash scripts/install-deps.sh || fail "installing dependencies"
 hpc_use_toolchain || fail "toolchain"
 
 step "lint (biome)"
-pnpm exec biome check . || fail "lint"
+pnpm exec biome check --error-on-warnings . || fail "lint"
 
 step "build (tsup via turbo)"
 pnpm exec turbo run build --output-logs=errors-only || fail "build"

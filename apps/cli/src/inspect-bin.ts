@@ -1,4 +1,4 @@
-import { Serializer } from '@hpc/serializer';
+import { Serializer, typedArrayConstructor } from '@hpc/serializer';
 
 /** One out-of-line array of a binary crate, as its manifest describes it. */
 export interface BinArrayInfo {
@@ -21,24 +21,6 @@ export interface BinCrateInfo {
 }
 
 /**
- * The typed array kinds by the code the binary format stores (packages/serializer/src/typed-arrays.ts).
- * TODO(serializer): import this table (or a manifest describer) from @hpc/serializer once exported.
- */
-const TYPED_ARRAY_KINDS = [
-  ['Int8Array', 1],
-  ['Uint8Array', 1],
-  ['Uint8ClampedArray', 1],
-  ['Int16Array', 2],
-  ['Uint16Array', 2],
-  ['Int32Array', 4],
-  ['Uint32Array', 4],
-  ['Float32Array', 4],
-  ['Float64Array', 8],
-  ['BigInt64Array', 8],
-  ['BigUint64Array', 8],
-] as const;
-
-/**
  * A binary crate's contents from its manifest alone (readManifest checks the header, length and
  * checksum): nothing is decoded into objects, no class is revived, nothing is imported.
  */
@@ -52,12 +34,11 @@ export async function inspectBinCrate(file: string, sizeBytes: number): Promise<
     rootType: manifest.rootType ?? null,
     types: manifest.types,
     arrays: manifest.arrays.map(([code, offset, bytes], index) => {
-      const kind = TYPED_ARRAY_KINDS[code];
-      const elementBytes = kind?.[1] ?? 1;
+      const kind = typedArrayConstructor(code);
       return {
         index,
-        dtype: kind?.[0] ?? `unknown code ${code}`,
-        shape: [Math.floor(bytes / elementBytes)],
+        dtype: kind?.name ?? `unknown code ${code}`,
+        shape: [Math.floor(bytes / (kind?.BYTES_PER_ELEMENT ?? 1))],
         bytes,
         offset,
         codec: 'none',

@@ -10,8 +10,11 @@ export const HPC_BIN = fileURLToPath(new URL('../dist/hpc.mjs', import.meta.url)
 export const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
 export const ESC = '\u001b';
 
+/** The example user module every package's tests share. */
+const SHARED_FIXTURES = fileURLToPath(new URL('../../../test/fixtures/', import.meta.url));
+
 export function fixture(name: string): string {
-  return join(FIXTURES, name);
+  return join(name === 'my-process.ts' ? SHARED_FIXTURES : FIXTURES, name);
 }
 
 export function assertBuilt(): void {

@@ -6,6 +6,7 @@ import { nodeRunnerPath, parseRunnerArgs, runnerCommand } from '@hpc/node-runner
 import { Serializer } from '@hpc/serializer';
 import { execa } from 'execa';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { MyProcess } from '../../../test/fixtures/my-process.ts';
 import {
   ExitingProcess,
   ForeverProcess,
@@ -13,7 +14,6 @@ import {
   SumProcess,
   ThrowingProcess,
 } from '../../../test/fixtures/processes.ts';
-import { MyProcess } from './fixtures/my-process.ts';
 
 const FIXTURES = new URL('../../../test/fixtures/processes.ts', import.meta.url).href;
 let jobDir: string;
@@ -108,7 +108,10 @@ describe('node-runner', () => {
   it('runs from a lone copy of the bundle, outside the workspace, with a .ts user module using parameter properties', async () => {
     const lone = await mkdtemp(join(tmpdir(), 'hpc-lone-'));
     await copyFile(nodeRunnerPath, join(lone, 'node-runner.mjs'));
-    await copyFile(new URL('./fixtures/my-process.ts', import.meta.url), join(lone, 'my-process.ts'));
+    await copyFile(
+      new URL('../../../test/fixtures/my-process.ts', import.meta.url),
+      join(lone, 'my-process.ts'),
+    );
     await mkdir(join(lone, 'job'));
     await Serializer.serializeToFile(
       new MyProcess('lonely', new Float64Array([1, 2, 3, 4])),
@@ -122,7 +125,7 @@ describe('node-runner', () => {
     expect(run.stderr).toBe('');
     expect(run.exitCode).toBe(0);
     expect(run.stdout).toMatch(/Process running lonely/);
-    expect(await readResult(join(lone, 'job'))).toEqual({ n: 4, sum: 10, data: 'lonely' });
+    expect(await readResult(join(lone, 'job'))).toEqual({ data: 'lonely', n: 4, sum: 10 });
   });
 });
 
@@ -130,7 +133,10 @@ describe('node-runner with HDF5 crates', () => {
   it('runs one object of an HDF5 crate from a copy of dist/ outside the workspace (h5wasm and plugins beside it)', async () => {
     const lone = await mkdtemp(join(tmpdir(), 'hpc-lone-h5-'));
     await cp(dirname(nodeRunnerPath), join(lone, 'runner'), { recursive: true });
-    await copyFile(new URL('./fixtures/my-process.ts', import.meta.url), join(lone, 'my-process.ts'));
+    await copyFile(
+      new URL('../../../test/fixtures/my-process.ts', import.meta.url),
+      join(lone, 'my-process.ts'),
+    );
     const { ObjectSerializer } = await import('@hpc/serializer');
     const crates = new ObjectSerializer(join(lone, 'crates.h5'));
     await crates.serialize(

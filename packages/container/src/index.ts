@@ -7,6 +7,7 @@ export {
 } from './errors.ts';
 export { tailFile } from './file-tail.ts';
 export { type ExecuteOptions, JobContainer, type JobContainerOptions } from './job-container.ts';
+export { readJobLog } from './job-log.ts';
 export { type JobPaths, jobPaths } from './job-paths.ts';
 export { resultOrFailure } from './job-result.ts';
 export { loadCrate } from './load-crate.ts';

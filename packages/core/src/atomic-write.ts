@@ -94,7 +94,8 @@ function pieces(data: string | Uint8Array | readonly Uint8Array[]): readonly Uin
   return data;
 }
 
-async function syncFolder(folder: string): Promise<void> {
+/** fsync a folder so a rename inside it survives a crash (a no-op where the filesystem refuses). */
+export async function syncFolder(folder: string): Promise<void> {
   const handle = await open(folder, 'r').catch(() => undefined);
   if (!handle) return;
   try {

@@ -1,6 +1,7 @@
-export { writeFileAtomic } from './atomic-write.ts';
+export { type AtomicWriteOptions, syncFolder, writeFileAtomic } from './atomic-write.ts';
 export type { CrateRef, Driver, LogOptions, SubmitOptions, TrackedJob, WaitOptions } from './driver.ts';
 export { HpcError, type HpcErrorOptions, isHpcError } from './errors.ts';
+export { hpcHome } from './hpc-home.ts';
 export {
   type JobFailedDetails,
   JobFailedError,

@@ -1,4 +1,3 @@
-export { hpcHome } from './hpc-home.ts';
 export type { LocalJobRecord } from './job-record.ts';
 export { LocalDriver, type LocalDriverOptions } from './local-driver.ts';
 export { localJobState } from './local-state.ts';

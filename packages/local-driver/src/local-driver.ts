@@ -1,19 +1,20 @@
 import { closeSync, openSync } from 'node:fs';
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import {
   jobPaths,
+  readJobLog,
   readOutcome,
   resultOrFailure,
   type SubmitTarget,
   stageJob,
-  tailFile,
   waitForTerminalState,
 } from '@hpc/container';
 import {
   asJobId,
   type Driver,
+  hpcHome,
   isTerminalState,
   type JobId,
   JobNotFoundError,
@@ -25,7 +26,6 @@ import {
 } from '@hpc/core';
 import { runnerCommand } from '@hpc/node-runner';
 import { execa, type ResultPromise } from 'execa';
-import { hpcHome } from './hpc-home.ts';
 import { type LocalJobRecord, readJobRecord, writeJobRecord } from './job-record.ts';
 import { isAlive, localJobState } from './local-state.ts';
 import { parseSlurmTimeMs } from './time-limit.ts';
@@ -174,10 +174,7 @@ export class LocalDriver implements Driver<SubmitTarget> {
   async logs(id: string, options: LogOptions = {}): Promise<string> {
     const record = this.live.get(id)?.record ?? (await readJobRecord(this.jobDirOf(id)));
     if (!record) throw new JobNotFoundError(id, this.kind);
-    const paths = jobPaths(record.jobDir);
-    const file = options.stream === 'stderr' ? paths.schedulerStderr : paths.schedulerStdout;
-    if (options.tailLines !== undefined) return tailFile(file, options.tailLines);
-    return readFile(file, 'utf8').catch(() => '');
+    return readJobLog(record.jobDir, options);
   }
 
   async listJobs(): Promise<TrackedJob[]> {

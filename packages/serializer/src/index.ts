@@ -8,6 +8,7 @@ export {
   UnsupportedFormatVersionError,
   UnsupportedValueError,
 } from './errors.ts';
+export { detectFileFormat, type FileFormat } from './file-format.ts';
 export { CODEC_NAMES, type CodecName, type CodecOptions, type Shuffle } from './hdf5/codecs.ts';
 export {
   CannotRewriteError,
@@ -28,3 +29,9 @@ export {
 export type { PropertyPath } from './hdf5/property-path.ts';
 export { type ClassInstance, type GraphSummary, reviveInstances, summarizeGraph } from './object-graph.ts';
 export { type SerializeOptions, Serializer } from './serializer.ts';
+export {
+  type StoredTypedArray,
+  TYPED_ARRAYS,
+  typedArrayCode,
+  typedArrayConstructor,
+} from './typed-arrays.ts';

@@ -1,5 +1,6 @@
 /** The typed array kinds a file may hold, by a stable code; only these are ever constructed on read. */
-const TYPED_ARRAYS = [
+/** Index = the type code stored in .bin manifests. */
+export const TYPED_ARRAYS = [
   Int8Array,
   Uint8Array,
   Uint8ClampedArray,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { isHpcError } from '@hpc/core';
 import { Process, registerClass, registerProcess } from '@hpc/process';
-import { Serializer } from '@hpc/serializer';
+import { Serializer, TYPED_ARRAYS } from '@hpc/serializer';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { encodeHeader, FORMAT_VERSION, HEADER_BYTES } from '../src/binary-format.ts';
 import { OutOfLineSerializer } from '../src/v8-payload.ts';
@@ -105,17 +105,10 @@ describe('Serializer round trips', () => {
   });
 
   it('stores every typed array kind, small (inline) and large (out of line), and only a view’s own bytes', async () => {
-    const kinds = [
-      Int8Array,
-      Uint8Array,
-      Uint8ClampedArray,
-      Int16Array,
-      Uint16Array,
-      Int32Array,
-      Uint32Array,
-      Float32Array,
-      Float64Array,
-    ];
+    const kinds = TYPED_ARRAYS.filter((Kind) => Kind !== BigInt64Array && Kind !== BigUint64Array) as (
+      | Float64ArrayConstructor
+      | Int8ArrayConstructor
+    )[];
     const value: Record<string, unknown> = {};
     for (const Kind of kinds) {
       value[`small${Kind.name}`] = Kind.from([1, 2, 3]);

@@ -14,7 +14,6 @@ export {
   SubmissionRefusedError,
   type UnavailableReason,
 } from './errors.ts';
-export { hpcHome } from './hpc-home.ts';
 export { JobStore, type StateUpdate, type StoredJob } from './job-store.ts';
 export { parseSacct, SACCT_FIELDS, sacctArgs } from './sacct-parse.ts';
 export {

@@ -1,16 +1,17 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   jobPaths,
+  readJobLog,
   resultOrFailure,
   type SubmitTarget,
   stageJob,
-  tailFile,
   waitForTerminalState,
 } from '@hpc/container';
 import {
   asJobId,
   type Driver,
+  hpcHome,
   type JobId,
   JobNotFoundError,
   type JobState,
@@ -22,7 +23,6 @@ import {
 import { runnerCommand } from '@hpc/node-runner';
 import { type CommandRunner, createCommandRunner } from './command-runner.ts';
 import { SchedulerCommandError, SubmissionRefusedError } from './errors.ts';
-import { hpcHome } from './hpc-home.ts';
 import { JobStore, type StoredJob } from './job-store.ts';
 import type { SlurmArgs } from './sbatch-options.ts';
 import { renderSbatchScript, type SbatchScriptSpec, SLURM_JOB_FILES } from './sbatch-script.ts';
@@ -195,10 +195,7 @@ export class SLURMDriver implements Driver<SubmitTarget> {
 
   /** The job's stdout (or stderr) as SLURM captured it (job.out / job.err); '' before the job starts. */
   async logs(id: string, options: LogOptions = {}): Promise<string> {
-    const paths = jobPaths(this.tracked(id).jobDir);
-    const file = options.stream === 'stderr' ? paths.schedulerStderr : paths.schedulerStdout;
-    if (options.tailLines !== undefined) return tailFile(file, options.tailLines);
-    return readFile(file, 'utf8').catch(() => '');
+    return readJobLog(this.tracked(id).jobDir, options);
   }
 
   async listJobs(): Promise<TrackedJob[]> {

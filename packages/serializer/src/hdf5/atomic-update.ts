@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { copyFile, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { syncFolder } from '@hpc/core';
 import { acquireFileLock, type LockOptions } from './file-lock.ts';
 import { checkHdf5Signature } from './hdf5-signature.ts';
 
@@ -79,18 +80,6 @@ async function syncFile(path: string, durable: boolean): Promise<void> {
   }
   try {
     if (durable) await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-async function syncFolder(folder: string): Promise<void> {
-  const handle = await open(folder, 'r').catch(() => undefined);
-  if (!handle) return;
-  try {
-    await handle.sync();
-  } catch {
-    // Some filesystems refuse fsync on a folder; the rename is atomic regardless.
   } finally {
     await handle.close();
   }

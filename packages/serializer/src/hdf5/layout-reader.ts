@@ -193,6 +193,29 @@ export function readCheckedArray(
   return readArrayDataset(module, file.file_id, checked.path, kind, checked, limits.sliceBytes);
 }
 
+/** The elements [start, start + count) of an array of `length`, checked; count defaults to the rest. */
+export function checkReadRange(
+  start: number | undefined,
+  count: number | undefined,
+  length: number,
+  what: string,
+): { start: number; count: number } {
+  const first = start ?? 0;
+  const many = count ?? Math.max(0, length - first);
+  if (
+    !Number.isSafeInteger(first) ||
+    !Number.isSafeInteger(many) ||
+    first < 0 ||
+    many < 0 ||
+    first + many > length
+  ) {
+    throw new RangeError(
+      `cannot read elements [${first}, ${first + many}) of ${what}, which holds ${length}`,
+    );
+  }
+  return { start: first, count: many };
+}
+
 /** A dataset read that passed every check, ready to run (here or in read workers). */
 export interface CheckedRead {
   path: string;
@@ -231,19 +254,7 @@ export function inspectArrayDataset(
     corrupt(`holds ${length} elements, but the structure says ${expectedLength}`);
   if (!matchesDtype(kind, meta))
     corrupt(`has a dtype (class ${meta.type}, ${meta.size} bytes) that cannot hold a ${kind}`);
-  const start = range?.start ?? 0;
-  const count = range?.count ?? length - start;
-  if (
-    !Number.isSafeInteger(start) ||
-    !Number.isSafeInteger(count) ||
-    start < 0 ||
-    count < 0 ||
-    start + count > length
-  ) {
-    throw new RangeError(
-      `cannot read elements [${start}, ${start + count}) of ${fileName}:${path}, which holds ${length}`,
-    );
-  }
+  const { start, count } = checkReadRange(range?.start, range?.count, length, `${fileName}:${path}`);
   const bytes = count * meta.size;
   if (bytes > limits.maxArrayBytes) {
     corrupt(

@@ -13,6 +13,7 @@ import { checkHdf5Signature } from './hdf5-signature.ts';
 import { arrayDatasetName, isSafeDatasetName, LIBVER_BOUNDS } from './layout.ts';
 import {
   type CheckedRead,
+  checkReadRange,
   checkTypesRegistered,
   inspectArrayDataset,
   isObjectGroup,
@@ -290,19 +291,12 @@ export class ObjectSerializer {
       const target = resolvePropertyPath(decoded.root, steps, `${this.file}:${path}`);
       const stored = placeholders.get(target);
       const length = stored ? stored.length : target.length;
-      const start = options.start ?? 0;
-      const count = options.count ?? Math.max(0, length - start);
-      if (
-        !Number.isSafeInteger(start) ||
-        !Number.isSafeInteger(count) ||
-        start < 0 ||
-        count < 0 ||
-        start + count > length
-      ) {
-        throw new RangeError(
-          `cannot read elements [${start}, ${start + count}) of ${String(property)} in ${this.file}:${path}, which holds ${length}`,
-        );
-      }
+      const { start, count } = checkReadRange(
+        options.start,
+        options.count,
+        length,
+        `${String(property)} in ${this.file}:${path}`,
+      );
       if (!stored) return { inline: target.slice(start, start + count) as StoredTypedArray };
       if (!isSafeDatasetName(stored.name))
         corrupt(`the structure refers to dataset ${JSON.stringify(stored.name)} outside the object`);
@@ -400,7 +394,11 @@ export class ObjectSerializer {
     const path = normalizeObjectPath(this.file, objectPath);
     if (!(await this.fileExists())) return false;
     await checkHdf5Signature(this.file, path);
-    const runtime = await loadH5Runtime();
+    return this.holdsObject(await loadH5Runtime(), path);
+  }
+
+  /** Whether the file has an object (a group we wrote) at `path`. */
+  private holdsObject(runtime: H5Runtime, path: string): boolean {
     const { module } = runtime;
     return this.withFile(
       runtime,
@@ -427,16 +425,8 @@ export class ObjectSerializer {
     const path = normalizeObjectPath(this.file, objectPath);
     if (!(await this.fileExists())) return false;
     const runtime = await loadH5Runtime();
-    const { module } = runtime;
     return updateFileAtomically(this.file, this.updateOptions(), ({ tempPath }) => {
-      const present = this.withFile(
-        runtime,
-        this.file,
-        'r',
-        path,
-        'look up the object',
-        (file) => objectKind(module, file, path) === 'group' && isObjectGroup(module, file.file_id, path),
-      );
+      const present = this.holdsObject(runtime, path);
       if (!present) throw new DeleteAbsent();
       this.rewriteWithout(runtime, tempPath, path);
       return true;
