@@ -36,8 +36,6 @@ export async function inspectH5Crate(file: string, sizeBytes: number): Promise<H
   const objects: H5ObjectInfo[] = [];
   for (const path of await crate.list()) {
     const info = await crate.info(path);
-    // Per-array layout is shown when the serializer reports it (requested: StoredObjectInfo.arrays).
-    const arrays = (info as { arrays?: H5ArrayInfo[] }).arrays;
     objects.push({
       path,
       formatVersion: info.formatVersion,
@@ -45,7 +43,7 @@ export async function inspectH5Crate(file: string, sizeBytes: number): Promise<H
       types: info.typeIds,
       codec: info.codec ?? null,
       createdAt: info.createdAt ?? null,
-      arrays: arrays ?? null,
+      arrays: info.arrays,
     });
   }
   return { format: 'hdf5', file, sizeBytes, objects };

@@ -81,6 +81,26 @@ describe('hpc inspect', () => {
       '/experiments/run2',
       '/settings',
     ]);
+    expect(json.objects[0].arrays).toEqual([
+      {
+        name: 'arrays/0',
+        dtype: 'Float64Array',
+        shape: [100_000],
+        chunks: [100_000],
+        codec: 'blosc lz4 level=5 shuffle',
+        bytes: 800_000,
+      },
+      {
+        name: 'arrays/1',
+        dtype: 'Float32Array',
+        shape: [50_000],
+        chunks: [50_000],
+        codec: 'blosc lz4 level=5 shuffle',
+        bytes: 200_000,
+      },
+    ]);
+    expect(json.objects[1].arrays[0]).toMatchObject({ dtype: 'Float64Array', codec: 'gzip level=4' });
+    expect(result.stdout).toMatch(/arrays\/0\s+Float64Array\s+\[100000\]/);
   });
 
   it('refuses files that are not crates, and damaged crates, with exit 1', async () => {

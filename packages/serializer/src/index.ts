@@ -19,7 +19,7 @@ export {
   ObjectNotFoundError,
   UnsupportedCodecError,
 } from './hdf5/hdf5-errors.ts';
-export type { StoredObjectInfo } from './hdf5/layout-reader.ts';
+export type { StoredArrayInfo, StoredObjectInfo } from './hdf5/layout-reader.ts';
 export {
   type ObjectSerializeOptions,
   ObjectSerializer,

@@ -153,6 +153,26 @@ const READABLE_FILTERS = new Map<number, string>([
   [307, 'bzip2'],
 ]);
 
+const BLOSC_COMPRESSOR_NAMES = ['blosclz', 'lz4', 'lz4hc', 'snappy', 'zlib', 'zstd'];
+const SHUFFLE_NAMES = ['noshuffle', 'shuffle', 'bitshuffle'];
+
+/** A dataset's filter pipeline in words, e.g. 'blosc lz4 level=5 shuffle' or 'gzip level=1'; 'none' without filters. */
+export function describeFilters(filters: readonly StoredFilter[]): string {
+  if (filters.length === 0) return 'none';
+  return filters
+    .map((filter) => {
+      const name = READABLE_FILTERS.get(filter.id) ?? `filter ${filter.id}`;
+      if (filter.id === FILTER_BLOSC || filter.id === FILTER_BLOSC2) {
+        const [, , , , level, shuffle, compressor] = filter.cd_values;
+        const codec = BLOSC_COMPRESSOR_NAMES[compressor ?? -1] ?? `compressor ${compressor}`;
+        return `${name} ${codec} level=${level} ${SHUFFLE_NAMES[shuffle ?? -1] ?? ''}`.trim();
+      }
+      if (filter.id === FILTER_DEFLATE) return `gzip level=${filter.cd_values[0]}`;
+      return name;
+    })
+    .join(' + ');
+}
+
 /**
  * Why a dataset's filters cannot be read safely, or undefined when they can. Blosc's zlib codec
  * aborts the whole wasm module inside h5wasm (and snappy is not compiled in), so refuse them up

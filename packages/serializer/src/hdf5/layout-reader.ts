@@ -2,11 +2,12 @@ import { registeredClassById, registeredClassIds } from '@hpc/process';
 import { CorruptFileError, UnknownTypeError, UnsupportedFormatVersionError } from '../errors.ts';
 import type { StoredTypedArray } from '../typed-arrays.ts';
 import { readArrayDataset } from './array-dataset.ts';
-import { type StoredFilter, unreadableFilterReason } from './codecs.ts';
-import { matchesDtype, type TypedArrayName } from './dtypes.ts';
+import { describeFilters, type StoredFilter, unreadableFilterReason } from './codecs.ts';
+import { matchesDtype, type TypedArrayName, typedArrayNameForDtype } from './dtypes.ts';
 import type { H5Dataset, H5File, H5Group, H5Module } from './h5wasm-runtime.ts';
 import { ObjectNotFoundError, UnsupportedCodecError } from './hdf5-errors.ts';
 import {
+  ARRAYS_GROUP,
   ATTR_CODEC,
   ATTR_CREATED_AT,
   ATTR_TYPE,
@@ -25,6 +26,22 @@ export interface StoredObjectInfo {
   typeIds: string[];
   codec: string | undefined;
   createdAt: string | undefined;
+  /** Every array dataset of the object, from its metadata (no data is read). */
+  arrays: StoredArrayInfo[];
+}
+
+/** One array dataset's layout as HDF5 tools will see it. */
+export interface StoredArrayInfo {
+  /** Path relative to the object, e.g. 'arrays/0'. */
+  name: string;
+  /** The typed array it holds (Float64Array, BigInt64Array, ...), or the HDF5 class when foreign. */
+  dtype: string;
+  shape: number[];
+  chunks: number[] | null;
+  /** The filter pipeline, e.g. 'blosc lz4 level=5 shuffle'. */
+  codec: string;
+  /** Uncompressed size. */
+  bytes: number;
 }
 
 export interface ReadLimits {
@@ -132,7 +149,32 @@ export function readObjectInfo(
     typeIds,
     codec: stringAttribute(group, ATTR_CODEC),
     createdAt: stringAttribute(group, ATTR_CREATED_AT),
+    arrays: describeArrays(module, file, objectPath),
   };
+}
+
+function describeArrays(module: H5Module, file: H5File, objectPath: string): StoredArrayInfo[] {
+  const folder = `${objectPath}/${ARRAYS_GROUP}`;
+  if (objectKind(module, file, folder) !== 'group') return [];
+  const names = (file.get(folder) as H5Group)
+    .keys()
+    .sort((a, b) => Number(a) - Number(b) || a.localeCompare(b));
+  const arrays: StoredArrayInfo[] = [];
+  for (const name of names) {
+    const dataset = file.get(`${folder}/${name}`);
+    if (!dataset || !('metadata' in dataset)) continue;
+    const meta = (dataset as H5Dataset).metadata;
+    const shape = meta.shape ?? [];
+    arrays.push({
+      name: `${ARRAYS_GROUP}/${name}`,
+      dtype: typedArrayNameForDtype(meta) ?? `HDF5 class ${meta.type}, ${meta.size} bytes`,
+      shape,
+      chunks: meta.chunks ?? null,
+      codec: describeFilters((dataset as H5Dataset).filters as StoredFilter[]),
+      bytes: shape.reduce((product, extent) => product * extent, 1) * meta.size,
+    });
+  }
+  return arrays;
 }
 
 /** Refuses before any data is read when the object needs classes this process has not registered. */
