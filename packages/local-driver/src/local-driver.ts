@@ -27,7 +27,8 @@ import {
 import { runnerCommand } from '@hpc/node-runner';
 import { execa, type ResultPromise } from 'execa';
 import { type LocalJobRecord, readJobRecord, writeJobRecord } from './job-record.ts';
-import { isAlive, localJobState } from './local-state.ts';
+import { localJobState } from './local-state.ts';
+import { terminateProcessGroup } from './process-group.ts';
 import { parseSlurmTimeMs } from './time-limit.ts';
 
 export interface LocalDriverOptions {
@@ -153,8 +154,8 @@ export class LocalDriver implements Driver<SubmitTarget> {
       live?.markExited();
       return;
     }
-    if (live?.child) this.terminate(live);
-    else if (record.pid !== undefined && isAlive(record.pid)) signalGroup(record.pid, 'SIGTERM');
+    const pid = live?.child?.pid ?? record.pid;
+    if (pid !== undefined) await terminateProcessGroup(pid, this.killGraceMs());
   }
 
   async waitForJob(id: string, options: WaitOptions = {}): Promise<JobState> {
@@ -284,17 +285,12 @@ export class LocalDriver implements Driver<SubmitTarget> {
     if (live.record.endedAt) return;
     live.record.timedOutAt = new Date().toISOString();
     await writeJobRecord(live.record);
-    this.terminate(live);
+    const pid = live.child?.pid;
+    if (pid !== undefined) await terminateProcessGroup(pid, this.killGraceMs());
   }
 
-  /** SIGTERM to the runner's process group (the runner checkpoints and stops), SIGKILL after the grace. */
-  private terminate(live: LiveJob): void {
-    const pid = live.child?.pid;
-    if (pid === undefined) return;
-    signalGroup(pid, 'SIGTERM');
-    const kill = setTimeout(() => signalGroup(pid, 'SIGKILL'), this.options.killGraceMs ?? 5_000);
-    kill.unref();
-    void live.exited.then(() => clearTimeout(kill));
+  private killGraceMs(): number {
+    return this.options.killGraceMs ?? 5_000;
   }
 }
 
@@ -346,16 +342,4 @@ async function mapConcurrently<T, R>(
 
 function jobNumber(id: string): number {
   return Number(id.slice(JOB_ID_PREFIX.length));
-}
-
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    try {
-      process.kill(pid, signal);
-    } catch {
-      // Already gone.
-    }
-  }
 }

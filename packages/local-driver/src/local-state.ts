@@ -1,6 +1,7 @@
 import { stateFromOutcome } from '@hpc/container';
 import type { JobState, RunOutcome } from '@hpc/core';
 import type { LocalJobRecord } from './job-record.ts';
+import { isAlive } from './process-group.ts';
 
 /** What the driver knows beyond the files: is the job queued or running in this very process? */
 export type LiveStatus = 'queued' | 'running' | undefined;
@@ -56,13 +57,4 @@ export function localJobState(
         status: 'lost',
         reason: `the submitting process (pid ${record.ownerPid}) exited before the job started`,
       };
-}
-
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

@@ -3,12 +3,12 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JobContainer } from '@hpc/container';
-import { isHpcError, type JobFailedError } from '@hpc/core';
+import { isHpcError, isTerminalState, type JobFailedError } from '@hpc/core';
 import { LocalDriver, parseSlurmTimeMs } from '@hpc/local-driver';
 import { Process, registerProcess } from '@hpc/process';
 import { Serializer } from '@hpc/serializer';
 import { execa } from 'execa';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   BusyLoopProcess,
   ForeverProcess,
@@ -17,12 +17,21 @@ import {
   SumProcess,
   ThrowingProcess,
 } from '../../../test/fixtures/processes.ts';
+import { isGroupAlive } from '../src/process-group.ts';
 
 const FIXTURES = new URL('../../../test/fixtures/processes.ts', import.meta.url).href;
 const REPO = new URL('../../..', import.meta.url).pathname;
 let root: string;
 beforeEach(async () => {
   root = await mkdtemp(join(tmpdir(), 'hpc-local-'));
+});
+
+// A failed test must not leave runners spinning on the machine.
+afterEach(async () => {
+  const sweeper = new LocalDriver({ root, killGraceMs: 200 });
+  for (const [id, state] of await sweeper.checkAllJobStatuses()) {
+    if (!isTerminalState(state)) await sweeper.cancelJob(id);
+  }
 });
 
 describe('LocalDriver', () => {
@@ -70,6 +79,27 @@ describe('LocalDriver', () => {
     expect(cooperativeState, JSON.stringify(cooperativeState)).toMatchObject({ status: 'cancelled' });
     expect(await driver.waitForJob(busy, { timeoutMs: 15_000 })).toMatchObject({ status: 'cancelled' });
     expect(Date.now() - started).toBeGreaterThanOrEqual(500);
+  });
+
+  it('kills a never-yielding job cancelled from another process that exits right away', async () => {
+    const owner = new LocalDriver({ root });
+    const busy = await owner.submitJob(new BusyLoopProcess());
+    await waitUntil(async () => existsSync(join(root, 'jobs', busy, 'work', 'started')));
+    const { pid } = JSON.parse(await readFile(join(root, 'jobs', busy, 'job.json'), 'utf8')) as {
+      pid: number;
+    };
+    await execa(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `import { LocalDriver } from '@hpc/local-driver';
+         await new LocalDriver({ root: ${JSON.stringify(root)}, killGraceMs: 300 }).cancelJob(${JSON.stringify(busy)});`,
+      ],
+      { cwd: REPO },
+    );
+    await waitUntil(async () => !isGroupAlive(pid), 3_000);
+    expect(await owner.waitForJob(busy, { timeoutMs: 5_000 })).toMatchObject({ status: 'cancelled' });
   });
 
   it('enforces a slurmArgs time limit as a timeout', async () => {
