@@ -45,12 +45,9 @@ export async function stageJob(target: SubmitTarget, options: StageOptions): Pro
     ? await ensureDir(options.jobDir)
     : await createJobDir(options.jobsRoot, name);
   const crate = jobPaths(jobDir).crate;
-  if (source.process) {
-    await Serializer.serializeToFile(source.process, crate);
-  } else {
-    await linkOrCopy(source.crate, crate);
-  }
-  const storedTypeIds = source.process ? (await Serializer.readManifest(crate)).types : typeIds;
+  let storedTypeIds = typeIds;
+  if (source.process) storedTypeIds = (await Serializer.serializeToFile(source.process, crate)).types;
+  else await linkOrCopy(source.crate, crate);
   return {
     jobDir,
     crate,

@@ -39,9 +39,15 @@ const PADDING = new Uint8Array(8);
  */
 // biome-ignore lint/complexity/noStaticOnlyClass: the public API is `Serializer.serializeToFile(...)`, as users know it.
 export class Serializer {
-  /** Writes `value` to `path` atomically (temp file, fsync, rename). */
-  static async serializeToFile(value: unknown, path: string, options: SerializeOptions = {}): Promise<void> {
-    await writeFileAtomic(path, Serializer.encode(value, options), { durable: options.durable ?? true });
+  /** Writes `value` to `path` atomically (temp file, fsync, rename); returns what its manifest says. */
+  static async serializeToFile(
+    value: unknown,
+    path: string,
+    options: SerializeOptions = {},
+  ): Promise<CrateManifest> {
+    const { pieces, manifest } = encodeCrate(value, options);
+    await writeFileAtomic(path, pieces, { durable: options.durable ?? true });
+    return manifest;
   }
 
   /** Reads a file written by serializeToFile; never runs or imports code from it. */
@@ -68,56 +74,63 @@ export class Serializer {
 
   /** The file's bytes as pieces (large arrays are not copied). */
   static encode(value: unknown, options: SerializeOptions = {}): Uint8Array[] {
-    const summary = summarizeGraph(value);
-    const serializer = new OutOfLineSerializer(options.inlineArrayBytes ?? DEFAULT_INLINE_ARRAY_BYTES);
-    serializer.writeHeader();
-    try {
-      serializer.writeValue([value, flattenInstances(summary.instances)]);
-    } catch (error) {
-      throw new UnsupportedValueError(
-        '$',
-        'a value',
-        `${(error as Error).message} (structured serialization refused it)`,
-      );
-    }
-    const meta = serializer.releaseBuffer();
-    const first = summary.instances[0];
-    const rootType = first && first.object === value ? first.typeId : undefined;
-
-    const arrays: CrateManifest['arrays'] = [];
-    let offset = 0;
-    for (const view of serializer.arrays) {
-      arrays.push([typedArrayCode(view), offset, view.byteLength]);
-      offset = alignUp(offset + view.byteLength);
-    }
-    const manifest: CrateManifest = {
-      rootType,
-      types: summary.typeIds,
-      arrays,
-      createdAt: new Date().toISOString(),
-    };
-    const manifestBytes = Buffer.from(JSON.stringify(manifest), 'utf8');
-    const preambleEnd = HEADER_BYTES + manifestBytes.byteLength + meta.byteLength;
-    const dataStart = alignUp(preambleEnd);
-    const totalLength = serializer.arrays.length ? dataStart + offset : preambleEnd;
-    const header = encodeHeader({
-      version: FORMAT_VERSION,
-      flags: 0,
-      manifestLength: manifestBytes.byteLength,
-      metaLength: meta.byteLength,
-      totalLength,
-      crc32: crc32(meta, crc32(manifestBytes)),
-    });
-
-    const pieces: Uint8Array[] = [header, manifestBytes, meta];
-    if (serializer.arrays.length) pieces.push(PADDING.subarray(0, dataStart - preambleEnd));
-    for (const view of serializer.arrays) {
-      pieces.push(new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
-      const pad = alignUp(view.byteLength) - view.byteLength;
-      if (pad && view !== serializer.arrays.at(-1)) pieces.push(PADDING.subarray(0, pad));
-    }
-    return pieces;
+    return encodeCrate(value, options).pieces;
   }
+}
+
+function encodeCrate(
+  value: unknown,
+  options: SerializeOptions,
+): { pieces: Uint8Array[]; manifest: CrateManifest } {
+  const summary = summarizeGraph(value);
+  const serializer = new OutOfLineSerializer(options.inlineArrayBytes ?? DEFAULT_INLINE_ARRAY_BYTES);
+  serializer.writeHeader();
+  try {
+    serializer.writeValue([value, flattenInstances(summary.instances)]);
+  } catch (error) {
+    throw new UnsupportedValueError(
+      '$',
+      'a value',
+      `${(error as Error).message} (structured serialization refused it)`,
+    );
+  }
+  const meta = serializer.releaseBuffer();
+  const first = summary.instances[0];
+  const rootType = first && first.object === value ? first.typeId : undefined;
+
+  const arrays: CrateManifest['arrays'] = [];
+  let offset = 0;
+  for (const view of serializer.arrays) {
+    arrays.push([typedArrayCode(view), offset, view.byteLength]);
+    offset = alignUp(offset + view.byteLength);
+  }
+  const manifest: CrateManifest = {
+    rootType,
+    types: summary.typeIds,
+    arrays,
+    createdAt: new Date().toISOString(),
+  };
+  const manifestBytes = Buffer.from(JSON.stringify(manifest), 'utf8');
+  const preambleEnd = HEADER_BYTES + manifestBytes.byteLength + meta.byteLength;
+  const dataStart = alignUp(preambleEnd);
+  const totalLength = serializer.arrays.length ? dataStart + offset : preambleEnd;
+  const header = encodeHeader({
+    version: FORMAT_VERSION,
+    flags: 0,
+    manifestLength: manifestBytes.byteLength,
+    metaLength: meta.byteLength,
+    totalLength,
+    crc32: crc32(meta, crc32(manifestBytes)),
+  });
+
+  const pieces: Uint8Array[] = [header, manifestBytes, meta];
+  if (serializer.arrays.length) pieces.push(PADDING.subarray(0, dataStart - preambleEnd));
+  for (const view of serializer.arrays) {
+    pieces.push(new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
+    const pad = alignUp(view.byteLength) - view.byteLength;
+    if (pad && view !== serializer.arrays.at(-1)) pieces.push(PADDING.subarray(0, pad));
+  }
+  return { pieces, manifest };
 }
 
 function flattenInstances(instances: readonly ClassInstance[]): unknown[] {

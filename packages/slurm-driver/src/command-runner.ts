@@ -1,4 +1,5 @@
 import { execa } from 'execa';
+import { CommandRelayPool } from './command-relay.ts';
 import { SchedulerUnavailableError } from './errors.ts';
 
 /** What one scheduler command printed. Non-zero exits are returned, not thrown: callers know what they mean. */
@@ -36,6 +37,13 @@ export interface CommandRunnerOptions {
   binDir?: string;
   /** Environment added to every command. */
   env?: Record<string, string>;
+  /**
+   * Commands run through long-lived relay shells instead of a new process each time (default
+   * ['sbatch']: submission is the hot path). [] runs everything directly.
+   */
+  relayCommands?: readonly string[];
+  /** Relay shells at most (default 4). */
+  relaySize?: number;
 }
 
 /** SLURM client messages that mean the controller (or daemon) is not reachable. */
@@ -54,33 +62,59 @@ export function isUnreachableMessage(stderr: string): boolean {
 
 export function createCommandRunner(options: CommandRunnerOptions = {}): CommandRunner {
   const defaultTimeoutMs = options.timeoutMs ?? 30_000;
+  const relayed = new Set(options.relayCommands ?? ['sbatch']);
+  const relays = new CommandRelayPool(options.relaySize ?? 4, options.env);
   return async (command, args, runOptions = {}) => {
     const file = options.binDir ? `${options.binDir}/${command}` : command;
     const timeoutMs = runOptions.timeoutMs ?? defaultTimeoutMs;
     const started = performance.now();
-    const result = await execa(file, args, {
-      reject: false,
-      timeout: timeoutMs,
-      forceKillAfterDelay: 1_000,
-      stdin: 'ignore',
-      ...(runOptions.cwd ? { cwd: runOptions.cwd } : {}),
-      ...(options.env ? { env: options.env } : {}),
-    });
+    let raw: RawResult | undefined;
+    if (relayed.has(command)) {
+      const result = await relays.run([file, ...args], runOptions.cwd ?? process.cwd(), timeoutMs);
+      // A relay that died for its own reasons is not the scheduler's fault: run the command directly.
+      if (result.exitCode >= 0 || result.timedOut) raw = { ...result, missing: result.exitCode === 127 };
+    }
+    raw ??= await runDirectly(file, args, timeoutMs, runOptions.cwd, options.env);
     const durationMs = Math.round(performance.now() - started);
-    const stderr = String(result.stderr ?? '');
-    if (result.timedOut) {
-      throw new SchedulerUnavailableError(command, args, 'timeout', stderr, durationMs, { cause: result });
+    if (raw.timedOut) throw new SchedulerUnavailableError(command, args, 'timeout', raw.stderr, durationMs);
+    if (raw.missing)
+      throw new SchedulerUnavailableError(command, args, 'not-installed', raw.stderr, durationMs);
+    if (raw.exitCode !== 0 && isUnreachableMessage(raw.stderr)) {
+      throw new SchedulerUnavailableError(command, args, 'unreachable', raw.stderr, durationMs);
     }
-    const code = (result.cause as NodeJS.ErrnoException | undefined)?.code;
-    if (code === 'ENOENT') {
-      throw new SchedulerUnavailableError(command, args, 'not-installed', stderr, durationMs, {
-        cause: result.cause,
-      });
-    }
-    const exitCode = result.exitCode ?? -1;
-    if (exitCode !== 0 && isUnreachableMessage(stderr)) {
-      throw new SchedulerUnavailableError(command, args, 'unreachable', stderr, durationMs);
-    }
-    return { command, args, exitCode, stdout: String(result.stdout ?? ''), stderr, durationMs };
+    return { command, args, exitCode: raw.exitCode, stdout: raw.stdout, stderr: raw.stderr, durationMs };
+  };
+}
+
+interface RawResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+  /** The command does not exist. */
+  missing: boolean;
+}
+
+async function runDirectly(
+  file: string,
+  args: readonly string[],
+  timeoutMs: number,
+  cwd: string | undefined,
+  env: Record<string, string> | undefined,
+): Promise<RawResult> {
+  const result = await execa(file, args, {
+    reject: false,
+    timeout: timeoutMs,
+    forceKillAfterDelay: 1_000,
+    stdin: 'ignore',
+    ...(cwd ? { cwd } : {}),
+    ...(env ? { env } : {}),
+  });
+  return {
+    exitCode: result.exitCode ?? -1,
+    stdout: String(result.stdout ?? ''),
+    stderr: String(result.stderr ?? ''),
+    timedOut: result.timedOut,
+    missing: (result.cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT',
   };
 }
