@@ -102,8 +102,9 @@ class Relay {
       const [a, b, c] = ends as [number, number, number];
       const result: RelayResult = {
         exitCode: Number(this.buffered.toString('utf8', 0, a)),
-        stdout: this.buffered.toString('utf8', a + 1, b),
-        stderr: this.buffered.toString('utf8', b + 1, c),
+        // Like execa (the direct path), drop the final newline.
+        stdout: this.buffered.toString('utf8', a + 1, b).replace(/\n$/, ''),
+        stderr: this.buffered.toString('utf8', b + 1, c).replace(/\n$/, ''),
         timedOut: false,
       };
       this.buffered = this.buffered.subarray(c + 1);
