@@ -2,11 +2,10 @@ import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { appendFile, mkdir, rm } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveImports } from '@hpc/container';
-import { type CrateRef, HpcError, isHpcError, type SubmitOptions } from '@hpc/core';
+import { type CrateRef, HpcError, hpcHome, isHpcError, type SubmitOptions } from '@hpc/core';
 import { LocalDriver } from '@hpc/local-driver';
 import type { Process } from '@hpc/process';
 import { Serializer } from '@hpc/serializer';
@@ -41,7 +40,7 @@ export async function submitThroughHost(
   options: SubmitOptions,
   env: NodeJS.ProcessEnv,
 ): Promise<string> {
-  const home = env.HPC_HOME || join(homedir(), '.hpc');
+  const home = hpcHome(env);
   let request: HostRequest;
   if ('crate' in target && typeof target.crate === 'string') {
     request = {
@@ -55,9 +54,8 @@ export async function submitThroughHost(
     const staging = join(home, 'local', 'staging');
     await mkdir(staging, { recursive: true });
     const crate = join(staging, `${randomUUID()}.bin`);
-    await Serializer.serializeToFile(target, crate);
+    const { types } = await Serializer.serializeToFile(target, crate);
     try {
-      const { types } = await Serializer.readManifest(crate);
       request = {
         crate,
         staged: true,

@@ -1,5 +1,4 @@
-import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { hpcHome } from '@hpc/core';
 import type { CliContext } from '../cli-context.ts';
 import {
   type CheckResult,
@@ -25,7 +24,7 @@ export async function runDoctor(
   ctx: CliContext,
 ): Promise<ExitCode> {
   const { DEFAULT_LMOD_INIT } = await import('@hpc/slurm-driver');
-  const home = ctx.env.HPC_HOME || join(homedir(), '.hpc');
+  const home = hpcHome(ctx.env);
   const checks: CheckResult[] = [
     checkNode(),
     checkDriver(ctx.env),
