@@ -1,6 +1,7 @@
 // Serializer vs JSON.stringify + fs.writeFile vs v8.serialize + fs.writeFile, and node-runner start-up.
 //   bash scripts/bench.sh serializer      (or: node benchmarks/serializer.bench.mjs after a build)
-// (a) a Process holding a 256 MiB Float64Array, (b) 10,000 small nested objects; median of 5.
+// (a) a Process holding a 256 MiB Float64Array, (b) 10,000 small nested objects; one warm-up, then
+// the median of 5 (a) or 21 (b) runs.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -13,6 +14,8 @@ import { Process, registerProcess } from '@hpc/process';
 import { Serializer } from '@hpc/serializer';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+/** Millisecond-scale timings need more samples for a stable median. */
+const SMALL_RUNS = 21;
 const MIB = 1024 * 1024;
 const dir = mkdtempSync(join(tmpdir(), 'hpc-bench-'));
 
@@ -86,13 +89,22 @@ async function measureWith(methodSet, label, value, bytes) {
     const writes = [];
     const reads = [];
     let failure;
-    for (let run = 0; run < RUNS && !failure; run++) {
+    // Large data: collect garbage before each timed step so one method's leftovers do not land on
+    // the next. Not for small data: forced full GCs flush compiled code and penalize JS-heavy paths.
+    const collect = bytes >= 64 * MIB;
+    // One untimed warm-up per method (JIT, page cache), the same for every method.
+    await Promise.resolve()
+      .then(() => method.write(value, file))
+      .then(() => method.read(file))
+      .catch(() => {});
+    const runs = collect ? RUNS : SMALL_RUNS;
+    for (let run = 0; run < runs && !failure; run++) {
       try {
-        globalThis.gc?.();
+        if (collect) globalThis.gc?.();
         let t = performance.now();
         await method.write(value, file);
         writes.push(performance.now() - t);
-        globalThis.gc?.();
+        if (collect) globalThis.gc?.();
         t = performance.now();
         await method.read(file);
         reads.push(performance.now() - t);
@@ -203,7 +215,9 @@ const small = smallObjects();
 const smallBytes = v8.serialize(small).byteLength;
 rows.push(...(await measure('(b) 10,000 small objects', small, smallBytes)));
 
-console.log(`\nSerializer benchmark — median of ${RUNS}, Node ${process.version}, files in ${tmpdir()}`);
+console.log(
+  `\nSerializer benchmark — median of ${RUNS} (a) / ${SMALL_RUNS} (b) runs, Node ${process.version}, files in ${tmpdir()}`,
+);
 console.log('| data | method | write | read | file size |');
 console.log('|---|---|---|---|---|');
 for (const row of rows)

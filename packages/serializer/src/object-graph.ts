@@ -61,6 +61,9 @@ function walkGraph(root: unknown, trackVisited: boolean): GraphSummary | undefin
   const noted = new Set<object>();
   const visited = trackVisited ? new Set<object>() : undefined;
   let visitsLeft = FAST_WALK_MAX_VISITS;
+  // for...in is the fastest way over a plain object's keys, and exact unless someone has added
+  // enumerable properties to Object.prototype: then own keys are listed explicitly.
+  const plainKeysByForIn = !hasEnumerableInheritedKeys({});
 
   const visitChild = (value: unknown, depth: number): void => {
     if (typeof value === 'object') {
@@ -88,7 +91,11 @@ function walkGraph(root: unknown, trackVisited: boolean): GraphSummary | undefin
     const proto = Object.getPrototypeOf(value);
     if (proto === Object.prototype || proto === null) {
       // Symbol keys of plain objects are not stored (as with structuredClone and JSON).
-      visitOwnValues(value, next);
+      if (plainKeysByForIn) {
+        for (const key in value) visitChild((value as Record<string, unknown>)[key], next);
+      } else {
+        visitOwnValues(value, next);
+      }
       return;
     }
     if (value instanceof Map) {
@@ -135,6 +142,11 @@ function walkGraph(root: unknown, trackVisited: boolean): GraphSummary | undefin
     throw error;
   }
   return { instances, typeIds: [...typeIds] };
+}
+
+function hasEnumerableInheritedKeys(object: object): boolean {
+  for (const _ in object) return true;
+  return false;
 }
 
 function isBuiltinLeaf(value: object, proto: object): boolean {
