@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, realpathSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,20 +20,23 @@ export function libraryConfig(entry: Options['entry'] = ['src/index.ts'], extra:
 }
 
 /**
- * Copies the wasm Blosc filter plugins h5wasm loads (from h5wasm-plugins, a dependency of
- * @hpc/serializer) into `<outDir>/plugins`, where a bundled program's plugin locator looks first.
- * `fromPackageDir` is a folder whose node_modules has @hpc/serializer.
+ * Copies the wasm Blosc filter plugins h5wasm loads (from h5wasm-plugins, ISC licence, with its
+ * licence text) into `<outDir>/plugins`, where @hpc/serializer's plugin locator looks first.
+ * `serializerPackageJson` is @hpc/serializer's package.json: h5wasm-plugins resolves from there.
  */
-export function copyHdf5Plugins(fromPackageDir: string, outDir: string): void {
-  const serializerRequire = createRequire(
-    realpathSync(join(fromPackageDir, 'node_modules', '@hpc', 'serializer', 'package.json')),
-  );
-  const plugins = join(dirname(serializerRequire.resolve('h5wasm-plugins/package.json')), 'plugins');
+export function copyHdf5Plugins(serializerPackageJson: string, outDir: string): void {
+  const serializerRequire = createRequire(realpathSync(serializerPackageJson));
+  const pluginsPackage = dirname(serializerRequire.resolve('h5wasm-plugins/package.json'));
   mkdirSync(join(outDir, 'plugins'), { recursive: true });
   for (const plugin of ['libH5Zblosc.so', 'libH5Zblosc2.so']) {
-    copyFileSync(join(plugins, plugin), join(outDir, 'plugins', plugin));
+    copyFileSync(join(pluginsPackage, 'plugins', plugin), join(outDir, 'plugins', plugin));
   }
+  const licence = join(pluginsPackage, 'LICENSE');
+  if (existsSync(licence)) copyFileSync(licence, join(outDir, 'plugins', 'LICENSE.h5wasm-plugins'));
 }
+
+/** @hpc/serializer's package.json as a workspace package that depends on it sees it. */
+export const SERIALIZER_PACKAGE_JSON = join('node_modules', '@hpc', 'serializer', 'package.json');
 
 /** The HDF5 read worker as a bundle entry (parallel Blosc decoding in worker threads). */
 export const HDF5_READ_WORKER_ENTRY = {

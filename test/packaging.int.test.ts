@@ -1,6 +1,7 @@
 /**
  * Each package must be installable on its own: pack @hpc/serializer and its workspace
- * dependencies, install the tarballs with npm into a fresh folder outside the repo, and use them.
+ * dependencies, install the tarballs with plain npm (no h5wasm override, no peer flags) into a
+ * fresh folder outside the repo, and use both formats there, Blosc plugins included.
  */
 import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -30,7 +31,7 @@ describe('packed @hpc/serializer', () => {
           private: true,
           type: 'module',
           dependencies,
-          overrides: { ...dependencies, h5wasm: '0.10.3' },
+          overrides: dependencies,
         },
         null,
         2,
@@ -40,15 +41,18 @@ describe('packed @hpc/serializer', () => {
     await writeFile(
       join(app, 'main.mjs'),
       `import { Process, registerProcess } from '@hpc/process';
-import { Serializer } from '@hpc/serializer';
+import { ObjectSerializer, Serializer } from '@hpc/serializer';
 class Task extends Process { constructor(v) { super(); this.v = v; } run() { return this.v.length; } }
 registerProcess(Task, { id: 'consumer/Task', module: import.meta.url });
 await Serializer.serializeToFile(new Task(new Float64Array([1, 2, 3])), 'task.bin');
 const again = await Serializer.deserializeFromFile('task.bin');
-console.log(again instanceof Task, await again.run());
+const crates = new ObjectSerializer('crates.h5');
+await crates.serialize(new Task(Float64Array.from({ length: 100000 }, (_, i) => i)), '/task');
+const fromH5 = await crates.load('/task');
+console.log(again instanceof Task, await again.run(), fromH5 instanceof Task, fromH5.v[99999], (await crates.info('/task')).arrays[0].codec);
 `,
     );
     const run = await execa(process.execPath, ['main.mjs'], { cwd: app });
-    expect(run.stdout).toBe('true 3');
+    expect(run.stdout).toBe('true 3 true 99999 blosc lz4 level=5 shuffle');
   });
 });

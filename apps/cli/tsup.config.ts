@@ -1,7 +1,7 @@
 import { copyFileSync, cpSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { defineConfig } from 'tsup';
-import { copyHdf5Plugins, HDF5_READ_WORKER_ENTRY } from '../../tsup.shared.ts';
+import { copyHdf5Plugins, HDF5_READ_WORKER_ENTRY, SERIALIZER_PACKAGE_JSON } from '../../tsup.shared.ts';
 
 /**
  * The CLI is one self-contained program: dist/hpc.mjs plus lazily loaded chunks (a command's code
@@ -15,7 +15,7 @@ function copyRuntimeFiles(): void {
   copyFileSync(runner, 'dist/node-runner.mjs');
   // The runner loads h5wasm from beside itself for HDF5 crates.
   cpSync(join(dirname(runner), 'h5wasm'), 'dist/h5wasm', { recursive: true });
-  copyHdf5Plugins('.', 'dist');
+  copyHdf5Plugins(SERIALIZER_PACKAGE_JSON, 'dist');
 }
 
 export default defineConfig({

@@ -1,7 +1,12 @@
 import { cpSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { defineConfig, type Options } from 'tsup';
-import { copyHdf5Plugins, HDF5_READ_WORKER_ENTRY, libraryConfig } from '../../tsup.shared.ts';
+import {
+  copyHdf5Plugins,
+  HDF5_READ_WORKER_ENTRY,
+  libraryConfig,
+  SERIALIZER_PACKAGE_JSON,
+} from '../../tsup.shared.ts';
 
 const RUNNER_BUNDLE: Options = {
   format: ['esm'],
@@ -36,7 +41,7 @@ export default [
     external: ['h5wasm/node'],
     onSuccess: async () => {
       copyH5wasmBuild();
-      copyHdf5Plugins('.', 'dist');
+      copyHdf5Plugins(SERIALIZER_PACKAGE_JSON, 'dist');
     },
   }),
   // Parallel HDF5 reads run in worker threads; the worker carries its own h5wasm.

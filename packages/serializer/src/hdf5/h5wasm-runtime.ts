@@ -50,8 +50,9 @@ const BLOSC_PLUGIN = 'libH5Zblosc.so';
 const WASM_MAGIC = Buffer.from([0x00, 0x61, 0x73, 0x6d]);
 
 /**
- * The wasm plugins ship in the h5wasm-plugins package. A bundled node-runner cannot resolve
- * packages, so it carries copies in `plugins/` next to the bundle: look there first.
+ * The wasm plugins (from h5wasm-plugins) ship in `plugins/` beside the built package and beside
+ * every bundle (node-runner, CLI): look there first; from sources, use the workspace's
+ * h5wasm-plugins.
  */
 export function locatePluginDir(): string {
   const candidates: string[] = [];
@@ -68,7 +69,7 @@ export function locatePluginDir(): string {
     if (existsSync(plugin) && startsWithWasmMagic(plugin)) return dir;
   }
   throw new Error(
-    `@hpc/serializer: cannot find the wasm HDF5 filter plugins (${BLOSC_PLUGIN}) in ${candidates.join(' or ')}. Install h5wasm-plugins@0.2.1, or copy its plugins/ folder next to your bundle`,
+    `@hpc/serializer: cannot find the wasm HDF5 filter plugins (${BLOSC_PLUGIN}) in ${candidates.join(' or ')}. Reinstall @hpc/serializer (its dist/plugins holds them), or copy h5wasm-plugins@0.2.1's plugins/ folder next to your bundle`,
   );
 }
 
