@@ -143,6 +143,23 @@ describe('hpc on SLURM', () => {
     expect(unknown.stderr).toContain('no-such-option');
   });
 
+  it('status without ids on a cluster also lists jobs submitted with --local', async () => {
+    const submitted = await runHpc(['submit', fixture('my-process.ts'), '--local', '--wait'], { home, env });
+    expect(submitted.exitCode).toBe(0);
+    const result = await runHpc(['status', '--json'], { home, env });
+    const parsed = JSON.parse(result.stdout) as { jobs: { id: string; driver: string; status: string }[] };
+    expect(parsed.jobs).toContainEqual(expect.objectContaining({ id: ids[0], driver: 'slurm' }));
+    expect(parsed.jobs).toContainEqual(
+      expect.objectContaining({ id: 'local-1', driver: 'local', status: 'completed' }),
+    );
+    const slurmOnly = await runHpc(['status', '--json'], { home, env: { ...env, HPC_DRIVER: 'slurm' } });
+    expect(
+      (JSON.parse(slurmOnly.stdout) as { jobs: { driver: string }[] }).jobs.every(
+        (job) => job.driver === 'slurm',
+      ),
+    ).toBe(true);
+  });
+
   it('doctor sees the commands, the controller and accounting', async () => {
     const result = await runHpc(['doctor', '--json'], { home, env });
     const report = JSON.parse(result.stdout) as {

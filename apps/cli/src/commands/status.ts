@@ -1,3 +1,6 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { hpcHome } from '@hpc/core';
 import type { CliContext } from '../cli-context.ts';
 import { UsageError } from '../cli-errors.ts';
 import { chooseDriver, createDriver, type DriverKind, groupIdsByDriver } from '../driver-select.ts';
@@ -10,6 +13,14 @@ import { renderStatusTable } from '../status-table.ts';
 import { watchJobs } from '../watch-jobs.ts';
 
 const DEFAULT_INTERVAL_MS = 2_000;
+
+function hasLocalJobs(env: NodeJS.ProcessEnv): boolean {
+  try {
+    return readdirSync(join(hpcHome(env), 'local', 'jobs')).some((name) => name.startsWith('local-'));
+  } catch {
+    return false;
+  }
+}
 const MIN_INTERVAL_MS = 100;
 
 /** hpc status [ids...] [--watch] [--json] [--local] */
@@ -23,6 +34,10 @@ export async function runStatus(values: OptionValues, ids: string[], ctx: CliCon
   const groups: Map<DriverKind, string[] | undefined> = ids.length
     ? groupIdsByDriver(ids, { local, env: ctx.env })
     : new Map([[chooseDriver({ local, env: ctx.env }).kind, undefined]]);
+  // Listing everything on a cluster also shows jobs submitted with --local, unless a driver was forced.
+  if (!ids.length && !flagOption(values, 'watch') && !local && !ctx.env.HPC_DRIVER && hasLocalJobs(ctx.env)) {
+    groups.set('local', undefined);
+  }
 
   if (flagOption(values, 'watch')) {
     if (groups.size > 1)
