@@ -219,7 +219,7 @@ if (onPath('sbatch')) {
   rows.push([
     `hpc status --local: ${JOBS} local job folders`,
     ms(median(walls)),
-    'median of 3; reads each job.json + outcome.json',
+    'median of 3; one parallel pass over the job folders (final states cached in job.json)',
   ]);
 }
 

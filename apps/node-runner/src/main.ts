@@ -7,7 +7,7 @@ import { exitCodeOf } from '@hpc/core';
 import * as hpcProcess from '@hpc/process';
 import * as hpcSerializer from '@hpc/serializer';
 import { installModuleHooks } from './module-hooks.ts';
-import { parseRunnerArgs, RunnerUsageError } from './runner-args.ts';
+import { parseRunnerArgs } from './runner-args.ts';
 
 /**
  * node-runner: the program a job script (or the local driver) starts on the compute node.
@@ -19,7 +19,7 @@ async function main(argv: readonly string[]): Promise<number> {
     args = parseRunnerArgs(argv);
   } catch (error) {
     process.stderr.write(`node-runner: ${(error as Error).message}\n`);
-    return error instanceof RunnerUsageError ? 2 : 2;
+    return 2;
   }
   installModuleHooks(
     {

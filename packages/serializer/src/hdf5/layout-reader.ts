@@ -1,6 +1,5 @@
 import { registeredClassById, registeredClassIds } from '@hpc/process';
 import { CorruptFileError, UnknownTypeError, UnsupportedFormatVersionError } from '../errors.ts';
-import type { StoredTypedArray } from '../typed-arrays.ts';
 import { readArrayDataset } from './array-dataset.ts';
 import { describeFilters, type StoredFilter, unreadableFilterReason } from './codecs.ts';
 import { matchesDtype, type TypedArrayName, typedArrayNameForDtype } from './dtypes.ts';
@@ -192,7 +191,7 @@ export function readStructureJson(
   objectPath: string,
   limits: ReadLimits,
 ): string {
-  const bytes = readCheckedArray(
+  const checked = inspectArrayDataset(
     module,
     file,
     fileName,
@@ -201,38 +200,16 @@ export function readStructureJson(
     'Uint8Array',
     undefined,
     limits,
-  ) as Uint8Array;
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
-}
-
-/**
- * Reads one 1-D dataset of the object after checking everything the file claims: it is a
- * dataset, 1-D, of the expected kind and length, under the size limit, with filters we can
- * decode. `expectedLength` undefined accepts any length. `range` reads part of it.
- */
-export function readCheckedArray(
-  module: H5Module,
-  file: H5File,
-  fileName: string,
-  objectPath: string,
-  relativeName: string,
-  kind: TypedArrayName,
-  expectedLength: number | undefined,
-  limits: ReadLimits,
-  range?: { start: number; count: number },
-): StoredTypedArray {
-  const checked = inspectArrayDataset(
-    module,
-    file,
-    fileName,
-    objectPath,
-    relativeName,
-    kind,
-    expectedLength,
-    limits,
-    range,
   );
-  return readArrayDataset(module, file.file_id, checked.path, kind, checked, limits.sliceBytes);
+  const bytes = readArrayDataset(
+    module,
+    file.file_id,
+    checked.path,
+    'Uint8Array',
+    checked,
+    limits.sliceBytes,
+  );
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
 }
 
 /** The elements [start, start + count) of an array of `length`, checked; count defaults to the rest. */
