@@ -22,8 +22,6 @@ import type { StructureEncoding } from './tagged-json.ts';
 export interface ObjectGroupInput {
   objectPath: string;
   encoding: StructureEncoding;
-  rootType: string | undefined;
-  typeIds: readonly string[];
   arrays: ArrayLayoutOptions;
 }
 
@@ -63,8 +61,8 @@ export function writeObjectGroup(module: H5Module, file: H5File, input: ObjectGr
   module.create_group(file.file_id, input.objectPath, false);
   const group = file.get(input.objectPath) as H5Group;
   group.create_attribute(ATTR_VERSION, LAYOUT_FORMAT_VERSION, null, '<i');
-  group.create_attribute(ATTR_TYPE, input.rootType ?? '');
-  group.create_attribute(ATTR_TYPES, JSON.stringify(input.typeIds));
+  group.create_attribute(ATTR_TYPE, input.encoding.rootType ?? '');
+  group.create_attribute(ATTR_TYPES, JSON.stringify(input.encoding.typeIds));
   group.create_attribute(ATTR_CODEC, input.arrays.codec.label);
   group.create_attribute(ATTR_CREATED_AT, new Date().toISOString());
 

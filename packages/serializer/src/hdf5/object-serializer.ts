@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
-import { CorruptFileError, FileMissingError, UnsupportedValueError } from '../errors.ts';
-import { reviveInstances, summarizeGraph } from '../object-graph.ts';
+import { CorruptFileError, FileMissingError } from '../errors.ts';
+import { reviveInstances } from '../object-graph.ts';
 import type { StoredTypedArray } from '../typed-arrays.ts';
 import { readArrayDataset } from './array-dataset.ts';
 import { type AtomicUpdateOptions, updateFileAtomically } from './atomic-update.ts';
@@ -133,27 +133,10 @@ export class ObjectSerializer {
     );
 
     // Everything that can be refused is refused before the file is touched.
-    const summary = summarizeGraph(value);
-    const instanceTypes = new Map(summary.instances.map(({ object, typeId }) => [object, typeId]));
-    let encoding: ReturnType<typeof encodeStructure>;
-    try {
-      encoding = encodeStructure(value, {
-        instanceTypes,
-        datasetThresholdBytes: threshold,
-        datasetName: arrayDatasetName,
-      });
-    } catch (error) {
-      if (error instanceof RangeError && /call stack/i.test(error.message)) {
-        throw new UnsupportedValueError(
-          '$',
-          'a too deeply nested value',
-          'nesting exceeds the call stack; flatten it',
-        );
-      }
-      throw new UnsupportedValueError('$', 'a value', (error as Error).message);
-    }
-    const first = summary.instances[0];
-    const rootType = first && first.object === value ? first.typeId : undefined;
+    const encoding = encodeStructure(value, {
+      datasetThresholdBytes: threshold,
+      datasetName: arrayDatasetName,
+    });
     const runtime = await loadH5Runtime();
     const { module } = runtime;
     const arrays = { codec, chunkBytes, sliceBytes: this.options.sliceBytes };
@@ -183,8 +166,6 @@ export class ObjectSerializer {
           writeObjectGroup(module, file, {
             objectPath: path,
             encoding,
-            rootType,
-            typeIds: summary.typeIds,
             arrays,
           });
         });

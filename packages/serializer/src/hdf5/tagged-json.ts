@@ -1,3 +1,6 @@
+import { registeredClassOf } from '@hpc/process';
+import { UnsupportedValueError } from '../errors.ts';
+import { summarizeGraph } from '../object-graph.ts';
 import type { StoredTypedArray } from '../typed-arrays.ts';
 import { isTypedArrayName, type TypedArrayName, typedArrayName } from './dtypes.ts';
 
@@ -32,241 +35,338 @@ export interface StructureEncoding {
   json: string;
   /** Typed arrays (and large ArrayBuffers as Uint8Array) to store as datasets, by their "ds" name. */
   datasets: { name: string; view: StoredTypedArray; kind: TypedArrayName }[];
+  /** Distinct class ids of the registered class instances inside (the group's hpc_types). */
+  typeIds: string[];
+  /** Class id of the root value when it is a registered class instance. */
+  rootType: string | undefined;
 }
 
 export interface EncodeOptions {
-  /** Registered class instances and their ids (from summarizeGraph). */
-  instanceTypes: ReadonlyMap<object, string>;
   /** Typed arrays of at least this many bytes become datasets. */
   datasetThresholdBytes: number;
   /** Dataset name for the k-th stored array, relative to the object's group. */
   datasetName: (index: number) => string;
 }
 
+/** Keys that would alter prototypes or constructors if written onto a revived instance. */
+const FORBIDDEN_INSTANCE_KEYS = ['__proto__', 'constructor', 'prototype'] as const;
+
+/** Something the encoder cannot store; summarizeGraph is asked to name the path before it is reported. */
+class Unstorable extends Error {}
+
 function base64(view: ArrayBufferView): string {
   return Buffer.from(view.buffer, view.byteOffset, view.byteLength).toString('base64');
 }
 
-const UNDEFINED = '{"$":"u"}';
+function hasEnumerableInheritedKeys(object: object): boolean {
+  for (const _ in object) return true;
+  return false;
+}
+
+/** NaN, ±Infinity and -0, which JSON cannot say. */
+function isSpecialNumber(value: number): boolean {
+  return value === 0 ? 1 / value < 0 : value - value !== 0;
+}
+
+function specialNumber(value: number): { $: 'num'; v: string } {
+  return { $: 'num', v: Object.is(value, -0) ? '-0' : String(value) };
+}
+
+/** Sets a field on a fresh plain object, also when the key is "__proto__". */
+function setField(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__')
+    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
+}
+
+/** A copy of the first `count` fields of `fields`, then `key` set to `value`. */
+function copyFields(
+  fields: Record<string, unknown>,
+  count: number,
+  key: string,
+  value: unknown,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const keys = Object.keys(fields);
+  for (let k = 0; k < count; k++) setField(out, keys[k] as string, fields[keys[k] as string]);
+  setField(out, key, value);
+  return out;
+}
 
 /**
- * Two passes. The first numbers every object in depth-first pre-order (the numbering "ref"
- * uses), notes objects met more than once, and marks "pure" subtrees: plain arrays and objects of
- * JSON-safe values only. The second writes the JSON text; a pure subtree holding no repeated
- * object is handed to the native JSON.stringify whole, so plain data costs what JSON costs.
+ * The walk's state. Functions over a plain state object rather than a class: each encode would
+ * otherwise make a short-lived class instance whose hidden class a GC may drop, throwing away the
+ * walk's optimized code every time (measured: 3x slower after a full GC).
+ */
+interface Encoder {
+  /** Every object met so far; its position in `order` is its number. */
+  seen: Set<object>;
+  order: object[];
+  /** Numbers of objects, filled from `order` only when an object is met again (rare). */
+  ids: Map<object, number> | undefined;
+  threshold: number;
+  datasetName: (index: number) => string;
+  /** for...in lists exactly the own keys of plain objects unless Object.prototype was given enumerable keys. */
+  keysByForIn: boolean;
+  datasets: StructureEncoding['datasets'];
+  typeIds: Set<string>;
+  rootType: string | undefined;
+  root: unknown;
+}
+
+/** Any value's JSON-ready form. */
+function encodeValue(state: Encoder, value: unknown): unknown {
+  switch (typeof value) {
+    case 'object':
+      return value === null ? null : encodeObject(state, value);
+    case 'string':
+    case 'boolean':
+      return value;
+    case 'number':
+      return isSpecialNumber(value) ? specialNumber(value) : value;
+    case 'undefined':
+      return { $: 'u' };
+    case 'bigint':
+      return { $: 'big', v: value.toString() };
+    default:
+      throw new Unstorable(`a ${typeof value} cannot be stored`);
+  }
+}
+
+/** A field or element: itself when JSON says it as it is (the common case, checked first). */
+function encodeChild(state: Encoder, value: unknown): unknown {
+  const type = typeof value;
+  if (type === 'object') return value === null ? null : encodeObject(state, value as object);
+  if (type === 'string' || type === 'boolean') return value;
+  if (type === 'number') return isSpecialNumber(value as number) ? specialNumber(value as number) : value;
+  return encodeValue(state, value);
+}
+
+/** The number of an object met before: `ids` catches up with `order` (once per run of new objects). */
+function numberOf(state: Encoder, value: object): number {
+  let ids = state.ids;
+  if (ids === undefined) {
+    ids = new Map();
+    state.ids = ids;
+  }
+  const { order } = state;
+  for (let id = ids.size; id < order.length; id++) ids.set(order[id] as object, id);
+  return ids.get(value) as number;
+}
+
+function encodeObject(state: Encoder, value: object): unknown {
+  const seen = state.seen;
+  const count = seen.size;
+  seen.add(value);
+  if (seen.size === count) return { $: 'ref', i: numberOf(state, value) };
+  state.order.push(value);
+  if (Array.isArray(value)) {
+    if (Object.getPrototypeOf(value) === Array.prototype) return encodeArray(state, value);
+    const items = encodeItems(state, value);
+    return { $: 'obj', c: instanceType(state, value), a: items };
+  }
+  if (ArrayBuffer.isView(value)) return encodeView(state, value);
+  const proto = Object.getPrototypeOf(value);
+  if (proto === Object.prototype || proto === null) return encodePlain(state, value);
+  if (value instanceof Map) {
+    const entries = encodeEntries(state, value);
+    return proto === Map.prototype
+      ? { $: 'map', e: entries }
+      : { $: 'obj', c: instanceType(state, value), m: entries };
+  }
+  if (value instanceof Set) {
+    const items = encodeItems(state, value);
+    return proto === Set.prototype
+      ? { $: 'set', e: items }
+      : { $: 'obj', c: instanceType(state, value), s: items };
+  }
+  const builtin = encodeBuiltin(state, value, proto);
+  if (builtin !== undefined) return builtin;
+  const c = instanceType(state, value);
+  return { $: 'obj', c, v: encodeFields(state, value) };
+}
+
+/** A plain array: itself when every element is JSON as it is, else a copy with the tagged forms. */
+function encodeArray(state: Encoder, array: unknown[]): unknown[] {
+  let out: unknown[] | undefined;
+  for (let i = 0; i < array.length; i++) {
+    const item = array[i];
+    const encoded = encodeChild(state, item);
+    if (out !== undefined) out.push(encoded);
+    else if (encoded !== item) {
+      out = [];
+      for (let k = 0; k < i; k++) out.push(array[k]);
+      out.push(encoded);
+    }
+  }
+  return out ?? array;
+}
+
+/** A plain object: itself when every field is JSON as it is, else a copy; "esc" when it has a "$" key. */
+function encodePlain(state: Encoder, object: object): unknown {
+  const fields = object as Record<string, unknown>;
+  let out: Record<string, unknown> | undefined;
+  let escaped = false;
+  let index = 0;
+  if (state.keysByForIn) {
+    for (const key in fields) {
+      const field = fields[key];
+      const encoded = encodeChild(state, field);
+      if (out !== undefined) setField(out, key, encoded);
+      else if (encoded !== field) out = copyFields(fields, index, key, encoded);
+      if (key === TAG) escaped = true;
+      index++;
+    }
+  } else {
+    const keys = Object.keys(fields);
+    for (; index < keys.length; index++) {
+      const key = keys[index] as string;
+      const field = fields[key];
+      const encoded = encodeChild(state, field);
+      if (out !== undefined) setField(out, key, encoded);
+      else if (encoded !== field) out = copyFields(fields, index, key, encoded);
+      if (key === TAG) escaped = true;
+    }
+  }
+  const result = out ?? fields;
+  return escaped ? { $: 'esc', v: result } : result;
+}
+
+/** Own enumerable fields of a class instance, always copied (JSON.stringify would call a toJSON). */
+function encodeFields(state: Encoder, object: object): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(object))
+    setField(out, key, encodeValue(state, (object as Record<string, unknown>)[key]));
+  return out;
+}
+
+function encodeItems(state: Encoder, items: Iterable<unknown>): unknown[] {
+  const out: unknown[] = [];
+  for (const item of items) out.push(encodeValue(state, item));
+  return out;
+}
+
+function encodeEntries(state: Encoder, map: Map<unknown, unknown>): unknown[] {
+  const out: unknown[] = [];
+  for (const [key, entry] of map) {
+    const encodedKey = encodeValue(state, key);
+    out.push([encodedKey, encodeValue(state, entry)]);
+  }
+  return out;
+}
+
+/**
+ * The class id of a registered class instance, with the checks summarizeGraph makes (exact
+ * registered prototype, no forbidden or symbol keys); anything else is refused.
+ */
+function instanceType(state: Encoder, value: object): string {
+  const proto = Object.getPrototypeOf(value);
+  const entry = registeredClassOf(proto.constructor);
+  if (!entry || proto !== entry.ctor.prototype) throw new Unstorable('an unregistered class instance');
+  for (const key of FORBIDDEN_INSTANCE_KEYS)
+    if (Object.hasOwn(value, key)) throw new Unstorable(`the key '${key}' on a class instance`);
+  if (Object.getOwnPropertySymbols(value).length > 0)
+    throw new Unstorable('a symbol-keyed property of a class instance');
+  state.typeIds.add(entry.id);
+  if (value === state.root) state.rootType = entry.id;
+  return entry.id;
+}
+
+/** Built-in objects stored as tags (classified as summarizeGraph does); undefined for anything else. */
+function encodeBuiltin(state: Encoder, value: object, proto: object): unknown {
+  if (value instanceof Date) {
+    if (proto !== Date.prototype) return undefined;
+    const time = value.getTime();
+    return { $: 'date', v: Number.isNaN(time) ? null : time };
+  }
+  if (value instanceof RegExp) {
+    if (proto !== RegExp.prototype) return undefined;
+    return { $: 're', src: value.source, f: value.flags };
+  }
+  if (value instanceof ArrayBuffer) {
+    if (proto !== ArrayBuffer.prototype) return undefined;
+    return encodeBytes(state, new Uint8Array(value), 'ab');
+  }
+  if (value instanceof Error) {
+    const out: Record<string, unknown> = {
+      $: 'err',
+      name: String(value.name),
+      message: String(value.message),
+    };
+    if (typeof value.stack === 'string') out.stack = value.stack;
+    if ('cause' in value) out.cause = encodeValue(state, value.cause);
+    return out;
+  }
+  if (value instanceof Boolean || value instanceof Number || value instanceof String) {
+    const ctor = value instanceof Boolean ? Boolean : value instanceof Number ? Number : String;
+    if (proto !== ctor.prototype) return undefined;
+    return { $: 'box', v: encodeValue(state, value.valueOf()) };
+  }
+  if (value instanceof BigInt) throw new Unstorable('BigInt cannot be stored');
+  return undefined;
+}
+
+function encodeView(state: Encoder, value: ArrayBufferView): unknown {
+  if (value instanceof DataView) return encodeBytes(state, value, 'dv');
+  const kind = typedArrayName(value);
+  if (!kind) throw new Unstorable(`${value.constructor.name} cannot be stored (no matching HDF5 type)`);
+  const view = value as StoredTypedArray;
+  return view.byteLength >= state.threshold
+    ? { $: 'ta', t: kind, n: view.length, ds: storeDataset(state, view, kind) }
+    : { $: 'ta', t: kind, n: view.length, b64: base64(view) };
+}
+
+function encodeBytes(state: Encoder, view: ArrayBufferView, tag: 'ab' | 'dv'): unknown {
+  const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength) as StoredTypedArray;
+  return view.byteLength >= state.threshold
+    ? { $: tag, n: view.byteLength, ds: storeDataset(state, bytes, 'Uint8Array') }
+    : { $: tag, n: view.byteLength, b64: base64(view) };
+}
+
+function storeDataset(state: Encoder, view: StoredTypedArray, kind: TypedArrayName): string {
+  const name = state.datasetName(state.datasets.length);
+  state.datasets.push({ name, view, kind });
+  return name;
+}
+
+/**
+ * The value as tagged JSON, with the typed arrays to store as datasets and the registered classes
+ * it holds, in one depth-first walk: it numbers every object as it first meets it (the numbering
+ * "ref" uses), finds registered class instances and refuses what cannot be stored. The walk
+ * returns the value's JSON-ready form: plain data comes back as itself (no copy), and only the
+ * containers on the way to something JSON cannot say (a tag, a repeated object) are copied. One
+ * native JSON.stringify of that form is the structure text, so plain data costs its walk plus
+ * what JSON costs. Whatever is refused is refused here, before any file is touched, with
+ * summarizeGraph's error naming the property path.
  */
 export function encodeStructure(root: unknown, options: EncodeOptions): StructureEncoding {
-  const { instanceTypes, datasetThresholdBytes } = options;
-  const ids = new Map<object, number>();
-  const repeated = new Set<object>();
-  /** By id: for pure containers, one past the last id first met inside them; 0 otherwise. */
-  const pureEnd: number[] = [];
-
-  const scanFields = (value: object): boolean => {
-    let pure = true;
-    for (const key of Object.keys(value)) if (!scan((value as Record<string, unknown>)[key])) pure = false;
-    return pure;
+  const state: Encoder = {
+    seen: new Set(),
+    order: [],
+    ids: undefined,
+    threshold: options.datasetThresholdBytes,
+    datasetName: options.datasetName,
+    keysByForIn: !hasEnumerableInheritedKeys({}),
+    datasets: [],
+    typeIds: new Set(),
+    rootType: undefined,
+    root,
   };
-
-  /** Children of non-plain objects, in the order `emit` writes them. */
-  const scanSpecial = (value: object): void => {
-    if (Array.isArray(value)) {
-      for (let i = 0; i < value.length; i++) scan(value[i]);
-    } else if (value instanceof Map) {
-      for (const [key, entry] of value) {
-        scan(key);
-        scan(entry);
-      }
-    } else if (value instanceof Set) {
-      for (const item of value) scan(item);
-    } else if (instanceTypes.has(value)) {
-      scanFields(value);
-    } else if (value instanceof Error && 'cause' in value) {
-      scan(value.cause);
+  try {
+    const json = JSON.stringify(encodeValue(state, root));
+    return { json, datasets: state.datasets, typeIds: [...state.typeIds], rootType: state.rootType };
+  } catch (error) {
+    // summarizeGraph walks again to name the path of a function, symbol or unregistered class.
+    summarizeGraph(root);
+    if (error instanceof RangeError && /call stack/i.test(error.message)) {
+      throw new UnsupportedValueError(
+        '$',
+        'a too deeply nested value',
+        'nesting exceeds the call stack; flatten it',
+      );
     }
-  };
-
-  const scan = (value: unknown): boolean => {
-    switch (typeof value) {
-      case 'string':
-      case 'boolean':
-        return true;
-      case 'number':
-        return Number.isFinite(value) && !Object.is(value, -0);
-      case 'object':
-        break;
-      default:
-        return false;
-    }
-    if (value === null) return true;
-    if (ids.has(value)) {
-      repeated.add(value);
-      return false;
-    }
-    const id = ids.size;
-    ids.set(value, id);
-    let pure = false;
-    const proto = Object.getPrototypeOf(value);
-    if (proto === Array.prototype && !instanceTypes.has(value)) {
-      const array = value as unknown[];
-      pure = true;
-      for (let i = 0; i < array.length; i++) if (!scan(array[i])) pure = false;
-    } else if ((proto === Object.prototype || proto === null) && !instanceTypes.has(value)) {
-      pure = scanFields(value) && !Object.hasOwn(value, TAG);
-    } else {
-      scanSpecial(value);
-    }
-    pureEnd[id] = pure ? ids.size : 0;
-    return pure;
-  };
-
-  scan(root);
-  const repeatedIds = [...repeated].map((object) => ids.get(object) as number).sort((a, b) => a - b);
-  /** Whether some object first met with an id in [from, to) is met again elsewhere. */
-  const holdsRepeated = (from: number, to: number): boolean => {
-    let low = 0;
-    let high = repeatedIds.length;
-    while (low < high) {
-      const middle = (low + high) >>> 1;
-      if ((repeatedIds[middle] as number) < from) low = middle + 1;
-      else high = middle;
-    }
-    return low < repeatedIds.length && (repeatedIds[low] as number) < to;
-  };
-
-  const datasets: StructureEncoding['datasets'] = [];
-  const emitted = new Set<object>();
-
-  const storeView = (view: StoredTypedArray, kind: TypedArrayName): string => {
-    const name = options.datasetName(datasets.length);
-    datasets.push({ name, view, kind });
-    return JSON.stringify(name);
-  };
-
-  const emitFields = (value: object): string => {
-    let out = '{';
-    let first = true;
-    for (const key of Object.keys(value)) {
-      out += `${first ? '' : ','}${JSON.stringify(key)}:${emit((value as Record<string, unknown>)[key])}`;
-      first = false;
-    }
-    return `${out}}`;
-  };
-
-  const emitItems = (items: Iterable<unknown>): string => {
-    let out = '[';
-    let first = true;
-    for (const item of items) {
-      out += first ? emit(item) : `,${emit(item)}`;
-      first = false;
-    }
-    return `${out}]`;
-  };
-
-  const emitArray = (array: unknown[]): string => {
-    let out = '[';
-    for (let i = 0; i < array.length; i++) out += i === 0 ? emit(array[i]) : `,${emit(array[i])}`;
-    return `${out}]`;
-  };
-
-  const emitEntries = (map: Map<unknown, unknown>): string => {
-    let out = '[';
-    let first = true;
-    for (const [key, entry] of map) {
-      out += `${first ? '' : ','}[${emit(key)},${emit(entry)}]`;
-      first = false;
-    }
-    return `${out}]`;
-  };
-
-  const emitBytes = (view: ArrayBufferView, tag: string): string => {
-    const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength) as StoredTypedArray;
-    const where =
-      view.byteLength >= datasetThresholdBytes
-        ? `"ds":${storeView(bytes, 'Uint8Array')}`
-        : `"b64":"${base64(view)}"`;
-    return `{"$":"${tag}","n":${view.byteLength},${where}}`;
-  };
-
-  const emitObject = (value: object): string => {
-    const typeId = instanceTypes.get(value);
-    if (typeId !== undefined) {
-      const c = JSON.stringify(typeId);
-      if (Array.isArray(value)) return `{"$":"obj","c":${c},"a":${emitArray(value)}}`;
-      if (value instanceof Map) return `{"$":"obj","c":${c},"m":${emitEntries(value)}}`;
-      if (value instanceof Set) return `{"$":"obj","c":${c},"s":${emitItems(value)}}`;
-      return `{"$":"obj","c":${c},"v":${emitFields(value)}}`;
-    }
-    if (Array.isArray(value)) return emitArray(value);
-    const proto = Object.getPrototypeOf(value);
-    if (proto === Object.prototype || proto === null) {
-      const fields = emitFields(value);
-      return Object.hasOwn(value, TAG) ? `{"$":"esc","v":${fields}}` : fields;
-    }
-    if (ArrayBuffer.isView(value)) {
-      if (value instanceof DataView) return emitBytes(value, 'dv');
-      const kind = typedArrayName(value);
-      if (!kind) throw new TypeError(`${value.constructor.name} cannot be stored (no matching HDF5 type)`);
-      const view = value as StoredTypedArray;
-      const where =
-        view.byteLength >= datasetThresholdBytes
-          ? `"ds":${storeView(view, kind)}`
-          : `"b64":"${base64(view)}"`;
-      return `{"$":"ta","t":"${kind}","n":${view.length},${where}}`;
-    }
-    if (value instanceof Date) {
-      const time = value.getTime();
-      return `{"$":"date","v":${Number.isNaN(time) ? 'null' : time}}`;
-    }
-    if (value instanceof Map) return `{"$":"map","e":${emitEntries(value)}}`;
-    if (value instanceof Set) return `{"$":"set","e":${emitItems(value)}}`;
-    if (value instanceof RegExp)
-      return `{"$":"re","src":${JSON.stringify(value.source)},"f":"${value.flags}"}`;
-    if (value instanceof Error) {
-      let out = `{"$":"err","name":${JSON.stringify(String(value.name))},"message":${JSON.stringify(String(value.message))}`;
-      if (typeof value.stack === 'string') out += `,"stack":${JSON.stringify(value.stack)}`;
-      if ('cause' in value) out += `,"cause":${emit(value.cause)}`;
-      return `${out}}`;
-    }
-    if (value instanceof ArrayBuffer) return emitBytes(new Uint8Array(value), 'ab');
-    if (value instanceof Number || value instanceof String || value instanceof Boolean) {
-      return `{"$":"box","v":${emit(value.valueOf())}}`;
-    }
-    throw new TypeError(`${proto?.constructor?.name ?? 'this object'} cannot be stored`);
-  };
-
-  const emit = (value: unknown): string => {
-    switch (typeof value) {
-      case 'string':
-        return JSON.stringify(value);
-      case 'boolean':
-        return value ? 'true' : 'false';
-      case 'number':
-        if (Number.isFinite(value) && !Object.is(value, -0)) return JSON.stringify(value);
-        return `{"$":"num","v":"${Object.is(value, -0) ? '-0' : String(value)}"}`;
-      case 'undefined':
-        return UNDEFINED;
-      case 'bigint':
-        return `{"$":"big","v":"${value.toString()}"}`;
-      case 'object': {
-        if (value === null) return 'null';
-        if (repeated.has(value)) {
-          if (emitted.has(value)) return `{"$":"ref","i":${ids.get(value)}}`;
-          emitted.add(value);
-        }
-        const id = ids.get(value) as number;
-        const end = pureEnd[id] as number;
-        if (end > 0 && (repeatedIds.length === 0 || !holdsRepeated(id + 1, end)))
-          return JSON.stringify(value);
-        return emitObject(value);
-      }
-      default:
-        // Functions and symbols were refused by summarizeGraph before we got here.
-        throw new TypeError(`a ${typeof value} cannot be stored`);
-    }
-  };
-
-  return { json: emit(root), datasets };
+    throw new UnsupportedValueError('$', 'a value', (error as Error).message);
+  }
 }
 
 /** What the decoder needs from the file: a typed array for each "ds" reference. */
@@ -293,17 +393,29 @@ const ERROR_TYPES: Record<string, ErrorConstructor> = {
   URIError,
 };
 
+/** The parsed structure text, and whether it can hold any tag at all. */
+export interface ParsedStructure {
+  value: unknown;
+  /**
+   * False when the text has no "$" anywhere: then it holds no tag, no reference and no dataset,
+   * and the parsed JSON is already the value (plain data skips the decoding walk entirely).
+   */
+  tagged: boolean;
+}
+
 /**
- * Rebuilds the value from the parsed JSON, reusing the parsed objects in place. Never runs code
- * from the file: only built-in constructors are called, class instances are plain objects until
- * reviveInstances gives them a registered prototype.
+ * Parses the structure text. Rebuilding the value from it (decodeStructure) reuses the parsed
+ * objects in place. Never runs code from the file: only built-in constructors are called, class
+ * instances are plain objects until reviveInstances gives them a registered prototype.
  */
-export function parseStructure(json: string, corrupt: (detail: string) => never): unknown {
+export function parseStructure(json: string, corrupt: (detail: string) => never): ParsedStructure {
+  let value: unknown;
   try {
-    return JSON.parse(json);
+    value = JSON.parse(json);
   } catch (error) {
     return corrupt(`the object structure is not valid JSON (${(error as Error).message})`);
   }
+  return { value, tagged: json.includes(TAG) };
 }
 
 /** A typed array or buffer stored as a dataset, as the structure names it. */
@@ -314,255 +426,276 @@ export interface DatasetRef {
 }
 
 /** Every dataset the parsed structure refers to (to read them all, possibly in parallel, before decoding). */
-export function collectDatasetRefs(parsed: unknown): DatasetRef[] {
+export function collectDatasetRefs(parsed: ParsedStructure): DatasetRef[] {
   const refs: DatasetRef[] = [];
-  const visit = (node: unknown): void => {
-    if (typeof node !== 'object' || node === null) return;
-    if (Array.isArray(node)) {
-      for (const item of node) visit(item);
-      return;
-    }
-    const tagged = node as Record<string, unknown>;
-    const tag = tagged[TAG];
-    if (
-      (tag === 'ta' || tag === 'ab' || tag === 'dv') &&
-      typeof tagged.ds === 'string' &&
-      typeof tagged.n === 'number'
-    ) {
-      const kind = tag === 'ta' ? tagged.t : 'Uint8Array';
-      if (isTypedArrayName(kind)) refs.push({ name: tagged.ds, kind, length: tagged.n });
-      return;
-    }
-    for (const key of Object.keys(tagged)) visit(tagged[key]);
-  };
-  visit(parsed);
+  if (parsed.tagged) collectRefs(parsed.value, refs);
   return refs;
 }
 
-export function decodeStructure(parsed: unknown, context: DecodeContext): DecodedStructure {
-  const objects: object[] = [];
-  const instances: DecodedStructure['instances'] = [];
-  const corrupt: (detail: string) => never = context.corrupt;
-
-  const string = (tagged: Record<string, unknown>, key: string): string => {
+function collectRefs(node: unknown, refs: DatasetRef[]): void {
+  if (typeof node !== 'object' || node === null) return;
+  if (Array.isArray(node)) {
+    for (let i = 0; i < node.length; i++) {
+      const item = node[i];
+      if (typeof item === 'object' && item !== null) collectRefs(item, refs);
+    }
+    return;
+  }
+  const tagged = node as Record<string, unknown>;
+  const tag = tagged[TAG];
+  if (
+    (tag === 'ta' || tag === 'ab' || tag === 'dv') &&
+    typeof tagged.ds === 'string' &&
+    typeof tagged.n === 'number'
+  ) {
+    const kind = tag === 'ta' ? tagged.t : 'Uint8Array';
+    if (isTypedArrayName(kind)) refs.push({ name: tagged.ds, kind, length: tagged.n });
+    return;
+  }
+  for (const key in tagged) {
+    if (!Object.hasOwn(tagged, key)) continue;
     const value = tagged[key];
-    if (typeof value !== 'string') corrupt(`a "${String(tagged[TAG])}" value lacks its "${key}" string`);
+    if (typeof value === 'object' && value !== null) collectRefs(value, refs);
+  }
+}
+
+/** The decoding walk's state (a plain object, for the reason given at Encoder). */
+interface Decoder {
+  objects: object[];
+  instances: DecodedStructure['instances'];
+  context: DecodeContext;
+}
+
+export function decodeStructure(parsed: ParsedStructure, context: DecodeContext): DecodedStructure {
+  if (!parsed.tagged) return { root: parsed.value, instances: [] };
+  const state: Decoder = { objects: [], instances: [], context };
+  try {
+    return { root: decodeAny(state, parsed.value), instances: state.instances };
+  } catch (error) {
+    if (error instanceof RangeError && /call stack/i.test(error.message))
+      context.corrupt('the object structure is nested too deeply to decode');
+    throw error;
+  }
+}
+
+function decodeAny(state: Decoder, value: unknown): unknown {
+  return typeof value === 'object' && value !== null ? decodeNode(state, value) : value;
+}
+
+function tagString(state: Decoder, tagged: Record<string, unknown>, key: string): string {
+  const value = tagged[key];
+  if (typeof value !== 'string')
+    state.context.corrupt(`a "${String(tagged[TAG])}" value lacks its "${key}" string`);
+  return value;
+}
+
+function tagLength(state: Decoder, tagged: Record<string, unknown>): number {
+  const n = tagged.n;
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0)
+    state.context.corrupt(`a "${String(tagged[TAG])}" value has an impossible length`);
+  return n;
+}
+
+function fromBase64(state: Decoder, tagged: Record<string, unknown>, bytes: number): Buffer {
+  const buffer = Buffer.from(tagString(state, tagged, 'b64'), 'base64');
+  if (buffer.byteLength !== bytes)
+    state.context.corrupt(`an inline array holds ${buffer.byteLength} bytes, not the ${bytes} it declares`);
+  return buffer;
+}
+
+function decodeBytes(state: Decoder, tagged: Record<string, unknown>): ArrayBuffer {
+  const n = tagLength(state, tagged);
+  if (typeof tagged.ds === 'string')
+    return (state.context.loadDataset(tagged.ds, 'Uint8Array', n) as Uint8Array).buffer as ArrayBuffer;
+  const buffer = fromBase64(state, tagged, n);
+  return buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + n) as ArrayBuffer;
+}
+
+function decodeTypedArray(state: Decoder, tagged: Record<string, unknown>): StoredTypedArray {
+  const kind = tagged.t;
+  if (!isTypedArrayName(kind)) state.context.corrupt(`unknown typed array kind ${JSON.stringify(kind)}`);
+  const n = tagLength(state, tagged);
+  if (typeof tagged.ds === 'string') return state.context.loadDataset(tagged.ds, kind, n);
+  const ctor = globalThis[kind];
+  const buffer = fromBase64(state, tagged, n * ctor.BYTES_PER_ELEMENT);
+  const copy = new ctor(n) as StoredTypedArray;
+  new Uint8Array(copy.buffer).set(buffer);
+  return copy;
+}
+
+function decodeFieldsInPlace(state: Decoder, fields: Record<string, unknown>): void {
+  for (const key in fields) {
+    const value = fields[key];
+    if (typeof value !== 'object' || value === null || !Object.hasOwn(fields, key)) continue;
+    const decoded = decodeNode(state, value);
+    if (decoded === value) continue;
+    if (key === '__proto__')
+      Object.defineProperty(fields, key, {
+        value: decoded,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    else fields[key] = decoded;
+  }
+}
+
+function decodeArrayInPlace(state: Decoder, array: unknown[]): void {
+  for (let i = 0; i < array.length; i++) {
+    const value = array[i];
+    if (typeof value === 'object' && value !== null) array[i] = decodeNode(state, value);
+  }
+}
+
+function entriesOf(state: Decoder, tagged: Record<string, unknown>): unknown[] {
+  const entries = tagged.e;
+  if (!Array.isArray(entries)) state.context.corrupt(`a "${String(tagged[TAG])}" value lacks its entries`);
+  return entries;
+}
+
+function decodeMapBody(state: Decoder, entries: unknown[], map: Map<unknown, unknown>): void {
+  for (const entry of entries) {
+    if (!Array.isArray(entry) || entry.length !== 2)
+      state.context.corrupt('a Map entry is not a [key, value] pair');
+    const key = decodeAny(state, entry[0]);
+    map.set(key, decodeAny(state, entry[1]));
+  }
+}
+
+function decodeSetBody(state: Decoder, entries: unknown[], set: Set<unknown>): void {
+  for (const entry of entries) set.add(decodeAny(state, entry));
+}
+
+function register<T extends object>(state: Decoder, object: T): T {
+  state.objects.push(object);
+  return object;
+}
+
+function decodeNode(state: Decoder, value: object): unknown {
+  if (Array.isArray(value)) {
+    state.objects.push(value);
+    decodeArrayInPlace(state, value);
     return value;
-  };
+  }
+  const tagged = value as Record<string, unknown>;
+  const tag = tagged[TAG];
+  if (tag === undefined) {
+    state.objects.push(value);
+    decodeFieldsInPlace(state, tagged);
+    return value;
+  }
+  return decodeTagged(state, tagged, tag);
+}
 
-  const length = (tagged: Record<string, unknown>): number => {
-    const n = tagged.n;
-    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0)
-      corrupt(`a "${String(tagged[TAG])}" value has an impossible length`);
-    return n;
-  };
-
-  const fromBase64 = (tagged: Record<string, unknown>, bytes: number): Buffer => {
-    const buffer = Buffer.from(string(tagged, 'b64'), 'base64');
-    if (buffer.byteLength !== bytes)
-      corrupt(`an inline array holds ${buffer.byteLength} bytes, not the ${bytes} it declares`);
-    return buffer;
-  };
-
-  const bytesValue = (tagged: Record<string, unknown>): ArrayBuffer => {
-    const n = length(tagged);
-    if (typeof tagged.ds === 'string')
-      return (context.loadDataset(tagged.ds, 'Uint8Array', n) as Uint8Array).buffer as ArrayBuffer;
-    const buffer = fromBase64(tagged, n);
-    return buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + n) as ArrayBuffer;
-  };
-
-  const typedArray = (tagged: Record<string, unknown>): StoredTypedArray => {
-    const kind = tagged.t;
-    if (!isTypedArrayName(kind)) corrupt(`unknown typed array kind ${JSON.stringify(kind)}`);
-    const n = length(tagged);
-    if (typeof tagged.ds === 'string') return context.loadDataset(tagged.ds, kind, n);
-    const ctor = globalThis[kind];
-    const buffer = fromBase64(tagged, n * ctor.BYTES_PER_ELEMENT);
-    const copy = new ctor(n) as StoredTypedArray;
-    new Uint8Array(copy.buffer).set(buffer);
-    return copy;
-  };
-
-  const decodeFieldsInPlace = (fields: Record<string, unknown>): void => {
-    for (const key of Object.keys(fields)) {
-      const value = fields[key];
-      if (typeof value !== 'object' || value === null) continue;
-      const decoded = decode(value);
-      if (decoded === value) continue;
-      if (key === '__proto__')
-        Object.defineProperty(fields, key, {
-          value: decoded,
-          enumerable: true,
+function decodeTagged(state: Decoder, tagged: Record<string, unknown>, tag: unknown): unknown {
+  const corrupt: (detail: string) => never = state.context.corrupt;
+  switch (tag) {
+    case 'ref': {
+      const index = tagged.i;
+      const target = typeof index === 'number' ? state.objects[index] : undefined;
+      if (!target) corrupt(`a reference points to object ${String(index)}, which does not precede it`);
+      return target;
+    }
+    case 'u':
+      return undefined;
+    case 'num': {
+      const text = tagged.v;
+      if (text === 'NaN') return Number.NaN;
+      if (text === 'Infinity') return Number.POSITIVE_INFINITY;
+      if (text === '-Infinity') return Number.NEGATIVE_INFINITY;
+      if (text === '-0') return -0;
+      return corrupt(`unknown special number ${JSON.stringify(text)}`);
+    }
+    case 'big': {
+      const text = tagString(state, tagged, 'v');
+      if (!/^-?\d+$/.test(text))
+        corrupt(`a BigInt is not a decimal integer: ${JSON.stringify(text.slice(0, 40))}`);
+      return BigInt(text);
+    }
+    case 'esc': {
+      const fields = tagged.v;
+      if (typeof fields !== 'object' || fields === null || Array.isArray(fields))
+        corrupt('an escaped object has no fields');
+      register(state, fields);
+      decodeFieldsInPlace(state, fields as Record<string, unknown>);
+      return fields;
+    }
+    case 'obj': {
+      const typeId = tagString(state, tagged, 'c');
+      let object: object;
+      if (Array.isArray(tagged.a)) {
+        object = register(state, tagged.a);
+        decodeArrayInPlace(state, tagged.a);
+      } else if (Array.isArray(tagged.m)) {
+        const map = register(state, new Map());
+        decodeMapBody(state, tagged.m, map);
+        object = map;
+      } else if (Array.isArray(tagged.s)) {
+        const set = register(state, new Set());
+        decodeSetBody(state, tagged.s, set);
+        object = set;
+      } else {
+        const fields = tagged.v;
+        if (typeof fields !== 'object' || fields === null || Array.isArray(fields))
+          corrupt(`an instance of '${typeId}' has no body`);
+        object = register(state, fields);
+        decodeFieldsInPlace(state, fields as Record<string, unknown>);
+      }
+      state.instances.push({ object, typeId });
+      return object;
+    }
+    case 'map': {
+      const map = register(state, new Map());
+      decodeMapBody(state, entriesOf(state, tagged), map);
+      return map;
+    }
+    case 'set': {
+      const set = register(state, new Set());
+      decodeSetBody(state, entriesOf(state, tagged), set);
+      return set;
+    }
+    case 'ta':
+      return register(state, decodeTypedArray(state, tagged));
+    case 'ab':
+      return register(state, decodeBytes(state, tagged));
+    case 'dv':
+      return register(state, new DataView(decodeBytes(state, tagged)));
+    case 'date': {
+      const time = tagged.v;
+      if (time !== null && typeof time !== 'number') corrupt('a Date holds no time');
+      return register(state, new Date(time === null ? Number.NaN : time));
+    }
+    case 're': {
+      try {
+        return register(state, new RegExp(tagString(state, tagged, 'src'), tagString(state, tagged, 'f')));
+      } catch (error) {
+        if (error instanceof SyntaxError) corrupt(`a RegExp does not compile (${error.message})`);
+        throw error;
+      }
+    }
+    case 'err': {
+      const name = tagString(state, tagged, 'name');
+      const ctor = Object.hasOwn(ERROR_TYPES, name) ? (ERROR_TYPES[name] as ErrorConstructor) : Error;
+      const error = register(state, new ctor(tagString(state, tagged, 'message')));
+      if (error.name !== name)
+        Object.defineProperty(error, 'name', { value: name, writable: true, configurable: true });
+      if (typeof tagged.stack === 'string')
+        Object.defineProperty(error, 'stack', { value: tagged.stack, writable: true, configurable: true });
+      if ('cause' in tagged)
+        Object.defineProperty(error, 'cause', {
+          value: decodeAny(state, tagged.cause),
           writable: true,
           configurable: true,
         });
-      else fields[key] = decoded;
+      return error;
     }
-  };
-
-  const decodeArrayInPlace = (array: unknown[]): void => {
-    for (let i = 0; i < array.length; i++) {
-      const value = array[i];
-      if (typeof value === 'object' && value !== null) array[i] = decode(value);
+    case 'box': {
+      const inner = decodeAny(state, tagged.v);
+      if (typeof inner !== 'number' && typeof inner !== 'string' && typeof inner !== 'boolean')
+        corrupt('a boxed primitive holds no primitive');
+      return register(state, Object(inner) as object);
     }
-  };
-
-  const entriesOf = (tagged: Record<string, unknown>): unknown[] => {
-    const entries = tagged.e;
-    if (!Array.isArray(entries)) corrupt(`a "${String(tagged[TAG])}" value lacks its entries`);
-    return entries;
-  };
-
-  const decodeMapBody = (entries: unknown[], map: Map<unknown, unknown>): void => {
-    for (const entry of entries) {
-      if (!Array.isArray(entry) || entry.length !== 2) corrupt('a Map entry is not a [key, value] pair');
-      const key = decodeAny(entry[0]);
-      map.set(key, decodeAny(entry[1]));
-    }
-  };
-
-  const decodeSetBody = (entries: unknown[], set: Set<unknown>): void => {
-    for (const entry of entries) set.add(decodeAny(entry));
-  };
-
-  const decodeAny = (value: unknown): unknown =>
-    typeof value === 'object' && value !== null ? decode(value) : value;
-
-  const register = <T extends object>(object: T): T => {
-    objects.push(object);
-    return object;
-  };
-
-  const decode = (value: object): unknown => {
-    if (Array.isArray(value)) {
-      register(value);
-      decodeArrayInPlace(value);
-      return value;
-    }
-    const tagged = value as Record<string, unknown>;
-    const tag = tagged[TAG];
-    if (tag === undefined) {
-      register(value);
-      decodeFieldsInPlace(tagged);
-      return value;
-    }
-    switch (tag) {
-      case 'ref': {
-        const index = tagged.i;
-        const target = typeof index === 'number' ? objects[index] : undefined;
-        if (!target) corrupt(`a reference points to object ${String(index)}, which does not precede it`);
-        return target;
-      }
-      case 'u':
-        return undefined;
-      case 'num': {
-        const text = tagged.v;
-        if (text === 'NaN') return Number.NaN;
-        if (text === 'Infinity') return Number.POSITIVE_INFINITY;
-        if (text === '-Infinity') return Number.NEGATIVE_INFINITY;
-        if (text === '-0') return -0;
-        return corrupt(`unknown special number ${JSON.stringify(text)}`);
-      }
-      case 'big': {
-        const text = string(tagged, 'v');
-        if (!/^-?\d+$/.test(text))
-          corrupt(`a BigInt is not a decimal integer: ${JSON.stringify(text.slice(0, 40))}`);
-        return BigInt(text);
-      }
-      case 'esc': {
-        const fields = tagged.v;
-        if (typeof fields !== 'object' || fields === null || Array.isArray(fields))
-          corrupt('an escaped object has no fields');
-        register(fields);
-        decodeFieldsInPlace(fields as Record<string, unknown>);
-        return fields;
-      }
-      case 'obj': {
-        const typeId = string(tagged, 'c');
-        let object: object;
-        if (Array.isArray(tagged.a)) {
-          object = register(tagged.a);
-          decodeArrayInPlace(tagged.a);
-        } else if (Array.isArray(tagged.m)) {
-          const map = register(new Map());
-          decodeMapBody(tagged.m, map);
-          object = map;
-        } else if (Array.isArray(tagged.s)) {
-          const set = register(new Set());
-          decodeSetBody(tagged.s, set);
-          object = set;
-        } else {
-          const fields = tagged.v;
-          if (typeof fields !== 'object' || fields === null || Array.isArray(fields))
-            corrupt(`an instance of '${typeId}' has no body`);
-          object = register(fields);
-          decodeFieldsInPlace(fields as Record<string, unknown>);
-        }
-        instances.push({ object, typeId });
-        return object;
-      }
-      case 'map': {
-        const map = register(new Map());
-        decodeMapBody(entriesOf(tagged), map);
-        return map;
-      }
-      case 'set': {
-        const set = register(new Set());
-        decodeSetBody(entriesOf(tagged), set);
-        return set;
-      }
-      case 'ta':
-        return register(typedArray(tagged));
-      case 'ab':
-        return register(bytesValue(tagged));
-      case 'dv':
-        return register(new DataView(bytesValue(tagged)));
-      case 'date': {
-        const time = tagged.v;
-        if (time !== null && typeof time !== 'number') corrupt('a Date holds no time');
-        return register(new Date(time === null ? Number.NaN : time));
-      }
-      case 're': {
-        try {
-          return register(new RegExp(string(tagged, 'src'), string(tagged, 'f')));
-        } catch (error) {
-          if (error instanceof SyntaxError) corrupt(`a RegExp does not compile (${error.message})`);
-          throw error;
-        }
-      }
-      case 'err': {
-        const name = string(tagged, 'name');
-        const ctor = Object.hasOwn(ERROR_TYPES, name) ? (ERROR_TYPES[name] as ErrorConstructor) : Error;
-        const error = register(new ctor(string(tagged, 'message')));
-        if (error.name !== name)
-          Object.defineProperty(error, 'name', { value: name, writable: true, configurable: true });
-        if (typeof tagged.stack === 'string')
-          Object.defineProperty(error, 'stack', { value: tagged.stack, writable: true, configurable: true });
-        if ('cause' in tagged)
-          Object.defineProperty(error, 'cause', {
-            value: decodeAny(tagged.cause),
-            writable: true,
-            configurable: true,
-          });
-        return error;
-      }
-      case 'box': {
-        const inner = decodeAny(tagged.v);
-        if (typeof inner !== 'number' && typeof inner !== 'string' && typeof inner !== 'boolean')
-          corrupt('a boxed primitive holds no primitive');
-        return register(Object(inner) as object);
-      }
-      default:
-        return corrupt(`unknown tag ${JSON.stringify(tag)}`);
-    }
-  };
-
-  try {
-    return { root: decodeAny(parsed), instances };
-  } catch (error) {
-    if (error instanceof RangeError && /call stack/i.test(error.message))
-      corrupt('the object structure is nested too deeply to decode');
-    throw error;
+    default:
+      return corrupt(`unknown tag ${JSON.stringify(tag)}`);
   }
 }
