@@ -33,14 +33,23 @@ export function copyHdf5Plugins(serializerPackageJson: string, outDir: string): 
   }
   const licence = join(pluginsPackage, 'LICENSE');
   if (existsSync(licence)) copyFileSync(licence, join(outDir, 'plugins', 'LICENSE.h5wasm-plugins'));
+  // Our own chunk relay plugin (see packages/serializer/wasm), for the writing h5wasm instance.
+  const relay = join(dirname(realpathSync(serializerPackageJson)), 'wasm', 'relay-plugin');
+  mkdirSync(join(outDir, 'relay-plugin'), { recursive: true });
+  copyFileSync(join(relay, RELAY_PLUGIN), join(outDir, 'relay-plugin', RELAY_PLUGIN));
 }
+
+const RELAY_PLUGIN = 'libH5Zhpc_chunk_relay.so';
 
 /** @hpc/serializer's package.json as a workspace package that depends on it sees it. */
 export const SERIALIZER_PACKAGE_JSON = join('node_modules', '@hpc', 'serializer', 'package.json');
 
-/** The HDF5 read worker as a bundle entry (parallel Blosc decoding in worker threads). */
-export const HDF5_READ_WORKER_ENTRY = {
+/** The HDF5 worker threads as bundle entries: parallel Blosc decoding on read, compression on write. */
+export const HDF5_WORKER_ENTRIES = {
   'hdf5-read-worker': fileURLToPath(
     new URL('./packages/serializer/src/hdf5/read-worker.ts', import.meta.url),
+  ),
+  'hdf5-compress-worker': fileURLToPath(
+    new URL('./packages/serializer/src/hdf5/compress-worker.ts', import.meta.url),
   ),
 };

@@ -1,7 +1,7 @@
 import { copyFileSync, cpSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { defineConfig } from 'tsup';
-import { copyHdf5Plugins, HDF5_READ_WORKER_ENTRY, SERIALIZER_PACKAGE_JSON } from '../../tsup.shared.ts';
+import { copyHdf5Plugins, HDF5_WORKER_ENTRIES, SERIALIZER_PACKAGE_JSON } from '../../tsup.shared.ts';
 
 /**
  * The CLI is one self-contained program: dist/hpc.mjs plus lazily loaded chunks (a command's code
@@ -19,7 +19,7 @@ function copyRuntimeFiles(): void {
 }
 
 export default defineConfig({
-  entry: { hpc: 'src/main.ts', ...HDF5_READ_WORKER_ENTRY },
+  entry: { hpc: 'src/main.ts', ...HDF5_WORKER_ENTRIES },
   format: ['esm'],
   outExtension: () => ({ js: '.mjs' }),
   target: 'node22',

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { defineConfig, type Options } from 'tsup';
 import {
   copyHdf5Plugins,
-  HDF5_READ_WORKER_ENTRY,
+  HDF5_WORKER_ENTRIES,
   libraryConfig,
   SERIALIZER_PACKAGE_JSON,
 } from '../../tsup.shared.ts';
@@ -44,6 +44,6 @@ export default [
       copyHdf5Plugins(SERIALIZER_PACKAGE_JSON, 'dist');
     },
   }),
-  // Parallel HDF5 reads run in worker threads; the worker carries its own h5wasm.
-  defineConfig({ ...RUNNER_BUNDLE, entry: HDF5_READ_WORKER_ENTRY, banner: {} }),
+  // Parallel HDF5 reads and write compression run in worker threads (a read worker carries its own h5wasm).
+  defineConfig({ ...RUNNER_BUNDLE, entry: HDF5_WORKER_ENTRIES, banner: {} }),
 ];

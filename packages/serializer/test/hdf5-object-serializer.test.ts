@@ -1,10 +1,12 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isHpcError } from '@hpc/core';
 import { Process, registerClass, registerProcess } from '@hpc/process';
 import { CODEC_NAMES, ObjectSerializer } from '@hpc/serializer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { relayChunkLength } from '../src/hdf5/blosc-relay-write.ts';
 
 let constructorCalls = 0;
 class Point {
@@ -274,6 +276,45 @@ describe('ObjectSerializer round trip', () => {
       count: 4_000_000,
     });
     expect(Buffer.from(part.buffer).equals(Buffer.from(values.buffer, 7 * 8, 4_000_000 * 8))).toBe(true);
+  });
+
+  it('compresses large arrays on worker threads into the same file as compressing on the calling thread', async () => {
+    const values = smooth(3_000_000); // 24 MiB: above the 16 MiB parallel threshold
+    const sizes: number[] = [];
+    for (const writeThreads of [1, 2]) {
+      const file = join(dir, `write-threads-${writeThreads}.h5`);
+      await new ObjectSerializer(file, { writeThreads }).serialize({ values }, '/p', { chunkBytes: 1 << 20 });
+      const back = await new ObjectSerializer(file).load<{ values: Float64Array }>('/p');
+      expect(Buffer.from(back.values.buffer).equals(Buffer.from(values.buffer))).toBe(true);
+      sizes.push((await stat(file)).size);
+    }
+    // The same Blosc code with the same parameters on the same chunks: byte for byte the same data.
+    expect(sizes[0]).toBe(sizes[1]);
+    expect(sizes[0]).toBeLessThan(values.byteLength);
+  });
+
+  it('stores data Blosc cannot shrink (random bytes) with every Blosc codec', async () => {
+    const file = join(dir, 'incompressible.h5');
+    const noise = new Uint8Array(randomBytes(3 << 20));
+    const crate = new ObjectSerializer(file);
+    for (const codec of ['blosc-lz4', 'blosc-zstd', 'blosc-blosclz'] as const) {
+      await crate.serialize({ noise }, `/${codec}`, { codec, chunkBytes: 1 << 20 });
+      const back = await crate.load<{ noise: Uint8Array }>(`/${codec}`);
+      expect(Buffer.from(back.noise).equals(Buffer.from(noise)), codec).toBe(true);
+    }
+  });
+
+  it('evens out chunks whose edge chunk would be too small to relay, and round-trips them', async () => {
+    expect(relayChunkLength(8193, 8, 64 << 10)).toBe(4097); // an 8-byte edge chunk otherwise
+    expect(relayChunkLength(8192 * 3 + 2, 8, 64 << 10)).toBe(8192); // a 16-byte edge is enough
+    expect(relayChunkLength(100, 8, 64 << 10)).toBe(100); // one chunk
+    const file = join(dir, 'edge.h5');
+    const values = smooth(8193);
+    await new ObjectSerializer(file).serialize({ values }, '/e', { chunkBytes: 64 << 10 });
+    const back = await new ObjectSerializer(file).load<{ values: Float64Array }>('/e');
+    expect(Buffer.from(back.values.buffer).equals(Buffer.from(values.buffer))).toBe(true);
+    const [array] = (await new ObjectSerializer(file).info('/e')).arrays;
+    expect(array?.chunks).toEqual([4097]);
   });
 
   it('refuses to replace an object unless asked, and overwrite keeps the others', async () => {

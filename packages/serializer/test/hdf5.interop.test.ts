@@ -91,6 +91,8 @@ function arraysOfEveryKind(n: number) {
     ),
     u64: BigUint64Array.from({ length: n }, (_, i) => 2n ** 64n - 1n - BigInt(i)),
     clamped: Uint8ClampedArray.from({ length: n }, (_, i) => (i * 3) % 256),
+    // Blosc cannot shrink these: stored as Blosc's uncompressed frames, which readers still decode.
+    noise: Uint8Array.from({ length: n }, () => Math.floor(random() * 256)),
   };
 }
 
@@ -106,7 +108,13 @@ const NUMPY_DTYPES: Record<string, string> = {
   i64: '<i8',
   u64: '<u8',
   clamped: '|u1',
+  noise: '|u1',
 };
+
+/** 20 MiB + 3 elements of smooth doubles: several 4 MiB chunks and a short last one. */
+function bigSmoothArray(): Float64Array {
+  return Float64Array.from({ length: (20 << 17) + 3 }, (_, i) => Math.sin(i * 1e-5) * 1e3);
+}
 
 function bytesOf(view: ArrayBufferView): Buffer {
   return Buffer.from(view.buffer, view.byteOffset, view.byteLength);
@@ -127,6 +135,9 @@ describe('our files, read by h5py and h5dump bit-for-bit', () => {
     // A view into a larger buffer: h5wasm 0.8 wrote the whole backing buffer.
     const backing = Float64Array.from({ length: 10_000 }, (_, i) => i);
     await crate.serialize({ view: backing.subarray(100, 5100) }, '/view');
+    // Large enough to be compressed on worker threads (>= 16 MiB), with a partial last chunk.
+    await crate.serialize({ big: bigSmoothArray() }, '/big');
+    await writeFile(join(dir, 'big.bin'), bytesOf(bigSmoothArray()));
     for (const name of names) await writeFile(join(dir, `${name}.bin`), bytesOf(arrays[name]));
   });
 
@@ -149,6 +160,8 @@ with h5py.File(file, 'r') as f:
     vt = json.loads(view['structure'][()].tobytes())
     v = view[vt['view']['ds']][()]
     result['view'] = [int(v[0]), int(v[-1]), len(v)]
+    big = f['/big'][json.loads(f['/big/structure'][()].tobytes())['big']['ds']]
+    result['big'] = [big.dtype.str, big[()].tobytes() == open(f'{ref_dir}/big.bin', 'rb').read(), [fl for fl in big._filters]]
     i64 = f['/codecs/blosc-lz4'][json.loads(f['/codecs/blosc-lz4/structure'][()].tobytes())['i64']['ds']]
     result['int64-first'] = str(int(i64[0]))
 print(json.dumps(result))
@@ -171,6 +184,7 @@ print(json.dumps(result))
     // 2^62 survives (h5wasm 0.8 stored int64 with 32-bit precision: h5py read 0).
     expect(result['int64-first']).toBe(String(2n ** 62n));
     expect(result.view).toEqual([100, 5099, 5000]);
+    expect(result.big).toEqual(['<f8', true, ['32001']]);
   });
 
   it('h5dump dumps every array of every portable codec to identical bytes', async () => {

@@ -29,7 +29,7 @@ function bytesOf(view: StoredTypedArray, start: number, count: number): Uint8Arr
   return new Uint8Array(view.buffer, view.byteOffset + start * bpe, count * bpe);
 }
 
-function mallocOrThrow(module: H5Module, bytes: number): number {
+export function mallocOrThrow(module: H5Module, bytes: number): number {
   const pointer = module._malloc(bytes);
   if (!pointer)
     throw new RangeError(

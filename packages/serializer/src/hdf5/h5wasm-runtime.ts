@@ -12,6 +12,12 @@ import type * as H5 from 'h5wasm';
  *   - the throwing error handler, so HDF5 failures become exceptions instead of stderr noise;
  *   - the plugin search list cleared (a user's HDF5_PLUGIN_PATH points at native .so files that
  *     wasm cannot load) and replaced by our wasm plugin folder.
+ *
+ * Writes use a second, independent instance (loadH5WriteRuntime): the same module file imported
+ * under another URL, so it has its own wasm heap and its own filter registry, in which Blosc
+ * (32001) is the chunk relay (wasm/chunk-relay.wat): Blosc chunks are compressed outside HDF5,
+ * on worker threads, and handed to it already compressed. Reading stays on the first instance,
+ * where 32001 is the real Blosc plugin.
  */
 export type H5Wasm = typeof H5;
 export type H5File = H5.File;
@@ -24,26 +30,57 @@ export interface H5Runtime {
   module: H5Module;
   /** Where the wasm filter plugins (libH5Zblosc.so ...) were found. */
   pluginDir: string;
+  /** Blosc (32001) is the chunk relay here: Blosc chunks must arrive compressed (blosc-relay-write.ts). */
+  relay: boolean;
 }
 
 let runtime: Promise<H5Runtime> | undefined;
+let writeRuntime: Promise<H5Runtime> | undefined;
 
 export function loadH5Runtime(): Promise<H5Runtime> {
-  runtime ??= initialise().catch((error: unknown) => {
+  runtime ??= initialise(() => import('h5wasm/node'), []).catch((error: unknown) => {
     runtime = undefined;
     throw error;
   });
   return runtime;
 }
 
-async function initialise(): Promise<H5Runtime> {
-  const h5 = (await import('h5wasm/node')) as unknown as { default: H5Wasm };
+/**
+ * The writing instance: Blosc chunks are written through the relay (see above). Where h5wasm is
+ * bundled into the program (the hpc CLI) there is no module file to import twice: writes then
+ * share the reading instance and its Blosc filter (single-threaded, as h5wasm alone does it).
+ */
+export function loadH5WriteRuntime(): Promise<H5Runtime> {
+  const url = h5wasmModuleUrl();
+  if (!url) return loadH5Runtime();
+  writeRuntime ??= initialise(() => import(`${url}?instance=hpc-writer`), [locateRelayPluginDir()]).catch(
+    (error: unknown) => {
+      writeRuntime = undefined;
+      throw error;
+    },
+  );
+  return writeRuntime;
+}
+
+function h5wasmModuleUrl(): string | undefined {
+  try {
+    const url = import.meta.resolve('h5wasm/node');
+    return url.startsWith('file:') ? url : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function initialise(load: () => Promise<unknown>, firstPluginDirs: string[]): Promise<H5Runtime> {
+  const h5 = (await load()) as { default: H5Wasm };
   const module = await h5.default.ready;
   module.activate_throwing_error_handler();
   while (module.get_plugin_search_paths().length > 0) module.remove_plugin_search_path(0);
   const pluginDir = locatePluginDir();
-  module.insert_plugin_search_path(pluginDir, 0);
-  return { h5: h5.default, module, pluginDir };
+  // HDF5 takes the first plugin that serves a filter id: the relay, where present, shadows Blosc.
+  // (H5PLinsert cannot append, so the list is built from its end, each folder at index 0.)
+  for (const dir of [...firstPluginDirs, pluginDir].reverse()) module.insert_plugin_search_path(dir, 0);
+  return { h5: h5.default, module, pluginDir, relay: firstPluginDirs.length > 0 };
 }
 
 const BLOSC_PLUGIN = 'libH5Zblosc.so';
@@ -71,6 +108,28 @@ export function locatePluginDir(): string {
   throw new Error(
     `@hpc/serializer: cannot find the wasm HDF5 filter plugins (${BLOSC_PLUGIN}) in ${candidates.join(' or ')}. Reinstall @hpc/serializer (its dist/plugins holds them), or copy h5wasm-plugins@0.2.1's plugins/ folder next to your bundle`,
   );
+}
+
+const RELAY_PLUGIN = 'libH5Zhpc_chunk_relay.so';
+
+/** The chunk relay plugin: `relay-plugin/` beside the built package and bundles, or the package's wasm/ folder from sources. */
+export function locateRelayPluginDir(): string {
+  const candidates = [
+    fileURLToPath(new URL('./relay-plugin', import.meta.url)),
+    fileURLToPath(new URL('../../wasm/relay-plugin', import.meta.url)),
+  ];
+  for (const dir of candidates) {
+    const plugin = join(dir, RELAY_PLUGIN);
+    if (existsSync(plugin) && startsWithWasmMagic(plugin)) return dir;
+  }
+  throw new Error(
+    `@hpc/serializer: cannot find the chunk relay plugin (${RELAY_PLUGIN}) in ${candidates.join(' or ')}. Reinstall @hpc/serializer (its dist/relay-plugin holds it), or copy that folder next to your bundle`,
+  );
+}
+
+/** The Blosc plugin file itself (the compressor threads run its code without HDF5). */
+export function locateBloscPlugin(): string {
+  return join(locatePluginDir(), BLOSC_PLUGIN);
 }
 
 function startsWithWasmMagic(path: string): boolean {

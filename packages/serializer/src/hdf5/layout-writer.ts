@@ -1,5 +1,5 @@
 import type { ArrayLayoutOptions } from './array-dataset.ts';
-import { writeArrayDataset } from './array-dataset.ts';
+import type { ArrayWriter } from './array-writer.ts';
 import type { H5File, H5Group, H5Module } from './h5wasm-runtime.ts';
 import { ObjectExistsError } from './hdf5-errors.ts';
 import {
@@ -23,6 +23,8 @@ export interface ObjectGroupInput {
   objectPath: string;
   encoding: StructureEncoding;
   arrays: ArrayLayoutOptions;
+  /** Writes each large array's dataset (see array-writer.ts). */
+  writeArray: ArrayWriter;
 }
 
 /** Marks a new file as an @hpc crate (root attributes). */
@@ -57,7 +59,11 @@ export function prepareParents(module: H5Module, file: H5File, fileName: string,
 }
 
 /** Writes one object's group: attributes, the structure dataset, one dataset per large array. */
-export function writeObjectGroup(module: H5Module, file: H5File, input: ObjectGroupInput): void {
+export async function writeObjectGroup(
+  module: H5Module,
+  file: H5File,
+  input: ObjectGroupInput,
+): Promise<void> {
   module.create_group(file.file_id, input.objectPath, false);
   const group = file.get(input.objectPath) as H5Group;
   group.create_attribute(ATTR_VERSION, LAYOUT_FORMAT_VERSION, null, '<i');
@@ -82,7 +88,7 @@ export function writeObjectGroup(module: H5Module, file: H5File, input: ObjectGr
     const slash = name.lastIndexOf('/');
     const parent = group.get(name.slice(0, slash)) as H5Group;
     const leaf = name.slice(slash + 1);
-    writeArrayDataset(module, parent, leaf, view, kind, input.arrays);
+    await input.writeArray(parent, leaf, view, kind);
     (parent.get(leaf) as H5Group).create_attribute(ATTR_ARRAY_KIND, kind);
   }
 }

@@ -1,7 +1,6 @@
-import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { workerScript } from './worker-script.ts';
 
 /**
  * Parallel decompression for large reads. h5wasm is single-threaded and synchronous, so big
@@ -35,13 +34,8 @@ interface PooledWorker {
 const workers: PooledWorker[] = [];
 let nextId = 1;
 
-/** The worker script beside this module: .ts when running from source, the built entry in dist. */
 function workerUrl(): URL | undefined {
-  for (const name of ['./read-worker.ts', './hdf5-read-worker.js', './hdf5-read-worker.mjs']) {
-    const url = new URL(name, import.meta.url);
-    if (url.protocol === 'file:' && existsSync(fileURLToPath(url))) return url;
-  }
-  return undefined;
+  return workerScript('read-worker', import.meta.url);
 }
 
 export function defaultReadThreads(): number {

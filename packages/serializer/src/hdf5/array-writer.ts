@@ -1,0 +1,46 @@
+import type { StoredTypedArray } from '../typed-arrays.ts';
+import { type ArrayLayoutOptions, writeArrayDataset } from './array-dataset.ts';
+import { writeRelayedBloscDataset } from './blosc-relay-write.ts';
+import { FILTER_BLOSC } from './codecs.ts';
+import { compressHere, compressorThreads } from './compress-pool.ts';
+import type { TypedArrayName } from './dtypes.ts';
+import type { H5Group, H5Runtime } from './h5wasm-runtime.ts';
+
+/** Arrays at least this large compress on worker threads; smaller ones on the calling thread. */
+const PARALLEL_WRITE_MIN_BYTES = 16 << 20;
+
+export type ArrayWriter = (
+  parent: H5Group,
+  name: string,
+  view: StoredTypedArray,
+  kind: TypedArrayName,
+) => Promise<void>;
+
+/**
+ * How each array of an object is written, in the writing h5wasm instance: Blosc datasets through
+ * the chunk relay (compressed outside HDF5, in parallel when big), other codecs (and Blosc where
+ * there is no relay) by h5wasm's own filters, or uncompressed.
+ */
+export function arrayWriter(
+  runtime: H5Runtime,
+  layout: ArrayLayoutOptions,
+  writeThreads: number,
+): ArrayWriter {
+  const { module } = runtime;
+  return async (parent, name, view, kind) => {
+    if (!runtime.relay || layout.codec.filter?.compression !== FILTER_BLOSC) {
+      writeArrayDataset(module, parent, name, view, kind, layout);
+      return;
+    }
+    const threads =
+      view.byteLength >= PARALLEL_WRITE_MIN_BYTES && writeThreads > 1
+        ? compressorThreads(writeThreads)
+        : undefined;
+    await writeRelayedBloscDataset(module, parent, name, view, kind, {
+      ...layout,
+      compress: threads ?? compressHere,
+      // Enough queued work to keep every thread busy while this one writes.
+      ahead: threads ? 2 * writeThreads : 1,
+    });
+  };
+}
