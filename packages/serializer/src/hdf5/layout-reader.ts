@@ -1,6 +1,6 @@
 import { registeredClassById, registeredClassIds } from '@hpc/process';
 import { CorruptFileError, UnknownTypeError, UnsupportedFormatVersionError } from '../errors.ts';
-import { readArrayDataset } from './array-dataset.ts';
+import { forEachSlice } from './array-dataset.ts';
 import { describeFilters, type StoredFilter, unreadableFilterReason } from './codecs.ts';
 import { matchesDtype, type TypedArrayName, typedArrayNameForDtype } from './dtypes.ts';
 import type { H5Dataset, H5File, H5Group, H5Module } from './h5wasm-runtime.ts';
@@ -90,29 +90,37 @@ export function listObjectPaths(module: H5Module, file: H5File): string[] {
   return found;
 }
 
-function stringAttribute(group: H5Group, name: string): string | undefined {
-  const attribute = group.attrs[name];
-  if (!attribute) return undefined;
-  const value = attribute.value;
+/** What load needs from an object's group: that it is one of ours, in a version we read, and its class ids. */
+export interface StoredObjectHeader {
+  objectPath: string;
+  formatVersion: number;
+  typeIds: string[];
+}
+
+/** Reads one attribute's value by name (no Attribute object: that would read its metadata twice). */
+function attributeValue(group: H5Group, names: readonly string[], name: string): unknown {
+  return names.includes(name) ? group.get_attribute(name, false) : undefined;
+}
+
+function stringValue(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-/** Finds the object's group and checks it is one of ours, in a version we read. */
-export function readObjectInfo(
+/** Finds the object's group and checks it is one of ours, in a version we read; its attribute names. */
+function openObjectGroup(
   module: H5Module,
   file: H5File,
   fileName: string,
   objectPath: string,
-): StoredObjectInfo {
+): { group: H5Group; names: string[]; header: StoredObjectHeader } {
   const kind = objectKind(module, file, objectPath);
   if (kind !== 'group') {
     const detail = kind === 'missing' ? 'no object is stored there' : `it is a ${kind}, not a stored object`;
     throw new ObjectNotFoundError(fileName, objectPath, listObjectPaths(module, file), detail);
   }
   const group = file.get(objectPath) as H5Group;
-  const attrs = group.attrs;
-  const versionAttr = attrs[ATTR_VERSION];
-  if (!versionAttr) {
+  const names = module.get_attribute_names(file.file_id, objectPath);
+  if (!names.includes(ATTR_VERSION)) {
     throw new ObjectNotFoundError(
       fileName,
       objectPath,
@@ -120,16 +128,17 @@ export function readObjectInfo(
       `the group exists but is not an @hpc object (no ${ATTR_VERSION} attribute)`,
     );
   }
-  const version = Number(versionAttr.value);
+  const versionValue = group.get_attribute(ATTR_VERSION, false);
+  const version = Number(versionValue);
   if (!Number.isInteger(version) || version < 1) {
-    throw new CorruptFileError(fileName, `${ATTR_VERSION} is ${JSON.stringify(String(versionAttr.value))}`, {
+    throw new CorruptFileError(fileName, `${ATTR_VERSION} is ${JSON.stringify(String(versionValue))}`, {
       objectPath,
     });
   }
   if (version > LAYOUT_FORMAT_VERSION)
     throw new UnsupportedFormatVersionError(fileName, version, LAYOUT_FORMAT_VERSION, objectPath);
   let typeIds: unknown = [];
-  const typesText = stringAttribute(group, ATTR_TYPES);
+  const typesText = stringValue(attributeValue(group, names, ATTR_TYPES));
   if (typesText !== undefined) {
     try {
       typeIds = JSON.parse(typesText);
@@ -140,14 +149,35 @@ export function readObjectInfo(
   if (!Array.isArray(typeIds) || !typeIds.every((id) => typeof id === 'string')) {
     throw new CorruptFileError(fileName, `${ATTR_TYPES} is not an array of class ids`, { objectPath });
   }
-  const rootType = stringAttribute(group, ATTR_TYPE);
+  return { group, names, header: { objectPath, formatVersion: version, typeIds } };
+}
+
+/** The header checks of readObjectInfo, without the descriptive attributes and the array listing. */
+export function readObjectHeader(
+  module: H5Module,
+  file: H5File,
+  fileName: string,
+  objectPath: string,
+): StoredObjectHeader {
+  return openObjectGroup(module, file, fileName, objectPath).header;
+}
+
+/** Finds the object's group, checks it is one of ours, in a version we read, and describes it. */
+export function readObjectInfo(
+  module: H5Module,
+  file: H5File,
+  fileName: string,
+  objectPath: string,
+): StoredObjectInfo {
+  const { group, names, header } = openObjectGroup(module, file, fileName, objectPath);
+  const rootType = stringValue(attributeValue(group, names, ATTR_TYPE));
   return {
     objectPath,
-    formatVersion: version,
+    formatVersion: header.formatVersion,
     rootType: rootType ? rootType : undefined,
-    typeIds,
-    codec: stringAttribute(group, ATTR_CODEC),
-    createdAt: stringAttribute(group, ATTR_CREATED_AT),
+    typeIds: header.typeIds,
+    codec: stringValue(attributeValue(group, names, ATTR_CODEC)),
+    createdAt: stringValue(attributeValue(group, names, ATTR_CREATED_AT)),
     arrays: describeArrays(module, file, objectPath),
   };
 }
@@ -177,13 +207,17 @@ function describeArrays(module: H5Module, file: H5File, objectPath: string): Sto
 }
 
 /** Refuses before any data is read when the object needs classes this process has not registered. */
-export function checkTypesRegistered(fileName: string, info: StoredObjectInfo): void {
+export function checkTypesRegistered(fileName: string, info: StoredObjectHeader): void {
   for (const id of info.typeIds) {
     if (!registeredClassById(id))
       throw new UnknownTypeError(fileName, id, registeredClassIds(), info.objectPath);
   }
 }
 
+/**
+ * The structure text, decoded straight from the wasm heap when it fits one slice (no copy of the
+ * bytes into JS first); larger ones are read slice by slice into one buffer.
+ */
 export function readStructureJson(
   module: H5Module,
   file: H5File,
@@ -201,15 +235,17 @@ export function readStructureJson(
     undefined,
     limits,
   );
-  const bytes = readArrayDataset(
-    module,
-    file.file_id,
-    checked.path,
-    'Uint8Array',
-    checked,
-    limits.sliceBytes,
-  );
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  let text = '';
+  let whole: Buffer | undefined;
+  forEachSlice(module, file.file_id, checked.path, 1, checked, limits.sliceBytes, (bytes, done, count) => {
+    if (done === 0 && count === checked.count) {
+      text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+      return;
+    }
+    whole ??= Buffer.allocUnsafe(checked.count);
+    whole.set(bytes, done);
+  });
+  return whole ? whole.toString('utf8') : text;
 }
 
 /** The elements [start, start + count) of an array of `length`, checked; count defaults to the rest. */
