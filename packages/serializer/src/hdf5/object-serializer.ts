@@ -3,11 +3,13 @@ import { CorruptFileError, FileMissingError } from '../errors.ts';
 import { reviveInstances } from '../object-graph.ts';
 import type { StoredTypedArray } from '../typed-arrays.ts';
 import { readArrayDataset } from './array-dataset.ts';
+import { arrayWriter } from './array-writer.ts';
 import { type AtomicUpdateOptions, updateFileAtomically } from './atomic-update.ts';
 import { type CodecOptions, resolveCodec } from './codecs.ts';
+import { defaultWriteThreads } from './compress-pool.ts';
 import { constructorFor, type TypedArrayName } from './dtypes.ts';
 import { copyFileExcept } from './file-rewrite.ts';
-import { type H5File, type H5Runtime, loadH5Runtime } from './h5wasm-runtime.ts';
+import { type H5File, type H5Runtime, loadH5Runtime, loadH5WriteRuntime } from './h5wasm-runtime.ts';
 import { ObjectExistsError, translateHdf5Error } from './hdf5-errors.ts';
 import { checkHdf5Signature } from './hdf5-signature.ts';
 import { arrayDatasetName, isSafeDatasetName, LIBVER_BOUNDS } from './layout.ts';
@@ -51,6 +53,12 @@ export interface ObjectSerializerOptions {
    * wasm instance (default: cores, at most 4). 1 reads everything on the calling thread.
    */
   readThreads?: number;
+  /**
+   * Worker threads that Blosc-compress large arrays (>= 16 MiB) in parallel on write, while the
+   * calling thread writes the compressed chunks (default: cores, at most 4). 1 compresses on the
+   * calling thread.
+   */
+  writeThreads?: number;
 }
 
 export interface ObjectSerializeOptions extends CodecOptions {
@@ -101,6 +109,7 @@ export class ObjectSerializer {
       maxArrayBytes: options.maxArrayBytes ?? DEFAULT_MAX_ARRAY_BYTES,
       sliceBytes: options.sliceBytes ?? DEFAULT_SLICE_BYTES,
       readThreads: options.readThreads ?? defaultReadThreads(),
+      writeThreads: options.writeThreads ?? defaultWriteThreads(),
     };
     if (
       !Number.isInteger(this.options.readThreads) ||
@@ -108,6 +117,10 @@ export class ObjectSerializer {
       this.options.readThreads > 64
     ) {
       throw new RangeError(`readThreads ${this.options.readThreads} is out of range: use 1 to 64`);
+    }
+    const { writeThreads } = this.options;
+    if (!Number.isInteger(writeThreads) || writeThreads < 1 || writeThreads > 64) {
+      throw new RangeError(`writeThreads ${writeThreads} is out of range: use 1 to 64`);
     }
     if (
       !Number.isSafeInteger(this.options.sliceBytes) ||
@@ -138,9 +151,8 @@ export class ObjectSerializer {
       datasetThresholdBytes: threshold,
       datasetName: arrayDatasetName,
     });
-    const runtime = await loadH5Runtime();
-    const { module } = runtime;
     const arrays = { codec, chunkBytes, sliceBytes: this.options.sliceBytes };
+    const writer = await loadH5WriteRuntime();
 
     await updateFileAtomically(
       this.file,
@@ -148,7 +160,8 @@ export class ObjectSerializer {
       async ({ tempPath, existed, copyOriginal }) => {
         let replacing = false;
         if (existed) {
-          replacing = this.withFile(runtime, this.file, 'r', path, 'inspect', (file) => {
+          const { module } = writer;
+          replacing = this.withFile(writer, this.file, 'r', path, 'inspect', (file) => {
             const kind = objectKind(module, file, path);
             if (kind === 'missing') return false;
             if (kind === 'group' && isObjectGroup(module, file.file_id, path)) {
@@ -158,16 +171,19 @@ export class ObjectSerializer {
             throw new ObjectExistsError(this.file, path, `a ${kind} that is not an @hpc object is there`);
           });
         }
-        if (replacing) this.rewriteWithout(runtime, tempPath, path);
+        // Rewriting decodes and re-encodes every other object: the reading instance does that.
+        if (replacing) this.rewriteWithout(await loadH5Runtime(), tempPath, path);
         else if (existed) await copyOriginal();
         const mode = existed ? 'a' : 'w';
-        this.withFile(runtime, tempPath, mode, path, 'write the object', (file) => {
+        const { module } = writer;
+        await this.withFile(writer, tempPath, mode, path, 'write the object', async (file) => {
           if (!existed) writeFileHeader(file);
           prepareParents(module, file, this.file, path);
-          writeObjectGroup(module, file, {
+          await writeObjectGroup(module, file, {
             objectPath: path,
             encoding,
             arrays,
+            writeArray: arrayWriter(writer, arrays, this.options.writeThreads),
           });
         });
       },
@@ -449,26 +465,49 @@ export class ObjectSerializer {
     } catch (error) {
       throw translateHdf5Error(error, this.file, objectPath, `open the file to ${operation}`);
     }
-    try {
-      return use(file);
-    } catch (error) {
-      if (
-        error instanceof RangeError &&
-        /Array buffer allocation failed|Invalid typed array length/.test(error.message)
-      ) {
-        throw new CorruptFileError(this.file, `an array is too large to allocate (${error.message})`, {
-          cause: error,
-          ...(objectPath ? { objectPath } : {}),
-        });
-      }
-      throw translateHdf5Error(error, this.file, objectPath, operation);
-    } finally {
+    const close = () => {
       try {
         file.close();
       } catch {
         // A failed write may leave nothing to close; the temp file is discarded anyway.
       }
+    };
+    let result: T;
+    try {
+      result = use(file);
+    } catch (error) {
+      close();
+      throw this.failure(error, objectPath, operation);
     }
+    if (!(result instanceof Promise)) {
+      close();
+      return result;
+    }
+    // An async use (writing arrays compressed on other threads) keeps the file open until it settles.
+    return result.then(
+      (value) => {
+        close();
+        return value;
+      },
+      (error: unknown) => {
+        close();
+        throw this.failure(error, objectPath, operation);
+      },
+    ) as T;
+  }
+
+  /** The error a failed file operation surfaces as. */
+  private failure(error: unknown, objectPath: string | undefined, operation: string): unknown {
+    if (
+      error instanceof RangeError &&
+      /Array buffer allocation failed|Invalid typed array length/.test(error.message)
+    ) {
+      return new CorruptFileError(this.file, `an array is too large to allocate (${error.message})`, {
+        cause: error,
+        ...(objectPath ? { objectPath } : {}),
+      });
+    }
+    return translateHdf5Error(error, this.file, objectPath, operation);
   }
 
   private corrupt(objectPath: string, detail: string): never {
