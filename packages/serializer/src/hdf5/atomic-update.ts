@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
-import { copyFile, open, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { constants, readdirSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import { copyFile, open } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { syncFolder } from '@hpc/core';
 import { acquireFileLock, type LockOptions } from './file-lock.ts';
@@ -11,6 +11,8 @@ import { checkHdf5Signature } from './hdf5-signature.ts';
  * (`.<name>.tmp-<pid>-<random>` in the same folder, a reflink where the filesystem has them),
  * fsync it, rename it over the original. A writer killed at any moment leaves the original
  * untouched (and a temp file, removed by the next writer); readers see the old or the new file.
+ * The small metadata steps (stat, rename, unlink) are synchronous, as in file-lock.ts; copying
+ * and fsync stay asynchronous.
  */
 export interface AtomicUpdateOptions extends LockOptions {
   /** fsync the new file and its folder before returning (default true). */
@@ -38,60 +40,62 @@ export async function updateFileAtomically<T>(
     `.${basename(file)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`,
   );
   try {
-    await removeAbandonedTemps(file);
-    const existed = await exists(file);
+    removeAbandonedTemps(file);
+    const existed = exists(file);
     if (existed) await checkHdf5Signature(file);
     const copyOriginal = () => copyFile(file, tempPath, constants.COPYFILE_FICLONE);
     const result = await mutate({ tempPath, existed, originalPath: file, copyOriginal });
     await syncFile(tempPath, options.durable ?? true);
-    await rename(tempPath, file);
+    renameSync(tempPath, file);
     if (options.durable ?? true) await syncFolder(dirname(file));
     return result;
   } catch (error) {
-    await unlink(tempPath).catch(() => {});
+    try {
+      unlinkSync(tempPath);
+    } catch {
+      // Never created, or already renamed.
+    }
     throw error;
   } finally {
     await lock.release();
   }
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw error;
-  }
+function exists(path: string): boolean {
+  return statSync(path, { throwIfNoEntry: false }) !== undefined;
 }
 
-/** Opens the temp file, which also proves h5wasm wrote a real file (its browser build would not). */
+/** Checks h5wasm wrote a real file (its browser build would not), and fsyncs it when durable. */
 async function syncFile(path: string, durable: boolean): Promise<void> {
-  let handle: Awaited<ReturnType<typeof open>>;
-  try {
-    handle = await open(path, 'r+');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new Error(
-        `h5wasm reported writing ${path} but no such file exists: the browser build of h5wasm was loaded instead of 'h5wasm/node'`,
-      );
-    }
-    throw error;
+  if (!exists(path)) {
+    throw new Error(
+      `h5wasm reported writing ${path} but no such file exists: the browser build of h5wasm was loaded instead of 'h5wasm/node'`,
+    );
   }
+  if (!durable) return;
+  const handle = await open(path, 'r+');
   try {
-    if (durable) await handle.sync();
+    await handle.sync();
   } finally {
     await handle.close();
   }
 }
 
 /** Temp files of writers that died: we hold the lock, so no live writer owns one. */
-async function removeAbandonedTemps(file: string): Promise<void> {
+function removeAbandonedTemps(file: string): void {
   const prefix = `.${basename(file)}.tmp-`;
-  const names = await readdir(dirname(file)).catch(() => [] as string[]);
-  await Promise.all(
-    names
-      .filter((name) => name.startsWith(prefix))
-      .map((name) => unlink(join(dirname(file), name)).catch(() => {})),
-  );
+  let names: string[];
+  try {
+    names = readdirSync(dirname(file));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    try {
+      unlinkSync(join(dirname(file), name));
+    } catch {
+      // Removed by someone else meanwhile.
+    }
+  }
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { link, open, readFile, rename, unlink } from 'node:fs/promises';
+import { closeSync, linkSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FileLockedError } from './hdf5-errors.ts';
@@ -8,6 +8,10 @@ import { FileLockedError } from './hdf5-errors.ts';
  * A write lock beside the file (`<file>.lock`, created with O_EXCL), because h5wasm takes no HDF5
  * file locks. Writers wait for it; readers need none (writers replace the file by rename).
  * A lock left by a killed process on this host is detected (its pid is gone) and taken over.
+ *
+ * The lock file's own operations are synchronous: each is a few microseconds of metadata work,
+ * where a round trip through libuv's thread pool costs ~0.1 ms, and they sit next to h5wasm's
+ * writes, which are synchronous anyway. Waiting for another writer stays asynchronous.
  */
 export interface LockOptions {
   /** How long to wait for another writer (default 60 s). 0: fail at once. */
@@ -42,20 +46,12 @@ export async function acquireFileLock(file: string, options: LockOptions = {}): 
   };
   let delayMs = 10;
   for (;;) {
-    try {
-      const handle = await open(path, 'wx', 0o644);
-      try {
-        await handle.writeFile(JSON.stringify(me));
-      } finally {
-        await handle.close();
-      }
-      return { path, release: () => releaseLock(path, me.token) };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    if (tryCreateLock(path, me)) {
+      return { path, release: async () => releaseLock(path, me.token) };
     }
-    const holder = await readHolder(path);
+    const holder = readHolder(path);
     if (holder && isDeadOnThisHost(holder)) {
-      await breakStaleLock(path, holder);
+      breakStaleLock(path, holder);
       continue;
     }
     const waited = Date.now() - started;
@@ -68,9 +64,26 @@ export async function acquireFileLock(file: string, options: LockOptions = {}): 
   }
 }
 
-async function readHolder(path: string): Promise<LockHolder | undefined> {
+/** Creates the lock file with O_EXCL; false when another writer holds it. */
+function tryCreateLock(path: string, me: LockHolder): boolean {
+  let fd: number;
   try {
-    const parsed = JSON.parse(await readFile(path, 'utf8')) as Partial<LockHolder>;
+    fd = openSync(path, 'wx', 0o644);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  }
+  try {
+    writeSync(fd, JSON.stringify(me));
+  } finally {
+    closeSync(fd);
+  }
+  return true;
+}
+
+function readHolder(path: string): LockHolder | undefined {
+  try {
+    const parsed = JSON.parse(readFileSync(path, 'utf8')) as Partial<LockHolder>;
     if (typeof parsed.pid === 'number' && typeof parsed.host === 'string' && typeof parsed.token === 'string')
       return parsed as LockHolder;
   } catch {
@@ -93,19 +106,27 @@ function isDeadOnThisHost(holder: LockHolder): boolean {
  * Moves the stale lock aside under a unique name, then checks it really was the stale one (two
  * waiters may race here); if a live lock was moved instead, it is linked back.
  */
-async function breakStaleLock(path: string, stale: LockHolder): Promise<void> {
+function breakStaleLock(path: string, stale: LockHolder): void {
   const aside = `${path}.stale-${randomBytes(6).toString('hex')}`;
   try {
-    await rename(path, aside);
+    renameSync(path, aside);
   } catch {
     return;
   }
-  const moved = await readHolder(aside);
-  if (moved && moved.token !== stale.token) await link(aside, path).catch(() => {});
-  await unlink(aside).catch(() => {});
+  const moved = readHolder(aside);
+  if (moved && moved.token !== stale.token) ignoreErrors(() => linkSync(aside, path));
+  ignoreErrors(() => unlinkSync(aside));
 }
 
-async function releaseLock(path: string, token: string): Promise<void> {
-  const holder = await readHolder(path);
-  if (holder?.token === token) await unlink(path).catch(() => {});
+function releaseLock(path: string, token: string): void {
+  const holder = readHolder(path);
+  if (holder?.token === token) ignoreErrors(() => unlinkSync(path));
+}
+
+function ignoreErrors(action: () => void): void {
+  try {
+    action();
+  } catch {
+    // Already gone, or not ours to change: nothing to undo.
+  }
 }

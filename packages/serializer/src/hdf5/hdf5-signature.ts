@@ -1,3 +1,5 @@
+import { closeSync, openSync, readSync } from 'node:fs';
+import { HDF5_MAGIC } from '../binary-format.ts';
 import { CorruptFileError, NotASerializedFileError } from '../errors.ts';
 import { detectFileFormat } from '../file-format.ts';
 
@@ -6,6 +8,9 @@ import { detectFileFormat } from '../file-format.ts';
  * precise typed error instead of an HDF5 stack.
  */
 export async function checkHdf5Signature(file: string, objectPath?: string): Promise<void> {
+  // The common case, a signature at offset 0, in one synchronous read (~10 µs, where the
+  // asynchronous open, stat, read and close cost ~0.3 ms); anything else takes the full check.
+  if (startsWithHdf5Signature(file)) return;
   const { format, size } = await detectFileFormat(file);
   if (format === 'hdf5') return;
   if (size === 0) throw new CorruptFileError(file, 'the file is empty', objectPath ? { objectPath } : {});
@@ -15,4 +20,21 @@ export async function checkHdf5Signature(file: string, objectPath?: string): Pro
       ? 'it is an @hpc binary crate; read it with Serializer.deserializeFromFile'
       : 'it is not an HDF5 file (no HDF5 signature); ObjectSerializer reads and writes HDF5 crates only',
   );
+}
+
+function startsWithHdf5Signature(file: string): boolean {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return false;
+  }
+  try {
+    const head = Buffer.alloc(HDF5_MAGIC.length);
+    return readSync(fd, head, 0, head.length, 0) === head.length && head.equals(HDF5_MAGIC);
+  } catch {
+    return false;
+  } finally {
+    closeSync(fd);
+  }
 }
