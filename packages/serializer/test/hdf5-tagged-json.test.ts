@@ -176,6 +176,43 @@ describe('tagged JSON encoder: one walk, then one JSON.stringify', () => {
   });
 });
 
+describe('the walks keep one state object between calls', () => {
+  it('an encode or decode started inside another (from a getter, from loadDataset) gets its own', () => {
+    const shared = { k: 1 };
+    let inner: StructureEncoding | undefined;
+    const outer = {
+      a: shared,
+      get b() {
+        inner = encode([shared, shared, Number.NaN]);
+        return shared;
+      },
+    };
+    expect(encode(outer).json).toBe('{"a":{"k":1},"b":{"$":"ref","i":1}}');
+    expect(inner?.json).toBe('[{"k":1},{"$":"ref","i":1},{"$":"num","v":"NaN"}]');
+    // Nothing of the last call is kept: the next one numbers from 0 again.
+    expect(encode([shared, [shared]]).json).toBe('[{"k":1},[{"$":"ref","i":1}]]');
+
+    const nested = parseStructure('[{"a":1},{"$":"ref","i":1}]', corrupt);
+    let innerRoot: unknown;
+    const decoded = decodeStructure(
+      parseStructure(
+        '[{"x":2},{"$":"ta","t":"Uint8Array","n":1,"ds":"arrays/0"},{"$":"ref","i":1}]',
+        corrupt,
+      ),
+      {
+        loadDataset: () => {
+          innerRoot = decodeStructure(nested, { loadDataset: () => corrupt('none'), corrupt }).root;
+          return new Uint8Array([7]);
+        },
+        corrupt,
+      },
+    ).root as unknown[];
+    expect(decoded[2]).toBe(decoded[0]);
+    expect(decoded[1]).toEqual(new Uint8Array([7]));
+    expect((innerRoot as unknown[])[1]).toBe((innerRoot as unknown[])[0]);
+  });
+});
+
 describe('tagged JSON decoder', () => {
   it('takes text without any "$" as the parsed JSON itself, with no decoding walk', () => {
     const parsed = parseStructure('{"a":[1,{"b":null}],"__proto__":{"x":1}}', corrupt);
