@@ -13,6 +13,22 @@ afterAll(async () => {
 });
 
 describe('structure text and object header', () => {
+  it('writes non-ASCII structure text as exactly its UTF-8 bytes', async () => {
+    const file = join(dir, 'utf8.h5');
+    const value = { text: 'héllo € \u{1F600} \ud800', ascii: 'plain', list: ['ü', 'ß'] };
+    await new ObjectSerializer(file, { durable: false }).serialize(value, '/v');
+    const { loadH5Runtime } = await import('../src/hdf5/h5wasm-runtime.ts');
+    const { h5 } = await loadH5Runtime();
+    const f = new h5.File(file, 'r');
+    try {
+      const bytes = (f.get('/v/structure') as InstanceType<typeof h5.Dataset>).value as Uint8Array;
+      expect(Buffer.from(bytes).equals(Buffer.from(JSON.stringify(value), 'utf8'))).toBe(true);
+    } finally {
+      f.close();
+    }
+    expect(await new ObjectSerializer(file).load('/v')).toEqual(value);
+  });
+
   it('reads a structure larger than one heap slice, multi-byte characters across slice edges included', async () => {
     const file = join(dir, 'slices.h5');
     // Reads go by whole 4 MiB chunks at least: ~6 MiB of text with 4 KiB slices takes two reads;

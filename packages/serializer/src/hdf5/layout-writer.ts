@@ -58,6 +58,56 @@ export function prepareParents(module: H5Module, file: H5File, fileName: string,
   }
 }
 
+type WriteMetadata = Parameters<H5Module['create_dataset']>[3];
+
+const utf8 = new TextEncoder();
+
+/**
+ * The structure text as a 1-D uint8 dataset, contiguous and uncompressed (read whole and usually
+ * small, so every reader opens it). The text is encoded straight into the wasm heap: no UTF-8
+ * copy in JS that h5wasm would copy again. ASCII text (most JSON) takes one pass; other text is
+ * measured first.
+ */
+function writeStructure(module: H5Module, file: H5File, path: string, json: string): void {
+  let bytes = Math.max(1, json.length);
+  let pointer = heapAlloc(module, bytes);
+  try {
+    let { read, written } = utf8.encodeInto(json, module.HEAPU8.subarray(pointer, pointer + bytes));
+    if (read < json.length) {
+      module._free(pointer);
+      pointer = 0;
+      bytes = Buffer.byteLength(json, 'utf8');
+      pointer = heapAlloc(module, bytes);
+      ({ read, written } = utf8.encodeInto(json, module.HEAPU8.subarray(pointer, pointer + bytes)));
+    }
+    const shape = [BigInt(written)];
+    // What h5wasm's Group.create_dataset passes for dtype '<B', shape [written], no chunks.
+    const metadata = {
+      vlen: false,
+      signed: false,
+      littleEndian: true,
+      type: module.H5T_class_t.H5T_INTEGER.value,
+      size: 1,
+      shape,
+      maxshape: shape,
+      chunks: null,
+      compression: 0,
+      compression_opts: [],
+      track_order: false,
+    };
+    module.create_dataset(file.file_id, path, BigInt(pointer), metadata as unknown as WriteMetadata);
+  } finally {
+    if (pointer) module._free(pointer);
+  }
+}
+
+function heapAlloc(module: H5Module, bytes: number): number {
+  const pointer = module._malloc(bytes);
+  if (!pointer)
+    throw new RangeError(`the wasm heap could not allocate ${bytes} bytes for the object structure`);
+  return pointer;
+}
+
 /** Writes one object's group: attributes, the structure dataset, one dataset per large array. */
 export async function writeObjectGroup(
   module: H5Module,
@@ -72,15 +122,7 @@ export async function writeObjectGroup(
   group.create_attribute(ATTR_CODEC, input.arrays.codec.label);
   group.create_attribute(ATTR_CREATED_AT, new Date().toISOString());
 
-  const json = Buffer.from(input.encoding.json, 'utf8');
-  const structure = new Uint8Array(json.buffer, json.byteOffset, json.byteLength);
-  // Read whole and usually small: contiguous and uncompressed, so every reader opens it.
-  group.create_dataset({
-    name: STRUCTURE_DATASET,
-    data: structure,
-    shape: [structure.byteLength],
-    dtype: '<B',
-  });
+  writeStructure(module, file, `${input.objectPath}/${STRUCTURE_DATASET}`, input.encoding.json);
 
   if (input.encoding.datasets.length === 0) return;
   group.create_group(ARRAYS_GROUP);
