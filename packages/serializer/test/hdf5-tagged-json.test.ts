@@ -89,6 +89,32 @@ describe('tagged JSON encoder: one walk, then one JSON.stringify', () => {
     expect((cyclic.list as unknown[])[2]).toBe(cyclic.list);
   });
 
+  it('numbers objects right when repeats come between new objects all along (a random graph)', () => {
+    let seed = 12345;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const nodes = Array.from({ length: 300 }, (_, i) => ({ i, next: [] as object[], tags: [`t${i}`] }));
+    for (const node of nodes) {
+      for (let k = 0; k < 3; k++) node.next.push(nodes[Math.floor(random() * nodes.length)] as object);
+      if (random() < 0.3)
+        node.next.push((nodes[Math.floor(random() * nodes.length)] as { tags: object }).tags);
+    }
+    const back = roundTrip(nodes);
+    const index = new Map<object, number>(back.map((node, i) => [node, i]));
+    const tagsIndex = new Map<object, number>(back.map((node, i) => [node.tags, i]));
+    nodes.forEach((node, i) => {
+      const copy = back[i] as (typeof nodes)[number];
+      expect(copy.i).toBe(i);
+      node.next.forEach((target, k) => {
+        const got = copy.next[k] as object;
+        if ('i' in target) expect(index.get(got)).toBe((target as { i: number }).i);
+        else expect(tagsIndex.get(got)).toBe(nodes.findIndex((n) => n.tags === target));
+      });
+    });
+  });
+
   it('tags what JSON cannot say inside plain containers, copying the containers, never changing them', () => {
     const value = {
       numbers: [1, Number.NaN, -0, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 2],

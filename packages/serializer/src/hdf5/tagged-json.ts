@@ -65,7 +65,9 @@ function hasEnumerableInheritedKeys(object: object): boolean {
 
 /** NaN, ±Infinity and -0, which JSON cannot say. */
 function isSpecialNumber(value: number): boolean {
-  return value === 0 ? 1 / value < 0 : value - value !== 0;
+  // No division: 1 / value would run only for zeros, so optimized code meets it without type
+  // feedback (zeros are rare) and is thrown away the first time one comes.
+  return value - value !== 0 || Object.is(value, -0);
 }
 
 function specialNumber(value: number): { $: 'num'; v: string } {
@@ -99,11 +101,12 @@ function copyFields(
  * throws away the walk's optimized code: measured, encodes after a full GC ran 2-3x slower.
  */
 interface Encoder {
-  /** Every object met so far; its position in `order` is its number. */
+  /** Every object met so far, in the order met (a Set iterates in insertion order): its position is its number. */
   seen: Set<object>;
-  order: object[];
-  /** Numbers of objects, filled from `order` only when an object is met again (rare). */
+  /** Numbers of objects, filled from `seen` only when an object is met again (rare). */
   ids: Map<object, number> | undefined;
+  /** Where filling `ids` stopped: a live iterator of `seen`, which also yields objects added since. */
+  unnumbered: Iterator<object> | undefined;
   threshold: number;
   datasetName: (index: number) => string;
   /** for...in lists exactly the own keys of plain objects unless Object.prototype was given enumerable keys. */
@@ -120,8 +123,8 @@ let spareEncoder: Encoder | undefined;
 function takeEncoder(root: unknown, options: EncodeOptions): Encoder {
   const state: Encoder = spareEncoder ?? {
     seen: new Set(),
-    order: [],
     ids: undefined,
+    unnumbered: undefined,
     threshold: 0,
     datasetName: options.datasetName,
     keysByForIn: true,
@@ -132,8 +135,8 @@ function takeEncoder(root: unknown, options: EncodeOptions): Encoder {
   };
   spareEncoder = undefined;
   state.seen = new Set();
-  state.order = [];
   state.ids = undefined;
+  state.unnumbered = undefined;
   state.threshold = options.datasetThresholdBytes;
   state.datasetName = options.datasetName;
   state.keysByForIn = !hasEnumerableInheritedKeys({});
@@ -147,8 +150,8 @@ function takeEncoder(root: unknown, options: EncodeOptions): Encoder {
 /** Keeps the state object for the next call, holding nothing of this one's value. */
 function returnEncoder(state: Encoder): void {
   state.seen = new Set();
-  state.order = [];
   state.ids = undefined;
+  state.unnumbered = undefined;
   state.datasets = [];
   state.root = undefined;
   spareEncoder = state;
@@ -175,22 +178,24 @@ function encodeValue(state: Encoder, value: unknown): unknown {
 
 /** A field or element: itself when JSON says it as it is (the common case, checked first). */
 function encodeChild(state: Encoder, value: unknown): unknown {
-  const type = typeof value;
-  if (type === 'object') return value === null ? null : encodeObject(state, value as object);
-  if (type === 'string' || type === 'boolean') return value;
-  if (type === 'number') return isSpecialNumber(value as number) ? specialNumber(value as number) : value;
+  if (typeof value === 'string') return value;
+  if (typeof value === 'object') return value === null ? null : encodeObject(state, value);
+  if (typeof value === 'number') return isSpecialNumber(value) ? specialNumber(value) : value;
+  if (typeof value === 'boolean') return value;
   return encodeValue(state, value);
 }
 
-/** The number of an object met before: `ids` catches up with `order` (once per run of new objects). */
+/** The number of an object met before: `ids` catches up with `seen` (once per run of new objects). */
 function numberOf(state: Encoder, value: object): number {
   let ids = state.ids;
-  if (ids === undefined) {
+  let unnumbered = state.unnumbered;
+  if (ids === undefined || unnumbered === undefined) {
     ids = new Map();
+    unnumbered = state.seen.values();
     state.ids = ids;
+    state.unnumbered = unnumbered;
   }
-  const { order } = state;
-  for (let id = ids.size; id < order.length; id++) ids.set(order[id] as object, id);
+  while (ids.size < state.seen.size) ids.set(unnumbered.next().value as object, ids.size);
   return ids.get(value) as number;
 }
 
@@ -199,7 +204,6 @@ function encodeObject(state: Encoder, value: object): unknown {
   const count = seen.size;
   seen.add(value);
   if (seen.size === count) return { $: 'ref', i: numberOf(state, value) };
-  state.order.push(value);
   if (Array.isArray(value)) {
     if (Object.getPrototypeOf(value) === Array.prototype) return encodeArray(state, value);
     const items = encodeItems(state, value);
