@@ -51,9 +51,10 @@ export function loadH5Runtime(): Promise<H5Runtime> {
  * share the reading instance and its Blosc filter (single-threaded, as h5wasm alone does it).
  */
 export function loadH5WriteRuntime(): Promise<H5Runtime> {
+  if (writeRuntime) return writeRuntime;
   const url = h5wasmModuleUrl();
   if (!url) return loadH5Runtime();
-  writeRuntime ??= initialise(() => import(`${url}?instance=hpc-writer`), [locateRelayPluginDir()]).catch(
+  writeRuntime = initialise(() => import(`${url}?instance=hpc-writer`), [locateRelayPluginDir()]).catch(
     (error: unknown) => {
       writeRuntime = undefined;
       throw error;
