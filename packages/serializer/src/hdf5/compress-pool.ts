@@ -1,8 +1,7 @@
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
 import { type BloscHost, loadBloscHost } from './blosc-host.ts';
 import { locateBloscPlugin } from './h5wasm-runtime.ts';
-import { workerScript } from './worker-script.ts';
+import { markBusy, markIdle, type PooledWorker, WorkerPool } from './worker-pool.ts';
 
 /**
  * Blosc compression of whole chunks, off the HDF5 thread. h5wasm's Blosc filter runs inside
@@ -33,12 +32,9 @@ export type ChunkCompressor = (
   cdValues: number[],
 ) => Promise<Uint8Array>;
 
-interface PooledWorker {
-  worker: Worker;
-  busy: number;
-}
-
-const workers: PooledWorker[] = [];
+const compressors = new WorkerPool('compress-worker', import.meta.url, () => ({
+  bloscPlugin: locateBloscPlugin(),
+}));
 interface PendingTask {
   resolve: (bytes: Uint8Array) => void;
   reject: (error: Error) => void;
@@ -65,16 +61,14 @@ export const compressHere: ChunkCompressor = async (data, chunkBytes, cdValues) 
  * undefined when this build has no worker script.
  */
 export function compressorThreads(threads: number): ChunkCompressor | undefined {
-  const url = workerScript('compress-worker', import.meta.url);
-  if (!url || threads < 1) return undefined;
-  while (workers.length < threads) workers.push(startWorker(url));
-  const pool = workers.slice(0, threads);
+  const pool = compressors.take(threads, listen);
+  if (pool.length === 0) return undefined;
   return (data, chunkBytes, cdValues) =>
     new Promise((resolve, reject) => {
       const pooled = pool.reduce((best, next) => (next.busy < best.busy ? next : best));
       const id = nextId++;
       pending.set(id, { resolve, reject, pooled });
-      if (pooled.busy++ === 0) pooled.worker.ref();
+      markBusy(pooled);
       // A copy of the chunk travels (the caller's array stays whole and usable).
       const chunk = new Uint8Array(spareBuffers.get(chunkBytes)?.pop() ?? new ArrayBuffer(chunkBytes));
       chunk.set(data);
@@ -89,15 +83,14 @@ function keepSpare(chunk: Uint8Array): void {
   else if (spares.length < 16) spares.push(chunk.buffer as ArrayBuffer);
 }
 
-function startWorker(url: URL): PooledWorker {
-  const worker = new Worker(url, { workerData: { bloscPlugin: locateBloscPlugin() } });
-  worker.unref();
-  const pooled: PooledWorker = { worker, busy: 0 };
+/** Routes a new worker's replies to their tasks, and fails its tasks if it dies. */
+function listen(pooled: PooledWorker): void {
+  const { worker } = pooled;
   const settle = (id: number) => {
     const task = pending.get(id);
     if (!task) return undefined;
     pending.delete(id);
-    if (--pooled.busy === 0) worker.unref();
+    markIdle(pooled);
     return task;
   };
   worker.on('message', (reply: CompressReply) => {
@@ -108,8 +101,6 @@ function startWorker(url: URL): PooledWorker {
     else task.reject(new Error(`Blosc compression failed in a worker thread: ${reply.error}`));
   });
   const failAll = (error: Error) => {
-    const index = workers.indexOf(pooled);
-    if (index >= 0) workers.splice(index, 1);
     for (const [id, task] of pending) {
       if (task.pooled !== pooled) continue;
       settle(id);
@@ -118,5 +109,4 @@ function startWorker(url: URL): PooledWorker {
   };
   worker.on('error', failAll);
   worker.on('exit', (code) => failAll(new Error(`a compressor thread exited (code ${code})`)));
-  return pooled;
 }

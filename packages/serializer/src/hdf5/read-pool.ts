@@ -1,6 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
-import { workerScript } from './worker-script.ts';
+import { markBusy, markIdle, type PooledWorker, WorkerPool } from './worker-pool.ts';
 
 /**
  * Parallel decompression for large reads. h5wasm is single-threaded and synchronous, so big
@@ -26,40 +25,15 @@ export type ReadReply =
   | { id: number; done: true }
   | { id: number; error: string };
 
-interface PooledWorker {
-  worker: Worker;
-  busy: number;
-}
-
-const workers: PooledWorker[] = [];
+const readers = new WorkerPool('read-worker', import.meta.url);
 let nextId = 1;
-
-function workerUrl(): URL | undefined {
-  return workerScript('read-worker', import.meta.url);
-}
 
 export function defaultReadThreads(): number {
   return Math.min(4, availableParallelism());
 }
 
 export function parallelReadsAvailable(): boolean {
-  return workerUrl() !== undefined;
-}
-
-function poolOf(size: number): PooledWorker[] {
-  const url = workerUrl();
-  if (!url || size < 1) return [];
-  while (workers.length < size) {
-    const worker = new Worker(url);
-    worker.unref();
-    const pooled = { worker, busy: 0 };
-    worker.on('exit', () => {
-      const index = workers.indexOf(pooled);
-      if (index >= 0) workers.splice(index, 1);
-    });
-    workers.push(pooled);
-  }
-  return workers.slice(0, size);
+  return readers.available;
 }
 
 /**
@@ -74,7 +48,7 @@ export async function readInParallel(
   threads: number,
   readHere: (start: number, count: number) => void,
 ): Promise<void> {
-  const pool = poolOf(threads - 1);
+  const pool = readers.take(threads - 1);
   const { start, count, chunk, bytesPerElement, sliceBytes } = request;
   // Shares of whole chunks, one per thread.
   const chunks = Math.ceil(count / chunk);
@@ -114,8 +88,7 @@ function runJob(
       worker.off('message', onMessage);
       worker.off('error', onError);
       worker.off('exit', onExit);
-      pooled.busy--;
-      if (pooled.busy === 0) worker.unref();
+      markIdle(pooled);
       if (error) reject(error);
       else resolve();
     };
@@ -127,8 +100,7 @@ function runJob(
     };
     const onError = (error: Error) => finish(error);
     const onExit = (code: number) => finish(new Error(`the read worker exited (code ${code})`));
-    pooled.busy++;
-    worker.ref();
+    markBusy(pooled);
     worker.on('message', onMessage);
     worker.on('error', onError);
     worker.on('exit', onExit);
