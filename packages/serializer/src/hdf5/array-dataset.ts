@@ -29,6 +29,11 @@ function bytesOf(view: StoredTypedArray, start: number, count: number): Uint8Arr
   return new Uint8Array(view.buffer, view.byteOffset + start * bpe, count * bpe);
 }
 
+/** The absolute path of `name` in `group` (h5wasm's low-level calls take paths from the file root). */
+export function datasetPath(group: H5Group, name: string): string {
+  return `${group.path === '/' ? '' : group.path}/${name}`;
+}
+
 export function mallocOrThrow(module: H5Module, bytes: number): number {
   const pointer = module._malloc(bytes);
   if (!pointer)
@@ -67,7 +72,7 @@ export function writeArrayDataset(
   });
   if (firstLength === length) return;
 
-  const path = `${group.path === '/' ? '' : group.path}/${name}`;
+  const path = datasetPath(group, name);
   module.resize_dataset(group.file_id, path, [BigInt(length)]);
   const pointer = mallocOrThrow(module, slice * bpe);
   try {

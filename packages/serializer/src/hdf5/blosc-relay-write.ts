@@ -1,5 +1,5 @@
 import type { StoredTypedArray } from '../typed-arrays.ts';
-import { type ArrayLayoutOptions, chunkLength, mallocOrThrow } from './array-dataset.ts';
+import { type ArrayLayoutOptions, chunkLength, datasetPath, mallocOrThrow } from './array-dataset.ts';
 import type { ChunkCompressor } from './compress-pool.ts';
 import { constructorFor, TYPED_ARRAY_DTYPES, type TypedArrayName } from './dtypes.ts';
 import type { H5Group, H5Module } from './h5wasm-runtime.ts';
@@ -82,7 +82,7 @@ export async function writeRelayedBloscDataset(
   ticketView.setUint32(0, TICKET_MAGIC[0], true);
   ticketView.setUint32(4, TICKET_MAGIC[1], true);
 
-  const path = `${group.path === '/' ? '' : group.path}/${name}`;
+  const path = datasetPath(group, name);
   let payload = 0;
   let payloadCapacity = 0;
   let ticketAddress = 0;

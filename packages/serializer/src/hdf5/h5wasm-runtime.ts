@@ -102,12 +102,11 @@ export function locatePluginDir(): string {
   } catch {
     // Not resolvable from here (a bundle outside node_modules): the bundle's own folder is the answer.
   }
-  for (const dir of candidates) {
-    const plugin = join(dir, BLOSC_PLUGIN);
-    if (existsSync(plugin) && startsWithWasmMagic(plugin)) return dir;
-  }
-  throw new Error(
-    `@hpc/serializer: cannot find the wasm HDF5 filter plugins (${BLOSC_PLUGIN}) in ${candidates.join(' or ')}. Reinstall @hpc/serializer (its dist/plugins holds them), or copy h5wasm-plugins@0.2.1's plugins/ folder next to your bundle`,
+  return firstFolderWithPlugin(
+    candidates,
+    BLOSC_PLUGIN,
+    `the wasm HDF5 filter plugins (${BLOSC_PLUGIN})`,
+    "Reinstall @hpc/serializer (its dist/plugins holds them), or copy h5wasm-plugins@0.2.1's plugins/ folder next to your bundle",
   );
 }
 
@@ -119,13 +118,21 @@ export function locateRelayPluginDir(): string {
     fileURLToPath(new URL('./relay-plugin', import.meta.url)),
     fileURLToPath(new URL('../../wasm/relay-plugin', import.meta.url)),
   ];
+  return firstFolderWithPlugin(
+    candidates,
+    RELAY_PLUGIN,
+    `the chunk relay plugin (${RELAY_PLUGIN})`,
+    'Reinstall @hpc/serializer (its dist/relay-plugin holds it), or copy that folder next to your bundle',
+  );
+}
+
+/** The first candidate folder holding `file` as a real wasm module (not a native .so), or a clear error. */
+function firstFolderWithPlugin(candidates: string[], file: string, what: string, fix: string): string {
   for (const dir of candidates) {
-    const plugin = join(dir, RELAY_PLUGIN);
+    const plugin = join(dir, file);
     if (existsSync(plugin) && startsWithWasmMagic(plugin)) return dir;
   }
-  throw new Error(
-    `@hpc/serializer: cannot find the chunk relay plugin (${RELAY_PLUGIN}) in ${candidates.join(' or ')}. Reinstall @hpc/serializer (its dist/relay-plugin holds it), or copy that folder next to your bundle`,
-  );
+  throw new Error(`@hpc/serializer: cannot find ${what} in ${candidates.join(' or ')}. ${fix}`);
 }
 
 /** The Blosc plugin file itself (the compressor threads run its code without HDF5). */
