@@ -1,5 +1,6 @@
 /// <reference path="./webassembly.d.ts" />
 import { readFileSync } from 'node:fs';
+import { BYTE_SHUFFLE_WASM } from './byte-shuffle-wasm.ts';
 
 /**
  * Runs the Blosc compressor of h5wasm-plugins' `libH5Zblosc.so` without HDF5: the plugin is an
@@ -17,21 +18,40 @@ export interface BloscHost {
    * that (an edge chunk) is padded with zeros, as HDF5 pads it with the fill value. A chunk Blosc
    * cannot shrink comes back as Blosc's own uncompressed ("memcpyed") frame, 16 bytes longer,
    * where the HDF5 filter would give up (and h5wasm, which sets filters as mandatory, would fail).
+   * With `into` (at least chunkBytes + 16 bytes), the frame is written there and a view of it
+   * returned: no fresh memory per chunk.
    */
-  compress(data: Uint8Array, chunkBytes: number, cdValues: readonly number[]): Uint8Array;
+  compress(data: Uint8Array, chunkBytes: number, cdValues: readonly number[], into?: Uint8Array): Uint8Array;
+}
+
+export interface BloscHostOptions {
+  /**
+   * Byte-shuffle with WebAssembly SIMD before Blosc (default true) instead of Blosc's own
+   * generic shuffle: the same bytes, about 3x faster overall. False is for tests that compare.
+   */
+  simdShuffle?: boolean;
 }
 
 /** Blosc 1 frame header: version, compressor version, flags, typesize, then u32 nbytes, blocksize, cbytes. */
 const BLOSC_HEADER_BYTES = 16;
 const BLOSC_VERSION_FORMAT = 2;
+const BLOSC_DOSHUFFLE = 0x01;
 const BLOSC_MEMCPYED = 0x02;
+/** cd_values[5]: 0 no shuffle, 1 byte shuffle, 2 bit shuffle. */
+const CD_SHUFFLE = 5;
+const BYTE_SHUFFLE = 1;
 /** The compressor's format code (flags bits 5-7) by the compressor code in cd_values[6]. */
 const COMPRESSOR_FORMATS = [0, 1, 1, 2, 3, 4] as const; // blosclz, lz4, lz4hc, snappy, zlib, zstd
 
 /** The chunk stored as is, in the frame every Blosc 1 reader decodes with a plain copy. */
-export function uncompressedBloscFrame(chunk: Uint8Array, cdValues: readonly number[]): Uint8Array {
-  const frame = new Uint8Array(BLOSC_HEADER_BYTES + chunk.byteLength);
-  const header = new DataView(frame.buffer);
+export function uncompressedBloscFrame(
+  chunk: Uint8Array,
+  cdValues: readonly number[],
+  into?: Uint8Array,
+): Uint8Array {
+  const bytes = BLOSC_HEADER_BYTES + chunk.byteLength;
+  const frame = into && into.byteLength >= bytes ? into.subarray(0, bytes) : new Uint8Array(bytes);
+  const header = new DataView(frame.buffer, frame.byteOffset, bytes);
   const format = COMPRESSOR_FORMATS[cdValues[6] ?? 0] ?? 0;
   header.setUint8(0, BLOSC_VERSION_FORMAT);
   header.setUint8(1, 1); // the compressor's own format version (1 for every Blosc 1 codec)
@@ -135,7 +155,16 @@ function align(value: number, to: number): number {
   return Math.ceil(value / to) * to;
 }
 
-export function loadBloscHost(pluginPath: string): BloscHost {
+type ByteShuffle = (typesize: number, blocksize: number, src: number, dest: number, bytes: number) => void;
+let byteShuffleModule: WebAssembly.Module | undefined;
+
+/** The SIMD byte shuffle (byte-shuffle.wat), working in the plugin's memory. */
+function loadByteShuffle(memory: WebAssembly.Memory): ByteShuffle {
+  byteShuffleModule ??= new WebAssembly.Module(Buffer.from(BYTE_SHUFFLE_WASM, 'base64'));
+  return new WebAssembly.Instance(byteShuffleModule, { env: { memory } }).exports.shuffle as ByteShuffle;
+}
+
+export function loadBloscHost(pluginPath: string, options: BloscHostOptions = {}): BloscHost {
   const module = new WebAssembly.Module(readFileSync(pluginPath));
   const dylink = readDylink(module);
   const memory = new WebAssembly.Memory({ initial: 64, maximum: MAX_PAGES });
@@ -267,28 +296,96 @@ export function loadBloscHost(pluginPath: string): BloscHost {
   ) => number;
   const args = heap.malloc(64); // cd_values[8], then size_t buf_size, then void *buf
 
+  /**
+   * Runs the filter on the chunk at `input`. Returns the frame's address and length (the filter
+   * freed `input`), or length 0 if Blosc could not fit the chunk (then `input` is still there).
+   */
+  const runFilter = (input: number, chunkBytes: number, cdValues: readonly number[]) => {
+    if (cdValues.length > 8) throw new RangeError('Blosc takes at most 8 filter parameters');
+    const view = words();
+    cdValues.forEach((value, i) => {
+      view[(args >>> 2) + i] = value;
+    });
+    view[(args + 32) >>> 2] = chunkBytes;
+    view[(args + 36) >>> 2] = input;
+    const length = filter(0, cdValues.length, args, chunkBytes, args + 32, args + 36);
+    return { output: words()[(args + 36) >>> 2] ?? 0, length: Math.max(0, length) };
+  };
+  const allocate = (bytes: number): number => {
+    const address = heap.malloc(bytes);
+    if (!address) throw new RangeError(`the Blosc host cannot allocate ${bytes} bytes`);
+    return address;
+  };
+  const deliver = (frame: Uint8Array, into: Uint8Array | undefined): Uint8Array => {
+    if (!into || into.byteLength < frame.byteLength) return frame.slice();
+    into.set(frame);
+    return into.subarray(0, frame.byteLength);
+  };
+
+  const shuffle = options.simdShuffle === false ? undefined : loadByteShuffle(memory);
+  /**
+   * Blosc's block size for these parameters: it depends on the codec, level, type size and chunk
+   * size, never on the data or the shuffle, so one compression of zeros tells it. 0: unknown.
+   */
+  const blockSizes = new Map<string, number>();
+  const blockSizeFor = (chunkBytes: number, cdValues: readonly number[]): number => {
+    const key = `${chunkBytes}:${cdValues.join(',')}`;
+    let size = blockSizes.get(key);
+    if (size === undefined) {
+      const zeros = allocate(chunkBytes);
+      bytes().fill(0, zeros, zeros + chunkBytes);
+      const { output, length } = runFilter(zeros, chunkBytes, cdValues);
+      const flags = bytes()[output + 2] ?? BLOSC_MEMCPYED;
+      size =
+        length >= BLOSC_HEADER_BYTES && !(flags & BLOSC_MEMCPYED) ? (words()[(output + 8) >>> 2] ?? 0) : 0;
+      heap.free(output);
+      blockSizes.set(key, size);
+    }
+    return size;
+  };
+
+  /** The frame for a chunk Blosc could not fit: the chunk as it is, in Blosc's memcpyed frame. */
+  const uncompressed = (input: number, chunkBytes: number, cdValues: readonly number[], into?: Uint8Array) =>
+    uncompressedBloscFrame(bytes().subarray(input, input + chunkBytes), cdValues, into);
+
   return {
-    compress(data, chunkBytes, cdValues) {
-      if (cdValues.length > 8) throw new RangeError('Blosc takes at most 8 filter parameters');
+    compress(data, chunkBytes, cdValues, into) {
       if (data.byteLength > chunkBytes) throw new RangeError('the data is larger than the chunk');
-      const input = heap.malloc(chunkBytes);
-      if (!input) throw new RangeError(`the Blosc host cannot allocate ${chunkBytes} bytes`);
+      const typesize = cdValues[2] ?? 1;
+      const blocksize =
+        shuffle && cdValues[CD_SHUFFLE] === BYTE_SHUFFLE && typesize > 1
+          ? blockSizeFor(chunkBytes, cdValues)
+          : 0;
+      const input = allocate(chunkBytes);
       bytes().set(data, input);
       bytes().fill(0, input + data.byteLength, input + chunkBytes);
-      const view = words();
-      cdValues.forEach((value, i) => {
-        view[(args >>> 2) + i] = value;
-      });
-      view[(args + 32) >>> 2] = chunkBytes;
-      view[(args + 36) >>> 2] = input;
-      const length = filter(0, cdValues.length, args, chunkBytes, args + 32, args + 36);
-      const output = words()[(args + 36) >>> 2] ?? 0;
-      // On success the filter swapped in its own buffer and freed ours; on failure ours is still there.
-      const result =
-        length > 0
-          ? bytes().slice(output, output + length)
-          : uncompressedBloscFrame(bytes().subarray(output, output + chunkBytes), cdValues);
+      if (!shuffle || blocksize === 0) {
+        const { output, length } = runFilter(input, chunkBytes, cdValues);
+        // On success the filter swapped in its own buffer and freed ours; on failure ours is still there.
+        const result =
+          length > 0
+            ? deliver(bytes().subarray(output, output + length), into)
+            : uncompressed(input, chunkBytes, cdValues, into);
+        heap.free(output);
+        return result;
+      }
+      // Shuffled here, compressed by Blosc unshuffled, then marked as shuffled: the same frame.
+      const shuffled = heap.malloc(chunkBytes);
+      if (!shuffled) {
+        heap.free(input);
+        throw new RangeError(`the Blosc host cannot allocate ${chunkBytes} bytes`);
+      }
+      shuffle(typesize, blocksize, input, shuffled, chunkBytes);
+      const unshuffledParams = cdValues.map((value, i) => (i === CD_SHUFFLE ? 0 : value));
+      const { output, length } = runFilter(shuffled, chunkBytes, unshuffledParams);
+      const frame = bytes().subarray(output, output + length);
+      let result: Uint8Array;
+      if (length > 0 && !((frame[2] ?? 0) & BLOSC_MEMCPYED)) {
+        frame[2] = (frame[2] ?? 0) | BLOSC_DOSHUFFLE;
+        result = deliver(frame, into);
+      } else result = uncompressed(input, chunkBytes, cdValues, into);
       heap.free(output);
+      heap.free(input);
       return result;
     },
   };

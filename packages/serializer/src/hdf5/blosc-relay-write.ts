@@ -1,6 +1,6 @@
 import type { StoredTypedArray } from '../typed-arrays.ts';
 import { type ArrayLayoutOptions, chunkLength, datasetPath, mallocOrThrow } from './array-dataset.ts';
-import type { ChunkCompressor } from './compress-pool.ts';
+import type { ChunkCompressor, CompressedChunk } from './compress-pool.ts';
 import { constructorFor, TYPED_ARRAY_DTYPES, type TypedArrayName } from './dtypes.ts';
 import type { H5Group, H5Module } from './h5wasm-runtime.ts';
 
@@ -64,7 +64,7 @@ export async function writeRelayedBloscDataset(
     const count = Math.min(chunk, length - start);
     return new Uint8Array(view.buffer, view.byteOffset + start * bpe, count * bpe);
   };
-  const queue: Promise<Uint8Array>[] = [];
+  const queue: Promise<CompressedChunk>[] = [];
   let queued = 0;
   const fillQueue = () => {
     while (queued < chunks && queue.length < options.ahead) {
@@ -89,13 +89,14 @@ export async function writeRelayedBloscDataset(
   try {
     for (let index = 0; index < chunks; index++) {
       fillQueue();
-      const compressed = await (queue.shift() as Promise<Uint8Array>);
+      const { bytes: compressed, release } = await (queue.shift() as Promise<CompressedChunk>);
       if (compressed.byteLength > payloadCapacity) {
         module._free(payload);
         payload = mallocOrThrow(module, compressed.byteLength);
         payloadCapacity = compressed.byteLength;
       }
       module.HEAPU8.set(compressed, payload);
+      release();
       ticketView.setUint32(8, payload, true);
       ticketView.setUint32(12, compressed.byteLength, true);
       if (index === 0) {

@@ -14,13 +14,24 @@ export interface CompressTask {
   id: number;
   /** One whole chunk (the edge chunk padded with zeros, as HDF5 pads it with the fill value). */
   chunk: Uint8Array;
+  /** Where the compressed frame goes: chunk bytes + 16, room for any Blosc frame of the chunk. */
+  output: Uint8Array;
   cdValues: number[];
 }
 
-/** The chunk's buffer travels back with the result, to carry the next chunk (no fresh pages each time). */
+/**
+ * Both buffers travel back with the result (`bytes` is a view of `output`), to carry the next
+ * chunks: no fresh pages for each chunk, on either thread.
+ */
 export type CompressReply =
-  | { id: number; bytes: Uint8Array; chunk: Uint8Array }
-  | { id: number; error: string; chunk: Uint8Array };
+  | { id: number; bytes: Uint8Array; chunk: Uint8Array; output: Uint8Array }
+  | { id: number; error: string; chunk: Uint8Array; output: Uint8Array };
+
+/** A compressed chunk; `release` hands its memory back for later chunks once it has been copied. */
+export interface CompressedChunk {
+  bytes: Uint8Array;
+  release(): void;
+}
 
 /**
  * Compresses one chunk into the Blosc frame the file stores (see BloscHost.compress). `data` is
@@ -30,20 +41,20 @@ export type ChunkCompressor = (
   data: Uint8Array,
   chunkBytes: number,
   cdValues: number[],
-) => Promise<Uint8Array>;
+) => Promise<CompressedChunk>;
 
 const compressors = new WorkerPool('compress-worker', import.meta.url, () => ({
   bloscPlugin: locateBloscPlugin(),
 }));
 interface PendingTask {
-  resolve: (bytes: Uint8Array) => void;
+  resolve: (chunk: CompressedChunk) => void;
   reject: (error: Error) => void;
   pooled: PooledWorker;
 }
 const pending = new Map<number, PendingTask>();
 let nextId = 1;
 let localHost: BloscHost | undefined;
-/** Chunk buffers back from the workers, by size, ready to carry the next chunks. */
+/** Chunk and output buffers back from the workers, by size, ready to carry the next chunks. */
 const spareBuffers = new Map<number, ArrayBuffer[]>();
 
 export function defaultWriteThreads(): number {
@@ -53,8 +64,13 @@ export function defaultWriteThreads(): number {
 /** Compresses on the calling thread (small arrays, or no worker script in this bundle). */
 export const compressHere: ChunkCompressor = async (data, chunkBytes, cdValues) => {
   localHost ??= loadBloscHost(locateBloscPlugin());
-  return localHost.compress(data, chunkBytes, cdValues);
+  const output = spareBuffer(chunkBytes + BLOSC_FRAME_OVERHEAD);
+  const bytes = localHost.compress(data, chunkBytes, cdValues, output);
+  return { bytes, release: () => keepSpare(output) };
 };
+
+/** A Blosc 1 frame is at most the chunk plus its 16-byte header (the memcpyed frame). */
+const BLOSC_FRAME_OVERHEAD = 16;
 
 /**
  * A compressor backed by `threads` worker threads (each task goes to the least busy one), or
@@ -70,17 +86,26 @@ export function compressorThreads(threads: number): ChunkCompressor | undefined 
       pending.set(id, { resolve, reject, pooled });
       markBusy(pooled);
       // A copy of the chunk travels (the caller's array stays whole and usable).
-      const chunk = new Uint8Array(spareBuffers.get(chunkBytes)?.pop() ?? new ArrayBuffer(chunkBytes));
+      const chunk = spareBuffer(chunkBytes);
       chunk.set(data);
       if (data.byteLength < chunkBytes) chunk.fill(0, data.byteLength);
-      pooled.worker.postMessage({ id, chunk, cdValues } satisfies CompressTask, [chunk.buffer]);
+      const output = spareBuffer(chunkBytes + BLOSC_FRAME_OVERHEAD);
+      pooled.worker.postMessage({ id, chunk, output, cdValues } satisfies CompressTask, [
+        chunk.buffer,
+        output.buffer,
+      ]);
     });
 }
 
-function keepSpare(chunk: Uint8Array): void {
-  const spares = spareBuffers.get(chunk.byteLength);
-  if (!spares) spareBuffers.set(chunk.byteLength, [chunk.buffer as ArrayBuffer]);
-  else if (spares.length < 16) spares.push(chunk.buffer as ArrayBuffer);
+function spareBuffer(bytes: number): Uint8Array<ArrayBuffer> {
+  return new Uint8Array(spareBuffers.get(bytes)?.pop() ?? new ArrayBuffer(bytes));
+}
+
+function keepSpare(view: Uint8Array): void {
+  const buffer = view.buffer as ArrayBuffer;
+  const spares = spareBuffers.get(buffer.byteLength);
+  if (!spares) spareBuffers.set(buffer.byteLength, [buffer]);
+  else if (spares.length < 16) spares.push(buffer);
 }
 
 /** Routes a new worker's replies to their tasks, and fails its tasks if it dies. */
@@ -96,8 +121,9 @@ function listen(pooled: PooledWorker): void {
   worker.on('message', (reply: CompressReply) => {
     keepSpare(reply.chunk);
     const task = settle(reply.id);
+    if (!task || !('bytes' in reply)) keepSpare(reply.output);
     if (!task) return;
-    if ('bytes' in reply) task.resolve(reply.bytes);
+    if ('bytes' in reply) task.resolve({ bytes: reply.bytes, release: () => keepSpare(reply.output) });
     else task.reject(new Error(`Blosc compression failed in a worker thread: ${reply.error}`));
   });
   const failAll = (error: Error) => {

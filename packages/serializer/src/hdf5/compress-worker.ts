@@ -11,21 +11,21 @@ if (!port) throw new Error('compress-worker must run in a worker thread');
 let host: BloscHost | undefined;
 
 port.on('message', (task: CompressTask) => {
+  const buffers = [task.chunk.buffer as ArrayBuffer, task.output.buffer as ArrayBuffer];
   try {
     host ??= loadBloscHost((workerData as { bloscPlugin: string }).bloscPlugin);
-    const bytes = host.compress(task.chunk, task.chunk.byteLength, task.cdValues);
-    port.postMessage({ id: task.id, bytes, chunk: task.chunk } satisfies CompressReply, [
-      bytes.buffer as ArrayBuffer,
-      task.chunk.buffer as ArrayBuffer,
-    ]);
-  } catch (error) {
+    const bytes = host.compress(task.chunk, task.chunk.byteLength, task.cdValues, task.output);
+    const reply: CompressReply = { id: task.id, bytes, chunk: task.chunk, output: task.output };
+    // A frame too big for `output` (never for Blosc 1) would be a fresh buffer: send it too.
     port.postMessage(
-      {
-        id: task.id,
-        error: error instanceof Error ? error.message : String(error),
-        chunk: task.chunk,
-      } satisfies CompressReply,
-      [task.chunk.buffer as ArrayBuffer],
+      reply,
+      bytes.buffer === task.output.buffer ? buffers : [...buffers, bytes.buffer as ArrayBuffer],
+    );
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    port.postMessage(
+      { id: task.id, error: message, chunk: task.chunk, output: task.output } satisfies CompressReply,
+      buffers,
     );
   }
 });
