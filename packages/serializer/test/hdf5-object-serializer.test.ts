@@ -276,6 +276,18 @@ describe('ObjectSerializer round trip', () => {
       count: 4_000_000,
     });
     expect(Buffer.from(part.buffer).equals(Buffer.from(values.buffer, 7 * 8, 4_000_000 * 8))).toBe(true);
+    // Reads at the same time share the workers (and their shared-memory rings) and stay apart.
+    const reader = new ObjectSerializer(file, { readThreads: 2 });
+    const together = await Promise.all([
+      reader.load<{ values: Float64Array }>('/p'),
+      reader.readArray('/p', 'values', { start: 1_000_001, count: 3_000_000 }),
+      reader.load<{ values: Float64Array }>('/p'),
+    ]);
+    expect(Buffer.from(together[0].values.buffer).equals(Buffer.from(values.buffer))).toBe(true);
+    expect(
+      Buffer.from(together[1].buffer).equals(Buffer.from(values.buffer, 1_000_001 * 8, 3_000_000 * 8)),
+    ).toBe(true);
+    expect(Buffer.from(together[2].values.buffer).equals(Buffer.from(values.buffer))).toBe(true);
   });
 
   it('compresses large arrays on worker threads into the same file as compressing on the calling thread', async () => {

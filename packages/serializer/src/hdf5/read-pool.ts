@@ -4,9 +4,33 @@ import { markBusy, markIdle, type PooledWorker, WorkerPool } from './worker-pool
 /**
  * Parallel decompression for large reads. h5wasm is single-threaded and synchronous, so big
  * arrays are split into chunk-aligned ranges and read by worker threads, each with its own wasm
- * instance; the main thread copies the slices they send into the result. Workers start on first
+ * instance; the main thread copies the pieces they send into the result. Workers start on first
  * use, stay for later reads, and never keep the process alive when idle.
+ *
+ * Pieces travel through a small ring of shared memory per worker (RING_SLOTS slots of SLOT_BYTES),
+ * not as fresh buffers: a fresh buffer per piece costs a page fault per 4 KiB on both threads,
+ * which took longer than the decompression itself. The worker waits for a free slot; the main
+ * thread frees each slot once it has copied it.
  */
+const RING_SLOTS = 4;
+const SLOT_BYTES = 4 << 20;
+/** Slot flags (Int32, 1 = holds a piece not yet copied), padded to a cache line, then the slots. */
+const RING_HEADER_BYTES = 64;
+
+export interface ReadRing {
+  shared: SharedArrayBuffer;
+  slots: number;
+  slotBytes: number;
+}
+
+export function ringFlags(ring: ReadRing): Int32Array {
+  return new Int32Array(ring.shared, 0, ring.slots);
+}
+
+export function ringSlot(ring: ReadRing, slot: number): Uint8Array {
+  return new Uint8Array(ring.shared, RING_HEADER_BYTES + slot * ring.slotBytes, ring.slotBytes);
+}
+
 export interface ReadJob {
   id: number;
   file: string;
@@ -18,15 +42,70 @@ export interface ReadJob {
   count: number;
   chunk: number;
   sliceBytes: number;
+  ring: ReadRing;
 }
 
 export type ReadReply =
-  | { id: number; offset: number; bytes: Uint8Array }
+  | { id: number; offset: number; slot: number; length: number }
   | { id: number; done: true }
   | { id: number; error: string };
 
 const readers = new WorkerPool('read-worker', import.meta.url);
 let nextId = 1;
+
+/** A job in flight: where its pieces go, and how it ends. */
+interface ActiveJob {
+  target: Uint8Array;
+  bytesPerElement: number;
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+interface Reader {
+  /** One ring per worker, for every job it runs (a worker runs its jobs one after another). */
+  ring: ReadRing;
+  jobs: Map<number, ActiveJob>;
+}
+const readerStates = new WeakMap<PooledWorker, Reader>();
+
+/**
+ * A new worker's ring, and the one listener for all its jobs: it copies each piece into its job's
+ * result and always frees the slot, even for a job that already failed, so the ring never jams.
+ */
+function listen(pooled: PooledWorker): void {
+  const ring: ReadRing = {
+    shared: new SharedArrayBuffer(RING_HEADER_BYTES + RING_SLOTS * SLOT_BYTES),
+    slots: RING_SLOTS,
+    slotBytes: SLOT_BYTES,
+  };
+  const reader: Reader = { ring, jobs: new Map() };
+  readerStates.set(pooled, reader);
+  const flags = ringFlags(ring);
+  const settle = (id: number) => {
+    const job = reader.jobs.get(id);
+    if (job) {
+      reader.jobs.delete(id);
+      markIdle(pooled);
+    }
+    return job;
+  };
+  pooled.worker.on('message', (reply: ReadReply) => {
+    if ('slot' in reply) {
+      const job = reader.jobs.get(reply.id);
+      job?.target.set(
+        ringSlot(ring, reply.slot).subarray(0, reply.length),
+        reply.offset * job.bytesPerElement,
+      );
+      Atomics.store(flags, reply.slot, 0);
+      Atomics.notify(flags, reply.slot);
+    } else if ('done' in reply) settle(reply.id)?.resolve();
+    else settle(reply.id)?.reject(new Error(reply.error));
+  });
+  const failAll = (error: Error) => {
+    for (const id of [...reader.jobs.keys()]) settle(id)?.reject(error);
+  };
+  pooled.worker.on('error', failAll);
+  pooled.worker.on('exit', (code) => failAll(new Error(`the read worker exited (code ${code})`)));
+}
 
 export function defaultReadThreads(): number {
   return Math.min(4, availableParallelism());
@@ -39,71 +118,47 @@ export function parallelReadsAvailable(): boolean {
 /**
  * Reads `[start, start + count)` of the dataset into `target` (a byte view of the result) with
  * `threads` threads: the calling thread reads the first share itself (straight into the result,
- * yielding between slices so worker replies are copied as they come and do not pile up), and
- * `threads - 1` workers read the others.
+ * yielding between slices so worker pieces are copied as they come), and `threads - 1` workers
+ * read the others.
  */
 export async function readInParallel(
-  request: Omit<ReadJob, 'id' | 'rangeStart'>,
+  request: Omit<ReadJob, 'id' | 'rangeStart' | 'ring'>,
   target: Uint8Array,
   threads: number,
   readHere: (start: number, count: number) => void,
 ): Promise<void> {
-  const pool = readers.take(threads - 1);
+  const pool = readers.take(threads - 1, listen);
   const { start, count, chunk, bytesPerElement, sliceBytes } = request;
   // Shares of whole chunks, one per thread.
   const chunks = Math.ceil(count / chunk);
   const share = Math.ceil(chunks / (pool.length + 1)) * chunk;
-  const jobs: ReadJob[] = [];
+  const remote: Promise<void>[] = [];
   for (let offset = share; offset < count; offset += share) {
-    jobs.push({
+    const pooled = pool[remote.length] as PooledWorker;
+    const reader = readerStates.get(pooled) as Reader;
+    const job: ReadJob = {
       ...request,
       id: nextId++,
       rangeStart: start,
       start: start + offset,
       count: Math.min(share, count - offset),
-    });
+      ring: reader.ring,
+    };
+    remote.push(
+      new Promise((resolve, reject) => {
+        reader.jobs.set(job.id, { target, bytesPerElement, resolve, reject });
+        markBusy(pooled);
+        pooled.worker.postMessage(job);
+      }),
+    );
   }
-  const remote = Promise.all(
-    jobs.map((job, index) => runJob(pool[index] as PooledWorker, job, target, bytesPerElement)),
-  );
-  remote.catch(() => {});
+  const all = Promise.all(remote);
+  all.catch(() => {});
   const own = Math.min(share, count);
   const step = Math.max(chunk, Math.floor(sliceBytes / bytesPerElement / chunk) * chunk);
   for (let done = 0; done < own; done += step) {
     readHere(start + done, Math.min(step, own - done));
     await new Promise((resolve) => setImmediate(resolve));
   }
-  await remote;
-}
-
-function runJob(
-  pooled: PooledWorker,
-  job: ReadJob,
-  target: Uint8Array,
-  bytesPerElement: number,
-): Promise<void> {
-  const { worker } = pooled;
-  return new Promise((resolve, reject) => {
-    const finish = (error?: Error) => {
-      worker.off('message', onMessage);
-      worker.off('error', onError);
-      worker.off('exit', onExit);
-      markIdle(pooled);
-      if (error) reject(error);
-      else resolve();
-    };
-    const onMessage = (reply: ReadReply) => {
-      if (reply.id !== job.id) return;
-      if ('bytes' in reply) target.set(reply.bytes, reply.offset * bytesPerElement);
-      else if ('done' in reply) finish();
-      else finish(new Error(reply.error));
-    };
-    const onError = (error: Error) => finish(error);
-    const onExit = (code: number) => finish(new Error(`the read worker exited (code ${code})`));
-    markBusy(pooled);
-    worker.on('message', onMessage);
-    worker.on('error', onError);
-    worker.on('exit', onExit);
-    worker.postMessage(job);
-  });
+  await all;
 }

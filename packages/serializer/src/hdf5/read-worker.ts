@@ -1,11 +1,12 @@
 import { parentPort } from 'node:worker_threads';
 import { forEachSlice } from './array-dataset.ts';
 import { loadH5Runtime } from './h5wasm-runtime.ts';
-import type { ReadJob, ReadReply } from './read-pool.ts';
+import { type ReadJob, type ReadReply, ringFlags, ringSlot } from './read-pool.ts';
 
 /**
  * A read worker: its own h5wasm instance (own 2 GiB heap, own thread) decompressing one range of
- * a dataset, posting each slice back as a transferred buffer. Knows nothing about objects.
+ * a dataset, passing it to the main thread piece by piece through the job's shared ring (see
+ * read-pool.ts). Knows nothing about objects.
  */
 const port = parentPort;
 if (!port) throw new Error('read-worker must run in a worker thread');
@@ -13,6 +14,9 @@ if (!port) throw new Error('read-worker must run in a worker thread');
 port.on('message', async (job: ReadJob) => {
   try {
     const { h5, module } = await loadH5Runtime();
+    const flags = ringFlags(job.ring);
+    const slots = Array.from({ length: job.ring.slots }, (_, slot) => ringSlot(job.ring, slot));
+    let next = 0;
     const file = new h5.File(job.file, 'r');
     try {
       forEachSlice(
@@ -23,11 +27,24 @@ port.on('message', async (job: ReadJob) => {
         job,
         job.sliceBytes,
         (bytes, done) => {
-          const copy = bytes.slice();
-          port.postMessage(
-            { id: job.id, offset: job.start - job.rangeStart + done, bytes: copy } satisfies ReadReply,
-            [copy.buffer],
-          );
+          const rangeOffset = job.start - job.rangeStart + done;
+          // Pieces of whole elements that fit a slot.
+          const pieceBytes = job.ring.slotBytes - (job.ring.slotBytes % job.bytesPerElement);
+          for (let at = 0; at < bytes.byteLength; at += pieceBytes) {
+            const slot = next;
+            next = (next + 1) % slots.length;
+            // Wait until the main thread has copied what this slot held last.
+            while (Atomics.load(flags, slot) !== 0) Atomics.wait(flags, slot, 1);
+            const piece = bytes.subarray(at, Math.min(bytes.byteLength, at + pieceBytes));
+            (slots[slot] as Uint8Array).set(piece);
+            Atomics.store(flags, slot, 1);
+            port.postMessage({
+              id: job.id,
+              offset: rangeOffset + at / job.bytesPerElement,
+              slot,
+              length: piece.byteLength,
+            } satisfies ReadReply);
+          }
         },
       );
     } finally {
