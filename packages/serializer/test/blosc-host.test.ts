@@ -1,9 +1,17 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadBloscHost } from '../src/hdf5/blosc-host.ts';
-import { locateBloscPlugin } from '../src/hdf5/h5wasm-runtime.ts';
+import { patchBloscPlugin } from '../src/hdf5/blosc-simd-plugin.ts';
+import {
+  loadH5Runtime,
+  loadH5WriteRuntime,
+  locateBloscPlugin,
+  locateRelayPluginDir,
+} from '../src/hdf5/h5wasm-runtime.ts';
 
 const simd = loadBloscHost(locateBloscPlugin());
-const bloscOwn = loadBloscHost(locateBloscPlugin(), { simdShuffle: false });
+const bloscOwn = loadBloscHost(locateBloscPlugin(), { simd: false });
 
 /** Blosc's filter parameters: [2, 2, typesize, chunk bytes, level, shuffle, compressor]. */
 const params = (typesize: number, chunkBytes: number, level: number, shuffle: number, compressor: number) => [
@@ -42,9 +50,30 @@ const CHUNK_BYTES = [100, 12_296, 300_007];
 const chunkSizesFor = (compressor: number) =>
   compressor <= 1 ? [...CHUNK_BYTES, (1 << 20) + 24] : CHUNK_BYTES;
 
+describe('the SIMD Blosc plugin', () => {
+  it('is what every h5wasm instance reads and writes Blosc with', async () => {
+    expect((await loadH5Runtime()).simdBlosc).toBe(true);
+    expect((await loadH5WriteRuntime()).simdBlosc).toBe(true);
+  });
+
+  it('changes only the plugin it was made for, and says why it refuses another module', () => {
+    const relay = readFileSync(join(locateRelayPluginDir(), 'libH5Zhpc_chunk_relay.so'));
+    expect(() => patchBloscPlugin(relay)).toThrow(/no (name|function)/);
+    const shipped = readFileSync(locateBloscPlugin());
+    const patched = patchBloscPlugin(shipped);
+    expect(patched.byteLength).not.toBe(shipped.byteLength);
+    // The same imports and exports: only two function bodies differ.
+    const shape = (bytes: Uint8Array) => {
+      const module = new WebAssembly.Module(bytes);
+      return JSON.stringify([WebAssembly.Module.imports(module), WebAssembly.Module.exports(module)]);
+    };
+    expect(shape(patched)).toBe(shape(shipped));
+  });
+});
+
 describe('the Blosc host', () => {
   it.each(Object.entries(COMPRESSORS))(
-    'shuffles with SIMD into exactly the frames Blosc shuffles itself (%s, every type size, level and block layout)',
+    'compresses with the SIMD shuffle into exactly the frames of the plugin as shipped (%s, every type size, level and block layout)',
     (_name, compressor) => {
       let compared = 0;
       for (const typesize of [2, 3, 4, 8])

@@ -1,6 +1,6 @@
 /// <reference path="./webassembly.d.ts" />
 import { readFileSync } from 'node:fs';
-import { BYTE_SHUFFLE_WASM } from './byte-shuffle-wasm.ts';
+import { patchBloscPlugin } from './blosc-simd-plugin.ts';
 
 /**
  * Runs the Blosc compressor of h5wasm-plugins' `libH5Zblosc.so` without HDF5: the plugin is an
@@ -26,20 +26,16 @@ export interface BloscHost {
 
 export interface BloscHostOptions {
   /**
-   * Byte-shuffle with WebAssembly SIMD before Blosc (default true) instead of Blosc's own
-   * generic shuffle: the same bytes, about 3x faster overall. False is for tests that compare.
+   * Run the plugin with its shuffle in WebAssembly SIMD (blosc-simd-plugin.ts; default true): the
+   * same bytes, faster. False runs it exactly as shipped (tests compare the two).
    */
-  simdShuffle?: boolean;
+  simd?: boolean;
 }
 
 /** Blosc 1 frame header: version, compressor version, flags, typesize, then u32 nbytes, blocksize, cbytes. */
 const BLOSC_HEADER_BYTES = 16;
 const BLOSC_VERSION_FORMAT = 2;
-const BLOSC_DOSHUFFLE = 0x01;
 const BLOSC_MEMCPYED = 0x02;
-/** cd_values[5]: 0 no shuffle, 1 byte shuffle, 2 bit shuffle. */
-const CD_SHUFFLE = 5;
-const BYTE_SHUFFLE = 1;
 /** The compressor's format code (flags bits 5-7) by the compressor code in cd_values[6]. */
 const COMPRESSOR_FORMATS = [0, 1, 1, 2, 3, 4] as const; // blosclz, lz4, lz4hc, snappy, zlib, zstd
 
@@ -155,17 +151,9 @@ function align(value: number, to: number): number {
   return Math.ceil(value / to) * to;
 }
 
-type ByteShuffle = (typesize: number, blocksize: number, src: number, dest: number, bytes: number) => void;
-let byteShuffleModule: WebAssembly.Module | undefined;
-
-/** The SIMD byte shuffle (byte-shuffle.wat), working in the plugin's memory. */
-function loadByteShuffle(memory: WebAssembly.Memory): ByteShuffle {
-  byteShuffleModule ??= new WebAssembly.Module(Buffer.from(BYTE_SHUFFLE_WASM, 'base64'));
-  return new WebAssembly.Instance(byteShuffleModule, { env: { memory } }).exports.shuffle as ByteShuffle;
-}
-
 export function loadBloscHost(pluginPath: string, options: BloscHostOptions = {}): BloscHost {
-  const module = new WebAssembly.Module(readFileSync(pluginPath));
+  const shipped = readFileSync(pluginPath);
+  const module = new WebAssembly.Module(options.simd === false ? shipped : simdPlugin(shipped));
   const dylink = readDylink(module);
   const memory = new WebAssembly.Memory({ initial: 64, maximum: MAX_PAGES });
   // [0, 1 MiB) is the stack (growing down from 1 MiB); the plugin's data follows, then the heap.
@@ -322,28 +310,6 @@ export function loadBloscHost(pluginPath: string, options: BloscHostOptions = {}
     return into.subarray(0, frame.byteLength);
   };
 
-  const shuffle = options.simdShuffle === false ? undefined : loadByteShuffle(memory);
-  /**
-   * Blosc's block size for these parameters: it depends on the codec, level, type size and chunk
-   * size, never on the data or the shuffle, so one compression of zeros tells it. 0: unknown.
-   */
-  const blockSizes = new Map<string, number>();
-  const blockSizeFor = (chunkBytes: number, cdValues: readonly number[]): number => {
-    const key = `${chunkBytes}:${cdValues.join(',')}`;
-    let size = blockSizes.get(key);
-    if (size === undefined) {
-      const zeros = allocate(chunkBytes);
-      bytes().fill(0, zeros, zeros + chunkBytes);
-      const { output, length } = runFilter(zeros, chunkBytes, cdValues);
-      const flags = bytes()[output + 2] ?? BLOSC_MEMCPYED;
-      size =
-        length >= BLOSC_HEADER_BYTES && !(flags & BLOSC_MEMCPYED) ? (words()[(output + 8) >>> 2] ?? 0) : 0;
-      heap.free(output);
-      blockSizes.set(key, size);
-    }
-    return size;
-  };
-
   /** The frame for a chunk Blosc could not fit: the chunk as it is, in Blosc's memcpyed frame. */
   const uncompressed = (input: number, chunkBytes: number, cdValues: readonly number[], into?: Uint8Array) =>
     uncompressedBloscFrame(bytes().subarray(input, input + chunkBytes), cdValues, into);
@@ -351,42 +317,26 @@ export function loadBloscHost(pluginPath: string, options: BloscHostOptions = {}
   return {
     compress(data, chunkBytes, cdValues, into) {
       if (data.byteLength > chunkBytes) throw new RangeError('the data is larger than the chunk');
-      const typesize = cdValues[2] ?? 1;
-      const blocksize =
-        shuffle && cdValues[CD_SHUFFLE] === BYTE_SHUFFLE && typesize > 1
-          ? blockSizeFor(chunkBytes, cdValues)
-          : 0;
       const input = allocate(chunkBytes);
       bytes().set(data, input);
       bytes().fill(0, input + data.byteLength, input + chunkBytes);
-      if (!shuffle || blocksize === 0) {
-        const { output, length } = runFilter(input, chunkBytes, cdValues);
-        // On success the filter swapped in its own buffer and freed ours; on failure ours is still there.
-        const result =
-          length > 0
-            ? deliver(bytes().subarray(output, output + length), into)
-            : uncompressed(input, chunkBytes, cdValues, into);
-        heap.free(output);
-        return result;
-      }
-      // Shuffled here, compressed by Blosc unshuffled, then marked as shuffled: the same frame.
-      const shuffled = heap.malloc(chunkBytes);
-      if (!shuffled) {
-        heap.free(input);
-        throw new RangeError(`the Blosc host cannot allocate ${chunkBytes} bytes`);
-      }
-      shuffle(typesize, blocksize, input, shuffled, chunkBytes);
-      const unshuffledParams = cdValues.map((value, i) => (i === CD_SHUFFLE ? 0 : value));
-      const { output, length } = runFilter(shuffled, chunkBytes, unshuffledParams);
-      const frame = bytes().subarray(output, output + length);
-      let result: Uint8Array;
-      if (length > 0 && !((frame[2] ?? 0) & BLOSC_MEMCPYED)) {
-        frame[2] = (frame[2] ?? 0) | BLOSC_DOSHUFFLE;
-        result = deliver(frame, into);
-      } else result = uncompressed(input, chunkBytes, cdValues, into);
+      const { output, length } = runFilter(input, chunkBytes, cdValues);
+      // On success the filter swapped in its own buffer and freed ours; on failure ours is still there.
+      const result =
+        length > 0
+          ? deliver(bytes().subarray(output, output + length), into)
+          : uncompressed(input, chunkBytes, cdValues, into);
       heap.free(output);
-      heap.free(input);
       return result;
     },
   };
+}
+
+/** The plugin with its SIMD shuffle, or as shipped if it is not the plugin the patch was made for. */
+function simdPlugin(shipped: Uint8Array): Uint8Array {
+  try {
+    return patchBloscPlugin(shipped);
+  } catch {
+    return shipped;
+  }
 }

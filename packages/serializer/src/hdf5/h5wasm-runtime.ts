@@ -1,8 +1,22 @@
-import { closeSync, existsSync, openSync, readSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import {
+  closeSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { threadId } from 'node:worker_threads';
 import type * as H5 from 'h5wasm';
+import { patchBloscPlugin } from './blosc-simd-plugin.ts';
 
 /**
  * The one place that loads h5wasm. It is imported lazily (the first HDF5 call pays ~100 ms for
@@ -11,7 +25,8 @@ import type * as H5 from 'h5wasm';
  *     build whose files live in memory and vanish;
  *   - the throwing error handler, so HDF5 failures become exceptions instead of stderr noise;
  *   - the plugin search list cleared (a user's HDF5_PLUGIN_PATH points at native .so files that
- *     wasm cannot load) and replaced by our wasm plugin folder.
+ *     wasm cannot load) and replaced by our wasm plugin folder, with Blosc's shuffle in SIMD
+ *     (blosc-simd-plugin.ts) where that can be placed in a folder of our own.
  *
  * Writes use a second, independent instance (loadH5WriteRuntime): the same module file imported
  * under another URL, so it has its own wasm heap and its own filter registry, in which Blosc
@@ -32,6 +47,8 @@ export interface H5Runtime {
   pluginDir: string;
   /** Blosc (32001) is the chunk relay here: Blosc chunks must arrive compressed (blosc-relay-write.ts). */
   relay: boolean;
+  /** HDF5 finds the SIMD Blosc plugin before the shipped one (see simdBloscPluginDir). */
+  simdBlosc: boolean;
 }
 
 let runtime: Promise<H5Runtime> | undefined;
@@ -78,10 +95,19 @@ async function initialise(load: () => Promise<unknown>, firstPluginDirs: string[
   module.activate_throwing_error_handler();
   while (module.get_plugin_search_paths().length > 0) module.remove_plugin_search_path(0);
   const pluginDir = locatePluginDir();
-  // HDF5 takes the first plugin that serves a filter id: the relay, where present, shadows Blosc.
-  // (H5PLinsert cannot append, so the list is built from its end, each folder at index 0.)
-  for (const dir of [...firstPluginDirs, pluginDir].reverse()) module.insert_plugin_search_path(dir, 0);
-  return { h5: h5.default, module, pluginDir, relay: firstPluginDirs.length > 0 };
+  const simdDir = simdBloscPluginDir(pluginDir);
+  // HDF5 takes the first plugin that serves a filter id: the relay, where present, shadows Blosc,
+  // and the SIMD Blosc shadows the shipped one. (H5PLinsert cannot append, so the list is built
+  // from its end, each folder at index 0.)
+  const dirs = [...firstPluginDirs, ...(simdDir ? [simdDir] : []), pluginDir];
+  for (const dir of dirs.reverse()) module.insert_plugin_search_path(dir, 0);
+  return {
+    h5: h5.default,
+    module,
+    pluginDir,
+    relay: firstPluginDirs.length > 0,
+    simdBlosc: simdDir !== undefined,
+  };
 }
 
 const BLOSC_PLUGIN = 'libH5Zblosc.so';
@@ -133,6 +159,36 @@ function firstFolderWithPlugin(candidates: string[], file: string, what: string,
     if (existsSync(plugin) && startsWithWasmMagic(plugin)) return dir;
   }
   throw new Error(`@hpc/serializer: cannot find ${what} in ${candidates.join(' or ')}. ${fix}`);
+}
+
+/**
+ * A folder holding the SIMD Blosc plugin for h5wasm, which loads plugins only from files: a
+ * per-user folder in the system temp folder, written once per plugin version (and checked byte
+ * for byte before use). Undefined if that folder is not safely ours (another user's, or open to
+ * others) or cannot be written: h5wasm then uses the plugin as shipped, only slower.
+ */
+function simdBloscPluginDir(pluginDir: string): string | undefined {
+  try {
+    const patched = patchBloscPlugin(readFileSync(join(pluginDir, BLOSC_PLUGIN)));
+    const uid = process.getuid?.();
+    const base = join(tmpdir(), `hpc-serializer-${uid ?? 'user'}`);
+    mkdirSync(base, { recursive: true, mode: 0o700 });
+    const owner = lstatSync(base);
+    if (!owner.isDirectory() || (uid !== undefined && owner.uid !== uid) || (owner.mode & 0o077) !== 0)
+      return undefined;
+    const digest = createHash('sha256').update(patched).digest('hex').slice(0, 16);
+    const dir = join(base, `blosc-simd-${digest}`);
+    const file = join(dir, BLOSC_PLUGIN);
+    if (!existsSync(file) || !readFileSync(file).equals(patched)) {
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      const temp = `${file}.${process.pid}-${threadId}.tmp`;
+      writeFileSync(temp, patched, { mode: 0o600 });
+      renameSync(temp, file);
+    }
+    return dir;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The Blosc plugin file itself (the compressor threads run its code without HDF5). */

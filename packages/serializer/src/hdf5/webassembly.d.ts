@@ -1,4 +1,4 @@
-// The parts of the WebAssembly JS API that blosc-host.ts uses, as Node provides them: TypeScript
+// The parts of the WebAssembly JS API that blosc-host.ts (and its tests) use, as Node provides them: TypeScript
 // declares this API only in lib.dom, which a Node package should not pull in.
 declare namespace WebAssembly {
   type Imports = Record<string, Record<string, unknown>>;
@@ -10,6 +10,7 @@ declare namespace WebAssembly {
   class Module {
     constructor(bytes: Uint8Array | ArrayBuffer);
     static imports(module: Module): ModuleImportDescriptor[];
+    static exports(module: Module): { name: string; kind: string }[];
     static customSections(module: Module, sectionName: string): ArrayBuffer[];
   }
   class Instance {
