@@ -7,6 +7,7 @@ import { Process, registerClass, registerProcess } from '@hpc/process';
 import { CODEC_NAMES, ObjectSerializer } from '@hpc/serializer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { relayChunkLength } from '../src/hdf5/blosc-relay-write.ts';
+import { loadH5WriteRuntime } from '../src/hdf5/h5wasm-runtime.ts';
 
 let constructorCalls = 0;
 class Point {
@@ -303,6 +304,20 @@ describe('ObjectSerializer round trip', () => {
     // The same Blosc code with the same parameters on the same chunks: byte for byte the same data.
     expect(sizes[0]).toBe(sizes[1]);
     expect(sizes[0]).toBeLessThan(values.byteLength);
+  });
+
+  it('gives every compressed chunk back to the writing instance once HDF5 has written it (its heap stays put)', async () => {
+    const values = smooth(3_000_000); // 24 MiB, 24 chunks of 1 MiB: each chunk's buffer is HDF5's to free
+    const heapAfter: number[] = [];
+    for (let round = 0; round < 4; round++) {
+      const file = join(dir, `heap-${round}.h5`);
+      await new ObjectSerializer(file, { durable: false }).serialize({ values }, '/p', {
+        chunkBytes: 1 << 20,
+      });
+      heapAfter.push((await loadH5WriteRuntime()).module.HEAPU8.length);
+    }
+    // Leaking each chunk would grow the heap by ~24 MiB a round.
+    expect(heapAfter[3]).toBe(heapAfter[1]);
   });
 
   it('stores data Blosc cannot shrink (random bytes) with every Blosc codec', async () => {

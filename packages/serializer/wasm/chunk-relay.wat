@@ -5,10 +5,12 @@
 ;;
 ;;   u32 magic "hpc-"   u32 magic "rly1"   u32 address of the compressed bytes   u32 their length
 ;;
-;; This filter swaps the ticket for those bytes, so the file holds ordinary Blosc chunks that any
-;; Blosc reader decodes. (A chunk Blosc cannot shrink arrives as Blosc's own "memcpyed" frame, 16
-;; bytes longer than the chunk: it then gets a new, larger buffer; HDF5 allows filters to grow data.) It is only ever loaded into the separate h5wasm instance that writes; a
-;; buffer without a ticket, or a request to decode, fails (returns 0) instead of guessing.
+;; This filter hands HDF5 those bytes in place of the chunk: it frees the chunk's buffer and returns
+;; the compressed bytes' own buffer (malloc'ed by the writer for this chunk alone; HDF5 writes it
+;; and frees it, as it does any buffer a filter returns). So the file holds ordinary Blosc chunks
+;; that any Blosc reader decodes, and nothing is copied. It is only ever loaded into the separate
+;; h5wasm instance that writes; a buffer without a ticket, or a request to decode, fails (returns
+;; 0) instead of guessing.
 ;;
 ;; Assembled by assemble-chunk-relay.mjs; a unit test checks the committed binary matches this.
 (module
@@ -16,7 +18,6 @@
   (import "env" "__indirect_function_table" (table 0 funcref))
   (import "env" "__memory_base" (global $memory_base i32))
   (import "env" "__table_base" (global $table_base i32))
-  (import "env" "malloc" (func $malloc (param i32) (result i32)))
   (import "env" "free" (func $free (param i32)))
 
   ;; H5Z_class2_t at memory_base + 0, the name at memory_base + 32:
@@ -41,7 +42,7 @@
   (func $relay
     (param $flags i32) (param $cd_nelmts i32) (param $cd_values i32)
     (param $nbytes i32) (param $buf_size i32) (param $buf i32) (result i32)
-    (local $chunk i32) (local $payload i32) (local $length i32) (local $grown i32)
+    (local $chunk i32) (local $payload i32) (local $length i32)
     ;; H5Z_FLAG_REVERSE: decoding is the real Blosc plugin's job, in the reading instance.
     (if (i32.and (local.get $flags) (i32.const 0x100)) (then (return (i32.const 0))))
     (if (i32.lt_u (local.get $nbytes) (i32.const 16)) (then (return (i32.const 0))))
@@ -51,14 +52,7 @@
     (local.set $payload (i32.load offset=8 (local.get $chunk)))
     (local.set $length (i32.load offset=12 (local.get $chunk)))
     (if (i32.eqz (local.get $length)) (then (return (i32.const 0))))
-    ;; Larger than the chunk's buffer: move to a new one (HDF5 frees whichever *buf holds).
-    (if (i32.gt_u (local.get $length) (i32.load (local.get $buf_size)))
-      (then
-        (local.set $grown (call $malloc (local.get $length)))
-        (if (i32.eqz (local.get $grown)) (then (return (i32.const 0))))
-        (call $free (local.get $chunk))
-        (local.set $chunk (local.get $grown))
-        (i32.store (local.get $buf) (local.get $chunk))
-        (i32.store (local.get $buf_size) (local.get $length))))
-    (memory.copy (local.get $chunk) (local.get $payload) (local.get $length))
+    (call $free (local.get $chunk))
+    (i32.store (local.get $buf) (local.get $payload))
+    (i32.store (local.get $buf_size) (local.get $length))
     (local.get $length)))

@@ -8,7 +8,7 @@ import type { H5Group, H5Module } from './h5wasm-runtime.ts';
  * Writes a typed array as a Blosc dataset whose chunks were compressed outside HDF5 (on worker
  * threads for big arrays), through the chunk relay filter of the writing h5wasm instance
  * (wasm/chunk-relay.wat): each chunk is written as a 16-byte ticket naming its compressed bytes
- * in the wasm heap, and the relay stores those bytes. The file is the same as if h5wasm's Blosc
+ * in the wasm heap, and the relay hands HDF5 that very buffer, which HDF5 writes and frees. The file is the same as if h5wasm's Blosc
  * filter had compressed it: same parameters, same Blosc code, same chunks.
  */
 const TICKET_MAGIC = [0x2d637068, 0x31796c72] as const; // "hpc-" "rly1", as the relay checks
@@ -83,18 +83,14 @@ export async function writeRelayedBloscDataset(
   ticketView.setUint32(4, TICKET_MAGIC[1], true);
 
   const path = datasetPath(group, name);
-  let payload = 0;
-  let payloadCapacity = 0;
   let ticketAddress = 0;
   try {
     for (let index = 0; index < chunks; index++) {
       fillQueue();
       const { bytes: compressed, release } = await (queue.shift() as Promise<CompressedChunk>);
-      if (compressed.byteLength > payloadCapacity) {
-        module._free(payload);
-        payload = mallocOrThrow(module, compressed.byteLength);
-        payloadCapacity = compressed.byteLength;
-      }
+      // This chunk's own buffer: HDF5 frees it once written. (If the write fails before the relay
+      // runs, it stays allocated in the writing instance: one chunk, on an error path.)
+      const payload = mallocOrThrow(module, compressed.byteLength);
       module.HEAPU8.set(compressed, payload);
       release();
       ticketView.setUint32(8, payload, true);
@@ -128,7 +124,6 @@ export async function writeRelayedBloscDataset(
       );
     }
   } finally {
-    module._free(payload);
     module._free(ticketAddress);
   }
 }
