@@ -29,6 +29,8 @@ const REPS = Number(args.reps ?? 3);
 const dir = mkdtempSync(join(args.dir ?? tmpdir(), 'hpc-h5-bench-'));
 const PYTHON = '/usr/bin/python3';
 const CHUNK_BYTES = 4 << 20;
+/** Runs of the 10,000-small-objects case (each a few milliseconds). */
+const SMALL_REPS = 21;
 const gc = globalThis.gc ?? (() => {});
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -58,16 +60,11 @@ async function time(fn) {
   return performance.now() - t;
 }
 
-/** The first write and read of the run (before any warm-up): what a fresh process pays once. */
-let firstCalls;
-
 async function measure(write, read, file, bytes, check) {
-  // One warm-up write and read, not counted (as for h5py below): the first calls in a process
-  // also grow the wasm heaps and start the worker threads.
+  // One warm-up write and read, not counted (as for h5py below).
   rmSync(file, { force: true });
-  const warmWrite = await time(write);
-  const warmRead = await time(read);
-  firstCalls ??= { write: mibs(bytes, warmWrite), read: mibs(bytes, warmRead) };
+  await time(write);
+  await time(read);
   const w = [];
   const r = [];
   for (let rep = 0; rep < REPS; rep++) {
@@ -135,6 +132,22 @@ const put = (method, kind, cell) => {
   rows.get(method)[kind] = cell;
 };
 
+// The first calls in a process also grow the wasm heaps, start the worker threads and fault in
+// fresh memory: reported on their own row, then three more rounds before anything is measured.
+const firstCalls = {};
+{
+  const array = data('smooth', n);
+  const file = join(dir, 'first.h5');
+  const crate = new ObjectSerializer(file, { durable: false });
+  for (let round = 0; round < 4; round++) {
+    rmSync(file, { force: true });
+    const write = await time(() => crate.serialize({ data: array }, '/x'));
+    const read = await time(() => crate.load('/x'));
+    if (round === 0) Object.assign(firstCalls, { write: mibs(bytes, write), read: mibs(bytes, read) });
+  }
+  rmSync(file, { force: true });
+}
+
 for (const kind of KINDS) {
   const array = data(kind, n);
   const file = join(dir, `${kind}.h5`);
@@ -196,32 +209,31 @@ const records = Array.from({ length: 10_000 }, (_, i) => ({
 }));
 const small = {};
 {
+  // Ours and JSON alternate, 21 times each after a warm-up: these runs take milliseconds, so a
+  // busy moment of the machine would otherwise land on one side only.
   const file = join(dir, 'small.h5');
+  const jsonFile = join(dir, 'small.json');
   const crate = new ObjectSerializer(file, { durable: false });
-  const w = [];
-  const r = [];
-  for (let rep = 0; rep < Math.max(REPS, 5); rep++) {
+  const ours = { w: [], r: [] };
+  const json = { w: [], r: [] };
+  for (let rep = 0; rep <= SMALL_REPS; rep++) {
     rmSync(file, { force: true });
-    w.push(await time(() => crate.serialize(records, '/records')));
+    const ourWrite = await time(() => crate.serialize(records, '/records'));
     let back;
-    r.push(
-      await time(async () => {
-        back = await crate.load('/records');
-      }),
-    );
+    const ourRead = await time(async () => {
+      back = await crate.load('/records');
+    });
     if (JSON.stringify(back) !== JSON.stringify(records)) throw new Error('small objects differ');
+    const jsonWrite = await time(() => writeFileSync(jsonFile, JSON.stringify(records)));
+    const jsonRead = await time(() => JSON.parse(readFileSync(jsonFile, 'utf8')));
+    if (rep === 0) continue; // the warm-up
+    ours.w.push(ourWrite);
+    ours.r.push(ourRead);
+    json.w.push(jsonWrite);
+    json.r.push(jsonRead);
   }
-  small.ours = { write: median(w), read: median(r), size: statSync(file).size };
-}
-{
-  const file = join(dir, 'small.json');
-  const w = [];
-  const r = [];
-  for (let rep = 0; rep < Math.max(REPS, 5); rep++) {
-    w.push(await time(() => writeFileSync(file, JSON.stringify(records))));
-    r.push(await time(() => JSON.parse(readFileSync(file, 'utf8'))));
-  }
-  small.json = { write: median(w), read: median(r), size: statSync(file).size };
+  small.ours = { write: median(ours.w), read: median(ours.r), size: statSync(file).size };
+  small.json = { write: median(json.w), read: median(json.r), size: statSync(jsonFile).size };
 }
 {
   // One group per object with 4 attributes, through h5wasm directly: the layout we avoid.
@@ -310,7 +322,9 @@ for (const method of [...rows.keys()].filter((m) => m.startsWith('ours blosc-lz4
   );
 }
 const ms = (x) => x.toFixed(1);
-lines.push(`| **10,000 small objects**: write ms / read ms (file KiB) | | | |`);
+lines.push(
+  `| **10,000 small objects**: write ms / read ms (file KiB), medians of ${SMALL_REPS}, ours and JSON alternating | | | |`,
+);
 lines.push(
   `| ours (one object, tagged JSON) | ${ms(small.ours.write)} / ${ms(small.ours.read)} (${Math.round(small.ours.size / 1024)}) | ${(small.ours.write / small.json.write).toFixed(2)}× / ${(small.ours.read / small.json.read).toFixed(2)}× JSON | |`,
 );
@@ -321,7 +335,7 @@ lines.push(
   `| h5wasm, one group + 4 attributes per object | ${ms(small.groups.write)} / ${ms(small.groups.read)} (${Math.round(small.groups.size / 1024)}) | ${(small.groups.write / small.ours.write).toFixed(0)}× / ${(small.groups.read / small.ours.read).toFixed(0)}× ours | |`,
 );
 lines.push(
-  `| **first** serialize / load of the run (smooth, default; not in the medians above) | ${firstCalls.write} / ${firstCalls.read} MiB/s | | |`,
+  `| **first** serialize / load in the process (smooth, default; not in the medians above) | ${firstCalls.write} / ${firstCalls.read} MiB/s | | |`,
 );
 lines.push(
   `| **cold load** of a small object, fresh process (median of 11) | ${Math.round(median(cold))} ms | node -e 0: ${Math.round(median(bare))} ms | |`,

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadBloscHost } from '../src/hdf5/blosc-host.ts';
@@ -7,7 +8,9 @@ import {
   loadH5Runtime,
   loadH5WriteRuntime,
   locateBloscPlugin,
+  locatePluginDir,
   locateRelayPluginDir,
+  simdBloscPluginDir,
 } from '../src/hdf5/h5wasm-runtime.ts';
 
 const simd = loadBloscHost(locateBloscPlugin());
@@ -54,6 +57,32 @@ describe('the SIMD Blosc plugin', () => {
   it('is what every h5wasm instance reads and writes Blosc with', async () => {
     expect((await loadH5Runtime()).simdBlosc).toBe(true);
     expect((await loadH5WriteRuntime()).simdBlosc).toBe(true);
+  });
+
+  it("is placed only in a folder of the user's own, open to nobody else, and rewritten if changed", () => {
+    const root = mkdtempSync(join(tmpdir(), 'hpc-simd-dir-'));
+    try {
+      const base = join(root, `hpc-serializer-${process.getuid?.()}`);
+      const dir = simdBloscPluginDir(locatePluginDir(), root) as string;
+      expect(dir.startsWith(base)).toBe(true);
+      const plugin = join(dir, 'libH5Zblosc.so');
+      const patched = patchBloscPlugin(readFileSync(locateBloscPlugin()));
+      expect(readFileSync(plugin).equals(patched)).toBe(true);
+      writeFileSync(plugin, 'not the plugin');
+      expect(simdBloscPluginDir(locatePluginDir(), root)).toBe(dir);
+      expect(readFileSync(plugin).equals(patched)).toBe(true);
+      // A base folder others can write to is not used (the shipped plugin is).
+      chmodSync(base, 0o777);
+      expect(simdBloscPluginDir(locatePluginDir(), root)).toBeUndefined();
+      if (process.getuid?.() === 0) {
+        // Nor one that belongs to someone else (only root can set that up here).
+        chmodSync(base, 0o700);
+        chownSync(base, 65534, 65534);
+        expect(simdBloscPluginDir(locatePluginDir(), root)).toBeUndefined();
+      }
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it('changes only the plugin it was made for, and says why it refuses another module', () => {

@@ -167,11 +167,11 @@ function firstFolderWithPlugin(candidates: string[], file: string, what: string,
  * for byte before use). Undefined if that folder is not safely ours (another user's, or open to
  * others) or cannot be written: h5wasm then uses the plugin as shipped, only slower.
  */
-function simdBloscPluginDir(pluginDir: string): string | undefined {
+export function simdBloscPluginDir(pluginDir: string, tempRoot = tmpdir()): string | undefined {
   try {
     const patched = patchBloscPlugin(readFileSync(join(pluginDir, BLOSC_PLUGIN)));
     const uid = process.getuid?.();
-    const base = join(tmpdir(), `hpc-serializer-${uid ?? 'user'}`);
+    const base = join(tempRoot, `hpc-serializer-${uid ?? 'user'}`);
     mkdirSync(base, { recursive: true, mode: 0o700 });
     const owner = lstatSync(base);
     if (!owner.isDirectory() || (uid !== undefined && owner.uid !== uid) || (owner.mode & 0o077) !== 0)
