@@ -1,6 +1,7 @@
 /// <reference path="./webassembly.d.ts" />
 import { readFileSync } from 'node:fs';
 import { patchBloscPlugin } from './blosc-simd-plugin.ts';
+import { WasmReader } from './wasm-binary.ts';
 
 /**
  * Runs the Blosc compressor of h5wasm-plugins' `libH5Zblosc.so` without HDF5: the plugin is an
@@ -79,25 +80,13 @@ interface DylinkMemory {
 function readDylink(module: WebAssembly.Module): DylinkMemory {
   const [section] = WebAssembly.Module.customSections(module, 'dylink.0');
   if (!section) throw new Error('the Blosc plugin is not an Emscripten side module (no dylink.0 section)');
-  const bytes = new Uint8Array(section);
-  let at = 0;
-  const leb = (): number => {
-    let value = 0;
-    let shift = 0;
-    for (;;) {
-      const byte = bytes[at++];
-      if (byte === undefined) throw new Error('the Blosc plugin has a truncated dylink.0 section');
-      value += (byte & 0x7f) * 2 ** shift;
-      shift += 7;
-      if ((byte & 0x80) === 0) return value;
-    }
-  };
-  while (at < bytes.length) {
-    const type = bytes[at++];
-    const length = leb();
-    const end = at + length;
-    if (type === 1) return { memorySize: leb(), memoryAlign: 2 ** leb(), tableSize: leb() };
-    at = end;
+  const reader = new WasmReader(new Uint8Array(section), 0, "the Blosc plugin's dylink.0 section");
+  while (reader.at < reader.bytes.length) {
+    const type = reader.byte();
+    const end = reader.u32() + reader.at;
+    if (type === 1)
+      return { memorySize: reader.u32(), memoryAlign: 2 ** reader.u32(), tableSize: reader.u32() };
+    reader.at = end;
   }
   throw new Error('the Blosc plugin has no memory info in its dylink.0 section');
 }

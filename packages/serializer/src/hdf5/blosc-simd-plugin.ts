@@ -1,4 +1,5 @@
 import { BYTE_SHUFFLE_WASM } from './byte-shuffle-wasm.ts';
+import { encodeU32, WasmReader } from './wasm-binary.ts';
 
 /**
  * h5wasm-plugins' Blosc filter (libH5Zblosc.so) with its generic byte shuffle and unshuffle
@@ -32,52 +33,8 @@ interface Section {
   end: number;
 }
 
-class Reader {
-  at: number;
-  readonly bytes: Uint8Array;
-  constructor(bytes: Uint8Array, at = 0) {
-    this.bytes = bytes;
-    this.at = at;
-  }
-  byte(): number {
-    const value = this.bytes[this.at++];
-    if (value === undefined) throw new Error('the module ends early');
-    return value;
-  }
-  u32(): number {
-    let value = 0;
-    for (let shift = 0; ; shift += 7) {
-      const byte = this.byte();
-      value += (byte & 0x7f) * 2 ** shift;
-      if ((byte & 0x80) === 0) return value;
-    }
-  }
-  name(): string {
-    const length = this.u32();
-    const text = Buffer.from(this.bytes.subarray(this.at, this.at + length)).toString('utf8');
-    this.at += length;
-    return text;
-  }
-  skipLimits(): void {
-    const flags = this.byte();
-    this.u32();
-    if (flags & 1) this.u32();
-  }
-}
-
-function u32Bytes(value: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = value & 0x7f;
-    value >>>= 7;
-    if (value) byte |= 0x80;
-    out.push(byte);
-  } while (value);
-  return out;
-}
-
 function sections(module: Uint8Array): Section[] {
-  const reader = new Reader(module, 8);
+  const reader = new WasmReader(module, 8);
   const found: Section[] = [];
   while (reader.at < module.length) {
     const header = reader.at;
@@ -100,7 +57,7 @@ function section(all: Section[], id: number, name?: string): Section {
 
 /** The code section's function bodies (each without its size prefix). */
 function functionBodies(module: Uint8Array, code: Section): Uint8Array[] {
-  const reader = new Reader(module, code.start);
+  const reader = new WasmReader(module, code.start);
   return Array.from({ length: reader.u32() }, () => {
     const size = reader.u32();
     const body = module.subarray(reader.at, reader.at + size);
@@ -110,7 +67,7 @@ function functionBodies(module: Uint8Array, code: Section): Uint8Array[] {
 }
 
 function importedFunctionCount(module: Uint8Array, imports: Section): number {
-  const reader = new Reader(module, imports.start);
+  const reader = new WasmReader(module, imports.start);
   let functions = 0;
   for (let count = reader.u32(); count > 0; count--) {
     reader.name();
@@ -131,7 +88,7 @@ function importedFunctionCount(module: Uint8Array, imports: Section): number {
 
 /** Function index → name, from the "name" custom section. */
 function functionNames(module: Uint8Array, names: Section): Map<number, string> {
-  const reader = new Reader(module, names.start);
+  const reader = new WasmReader(module, names.start);
   reader.name(); // "name"
   const found = new Map<number, string>();
   while (reader.at < names.end) {
@@ -147,12 +104,12 @@ function functionNames(module: Uint8Array, names: Section): Map<number, string> 
 
 /** True if defined function `index` takes four i32 and returns nothing, like Blosc's shuffles. */
 function takesFourInts(module: Uint8Array, all: Section[], index: number): boolean {
-  const functions = new Reader(module, section(all, SECTION_FUNCTION).start);
+  const functions = new WasmReader(module, section(all, SECTION_FUNCTION).start);
   const count = functions.u32();
   if (index >= count) return false;
   for (let i = 0; i < index; i++) functions.u32();
   const typeIndex = functions.u32();
-  const types = new Reader(module, section(all, SECTION_TYPE).start);
+  const types = new WasmReader(module, section(all, SECTION_TYPE).start);
   for (let i = 0, count = types.u32(); i < count; i++) {
     if (types.byte() !== 0x60) throw new Error('unknown type form');
     const params = Array.from({ length: types.u32() }, () => types.byte());
@@ -167,7 +124,7 @@ function simdBodies(): Map<string, Uint8Array> {
   const module = new Uint8Array(Buffer.from(BYTE_SHUFFLE_WASM, 'base64'));
   const all = sections(module);
   const bodies = functionBodies(module, section(all, SECTION_CODE));
-  const exports = new Reader(module, section(all, SECTION_EXPORT).start);
+  const exports = new WasmReader(module, section(all, SECTION_EXPORT).start);
   const byName = new Map<string, Uint8Array>();
   for (let count = exports.u32(); count > 0; count--) {
     const name = exports.name();
@@ -199,12 +156,12 @@ export function patchBloscPlugin(plugin: Uint8Array): Uint8Array {
     bodies[defined] = ours.get(replacement) as Uint8Array;
   }
   const content = Buffer.concat([
-    Buffer.from(u32Bytes(bodies.length)),
-    ...bodies.flatMap((body) => [Buffer.from(u32Bytes(body.length)), body]),
+    Buffer.from(encodeU32(bodies.length)),
+    ...bodies.flatMap((body) => [Buffer.from(encodeU32(body.length)), body]),
   ]);
   return Buffer.concat([
     plugin.subarray(0, code.header),
-    Buffer.from([SECTION_CODE, ...u32Bytes(content.length)]),
+    Buffer.from([SECTION_CODE, ...encodeU32(content.length)]),
     content,
     plugin.subarray(code.end),
   ]);

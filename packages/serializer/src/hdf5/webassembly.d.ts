@@ -1,5 +1,5 @@
-// The parts of the WebAssembly JS API that blosc-host.ts (and its tests) use, as Node provides them: TypeScript
-// declares this API only in lib.dom, which a Node package should not pull in.
+// The parts of the WebAssembly JS API that blosc-host.ts (and its tests) use, as Node provides
+// them: TypeScript declares this API only in lib.dom, which a Node package should not pull in.
 declare namespace WebAssembly {
   type Imports = Record<string, Record<string, unknown>>;
   interface ModuleImportDescriptor {
