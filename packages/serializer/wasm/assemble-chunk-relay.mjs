@@ -6,26 +6,17 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import wabtInit from 'wabt';
+import { encodeU32 } from '../src/hdf5/wasm-binary.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const RELAY_BINARY = join(here, 'relay-plugin', 'libH5Zhpc_chunk_relay.so');
 
 /** The dylink.0 section Emscripten's loader reads first: 38 bytes of data (class + name), 1 table slot. */
 function dylinkSection() {
-  const leb = (n) => {
-    const out = [];
-    do {
-      let byte = n & 0x7f;
-      n >>>= 7;
-      if (n) byte |= 0x80;
-      out.push(byte);
-    } while (n);
-    return out;
-  };
-  const memInfo = [...leb(38), ...leb(2), ...leb(1), ...leb(0)]; // size, log2 align, table size, log2 align
+  const memInfo = [...encodeU32(38), ...encodeU32(2), ...encodeU32(1), ...encodeU32(0)]; // size, log2 align, table size, log2 align
   const name = [...Buffer.from('dylink.0')];
-  const body = [...leb(name.length), ...name, 1, ...leb(memInfo.length), ...memInfo];
-  return Buffer.from([0, ...leb(body.length), ...body]);
+  const body = [...encodeU32(name.length), ...name, 1, ...encodeU32(memInfo.length), ...memInfo];
+  return Buffer.from([0, ...encodeU32(body.length), ...body]);
 }
 
 export async function assembleChunkRelay() {
