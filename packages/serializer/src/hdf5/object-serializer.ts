@@ -46,7 +46,10 @@ export interface ObjectSerializerOptions {
   durable?: boolean;
   /** Refuse to allocate any one array larger than this on read (default 64 GiB). */
   maxArrayBytes?: number;
-  /** Bytes moved through the wasm heap per call (default 64 MiB; the heap's hard limit is 2 GiB). */
+  /**
+   * Bytes moved through the wasm heap per call (default 8 MiB: small enough to stay in cache between
+   * HDF5 and the result, and each wasm heap keeps its largest slice for good; hard limit 2 GiB).
+   */
   sliceBytes?: number;
   /**
    * Worker threads that decompress large arrays (>= 16 MiB) in parallel on read, each with its own
@@ -79,7 +82,7 @@ export interface ReadArrayOptions {
 
 const DEFAULT_CHUNK_BYTES = 4 << 20;
 const DEFAULT_ARRAY_THRESHOLD_BYTES = 16 << 10;
-const DEFAULT_SLICE_BYTES = 64 << 20;
+const DEFAULT_SLICE_BYTES = 8 << 20;
 const DEFAULT_MAX_ARRAY_BYTES = 64 * 2 ** 30;
 /** Reads at least this large go to the worker threads. */
 const PARALLEL_READ_MIN_BYTES = 16 << 20;
