@@ -32,15 +32,16 @@ export function arrayWriter(
       writeArrayDataset(module, parent, name, view, kind, layout);
       return;
     }
+    // The calling thread counts as one: it runs HDF5 and the file writes, which is as much work
+    // as a compressing thread does (a worker per core would starve it: measured slower on 2 cores).
+    const workers = writeThreads - 1;
     const threads =
-      view.byteLength >= PARALLEL_WRITE_MIN_BYTES && writeThreads > 1
-        ? compressorThreads(writeThreads)
-        : undefined;
+      view.byteLength >= PARALLEL_WRITE_MIN_BYTES && workers > 0 ? compressorThreads(workers) : undefined;
     await writeRelayedBloscDataset(module, parent, name, view, kind, {
       ...layout,
       compress: threads ?? compressHere,
-      // Enough queued work to keep every thread busy while this one writes.
-      ahead: threads ? 2 * writeThreads : 1,
+      // Enough queued work to keep every worker busy while this thread writes.
+      ahead: threads ? 2 * workers : 1,
     });
   };
 }

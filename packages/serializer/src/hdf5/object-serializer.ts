@@ -52,14 +52,15 @@ export interface ObjectSerializerOptions {
    */
   sliceBytes?: number;
   /**
-   * Worker threads that decompress large arrays (>= 16 MiB) in parallel on read, each with its own
-   * wasm instance (default: cores, at most 4). 1 reads everything on the calling thread.
+   * Threads that decompress large arrays (>= 16 MiB) on read: the calling thread and
+   * `readThreads - 1` workers, each with its own wasm instance (default: cores, at most 4).
+   * 1 reads everything on the calling thread.
    */
   readThreads?: number;
   /**
-   * Worker threads that Blosc-compress large arrays (>= 16 MiB) in parallel on write, while the
-   * calling thread writes the compressed chunks (default: cores, at most 4). 1 compresses on the
-   * calling thread.
+   * Threads that write large Blosc arrays (>= 16 MiB): the calling thread, which runs HDF5 and
+   * writes the file, and `writeThreads - 1` workers that compress (default: cores, at most 4).
+   * 1 compresses on the calling thread.
    */
   writeThreads?: number;
 }
