@@ -8,8 +8,9 @@ import type { H5Group, H5Module } from './h5wasm-runtime.ts';
  * Writes a typed array as a Blosc dataset whose chunks were compressed outside HDF5 (on worker
  * threads for big arrays), through the chunk relay filter of the writing h5wasm instance
  * (wasm/chunk-relay.wat): each chunk is written as a 16-byte ticket naming its compressed bytes
- * in the wasm heap, and the relay hands HDF5 that very buffer, which HDF5 writes and frees. The file is the same as if h5wasm's Blosc
- * filter had compressed it: same parameters, same Blosc code, same chunks.
+ * in the wasm heap, and the relay hands HDF5 that very buffer, which HDF5 writes and frees. The
+ * file is the same as if h5wasm's Blosc filter had compressed it: same parameters, same Blosc
+ * code, same chunks.
  */
 const TICKET_MAGIC = [0x2d637068, 0x31796c72] as const; // "hpc-" "rly1", as the relay checks
 const TICKET_BYTES = 16;
