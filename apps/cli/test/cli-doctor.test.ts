@@ -1,4 +1,4 @@
-import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, cleanHome, makeHome, runHpc } from './hpc-process.ts';
@@ -37,6 +37,22 @@ describe('hpc doctor', () => {
     expect(check('slurm commands')?.fix).toBeTruthy();
     expect(check('controller')?.status).toBe('skip');
     expect(check('blosc filter')?.status).toBe('ok');
+    expect(check('blosc filter')?.detail).toMatch(/SIMD shuffle from .*hpc-serializer-.*blosc-simd-/);
+  });
+
+  it('warns, with what to do, when the SIMD Blosc plugin has no private folder (Blosc still works)', async () => {
+    const temp = join(home, 'shared-tmp');
+    const shared = join(temp, `hpc-serializer-${process.getuid?.() ?? 'user'}`);
+    await mkdir(shared, { recursive: true });
+    await chmod(shared, 0o777); // anyone could put a plugin there: it must not be used
+    const result = await runHpc(['doctor', '--json'], { home, env: { PATH: bareBin, TMPDIR: temp } });
+    const report = JSON.parse(result.stdout) as {
+      checks: { name: string; status: string; detail: string; fix?: string }[];
+    };
+    const blosc = report.checks.find((entry) => entry.name === 'blosc filter');
+    expect(blosc).toMatchObject({ status: 'warn' });
+    expect(blosc?.detail).toContain('write and read back, without the SIMD shuffle');
+    expect(blosc?.fix).toContain('TMPDIR');
   });
 
   it('an unwritable state folder fails with what to do (exit 1)', async () => {

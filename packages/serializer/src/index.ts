@@ -10,6 +10,7 @@ export {
 } from './errors.ts';
 export { detectFileFormat, type FileFormat } from './file-format.ts';
 export { CODEC_NAMES, type CodecName, type CodecOptions, type Shuffle } from './hdf5/codecs.ts';
+export { hdf5PluginFolders } from './hdf5/h5wasm-runtime.ts';
 export {
   CannotRewriteError,
   FileLockedError,

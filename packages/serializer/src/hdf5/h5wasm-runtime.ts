@@ -47,8 +47,8 @@ export interface H5Runtime {
   pluginDir: string;
   /** Blosc (32001) is the chunk relay here: Blosc chunks must arrive compressed (blosc-relay-write.ts). */
   relay: boolean;
-  /** HDF5 finds the SIMD Blosc plugin before the shipped one (see simdBloscPluginDir). */
-  simdBlosc: boolean;
+  /** Where HDF5 finds the SIMD Blosc plugin before the shipped one; undefined: the shipped one only. */
+  simdPluginDir: string | undefined;
 }
 
 let runtime: Promise<H5Runtime> | undefined;
@@ -106,7 +106,7 @@ async function initialise(load: () => Promise<unknown>, firstPluginDirs: string[
     module,
     pluginDir,
     relay: firstPluginDirs.length > 0,
-    simdBlosc: simdDir !== undefined,
+    simdPluginDir: simdDir,
   };
 }
 
@@ -159,6 +159,12 @@ function firstFolderWithPlugin(candidates: string[], file: string, what: string,
     if (existsSync(plugin) && startsWithWasmMagic(plugin)) return dir;
   }
   throw new Error(`@hpc/serializer: cannot find ${what} in ${candidates.join(' or ')}. ${fix}`);
+}
+
+/** Where the HDF5 filter plugins of this process come from (for `hpc doctor` and bug reports). */
+export async function hdf5PluginFolders(): Promise<{ shipped: string; simd: string | undefined }> {
+  const { pluginDir, simdPluginDir } = await loadH5Runtime();
+  return { shipped: pluginDir, simd: simdPluginDir };
 }
 
 /**
