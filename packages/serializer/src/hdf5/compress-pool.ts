@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { type BloscHost, loadBloscHost } from './blosc-host.ts';
 import { locateBloscPlugin } from './h5wasm-runtime.ts';
-import { markBusy, markIdle, type PooledWorker, WorkerPool } from './worker-pool.ts';
+import { type PooledWorker, WorkerPool, WorkerTasks } from './worker-pool.ts';
 
 /**
  * Blosc compression of whole chunks, off the HDF5 thread. h5wasm's Blosc filter runs inside
@@ -49,9 +49,8 @@ const compressors = new WorkerPool('compress-worker', import.meta.url, () => ({
 interface PendingTask {
   resolve: (chunk: CompressedChunk) => void;
   reject: (error: Error) => void;
-  pooled: PooledWorker;
 }
-const pending = new Map<number, PendingTask>();
+const inFlight = new WeakMap<PooledWorker, WorkerTasks<PendingTask>>();
 let nextId = 1;
 let localHost: BloscHost | undefined;
 /** Chunk and output buffers back from the workers, by size, ready to carry the next chunks. */
@@ -83,8 +82,7 @@ export function compressorThreads(threads: number): ChunkCompressor | undefined 
     new Promise((resolve, reject) => {
       const pooled = pool.reduce((best, next) => (next.busy < best.busy ? next : best));
       const id = nextId++;
-      pending.set(id, { resolve, reject, pooled });
-      markBusy(pooled);
+      (inFlight.get(pooled) as WorkerTasks<PendingTask>).add(id, { resolve, reject });
       // A copy of the chunk travels (the caller's array stays whole and usable).
       const chunk = spareBuffer(chunkBytes);
       chunk.set(data);
@@ -108,31 +106,16 @@ function keepSpare(view: Uint8Array): void {
   else if (spares.length < 16) spares.push(buffer);
 }
 
-/** Routes a new worker's replies to their tasks, and fails its tasks if it dies. */
+/** Routes a new worker's replies to their tasks (which fail if it dies). */
 function listen(pooled: PooledWorker): void {
-  const { worker } = pooled;
-  const settle = (id: number) => {
-    const task = pending.get(id);
-    if (!task) return undefined;
-    pending.delete(id);
-    markIdle(pooled);
-    return task;
-  };
-  worker.on('message', (reply: CompressReply) => {
+  const tasks = new WorkerTasks<PendingTask>(pooled, (code) => `a compressor thread exited (code ${code})`);
+  inFlight.set(pooled, tasks);
+  pooled.worker.on('message', (reply: CompressReply) => {
     keepSpare(reply.chunk);
-    const task = settle(reply.id);
+    const task = tasks.settle(reply.id);
     if (!task || !('bytes' in reply)) keepSpare(reply.output);
     if (!task) return;
     if ('bytes' in reply) task.resolve({ bytes: reply.bytes, release: () => keepSpare(reply.output) });
     else task.reject(new Error(`Blosc compression failed in a worker thread: ${reply.error}`));
   });
-  const failAll = (error: Error) => {
-    for (const [id, task] of pending) {
-      if (task.pooled !== pooled) continue;
-      settle(id);
-      task.reject(error);
-    }
-  };
-  worker.on('error', failAll);
-  worker.on('exit', (code) => failAll(new Error(`a compressor thread exited (code ${code})`)));
 }

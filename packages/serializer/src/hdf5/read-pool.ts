@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { markBusy, markIdle, type PooledWorker, WorkerPool } from './worker-pool.ts';
+import { type PooledWorker, WorkerPool, WorkerTasks } from './worker-pool.ts';
 
 /**
  * Parallel decompression for large reads. h5wasm is single-threaded and synchronous, so big
@@ -63,7 +63,7 @@ interface ActiveJob {
 interface Reader {
   /** One ring per worker, for every job it runs (a worker runs its jobs one after another). */
   ring: ReadRing;
-  jobs: Map<number, ActiveJob>;
+  jobs: WorkerTasks<ActiveJob>;
 }
 const readerStates = new WeakMap<PooledWorker, Reader>();
 
@@ -77,34 +77,21 @@ function listen(pooled: PooledWorker): void {
     slots: RING_SLOTS,
     slotBytes: SLOT_BYTES,
   };
-  const reader: Reader = { ring, jobs: new Map() };
-  readerStates.set(pooled, reader);
+  const jobs = new WorkerTasks<ActiveJob>(pooled, (code) => `the read worker exited (code ${code})`);
+  readerStates.set(pooled, { ring, jobs });
   const flags = ringFlags(ring);
-  const settle = (id: number) => {
-    const job = reader.jobs.get(id);
-    if (job) {
-      reader.jobs.delete(id);
-      markIdle(pooled);
-    }
-    return job;
-  };
   pooled.worker.on('message', (reply: ReadReply) => {
     if ('slot' in reply) {
-      const job = reader.jobs.get(reply.id);
+      const job = jobs.get(reply.id);
       job?.target.set(
         ringSlot(ring, reply.slot).subarray(0, reply.length),
         reply.offset * job.bytesPerElement,
       );
       Atomics.store(flags, reply.slot, 0);
       Atomics.notify(flags, reply.slot);
-    } else if ('done' in reply) settle(reply.id)?.resolve();
-    else settle(reply.id)?.reject(new Error(reply.error));
+    } else if ('done' in reply) jobs.settle(reply.id)?.resolve();
+    else jobs.settle(reply.id)?.reject(new Error(reply.error));
   });
-  const failAll = (error: Error) => {
-    for (const id of [...reader.jobs.keys()]) settle(id)?.reject(error);
-  };
-  pooled.worker.on('error', failAll);
-  pooled.worker.on('exit', (code) => failAll(new Error(`the read worker exited (code ${code})`)));
 }
 
 export function defaultReadThreads(): number {
@@ -146,8 +133,7 @@ export async function readInParallel(
     };
     remote.push(
       new Promise((resolve, reject) => {
-        reader.jobs.set(job.id, { target, bytesPerElement, resolve, reject });
-        markBusy(pooled);
+        reader.jobs.add(job.id, { target, bytesPerElement, resolve, reject });
         pooled.worker.postMessage(job);
       }),
     );

@@ -46,12 +46,42 @@ export class WorkerPool {
   }
 }
 
-export function markBusy(pooled: PooledWorker): void {
-  if (pooled.busy++ === 0) pooled.worker.ref();
-}
+/**
+ * The tasks one worker has in flight, by id: adding one marks the worker busy (it then holds the
+ * process open), settling it marks it idle, and if the worker fails or exits, every task still in
+ * flight is rejected.
+ */
+export class WorkerTasks<Task extends { reject: (error: Error) => void }> {
+  private readonly tasks = new Map<number, Task>();
+  private readonly pooled: PooledWorker;
 
-export function markIdle(pooled: PooledWorker): void {
-  if (--pooled.busy === 0) pooled.worker.unref();
+  // No parameter properties: worker threads run this file from sources with type stripping only.
+  constructor(pooled: PooledWorker, exitMessage: (code: number) => string) {
+    this.pooled = pooled;
+    const failAll = (error: Error) => {
+      for (const id of [...this.tasks.keys()]) this.settle(id)?.reject(error);
+    };
+    pooled.worker.on('error', failAll);
+    pooled.worker.on('exit', (code: number) => failAll(new Error(exitMessage(code))));
+  }
+
+  add(id: number, task: Task): void {
+    this.tasks.set(id, task);
+    if (this.pooled.busy++ === 0) this.pooled.worker.ref();
+  }
+
+  get(id: number): Task | undefined {
+    return this.tasks.get(id);
+  }
+
+  /** Takes the task out (undefined if it is not there): the worker is idle once none is left. */
+  settle(id: number): Task | undefined {
+    const task = this.tasks.get(id);
+    if (task === undefined) return undefined;
+    this.tasks.delete(id);
+    if (--this.pooled.busy === 0) this.pooled.worker.unref();
+    return task;
+  }
 }
 
 /**
