@@ -1,6 +1,6 @@
 /// <reference path="./webassembly.d.ts" />
 import { readFileSync } from 'node:fs';
-import { patchBloscPlugin } from './blosc-simd-plugin.ts';
+import { simdBloscPlugin } from './blosc-simd-plugin.ts';
 import { WasmReader } from './wasm-binary.ts';
 
 /**
@@ -141,8 +141,8 @@ function align(value: number, to: number): number {
 }
 
 export function loadBloscHost(pluginPath: string, options: BloscHostOptions = {}): BloscHost {
-  const shipped = readFileSync(pluginPath);
-  const module = new WebAssembly.Module(options.simd === false ? shipped : simdPlugin(shipped));
+  const simd = options.simd === false ? undefined : simdBloscPlugin(pluginPath);
+  const module = new WebAssembly.Module(simd ?? readFileSync(pluginPath));
   const dylink = readDylink(module);
   const memory = new WebAssembly.Memory({ initial: 64, maximum: MAX_PAGES });
   // [0, 1 MiB) is the stack (growing down from 1 MiB); the plugin's data follows, then the heap.
@@ -319,13 +319,4 @@ export function loadBloscHost(pluginPath: string, options: BloscHostOptions = {}
       return result;
     },
   };
-}
-
-/** The plugin with its SIMD shuffle, or as shipped if it is not the plugin the patch was made for. */
-function simdPlugin(shipped: Uint8Array): Uint8Array {
-  try {
-    return patchBloscPlugin(shipped);
-  } catch {
-    return shipped;
-  }
 }

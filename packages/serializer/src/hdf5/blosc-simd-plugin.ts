@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { BYTE_SHUFFLE_WASM } from './byte-shuffle-wasm.ts';
 import { encodeU32, WasmReader } from './wasm-binary.ts';
 
@@ -165,4 +166,24 @@ export function patchBloscPlugin(plugin: Uint8Array): Uint8Array {
     content,
     plugin.subarray(code.end),
   ]);
+}
+
+const patchedByPath = new Map<string, Uint8Array | undefined>();
+
+/**
+ * The plugin file at `path` with its SIMD shuffle, read and patched once per thread (the compressor
+ * host and the h5wasm runtime both want it); undefined if it cannot be read or is not the plugin
+ * the patch was made for: callers then use the plugin as shipped.
+ */
+export function simdBloscPlugin(path: string): Uint8Array | undefined {
+  if (!patchedByPath.has(path)) {
+    let patched: Uint8Array | undefined;
+    try {
+      patched = patchBloscPlugin(readFileSync(path));
+    } catch {
+      patched = undefined;
+    }
+    patchedByPath.set(path, patched);
+  }
+  return patchedByPath.get(path);
 }

@@ -16,7 +16,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { threadId } from 'node:worker_threads';
 import type * as H5 from 'h5wasm';
-import { patchBloscPlugin } from './blosc-simd-plugin.ts';
+import { simdBloscPlugin } from './blosc-simd-plugin.ts';
 
 /**
  * The one place that loads h5wasm. It is imported lazily (the first HDF5 call pays ~100 ms for
@@ -175,7 +175,8 @@ export async function hdf5PluginFolders(): Promise<{ shipped: string; simd: stri
  */
 export function simdBloscPluginDir(pluginDir: string, tempRoot = tmpdir()): string | undefined {
   try {
-    const patched = patchBloscPlugin(readFileSync(join(pluginDir, BLOSC_PLUGIN)));
+    const patched = simdBloscPlugin(join(pluginDir, BLOSC_PLUGIN));
+    if (!patched) return undefined;
     const uid = process.getuid?.();
     const base = join(tempRoot, `hpc-serializer-${uid ?? 'user'}`);
     mkdirSync(base, { recursive: true, mode: 0o700 });
