@@ -1,6 +1,15 @@
 export { type AtomicWriteOptions, syncFolder, writeFileAtomic } from './atomic-write.ts';
 export type { CrateRef, Driver, LogOptions, SubmitOptions, TrackedJob, WaitOptions } from './driver.ts';
 export { HpcError, type HpcErrorOptions, isHpcError } from './errors.ts';
+export {
+  FILE_MODES,
+  type FileModes,
+  fileModes,
+  makeDirectory,
+  resolveSharing,
+  type Sharing,
+} from './file-modes.ts';
+export { asFileWriteError, describeErrno, errnoCode, FileWriteError } from './file-write-error.ts';
 export { hpcHome } from './hpc-home.ts';
 export {
   type JobFailedDetails,
@@ -27,3 +36,9 @@ export {
   RUN_OUTCOME_VERSION,
   type RunOutcome,
 } from './run-outcome.ts';
+export {
+  describeUnsafeCharacter,
+  escapeUnsafeText,
+  findUnsafeCharacter,
+  type UnsafeCharacter,
+} from './safe-text.ts';

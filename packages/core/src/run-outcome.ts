@@ -21,11 +21,15 @@ export const RUN_OUTCOME_VERSION = 1;
 export type InfrastructureFailure =
   | 'crate-missing'
   | 'crate-corrupt'
+  /** The crate's bytes differ from the digest recorded at submission (edited or replaced since). */
+  | 'crate-changed'
   | 'object-missing'
   | 'unknown-type'
   | 'not-a-process'
   | 'import-failed'
   | 'result-unserializable'
+  /** run() returned a storable value, but writing it failed (disk full, folder gone): see `errno`. */
+  | 'result-write-failed'
   | 'exit-called'
   | 'signalled'
   | 'internal';
@@ -53,6 +57,8 @@ export type RunOutcome = OutcomeCommon &
         kind: 'infrastructure';
         reason: InfrastructureFailure;
         error: RemoteError;
+        /** For 'result-write-failed' and other I/O failures: the system's errno code ('ENOSPC'). */
+        errno?: string;
         /** For 'signalled': why the job was interrupted (SIGUSR1 before the time limit, cancel, SIGTERM). */
         interruption?: 'cancelled' | 'time-limit' | 'terminated';
       }

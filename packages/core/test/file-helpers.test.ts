@@ -1,0 +1,53 @@
+import { mkdtemp, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  asFileWriteError,
+  FileWriteError,
+  fileModes,
+  isHpcError,
+  makeDirectory,
+  resolveSharing,
+} from '../src/index.ts';
+
+describe('file modes', () => {
+  it('are private unless group sharing is asked for', () => {
+    expect(fileModes('private')).toEqual({ file: 0o600, dir: 0o700 });
+    expect(fileModes('group')).toEqual({ file: 0o640, dir: 0o750 });
+    expect(resolveSharing(undefined, { HPC_SHARE: 'group' })).toBe('group');
+    expect(resolveSharing(undefined, { HPC_SHARE: 'everyone' })).toBe('private');
+    expect(resolveSharing('private', { HPC_SHARE: 'group' })).toBe('private');
+  });
+
+  it('makeDirectory gives every folder it creates the exact mode, whatever the umask', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'hpc-modes-'));
+    const previous = process.umask(0o077);
+    try {
+      const leaf = await makeDirectory(join(root, 'a', 'b', 'c'), 0o750);
+      for (const folder of [join(root, 'a'), join(root, 'a', 'b'), leaf])
+        expect((await stat(folder)).mode & 0o777).toBe(0o750);
+      expect((await stat(root)).mode & 0o777).toBe(0o700); // existed: unchanged
+    } finally {
+      process.umask(previous);
+    }
+  });
+});
+
+describe('asFileWriteError', () => {
+  it('says "no space left on device" and names the file', () => {
+    const enospc = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    const error = asFileWriteError(enospc, '/scratch/out.bin');
+    expect(error).toBeInstanceOf(FileWriteError);
+    expect(isHpcError(error, 'FileWriteError')).toBe(true);
+    expect((error as FileWriteError).message).toBe(
+      'cannot write /scratch/out.bin: no space left on device; free space on that file system or write somewhere else',
+    );
+    expect((error as FileWriteError).code).toBe('ENOSPC');
+  });
+
+  it('passes other errors through', () => {
+    const plain = new TypeError('bad');
+    expect(asFileWriteError(plain, '/x')).toBe(plain);
+  });
+});
