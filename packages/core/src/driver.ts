@@ -23,6 +23,12 @@ export interface SubmitOptions {
   modules?: string[];
   /** SLURM options by sbatch's long names, e.g. { 'cpus-per-task': '4', mem: '4G', time: '01:00:00' }. */
   slurmArgs?: Record<string, string>;
+  /**
+   * Seconds before the time limit at which a Process with a checkpoint() hook is warned (SIGUSR1).
+   * Capped at a tenth of the limit and off for limits too short to leave room (checkpoint-lead.ts);
+   * 0 turns it off. Default 120.
+   */
+  checkpointSignalSeconds?: number;
   /** Where the job folder is created (default: the driver's jobs root). */
   jobsRoot?: string;
 }

@@ -1,4 +1,11 @@
 export { type AtomicWriteOptions, syncFolder, writeFileAtomic } from './atomic-write.ts';
+export {
+  checkpointLeadSeconds,
+  DEFAULT_CHECKPOINT_LEAD_SECONDS,
+  MAX_CHECKPOINT_LEAD_FRACTION,
+  MIN_RUN_SHARE_BEFORE_SIGNAL,
+  SIGNAL_EARLY_DELIVERY_SECONDS,
+} from './checkpoint-lead.ts';
 export type { CrateRef, Driver, LogOptions, SubmitOptions, TrackedJob, WaitOptions } from './driver.ts';
 export { HpcError, type HpcErrorOptions, isHpcError } from './errors.ts';
 export {
@@ -42,3 +49,4 @@ export {
   findUnsafeCharacter,
   type UnsafeCharacter,
 } from './safe-text.ts';
+export { parseSlurmTimeMs } from './slurm-time.ts';

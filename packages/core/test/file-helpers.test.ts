@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   asFileWriteError,
+  checkpointLeadSeconds,
   FileWriteError,
   fileModes,
   isHpcError,
@@ -49,5 +50,19 @@ describe('asFileWriteError', () => {
   it('passes other errors through', () => {
     const plain = new TypeError('bad');
     expect(asFileWriteError(plain, '/x')).toBe(plain);
+  });
+});
+
+describe('checkpointLeadSeconds', () => {
+  it('caps the lead at a tenth of the limit and turns it off when the limit leaves no room', () => {
+    expect(checkpointLeadSeconds(undefined)).toBe(120);
+    expect(checkpointLeadSeconds(undefined, 30)).toBe(30);
+    expect(checkpointLeadSeconds(3600)).toBe(120);
+    expect(checkpointLeadSeconds(600)).toBe(60);
+    expect(checkpointLeadSeconds(300)).toBe(30);
+    // 2 minutes: 12 s asked, but SLURM may deliver up to 60 s early, before half the limit.
+    expect(checkpointLeadSeconds(120)).toBe(0);
+    expect(checkpointLeadSeconds(3600, 0)).toBe(0);
+    expect(checkpointLeadSeconds(3600, 900)).toBe(360);
   });
 });

@@ -20,6 +20,7 @@ import {
   JobNotFoundError,
   type JobState,
   type LogOptions,
+  parseSlurmTimeMs,
   type SubmitOptions,
   type TrackedJob,
   type WaitOptions,
@@ -29,7 +30,6 @@ import { execa, type ResultPromise } from 'execa';
 import { type LocalJobRecord, readJobRecord, writeJobRecord } from './job-record.ts';
 import { localJobState } from './local-state.ts';
 import { terminateProcessGroup } from './process-group.ts';
-import { parseSlurmTimeMs } from './time-limit.ts';
 
 export interface LocalDriverOptions {
   /** Folder for job folders (default $HPC_HOME/local, i.e. ~/.hpc/local). */
