@@ -83,3 +83,16 @@ export class ResultTypeError extends HpcError {
 export class LocalHostError extends HpcError {
   readonly _tag = 'LocalHostError';
 }
+
+/** The SLURM driver's job store cannot be read; the job folders are the truth it is rebuilt from. */
+export class JobStoreError extends HpcError {
+  readonly _tag = 'JobStoreError';
+  constructor(
+    message: string,
+    /** The store file. */
+    readonly file: string,
+    options: HpcErrorOptions = {},
+  ) {
+    super(message, options);
+  }
+}
