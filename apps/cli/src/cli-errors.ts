@@ -96,3 +96,16 @@ export class JobStoreError extends HpcError {
     super(message, options);
   }
 }
+
+/** A job's own files (job.json, outcome.json) cannot be read; names the file. */
+export class UnreadableJobError extends HpcError {
+  readonly _tag = 'UnreadableJobError';
+  constructor(
+    readonly jobId: string,
+    readonly file: string,
+    detail: string,
+    options: HpcErrorOptions = {},
+  ) {
+    super(`cannot read job ${jobId}: ${file}: ${detail} (repair or remove that file)`, options);
+  }
+}

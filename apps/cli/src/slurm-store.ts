@@ -52,7 +52,7 @@ export function explainStoreFailure(error: unknown, env: NodeJS.ProcessEnv): Job
   const home = hpcHome(env);
   const file = damaged.file ?? slurmStorePath(home);
   return new JobStoreError(
-    `the SLURM job store ${file} is damaged (${damaged.errstr}); the job folders in ${slurmJobsRoot(home)} are intact: rebuild the store from them with 'hpc doctor --rebuild-store' (the damaged file is kept beside it)`,
+    `the SLURM job store ${file} is damaged (${damaged.errstr}): rebuild it from the job folders in ${slurmJobsRoot(home)} with 'hpc doctor --rebuild-store' (the damaged file is kept beside it)`,
     file,
     { cause: error },
   );

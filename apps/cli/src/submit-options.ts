@@ -1,5 +1,6 @@
 import { describeUnsafeCharacter, findUnsafeCharacter, type SubmitOptions } from '@hpc/core';
 import { UsageError } from './cli-errors.ts';
+import { shown } from './output-safety.ts';
 import { keyValueOption, listOption, type OptionValues, stringOption } from './parse-command-line.ts';
 import { toNodeImport } from './user-module.ts';
 
@@ -40,7 +41,7 @@ function refuseUnsafeCharacters(values: OptionValues): void {
       const found = findUnsafeCharacter(value);
       if (found)
         throw new UsageError(
-          `--${option} '${value}' contains ${describeUnsafeCharacter(found)}: names and settings passed to a job must be plain text`,
+          `--${option} '${shown(value)}' contains ${describeUnsafeCharacter(found)}: names and settings passed to a job must be plain text`,
           'submit',
         );
     }

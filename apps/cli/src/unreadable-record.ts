@@ -1,7 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { JOB_FILES } from '@hpc/core';
+import { type Driver, isHpcError, JOB_FILES } from '@hpc/core';
+import { UnreadableJobError } from './cli-errors.ts';
 import type { UnreadableRecord } from './job-view.ts';
+import { localJobDir, localRootOf } from './local-jobs.ts';
 
 /**
  * Why a job's state could not be read, naming the file: the one the error names (typed @hpc
@@ -26,4 +28,15 @@ async function firstUnparsableFile(jobDir: string): Promise<string | undefined> 
     }
   }
   return undefined;
+}
+
+/**
+ * For commands about one job (result, logs): an untyped error from reading a local job's files
+ * becomes an UnreadableJobError naming the file; typed errors (they name theirs) pass unchanged.
+ */
+export async function explainUnreadableJob(error: unknown, driver: Driver, jobId: string): Promise<unknown> {
+  const localRoot = localRootOf(driver);
+  if (localRoot === undefined || isHpcError(error)) return error;
+  const { file, message } = await describeUnreadable(error, localJobDir(localRoot, jobId));
+  return new UnreadableJobError(jobId, file, message, { cause: error });
 }

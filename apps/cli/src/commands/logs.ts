@@ -5,6 +5,7 @@ import { chooseDriver, createDriver } from '../driver-select.ts';
 import { EXIT_CODES, type ExitCode } from '../exit-codes.ts';
 import { shownLines } from '../output-safety.ts';
 import { countOption, flagOption, type OptionValues } from '../parse-command-line.ts';
+import { explainUnreadableJob } from '../unreadable-record.ts';
 
 const FOLLOW_INTERVAL_MS = 1_000;
 
@@ -36,6 +37,8 @@ export async function runLogs(
       return EXIT_CODES.ok;
     }
     return await follow(driver, id, stream, tailLines, print);
+  } catch (error) {
+    throw await explainUnreadableJob(error, driver, id);
   } finally {
     driver.close?.();
   }
