@@ -1,8 +1,12 @@
+import { escapeForeignControls } from './output-safety.ts';
 import { colorEnabled, createStyle, type Style } from './terminal-style.ts';
 
 /** One output stream as commands see it: text out, whether it is a terminal, its size, its colours. */
 export interface Output {
+  /** Writes text; control characters the CLI did not draw itself come out as visible escapes. */
   write(text: string): void;
+  /** Writes text exactly as it is (`hpc logs --raw`: the job's own bytes, escape codes included). */
+  writeRaw(text: string): void;
   readonly isTTY: boolean;
   /** Terminal width and height, when it is one. */
   readonly columns: number | undefined;
@@ -23,6 +27,9 @@ export function createOutput(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv)
   const isTTY = stream.isTTY === true;
   return {
     write: (text) => {
+      stream.write(escapeForeignControls(text));
+    },
+    writeRaw: (text) => {
       stream.write(text);
     },
     isTTY,

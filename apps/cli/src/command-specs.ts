@@ -99,6 +99,12 @@ export const COMMAND_SPECS: Readonly<Record<CommandName, CommandSpec>> = {
         value: 'KEY=VALUE',
         description: 'environment variable for the job',
       },
+      'checkpoint-lead': {
+        type: 'string',
+        value: 'seconds',
+        description:
+          'warn a Process that has checkpoint() this long before its time limit (default 120, 0 = off)',
+      },
       local: LOCAL_OPTION,
       wait: {
         type: 'boolean',
@@ -111,6 +117,10 @@ export const COMMAND_SPECS: Readonly<Record<CommandName, CommandSpec>> = {
       'registerProcess(MyProcess, { module: import.meta.url }). The job id goes to stdout alone, so',
       'id=$(hpc submit my-process.ts) works. SLURM is used when sbatch is on PATH, the local driver otherwise.',
       'The local driver ignores --module and --conda-env and uses --slurm-arg time=... as a time limit.',
+      '--checkpoint-lead is capped at a tenth of the time limit, and the warning is off for limits that',
+      'leave no room for it (SLURM may signal up to a minute early): a short job is never cut short.',
+      'Names and settings (--name, --export, --module, --slurm-arg, --env, ...) must be plain text:',
+      'control and invisible/bidi characters are refused (exit 2).',
     ],
     examples: [
       'hpc submit my-process.ts --args \'["hello", 3]\' --slurm-arg cpus-per-task=4 --slurm-arg mem=4G',
@@ -142,6 +152,8 @@ export const COMMAND_SPECS: Readonly<Record<CommandName, CommandSpec>> = {
       'All jobs are answered by one scheduler round trip per poll, however many there are.',
       'With --watch and no ids, the jobs not yet finished are watched. Exit code with --watch: 0 when',
       'every watched job completed, 1 otherwise. With --json and --watch, one JSON document per poll.',
+      "A job whose record cannot be read is listed as 'unreadable' (the file is named on stderr) with",
+      'all the others, and the exit code is 1.',
     ],
     examples: [
       'hpc status',
@@ -159,9 +171,22 @@ export const COMMAND_SPECS: Readonly<Record<CommandName, CommandSpec>> = {
       stderr: { type: 'boolean', description: 'the error stream instead of stdout' },
       follow: { type: 'boolean', short: 'f', description: 'keep printing new output until the job ends' },
       tail: { type: 'string', value: 'lines', description: 'only the last N lines' },
+      raw: {
+        type: 'boolean',
+        description: 'print the log exactly as written, escape codes included (default: shown escaped)',
+      },
       local: LOCAL_OPTION,
     },
-    examples: ['hpc logs 4711', 'hpc logs local-3 --stderr --tail 50', 'hpc logs 4711 --follow'],
+    details: [
+      "The log is the job's own output: its control characters (colours, carriage returns, terminal",
+      'titles) are shown as visible escapes such as \\x1b, newlines and tabs kept. --raw writes it as is.',
+    ],
+    examples: [
+      'hpc logs 4711',
+      'hpc logs local-3 --stderr --tail 50',
+      'hpc logs 4711 --follow',
+      'hpc logs 4711 --raw | less -R',
+    ],
   },
   cancel: {
     name: 'cancel',
@@ -215,12 +240,21 @@ export const COMMAND_SPECS: Readonly<Record<CommandName, CommandSpec>> = {
     name: 'doctor',
     summary:
       'check Node, SLURM commands, accounting, Lmod, the Blosc filter and state folder; says what to fix',
-    usage: ['hpc doctor [--json]'],
+    usage: ['hpc doctor [--json] [--rebuild-store]'],
     positionals: [0, 0],
     positionalName: '',
-    options: { json: JSON_OPTION },
-    details: ['Exit code 1 when a check failed (warnings alone exit 0).'],
-    examples: ['hpc doctor'],
+    options: {
+      json: JSON_OPTION,
+      'rebuild-store': {
+        type: 'boolean',
+        description: 'rebuild a damaged SLURM job store from the job folders (the damaged file is kept)',
+      },
+    },
+    details: [
+      'Exit code 1 when a check failed (warnings alone exit 0). A state folder other users can read',
+      'is a warning with the chmod that fixes it (with HPC_SHARE=group, only access beyond the group).',
+    ],
+    examples: ['hpc doctor', 'hpc doctor --rebuild-store'],
   },
 };
 

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -39,23 +39,6 @@ export function checkNode(version = process.versions.node): CheckResult {
 export function checkDriver(env: NodeJS.ProcessEnv): CheckResult {
   const choice = chooseDriver({ env });
   return { name: 'driver', status: 'ok', detail: `${choice.kind} (${choice.reason})` };
-}
-
-export async function checkStateFolder(home: string): Promise<CheckResult> {
-  try {
-    await mkdir(home, { recursive: true });
-    const probe = join(home, `.doctor-${process.pid}`);
-    await writeFile(probe, 'ok');
-    await rm(probe);
-    return { name: 'state folder', status: 'ok', detail: `${home} is writable` };
-  } catch (error) {
-    return {
-      name: 'state folder',
-      status: 'fail',
-      detail: `${home} is not writable: ${(error as Error).message}`,
-      fix: 'set HPC_HOME to a writable folder that the compute nodes can also see (e.g. on the shared home or scratch)',
-    };
-  }
 }
 
 /** The node-runner shipped with this CLI starts and answers with its usage (exit 2). */

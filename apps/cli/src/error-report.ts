@@ -1,6 +1,7 @@
 import { isHpcError } from '@hpc/core';
 import type { Output } from './cli-context.ts';
 import { EXIT_CODES, type ExitCode } from './exit-codes.ts';
+import { shown, shownLines } from './output-safety.ts';
 
 /**
  * Usage errors exit 2 (including a submit setting the driver refuses before anything is staged,
@@ -13,14 +14,15 @@ export function exitCodeFor(error: unknown): ExitCode {
 /**
  * Writes an error the way a terminal user wants it: one line, `hpc: <what happened>`. With
  * --debug, the tag, the stack and every cause follow. An error we did not anticipate (no @hpc
- * tag) says how to see more.
+ * tag) says how to see more. Messages and stacks carry data (job names, remote errors, file
+ * contents), so their control characters are shown escaped.
  */
 export function reportError(error: unknown, stderr: Output, debug: boolean, command = ''): void {
   const { style } = stderr;
   const prefix = command ? `hpc ${command}` : 'hpc';
-  stderr.write(`${style.red(`${prefix}:`)} ${oneLine(messageOf(error))}\n`);
+  stderr.write(`${style.red(`${prefix}:`)} ${shown(oneLine(messageOf(error)))}\n`);
   if (debug) {
-    stderr.write(`${style.dim(describeChain(error))}\n`);
+    stderr.write(`${style.dim(shownLines(describeChain(error)))}\n`);
   } else if (!isHpcError(error) && error instanceof Error) {
     stderr.write(style.dim('(run again with --debug for the stack)\n'));
   }

@@ -8,6 +8,30 @@ export interface JobView {
   driver: string;
   name: string;
   state: JobState;
+  /** Set when the job's record could not be read (its state is then 'unknown'): which file, and why. */
+  unreadable?: UnreadableRecord;
+}
+
+export interface UnreadableRecord {
+  file: string;
+  message: string;
+}
+
+/** What a summary counts: the job states, plus jobs whose record could not be read. */
+export type ViewStatus = JobStatus | 'unreadable';
+
+export function viewStatus(view: JobView): ViewStatus {
+  return view.unreadable ? 'unreadable' : view.state.status;
+}
+
+/** The STATE text: 'pending (Dependency)', 'failed (exit-code 3)', 'unreadable'. */
+export function describeView(view: JobView): string {
+  return view.unreadable ? 'unreadable' : describeJobState(view.state);
+}
+
+/** Nothing more will change: the job has ended, or its record cannot be read (watching it would never end). */
+export function isFinished(view: JobView): boolean {
+  return view.unreadable !== undefined || isTerminalState(view.state);
 }
 
 /** The JSON shape of one job in `hpc status --json` (stable: scripts read it). */
@@ -24,6 +48,8 @@ export interface JobJson {
   exitCode: number | null;
   /** Everything the driver reported (reason, cause, raw scheduler text, timestamps). */
   state: JobState;
+  /** Only for a job whose record could not be read (status 'unknown'). */
+  unreadable?: UnreadableRecord;
 }
 
 /** Running time: the driver's figure, else from the start to the end (or now, while running). */
@@ -41,17 +67,18 @@ export function jobJson(view: JobView, now = Date.now()): JobJson {
     driver: view.driver,
     name: view.name,
     status: view.state.status,
-    description: describeJobState(view.state),
+    description: describeView(view),
     terminal: isTerminalState(view.state),
     elapsedMs: elapsedMs(view.state, now) ?? null,
     node: view.state.node ?? null,
     exitCode: view.state.exitCode ?? null,
     state: view.state,
+    ...(view.unreadable ? { unreadable: view.unreadable } : {}),
   };
 }
 
-/** The colour a state is drawn in: green done, cyan running, yellow waiting, red failed, gray cancelled. */
-export function statusPaint(status: JobStatus, style: Style): Paint {
+/** The colour a state is drawn in: green done, cyan running, yellow waiting, red failed or unreadable, gray cancelled. */
+export function statusPaint(status: ViewStatus, style: Style): Paint {
   switch (status) {
     case 'completed':
       return style.green;
@@ -64,6 +91,7 @@ export function statusPaint(status: JobStatus, style: Style): Paint {
     case 'failed':
     case 'timeout':
     case 'lost':
+    case 'unreadable':
       return style.red;
     case 'cancelled':
     case 'preempted':
@@ -74,7 +102,7 @@ export function statusPaint(status: JobStatus, style: Style): Paint {
 }
 
 /** The order counts appear in a summary line: live work first, then outcomes. */
-export const SUMMARY_ORDER: readonly JobStatus[] = [
+export const SUMMARY_ORDER: readonly ViewStatus[] = [
   'running',
   'completing',
   'pending',
@@ -86,15 +114,19 @@ export const SUMMARY_ORDER: readonly JobStatus[] = [
   'preempted',
   'lost',
   'unknown',
+  'unreadable',
 ];
 
-export function countByStatus(views: readonly JobView[]): Map<JobStatus, number> {
-  const counts = new Map<JobStatus, number>();
-  for (const view of views) counts.set(view.state.status, (counts.get(view.state.status) ?? 0) + 1);
+export function countByStatus(views: readonly JobView[]): Map<ViewStatus, number> {
+  const counts = new Map<ViewStatus, number>();
+  for (const view of views) {
+    const status = viewStatus(view);
+    counts.set(status, (counts.get(status) ?? 0) + 1);
+  }
   return counts;
 }
 
-/** '3 running · 10 pending · 1 failed', coloured per state on a terminal. */
+/** '3 running · 10 pending · 1 failed · 1 unreadable', coloured per state on a terminal. */
 export function renderSummary(views: readonly JobView[], style: Style): string {
   const counts = countByStatus(views);
   const parts = SUMMARY_ORDER.filter((status) => counts.has(status)).map((status) =>

@@ -2,6 +2,7 @@ import { rm } from 'node:fs/promises';
 import { createConnection, createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { LocalHostError } from './cli-errors.ts';
+import { localJobDir } from './local-jobs.ts';
 
 /**
  * A local job's host listens on a Unix socket in the job folder, so `hpc cancel` can ask the
@@ -12,7 +13,7 @@ import { LocalHostError } from './cli-errors.ts';
 export const HOST_SOCKET = 'host.sock';
 
 export function hostSocketPath(localRoot: string, jobId: string): string {
-  return join(localRoot, 'jobs', jobId, HOST_SOCKET);
+  return join(localJobDir(localRoot, jobId), HOST_SOCKET);
 }
 
 /** Host side: answers 'cancel' by running `cancel()`. Returns a stop function (closes and removes the socket). */
@@ -80,10 +81,4 @@ export function requestHostCancel(socketPath: string, timeoutMs = 10_000): Promi
       else reject(error);
     });
   });
-}
-
-/** The local driver's state folder, when `driver` is one (its `root`). */
-export function localRootOf(driver: { kind: string }): string | undefined {
-  const root = (driver as { root?: unknown }).root;
-  return driver.kind === 'local' && typeof root === 'string' ? root : undefined;
 }

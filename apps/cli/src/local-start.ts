@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { JOB_FILES } from '@hpc/core';
 import { JobStartError } from './cli-errors.ts';
+import { localJobDir } from './local-jobs.ts';
 
 /** The fields of the local driver's job.json the CLI waits on. */
 export interface LocalRecordFields {
@@ -23,7 +24,7 @@ export async function waitForLocalRecord(
   ready: (record: LocalRecordFields) => boolean,
   timeoutMs = 10_000,
 ): Promise<void> {
-  const file = join(root, 'jobs', jobId, JOB_FILES.record);
+  const file = join(localJobDir(root, jobId), JOB_FILES.record);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const text = await readFile(file, 'utf8').catch(() => '');

@@ -5,7 +5,9 @@ import { exitCodeFor, reportError } from './error-report.ts';
 import { EXIT_CODES, type ExitCode } from './exit-codes.ts';
 import { renderCommandHelp, renderMainHelp } from './help-text.ts';
 import { isLocalHostInvocation } from './local-host-command.ts';
+import { shownLines } from './output-safety.ts';
 import { type OptionValues, parseCommandLine } from './parse-command-line.ts';
+import { explainStoreFailure } from './slurm-store.ts';
 
 type CommandRunner = (values: OptionValues, positionals: string[], ctx: CliContext) => Promise<ExitCode>;
 
@@ -46,7 +48,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await run(invocation.values, invocation.positionals, ctx);
       }
     }
-  } catch (error) {
+  } catch (thrown) {
+    const error = explainStoreFailure(thrown, ctx.env) ?? thrown;
     const usage = exitCodeFor(error) === EXIT_CODES.usage;
     reportError(
       error,
@@ -87,6 +90,6 @@ const run = isLocalHostInvocation(argv)
   ? import('./local-host.ts').then(({ runLocalHost }) => runLocalHost())
   : main(argv);
 run.then(exitWhenFlushed, (error: unknown) => {
-  process.stderr.write(`hpc: internal error: ${(error as Error)?.stack ?? String(error)}\n`);
+  process.stderr.write(`hpc: internal error: ${shownLines((error as Error)?.stack ?? String(error))}\n`);
   exitWhenFlushed(EXIT_CODES.failed);
 });

@@ -10,23 +10,29 @@ import type { CliContext } from './cli-context.ts';
 import { formatDuration } from './human-units.ts';
 import { elapsedMs } from './job-view.ts';
 import { toJsonValue } from './json-value.ts';
+import { shown, shownLines, toSafeJson } from './output-safety.ts';
 
-/** A finished job's result on stdout: strings as they are, other values as Node shows them (or JSON). */
+/**
+ * A finished job's result on stdout: strings as they are, other values as Node shows them (or
+ * JSON), with control characters escaped. Node's own colours are not used: an Error's stack in a
+ * result is printed raw by util.inspect, so its output is escaped as a whole.
+ */
 export function printResult(ctx: CliContext, jobId: string, value: unknown, json: boolean): void {
   if (json) {
-    ctx.stdout.write(`${JSON.stringify({ id: jobId, ok: true, result: toJsonValue(value) }, null, 2)}\n`);
+    ctx.stdout.write(`${toSafeJson({ id: jobId, ok: true, result: toJsonValue(value) })}\n`);
     return;
   }
-  const text =
+  const text = shownLines(
     typeof value === 'string'
       ? value
       : inspect(value, {
           depth: 8,
-          colors: ctx.stdout.style.enabled,
+          colors: false,
           maxArrayLength: 100,
           maxStringLength: 10_000,
           breakLength: ctx.stdout.columns ?? 100,
-        });
+        }),
+  );
   ctx.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
 }
 
@@ -38,51 +44,52 @@ export function printResult(ctx: CliContext, jobId: string, value: unknown, json
 export function printJobFailure(ctx: CliContext, error: JobFailedError, json: boolean): void {
   if (json) {
     ctx.stdout.write(
-      `${JSON.stringify(
-        {
-          id: error.jobId,
-          ok: false,
-          status: error.state.status,
-          description: describeJobState(error.state),
-          exitCode: error.exitCode ?? error.state.exitCode ?? null,
-          error: error.remote ?? null,
-          stderrTail: error.stderrTail ?? null,
-          state: error.state,
-        },
-        null,
-        2,
-      )}\n`,
+      `${toSafeJson({
+        id: error.jobId,
+        ok: false,
+        status: error.state.status,
+        description: describeJobState(error.state),
+        exitCode: error.exitCode ?? error.state.exitCode ?? null,
+        error: error.remote ?? null,
+        stderrTail: error.stderrTail ?? null,
+        state: error.state,
+      })}\n`,
     );
     return;
   }
   const { style } = ctx.stderr;
   const out: string[] = [];
-  const title = style.red(`job ${error.jobId} ${describeJobState(error.state)}`);
-  out.push(error.remote ? `${title}: ${error.remote.name}: ${error.remote.message}` : title);
+  const id = shown(error.jobId);
+  const title = style.red(`job ${id} ${shown(describeJobState(error.state))}`);
+  out.push(error.remote ? `${title}: ${shown(`${error.remote.name}: ${error.remote.message}`)}` : title);
   out.push('', style.bold('diagnosis'), ...diagnosis(error.state, error.exitCode).map((line) => `  ${line}`));
-  if (error.remote) out.push('', style.bold('remote error'), formatRemoteError(error.remote, '  '));
+  if (error.remote)
+    out.push('', style.bold('remote error'), shownLines(formatRemoteError(error.remote, '  ')));
   if (error.stderrTail)
     out.push(
       '',
       style.bold('stderr (last lines)'),
-      ...error.stderrTail.split('\n').map((line) => `  ${style.dim(line)}`),
+      ...error.stderrTail.split('\n').map((line) => `  ${style.dim(shown(line))}`),
     );
-  out.push('', style.dim(`full logs: hpc logs ${error.jobId} --stderr`));
+  out.push('', style.dim(`full logs: hpc logs ${id} --stderr`));
   ctx.stderr.write(`${out.join('\n')}\n`);
 }
 
+/** Lines of a failed job's diagnosis; every piece of the state is scheduler or file data. */
 function diagnosis(state: JobState, exitCode: number | undefined): string[] {
-  const lines = [`state:     ${describeJobState(state)}${state.raw ? `   (scheduler: ${state.raw})` : ''}`];
+  const lines = [
+    `state:     ${shown(describeJobState(state))}${state.raw ? `   (scheduler: ${shown(state.raw)})` : ''}`,
+  ];
   const code = exitCode ?? state.exitCode;
   if (code !== undefined)
     lines.push(
       `exit code: ${code}${state.signal !== undefined ? ` (signal ${state.signal})` : ''}${exitMeaning(code)}`,
     );
-  if (state.node) lines.push(`node:      ${state.node}`);
+  if (state.node) lines.push(`node:      ${shown(state.node)}`);
   const ran = elapsedMs(state);
   if (ran !== undefined) lines.push(`ran for:   ${formatDuration(ran)}`);
   const hint = stateHint(state);
-  if (hint) lines.push(`hint:      ${hint}`);
+  if (hint) lines.push(`hint:      ${shown(hint)}`);
   return lines;
 }
 

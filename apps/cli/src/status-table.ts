@@ -1,6 +1,5 @@
-import { describeJobState } from '@hpc/core';
 import { formatDuration } from './human-units.ts';
-import { elapsedMs, type JobView, statusPaint } from './job-view.ts';
+import { describeView, elapsedMs, type JobView, statusPaint, viewStatus } from './job-view.ts';
 import type { Style } from './terminal-style.ts';
 import { type Cell, type Column, renderTable } from './text-table.ts';
 
@@ -13,7 +12,7 @@ const COLUMNS: readonly Column[] = [
   { header: 'EXIT', align: 'right' },
 ];
 
-/** The status table: id, name, state with reason, elapsed, node, exit code. */
+/** The status table: id, name, state with reason, elapsed, node, exit code (renderTable escapes the data). */
 export function renderStatusTable(
   views: readonly JobView[],
   style: Style,
@@ -23,7 +22,7 @@ export function renderStatusTable(
   const rows = views.map((view): Cell[] => [
     { text: view.id },
     { text: view.name },
-    { text: describeJobState(view.state), paint: statusPaint(view.state.status, style) },
+    { text: describeView(view), paint: statusPaint(viewStatus(view), style) },
     { text: formatDuration(elapsedMs(view.state, now)) },
     { text: view.state.node ?? '' },
     { text: view.state.exitCode === undefined ? '' : String(view.state.exitCode) },

@@ -1,6 +1,7 @@
+import { shown } from './output-safety.ts';
 import type { Paint } from './terminal-style.ts';
 
-/** One cell: its plain text and, on a colour terminal, how to paint it. */
+/** One cell: its plain text (data welcome: it is escaped here) and, on a colour terminal, how to paint it. */
 export interface Cell {
   text: string;
   paint?: Paint;
@@ -24,17 +25,25 @@ const GAP = '  ';
 const MIN_SHRUNK = 8;
 
 /**
- * Lays rows out in aligned columns. Widths come from the plain text, so colours never shift the
- * alignment; on a terminal, shrinkable columns are cut with '…' so no line wraps (a wrapped line
- * would break redrawing in place).
+ * Lays rows out in aligned columns. Every cell's text is shown with its control and format
+ * characters escaped (`\x1b`, `\u202e`): cells hold data (job names, states, class ids) that must
+ * never drive the terminal. Widths come from that visible text, so colours and escapes never shift
+ * the alignment; on a terminal, shrinkable columns are cut with '…' so no line wraps (a wrapped
+ * line would break redrawing in place).
  */
 export function renderTable(
   columns: readonly Column[],
   rows: readonly (readonly Cell[])[],
   options: TableOptions = {},
 ): string[] {
+  const visible = rows.map((row) =>
+    columns.map((_, index) => {
+      const cell = row[index];
+      return cell ? { ...cell, text: shown(cell.text) } : { text: '' };
+    }),
+  );
   const widths = columns.map((column, index) =>
-    Math.max(column.header.length, ...rows.map((row) => row[index]?.text.length ?? 0)),
+    Math.max(column.header.length, ...visible.map((row) => row[index]?.text.length ?? 0)),
   );
   if (options.width !== undefined) fitWidths(columns, widths, options.width);
   const header = columns
@@ -42,9 +51,9 @@ export function renderTable(
     .join(GAP)
     .trimEnd();
   const lines = [options.headerPaint ? options.headerPaint(header) : header];
-  for (const row of rows) {
+  for (const row of visible) {
     const cells = columns.map((column, index) => {
-      const cell = row[index] ?? { text: '' };
+      const cell = row[index] as Cell;
       const width = widths[index] as number;
       const text = pad(truncate(cell.text, width), width, column.align);
       return cell.paint && cell.text ? cell.paint(text) : text;

@@ -1,9 +1,19 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Driver, describeJobState, isTerminalState } from '@hpc/core';
+import type { Driver } from '@hpc/core';
 import type { CliContext } from './cli-context.ts';
 import { fetchJobViews } from './fetch-jobs.ts';
 import { formatDuration } from './human-units.ts';
-import { countByStatus, type JobView, jobJson, renderSummary, statusPaint } from './job-view.ts';
+import {
+  countByStatus,
+  describeView,
+  isFinished,
+  type JobView,
+  jobJson,
+  renderSummary,
+  statusPaint,
+  viewStatus,
+} from './job-view.ts';
+import { shown, toSafeJson } from './output-safety.ts';
 import { renderProgressBar } from './progress-bar.ts';
 import { ScreenWriter } from './screen-writer.ts';
 import { summaryJson } from './status-json.ts';
@@ -46,14 +56,14 @@ export async function watchJobs(
       const all = await fetchJobViews(driver, options.ids);
       polls++;
       if (!options.ids) {
-        for (const view of all) if (!isTerminalState(view.state)) watched.add(view.id);
+        for (const view of all) if (!isFinished(view)) watched.add(view.id);
         if (polls === 1 && watched.size === 0) {
           display.nothingToWatch(all);
           return { views: [], polls };
         }
       }
       const views = all.filter((view) => watched.has(view.id));
-      const done = views.every((view) => isTerminalState(view.state));
+      const done = views.every(isFinished);
       display.update(views, { startedAt, intervalMs: options.intervalMs, done });
       if (done) return { views, polls };
       const wait = Math.max(0, options.intervalMs - (Date.now() - pollStart));
@@ -91,11 +101,11 @@ function jsonDisplay(ctx: CliContext): Display {
         summary: summaryJson(views),
         jobs: views.map((view) => jobJson(view, now)),
       };
-      ctx.stdout.write(`${JSON.stringify(frame)}\n`);
+      ctx.stdout.write(`${toSafeJson(frame, false)}\n`);
     },
     nothingToWatch() {
       ctx.stdout.write(
-        `${JSON.stringify({ time: new Date().toISOString(), done: true, summary: summaryJson([]), jobs: [] })}\n`,
+        `${toSafeJson({ time: new Date().toISOString(), done: true, summary: summaryJson([]), jobs: [] }, false)}\n`,
       );
     },
     close() {},
@@ -110,11 +120,11 @@ function lineDisplay(ctx: CliContext): Display {
     update(views, info) {
       const time = new Date().toTimeString().slice(0, 8);
       for (const view of views) {
-        const text = describeJobState(view.state);
+        const text = describeView(view);
         if (seen.get(view.id) === text) continue;
         seen.set(view.id, text);
         ctx.stdout.write(
-          `${time}  ${view.id}  ${view.name}  ${statusPaint(view.state.status, style)(text)}\n`,
+          `${time}  ${shown(view.id)}  ${shown(view.name)}  ${statusPaint(viewStatus(view), style)(shown(text))}\n`,
         );
       }
       if (info.done) {
@@ -141,7 +151,7 @@ function terminalDisplay(ctx: CliContext): Display {
       const width = ctx.stdout.columns;
       const counts = countByStatus(views);
       const completed = counts.get('completed') ?? 0;
-      const finished = views.filter((view) => isTerminalState(view.state)).length;
+      const finished = views.filter(isFinished).length;
       const bar = renderProgressBar(
         { completed, otherFinished: finished - completed, total: views.length },
         style,
@@ -183,7 +193,7 @@ function terminalDisplay(ctx: CliContext): Display {
 function pickRows(views: readonly JobView[], budget: number): JobView[] {
   if (views.length <= budget) return [...views];
   const keep = new Set<JobView>();
-  for (const view of views) if (keep.size < budget && !isTerminalState(view.state)) keep.add(view);
+  for (const view of views) if (keep.size < budget && !isFinished(view)) keep.add(view);
   for (let index = views.length - 1; index >= 0 && keep.size < budget; index--)
     keep.add(views[index] as JobView);
   return views.filter((view) => keep.has(view));

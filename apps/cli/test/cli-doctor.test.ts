@@ -1,5 +1,6 @@
-import { chmod, mkdir, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, cleanHome, makeHome, runHpc } from './hpc-process.ts';
 
@@ -64,5 +65,48 @@ describe('hpc doctor', () => {
     expect(result.exitCode).toBe(1);
     expect(result.stdout).toMatch(new RegExp(`^FAIL state folder +${blocked} is not writable: ENOTDIR`, 'm'));
     expect(result.stdout).toContain('→ set HPC_HOME to a writable folder');
+  });
+});
+
+describe('hpc doctor: who else can read the state folder', () => {
+  type Report = { checks: { name: string; status: string; detail: string; fix?: string }[] };
+  const privacy = async (stateHome: string, env: Record<string, string> = {}) => {
+    const result = await runHpc(['doctor', '--json'], { home: stateHome, env: { PATH: bareBin, ...env } });
+    return (JSON.parse(result.stdout) as Report).checks.find((check) => check.name === 'state privacy');
+  };
+
+  it("creates a missing state folder private (0700), not with the umask's 0755", async () => {
+    const fresh = join(home, 'fresh', 'hpc');
+    expect((await privacy(fresh))?.status).toBe('ok');
+    expect((await stat(fresh)).mode & 0o777).toBe(0o700);
+  });
+
+  it('warns about a world- or group-readable home, its job roots and its store, with the chmod to run', async () => {
+    const open = join(home, 'open-home');
+    await mkdir(join(open, 'local', 'jobs'), { recursive: true });
+    await mkdir(join(open, 'slurm'), { recursive: true });
+    await writeFile(join(open, 'slurm', 'jobs.sqlite'), '');
+    await chmod(open, 0o755);
+    await chmod(join(open, 'local', 'jobs'), 0o750);
+    await chmod(join(open, 'slurm', 'jobs.sqlite'), 0o644);
+    await chmod(join(open, 'local'), 0o700);
+    await chmod(join(open, 'slurm'), 0o700);
+    const warned = await privacy(open);
+    expect(warned?.status).toBe('warn');
+    expect(warned?.detail).toContain(`${open} (0755)`);
+    expect(warned?.detail).toContain(`${join(open, 'local', 'jobs')} (0750)`);
+    expect(warned?.detail).toContain(`${join(open, 'slurm', 'jobs.sqlite')} (0644)`);
+    expect(warned?.detail).not.toContain(`${join(open, 'local')} (`);
+    expect(warned?.fix).toBe(`chmod -R go-rwx '${open}'`);
+
+    // HPC_SHARE=group asks for group access: then only what everyone else may do counts.
+    const shared = await privacy(open, { HPC_SHARE: 'group' });
+    expect(shared?.status).toBe('warn');
+    expect(shared?.detail).toContain(`${open} (0755)`);
+    expect(shared?.detail).not.toContain('(0750)');
+    expect(shared?.fix).toBe(`chmod -R o-rwx '${open}'`);
+
+    await execa('chmod', ['-R', 'go-rwx', open]);
+    expect(await privacy(open)).toMatchObject({ status: 'ok', detail: `${open} is private to you` });
   });
 });

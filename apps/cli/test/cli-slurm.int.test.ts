@@ -1,4 +1,4 @@
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findOnPath } from '../src/command-path.ts';
@@ -141,6 +141,34 @@ describe('hpc on SLURM', () => {
     });
     expect(unknown.exitCode).toBe(2);
     expect(unknown.stderr).toContain('no-such-option');
+  });
+
+  it('submit --checkpoint-lead sets the checkpoint signal of the job script; 0 turns it off', async () => {
+    const folderOf = async (id: string): Promise<string> => {
+      const root = join(home, 'slurm', 'jobs');
+      for (const name of await readdir(root)) {
+        const record = await readFile(join(root, name, 'job.json'), 'utf8').catch(() => '{}');
+        if (JSON.parse(record).id === id) return join(root, name);
+      }
+      throw new Error(`no job folder for ${id}`);
+    };
+    const submitted: Record<string, string> = {};
+    for (const lead of ['30', '0']) {
+      const result = await runHpc(
+        ['submit', fixture('my-process.ts'), '--checkpoint-lead', lead, '--slurm-arg', 'time=00:10:00'],
+        { home, env },
+      );
+      expect(result.exitCode).toBe(0);
+      submitted[lead] = result.stdout.trim();
+    }
+    const script = (id: string) =>
+      folderOf(id).then((folder) => readFile(join(folder, 'job.sbatch'), 'utf8'));
+    expect(await script(submitted['30'] as string)).toMatch(/^#SBATCH --signal="?B:USR1@30"?$/m);
+    expect(await script(submitted['0'] as string)).not.toMatch(/--signal/);
+    for (const id of Object.values(submitted)) {
+      const result = await runHpc(['result', id, '--wait', '--json'], { home, env, timeoutMs: 120_000 });
+      expect(JSON.parse(result.stdout)).toMatchObject({ ok: true });
+    }
   });
 
   it('status without ids on a cluster also lists jobs submitted with --local', async () => {

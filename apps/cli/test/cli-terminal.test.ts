@@ -1,6 +1,13 @@
-import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, cleanHome, ESC, fixture, HPC_BIN, makeHome, runHpc } from './hpc-process.ts';
+import {
+  assertBuilt,
+  cleanHome,
+  ESC,
+  fixture,
+  makeHome,
+  runHpc,
+  runOnTerminal as runOnTerminalIn,
+} from './hpc-process.ts';
 
 let home: string;
 
@@ -10,26 +17,8 @@ beforeAll(async () => {
 });
 afterAll(() => cleanHome(home));
 
-/** Runs hpc on a real pseudo-terminal (80x24), through a tiny Python pty helper, no shell. */
-async function runOnTerminal(args: string[], env: Record<string, string> = {}) {
-  const result = await execa(
-    'python3',
-    [fixture('run-in-pty.py'), '80', '24', process.execPath, HPC_BIN, ...args],
-    {
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: process.env.HOME ?? '/root',
-        HPC_HOME: home,
-        HPC_DRIVER: 'local',
-        TERM: 'xterm-256color',
-        ...env,
-      },
-      extendEnv: false,
-      reject: false,
-      timeout: 30_000,
-    },
-  );
-  return { exitCode: result.exitCode, output: String(result.stdout) };
+function runOnTerminal(args: string[], env: Record<string, string> = {}) {
+  return runOnTerminalIn(args, { home, env });
 }
 
 const COLOUR = new RegExp(`${ESC}\\[(3\\d|9\\d)m`);

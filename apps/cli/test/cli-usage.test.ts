@@ -1,5 +1,7 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, cleanHome, ESC, makeHome, runHpc } from './hpc-process.ts';
+import { assertBuilt, cleanHome, ESC, fixture, makeHome, runHpc } from './hpc-process.ts';
 
 const COMMANDS = ['submit', 'status', 'logs', 'cancel', 'result', 'inspect', 'doctor'];
 let home: string;
@@ -72,6 +74,41 @@ describe('usage errors exit 2 with one clear line', () => {
     ['a non-module file', ['submit', 'data.csv'], /'data.csv' is not a JavaScript or TypeScript module/],
     ['a dash value', ['logs', 'local-1', '--tail', '-3'], /option --tail needs a value; .* write --tail=-3/],
     ['a bad --tail', ['logs', 'local-1', '--tail=-3'], /--tail expects a positive whole number, got '-3'/],
+    ...['soon', '-5', '1.5', '70000', ''].map((value): [string, string[], RegExp] => [
+      `--checkpoint-lead '${value}'`,
+      ['submit', 'x.ts', `--checkpoint-lead=${value}`],
+      /^hpc submit: --checkpoint-lead expects whole seconds from 0 \(no warning\) to 65535, got '.*'$/,
+    ]),
+    [
+      'a bidi override in --name',
+      ['submit', 'x.ts', '--name', 'report\u202etxt.exe'],
+      /^hpc submit: --name 'report\\u202etxt\.exe' contains U\+202E \(an invisible or bidi format character\) at position 6: names and settings passed to a job must be plain text$/,
+    ],
+    [
+      'an escape sequence in a --slurm-arg value',
+      ['submit', 'x.ts', '--slurm-arg', 'comment=\u001b]0;x\u0007'],
+      /^hpc submit: --slurm-arg 'comment=\\x1b\]0;x\\x07' contains U\+001B \(a control character\) at position 8/,
+    ],
+    [
+      'a newline in --module',
+      ['submit', 'x.ts', '--module', 'gcc\nrm'],
+      /--module 'gcc\\x0arm' contains U\+000A/,
+    ],
+    [
+      'a C1 control in --export',
+      ['submit', 'x.ts', '--export', 'My\u009bProcess'],
+      /--export .* contains U\+009B/,
+    ],
+    [
+      'a zero-width space in --env',
+      ['submit', 'x.ts', '--env', 'TOKEN=a\u200bb'],
+      /--env .* contains U\+200B/,
+    ],
+    [
+      'a carriage return in --conda-env',
+      ['submit', 'x.ts', '--conda-env', 'base\r'],
+      /--conda-env .* contains U\+000D/,
+    ],
   ];
   it.each(cases)('%s', async (_name, args, message) => {
     const result = await runHpc(args, { home });
@@ -81,6 +118,12 @@ describe('usage errors exit 2 with one clear line', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(message);
     expect(result.stderr).not.toContain(ESC);
+  });
+
+  it('a refused setting is refused before the module is imported or any job folder exists', async () => {
+    const result = await runHpc(['submit', fixture('my-process.ts'), '--name', 'x\u202ey'], { home });
+    expect(result.exitCode).toBe(2);
+    expect(existsSync(join(home, 'local'))).toBe(false);
   });
 
   it('a bad HPC_DRIVER is a usage error that names the value', async () => {

@@ -71,3 +71,25 @@ export async function cleanHome(home: string): Promise<void> {
   await runHpc(['cancel', '--all'], { home }).catch(() => {});
   await rm(home, { recursive: true, force: true });
 }
+
+/** Runs hpc on a real pseudo-terminal (80x24), through a tiny Python pty helper, no shell. */
+export async function runOnTerminal(args: readonly string[], options: RunOptions) {
+  const result = await execa(
+    'python3',
+    [fixture('run-in-pty.py'), '80', '24', process.execPath, HPC_BIN, ...args],
+    {
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '/root',
+        HPC_HOME: options.home,
+        HPC_DRIVER: 'local',
+        TERM: 'xterm-256color',
+        ...options.env,
+      },
+      extendEnv: false,
+      reject: false,
+      timeout: options.timeoutMs ?? 30_000,
+    },
+  );
+  return { exitCode: result.exitCode, output: String(result.stdout) };
+}

@@ -1,9 +1,12 @@
-import { describeJobState, isTerminalState, type JobState } from '@hpc/core';
 import type { CliContext } from '../cli-context.ts';
 import { UsageError } from '../cli-errors.ts';
 import { chooseDriver, createDriver, type DriverKind, groupIdsByDriver } from '../driver-select.ts';
 import { EXIT_CODES, type ExitCode } from '../exit-codes.ts';
-import { hostSocketPath, localRootOf, requestHostCancel } from '../local-host-control.ts';
+import { fetchJobViews } from '../fetch-jobs.ts';
+import { describeView, isFinished, type JobView } from '../job-view.ts';
+import { hostSocketPath, requestHostCancel } from '../local-host-control.ts';
+import { localRootOf } from '../local-jobs.ts';
+import { shown, toSafeJson } from '../output-safety.ts';
 import { flagOption, type OptionValues } from '../parse-command-line.ts';
 
 interface CancelReport {
@@ -12,7 +15,10 @@ interface CancelReport {
   failed: { id: string; error: string }[];
 }
 
-/** hpc cancel <id...> | --all: one status round trip, then a cancel per unfinished job. */
+/**
+ * hpc cancel <id...> | --all: one status round trip, then a cancel per unfinished job. A job
+ * whose record cannot be read is reported as not cancelled (its state is unknown).
+ */
 export async function runCancel(values: OptionValues, ids: string[], ctx: CliContext): Promise<ExitCode> {
   const all = flagOption(values, 'all');
   const local = flagOption(values, 'local');
@@ -28,20 +34,28 @@ export async function runCancel(values: OptionValues, ids: string[], ctx: CliCon
   for (const [kind, groupIds] of groups) {
     const driver = await createDriver(kind);
     try {
-      const states = await driver.checkAllJobStatuses();
+      const views = new Map((await fetchJobViews(driver)).map((view): [string, JobView] => [view.id, view]));
       const targets =
-        groupIds ?? [...states].filter(([, state]) => !isTerminalState(state)).map(([id]) => String(id));
+        groupIds ??
+        [...views.values()].filter((view) => view.unreadable || !isFinished(view)).map((view) => view.id);
       for (const id of targets) {
-        const state: JobState | undefined = states.get(id as never);
-        if (!state) {
+        const view = views.get(id);
+        if (!view) {
           report.failed.push({
             id,
             error: `job ${id} is not tracked by the ${kind} driver (see 'hpc status')`,
           });
           continue;
         }
-        if (isTerminalState(state)) {
-          report.alreadyFinished.push({ id, state: describeJobState(state) });
+        if (view.unreadable) {
+          report.failed.push({
+            id,
+            error: `job ${id} was not cancelled: its record is unreadable (${view.unreadable.file}: ${view.unreadable.message})`,
+          });
+          continue;
+        }
+        if (isFinished(view)) {
+          report.alreadyFinished.push({ id, state: describeView(view) });
           continue;
         }
         try {
@@ -59,14 +73,14 @@ export async function runCancel(values: OptionValues, ids: string[], ctx: CliCon
   }
 
   if (flagOption(values, 'json')) {
-    ctx.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    ctx.stdout.write(`${toSafeJson(report)}\n`);
   } else {
     const { style } = ctx.stdout;
-    for (const id of report.cancelled) ctx.stdout.write(`${style.magenta('cancelled')} ${id}\n`);
+    for (const id of report.cancelled) ctx.stdout.write(`${style.magenta('cancelled')} ${shown(id)}\n`);
     for (const { id, state } of report.alreadyFinished)
-      ctx.stdout.write(`${style.dim(`${id} had already finished: ${state}`)}\n`);
+      ctx.stdout.write(`${style.dim(`${shown(id)} had already finished: ${shown(state)}`)}\n`);
     for (const { error } of report.failed)
-      ctx.stderr.write(`${ctx.stderr.style.red('hpc cancel:')} ${error}\n`);
+      ctx.stderr.write(`${ctx.stderr.style.red('hpc cancel:')} ${shown(error)}\n`);
     if (all && report.cancelled.length === 0 && report.failed.length === 0)
       ctx.stdout.write('nothing to cancel: no unfinished jobs\n');
   }

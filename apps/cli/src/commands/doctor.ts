@@ -1,4 +1,5 @@
 import { hpcHome } from '@hpc/core';
+import { DEFAULT_LMOD_INIT } from '@hpc/slurm-driver';
 import type { CliContext } from '../cli-context.ts';
 import {
   type CheckResult,
@@ -11,24 +12,29 @@ import {
   checkNode,
   checkNodeRunner,
   checkSlurmCommands,
-  checkStateFolder,
 } from '../doctor-checks.ts';
+import { checkJobStore, checkStateFolder, checkStatePrivacy } from '../doctor-state.ts';
 import { EXIT_CODES, type ExitCode } from '../exit-codes.ts';
+import { shown, toSafeJson } from '../output-safety.ts';
 import { flagOption, type OptionValues } from '../parse-command-line.ts';
 import type { Style } from '../terminal-style.ts';
 
-/** hpc doctor [--json]: every check with what to fix; exit 1 when one failed. */
+/**
+ * hpc doctor [--json] [--rebuild-store]: every check with what to fix; exit 1 when one failed.
+ * Details carry paths and the scheduler's own words, so they are shown escaped.
+ */
 export async function runDoctor(
   values: OptionValues,
   _positionals: string[],
   ctx: CliContext,
 ): Promise<ExitCode> {
-  const { DEFAULT_LMOD_INIT } = await import('@hpc/slurm-driver');
   const home = hpcHome(ctx.env);
   const checks: CheckResult[] = [
     checkNode(),
     checkDriver(ctx.env),
-    await checkStateFolder(home),
+    await checkStateFolder(home, ctx.env),
+    await checkStatePrivacy(home, ctx.env),
+    await checkJobStore(home, ctx.env, flagOption(values, 'rebuild-store')),
     await checkNodeRunner(),
   ];
   const slurm = checkSlurmCommands(ctx.env.PATH ?? '');
@@ -51,14 +57,14 @@ export async function runDoctor(
 
   const failed = checks.some((check) => check.status === 'fail');
   if (flagOption(values, 'json')) {
-    ctx.stdout.write(`${JSON.stringify({ ok: !failed, checks }, null, 2)}\n`);
+    ctx.stdout.write(`${toSafeJson({ ok: !failed, checks })}\n`);
   } else {
     const { style } = ctx.stdout;
     const width = Math.max(...checks.map((check) => check.name.length));
     for (const check of checks) {
-      ctx.stdout.write(`${mark(check.status, style)} ${check.name.padEnd(width)}  ${check.detail}\n`);
+      ctx.stdout.write(`${mark(check.status, style)} ${check.name.padEnd(width)}  ${shown(check.detail)}\n`);
       if (check.fix && check.status !== 'ok')
-        ctx.stdout.write(`${' '.repeat(width + 7)}${style.dim(`→ ${check.fix}`)}\n`);
+        ctx.stdout.write(`${' '.repeat(width + 7)}${style.dim(`→ ${shown(check.fix)}`)}\n`);
     }
     const warnings = checks.filter((check) => check.status === 'warn').length;
     ctx.stdout.write(

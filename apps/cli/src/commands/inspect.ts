@@ -6,11 +6,15 @@ import { detectFileKind } from '../file-kind.ts';
 import { formatBytes } from '../human-units.ts';
 import { type BinCrateInfo, inspectBinCrate } from '../inspect-bin.ts';
 import type { H5CrateInfo, H5ObjectInfo } from '../inspect-h5.ts';
+import { shown, toSafeJson } from '../output-safety.ts';
 import { flagOption, type OptionValues } from '../parse-command-line.ts';
 import type { Style } from '../terminal-style.ts';
 import { renderTable } from '../text-table.ts';
 
-/** hpc inspect <file.bin|file.h5> [--json]: what a crate stores, from metadata only. */
+/**
+ * hpc inspect <file.bin|file.h5> [--json]: what a crate stores, from metadata only. Everything
+ * shown comes from the file (paths, class ids, attributes), so each piece is escaped.
+ */
 export async function runInspect(
   values: OptionValues,
   positionals: string[],
@@ -30,7 +34,7 @@ export async function runInspect(
       ? await (await import('../inspect-h5.ts')).inspectH5Crate(path, size)
       : await inspectBinCrate(path, size);
   if (flagOption(values, 'json')) {
-    ctx.stdout.write(`${JSON.stringify(info, null, 2)}\n`);
+    ctx.stdout.write(`${toSafeJson(info)}\n`);
     return EXIT_CODES.ok;
   }
   const lines = info.format === 'hdf5' ? renderH5(info, ctx.stdout.style) : renderBin(info, ctx.stdout.style);
@@ -40,9 +44,9 @@ export async function runInspect(
 
 function renderBin(info: BinCrateInfo, style: Style): string[] {
   const lines = [
-    `${style.bold(info.file)}  ${style.dim(`@hpc binary crate · ${formatBytes(info.sizeBytes)}${info.createdAt ? ` · created ${info.createdAt}` : ''}`)}`,
-    `root:   ${info.rootType ? style.cyan(info.rootType) : style.dim('(plain value)')}`,
-    `types:  ${info.types.length ? info.types.join(', ') : style.dim('(none)')}`,
+    `${style.bold(shown(info.file))}  ${style.dim(`@hpc binary crate · ${formatBytes(info.sizeBytes)}${info.createdAt ? ` · created ${shown(info.createdAt)}` : ''}`)}`,
+    `root:   ${info.rootType ? style.cyan(shown(info.rootType)) : style.dim('(plain value)')}`,
+    `types:  ${info.types.length ? info.types.map(shown).join(', ') : style.dim('(none)')}`,
   ];
   if (info.arrays.length === 0) {
     lines.push(`arrays: ${style.dim('none stored out of line (small arrays live inside the structure)')}`);
@@ -75,7 +79,7 @@ function renderBin(info: BinCrateInfo, style: Style): string[] {
 
 function renderH5(info: H5CrateInfo, style: Style): string[] {
   const lines = [
-    `${style.bold(info.file)}  ${style.dim(`HDF5 · ${formatBytes(info.sizeBytes)} · ${info.objects.length} stored object${info.objects.length === 1 ? '' : 's'}`)}`,
+    `${style.bold(shown(info.file))}  ${style.dim(`HDF5 · ${formatBytes(info.sizeBytes)} · ${info.objects.length} stored object${info.objects.length === 1 ? '' : 's'}`)}`,
   ];
   if (info.objects.length === 0) {
     lines.push(style.dim('(no @hpc objects: the file holds no group with an hpc_format_version attribute)'));
@@ -116,24 +120,24 @@ function renderNode(node: TreeNode, prefix: string, lines: string[], style: Styl
     const branch = last ? '└─ ' : '├─ ';
     const inner = prefix + (last ? '   ' : '│  ');
     if (!child.object) {
-      lines.push(`${prefix}${branch}${child.name}/`);
+      lines.push(`${prefix}${branch}${shown(child.name)}/`);
     } else {
       const object = child.object;
       lines.push(
-        `${prefix}${branch}${style.bold(child.name)}  ${object.rootType ? style.cyan(object.rootType) : style.dim('(plain value)')}`,
+        `${prefix}${branch}${style.bold(shown(child.name))}  ${object.rootType ? style.cyan(shown(object.rootType)) : style.dim('(plain value)')}`,
       );
       const detail: string[] = [];
-      if (object.types.length) detail.push(`types: ${object.types.join(', ')}`);
-      if (object.codec) detail.push(`codec: ${object.codec}`);
-      detail.push(`format v${object.formatVersion}`);
-      if (object.createdAt) detail.push(`created ${object.createdAt}`);
+      if (object.types.length) detail.push(`types: ${object.types.map(shown).join(', ')}`);
+      if (object.codec) detail.push(`codec: ${shown(object.codec)}`);
+      detail.push(`format v${shown(String(object.formatVersion))}`);
+      if (object.createdAt) detail.push(`created ${shown(object.createdAt)}`);
       lines.push(`${inner}${style.dim(detail.join(' · '))}`);
       for (const array of object.arrays ?? []) {
         const size = array.bytes !== undefined ? formatBytes(array.bytes) : '';
         const stored = array.storedBytes !== undefined ? ` → ${formatBytes(array.storedBytes)} stored` : '';
         const chunks = array.chunks ? ` chunks [${array.chunks.join(', ')}]` : '';
         lines.push(
-          `${inner}  ${array.name}  ${array.dtype} [${array.shape.join(', ')}]  ${size}${stored}  ${array.codec ?? 'none'}${chunks}`,
+          `${inner}  ${shown(array.name)}  ${shown(array.dtype)} [${array.shape.join(', ')}]  ${size}${stored}  ${shown(array.codec ?? 'none')}${chunks}`,
         );
       }
     }

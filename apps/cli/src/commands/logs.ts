@@ -3,11 +3,19 @@ import { type Driver, isTerminalState } from '@hpc/core';
 import type { CliContext } from '../cli-context.ts';
 import { chooseDriver, createDriver } from '../driver-select.ts';
 import { EXIT_CODES, type ExitCode } from '../exit-codes.ts';
+import { shownLines } from '../output-safety.ts';
 import { countOption, flagOption, type OptionValues } from '../parse-command-line.ts';
+import { explainUnreadableJob } from '../unreadable-record.ts';
 
 const FOLLOW_INTERVAL_MS = 1_000;
 
-/** hpc logs <id> [--stderr] [--follow] [--tail N] */
+type Print = (text: string) => void;
+
+/**
+ * hpc logs <id> [--stderr] [--follow] [--tail N] [--raw]. The log is the job's own output, so its
+ * control characters (colours, carriage returns, terminal titles) are shown escaped, newlines and
+ * tabs kept; --raw writes it exactly as the job did.
+ */
 export async function runLogs(
   values: OptionValues,
   positionals: string[],
@@ -16,16 +24,21 @@ export async function runLogs(
   const id = positionals[0] as string;
   const stream = flagOption(values, 'stderr') ? 'stderr' : 'stdout';
   const tailLines = countOption(values, 'tail', 'logs');
+  const print: Print = flagOption(values, 'raw')
+    ? (text) => ctx.stdout.writeRaw(text)
+    : (text) => ctx.stdout.write(shownLines(text));
   const driver = await createDriver(
     chooseDriver({ local: flagOption(values, 'local'), env: ctx.env, jobId: id }).kind,
   );
   try {
     if (!flagOption(values, 'follow')) {
       const text = await driver.logs(id, { stream, ...(tailLines !== undefined ? { tailLines } : {}) });
-      ctx.stdout.write(text && !text.endsWith('\n') ? `${text}\n` : text);
+      print(withFinalNewline(text));
       return EXIT_CODES.ok;
     }
-    return await follow(driver, id, stream, tailLines, ctx);
+    return await follow(driver, id, stream, tailLines, print);
+  } catch (error) {
+    throw await explainUnreadableJob(error, driver, id);
   } finally {
     driver.close?.();
   }
@@ -40,7 +53,7 @@ async function follow(
   id: string,
   stream: 'stdout' | 'stderr',
   tailLines: number | undefined,
-  ctx: CliContext,
+  print: Print,
 ): Promise<ExitCode> {
   let printed = 0;
   const controller = new AbortController();
@@ -48,15 +61,14 @@ async function follow(
   process.once('SIGINT', onInterrupt);
   try {
     if (tailLines !== undefined) {
-      const tail = await driver.logs(id, { stream, tailLines });
-      ctx.stdout.write(tail && !tail.endsWith('\n') ? `${tail}\n` : tail);
+      print(withFinalNewline(await driver.logs(id, { stream, tailLines })));
       printed = (await driver.logs(id, { stream })).length;
     }
     for (;;) {
       const finished = isTerminalState(await driver.checkJobStatus(id));
       const text = await driver.logs(id, { stream });
       if (text.length < printed) printed = 0; // truncated or replaced: start over
-      if (text.length > printed) ctx.stdout.write(text.slice(printed));
+      if (text.length > printed) print(text.slice(printed));
       printed = text.length;
       if (finished) return EXIT_CODES.ok;
       await sleep(FOLLOW_INTERVAL_MS, undefined, { signal: controller.signal });
@@ -67,4 +79,8 @@ async function follow(
   } finally {
     process.off('SIGINT', onInterrupt);
   }
+}
+
+function withFinalNewline(text: string): string {
+  return text && !text.endsWith('\n') ? `${text}\n` : text;
 }

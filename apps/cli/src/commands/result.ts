@@ -5,6 +5,7 @@ import { chooseDriver, createDriver } from '../driver-select.ts';
 import { EXIT_CODES, type ExitCode } from '../exit-codes.ts';
 import { flagOption, listOption, type OptionValues } from '../parse-command-line.ts';
 import { isJobFailedError, printJobFailure, printResult } from '../result-report.ts';
+import { explainUnreadableJob } from '../unreadable-record.ts';
 import { importUserModule } from '../user-module.ts';
 
 /** hpc result <id> [--wait] [--json] [--import <module>]... */
@@ -35,7 +36,7 @@ export async function runResult(
     }
     if (isHpcError(error, 'UnknownTypeError'))
       throw new ResultTypeError(id, (error as Error).message, { cause: error });
-    throw error;
+    throw await explainUnreadableJob(error, driver, id);
   } finally {
     driver.close?.();
   }

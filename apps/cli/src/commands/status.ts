@@ -1,4 +1,3 @@
-import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { hpcHome } from '@hpc/core';
 import type { CliContext } from '../cli-context.ts';
@@ -7,23 +6,24 @@ import { chooseDriver, createDriver, type DriverKind, groupIdsByDriver } from '.
 import { EXIT_CODES, type ExitCode } from '../exit-codes.ts';
 import { fetchJobViews } from '../fetch-jobs.ts';
 import { type JobView, jobJson, renderSummary } from '../job-view.ts';
+import { localJobIds } from '../local-jobs.ts';
+import { shown, toSafeJson } from '../output-safety.ts';
 import { flagOption, type OptionValues, secondsOption } from '../parse-command-line.ts';
 import { summaryJson } from '../status-json.ts';
 import { renderStatusTable } from '../status-table.ts';
 import { watchJobs } from '../watch-jobs.ts';
 
 const DEFAULT_INTERVAL_MS = 2_000;
-
-function hasLocalJobs(env: NodeJS.ProcessEnv): boolean {
-  try {
-    return readdirSync(join(hpcHome(env), 'local', 'jobs')).some((name) => name.startsWith('local-'));
-  } catch {
-    return false;
-  }
-}
 const MIN_INTERVAL_MS = 100;
 
-/** hpc status [ids...] [--watch] [--json] [--local] */
+async function hasLocalJobs(env: NodeJS.ProcessEnv): Promise<boolean> {
+  return (await localJobIds(join(hpcHome(env), 'local'))).length > 0;
+}
+
+/**
+ * hpc status [ids...] [--watch] [--json] [--local]. A job whose record cannot be read is shown as
+ * unreadable (the file is named on stderr) with all the others, and the exit code is 1.
+ */
 export async function runStatus(values: OptionValues, ids: string[], ctx: CliContext): Promise<ExitCode> {
   const json = flagOption(values, 'json');
   const local = flagOption(values, 'local');
@@ -35,7 +35,13 @@ export async function runStatus(values: OptionValues, ids: string[], ctx: CliCon
     ? groupIdsByDriver(ids, { local, env: ctx.env })
     : new Map([[chooseDriver({ local, env: ctx.env }).kind, undefined]]);
   // Listing everything on a cluster also shows jobs submitted with --local, unless a driver was forced.
-  if (!ids.length && !flagOption(values, 'watch') && !local && !ctx.env.HPC_DRIVER && hasLocalJobs(ctx.env)) {
+  if (
+    !ids.length &&
+    !flagOption(values, 'watch') &&
+    !local &&
+    !ctx.env.HPC_DRIVER &&
+    (await hasLocalJobs(ctx.env))
+  ) {
     groups.set('local', undefined);
   }
 
@@ -57,6 +63,8 @@ export async function runStatus(values: OptionValues, ids: string[], ctx: CliCon
         signal: controller.signal,
         ...(groupIds ? { ids: groupIds } : {}),
       });
+      reportUnreadable(result.views, ctx);
+      // An unreadable job's state is 'unknown', so it never counts as completed.
       return result.views.every((view) => view.state.status === 'completed')
         ? EXIT_CODES.ok
         : EXIT_CODES.failed;
@@ -81,9 +89,9 @@ export async function runStatus(values: OptionValues, ids: string[], ctx: CliCon
   if (json) {
     const now = Date.now();
     ctx.stdout.write(
-      `${JSON.stringify({ summary: summaryJson(views), jobs: views.map((view) => jobJson(view, now)) }, null, 2)}\n`,
+      `${toSafeJson({ summary: summaryJson(views), jobs: views.map((view) => jobJson(view, now)) })}\n`,
     );
-    return EXIT_CODES.ok;
+    return reportUnreadable(views, ctx);
   }
   if (views.length === 0) {
     ctx.stdout.write(
@@ -95,5 +103,19 @@ export async function runStatus(values: OptionValues, ids: string[], ctx: CliCon
   const lines = renderStatusTable(views, style, ctx.stdout.columns);
   lines.push(renderSummary(views, style));
   ctx.stdout.write(`${lines.join('\n')}\n`);
-  return EXIT_CODES.ok;
+  return reportUnreadable(views, ctx);
+}
+
+/** One line on stderr per job whose record could not be read; exit 1 when there was one. */
+function reportUnreadable(views: readonly JobView[], ctx: CliContext): ExitCode {
+  let exitCode: ExitCode = EXIT_CODES.ok;
+  for (const view of views) {
+    if (!view.unreadable) continue;
+    exitCode = EXIT_CODES.failed;
+    const { file, message } = view.unreadable;
+    ctx.stderr.write(
+      `${ctx.stderr.style.red('hpc status:')} job ${shown(view.id)} is unreadable: ${shown(file)}: ${shown(message)} (repair or remove that file; the other jobs are listed)\n`,
+    );
+  }
+  return exitCode;
 }

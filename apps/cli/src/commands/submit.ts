@@ -1,26 +1,16 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { type CrateRef, type Driver, describeJobState, type SubmitOptions } from '@hpc/core';
+import { type CrateRef, type Driver, describeJobState, type JobState, type SubmitOptions } from '@hpc/core';
 import type { Process } from '@hpc/process';
 import type { CliContext } from '../cli-context.ts';
 import { InputFileError, UsageError } from '../cli-errors.ts';
 import { chooseDriver, createDriver } from '../driver-select.ts';
 import { EXIT_CODES, type ExitCode } from '../exit-codes.ts';
-import {
-  flagOption,
-  keyValueOption,
-  listOption,
-  type OptionValues,
-  stringOption,
-} from '../parse-command-line.ts';
+import { shown, toSafeJson } from '../output-safety.ts';
+import { flagOption, type OptionValues, stringOption } from '../parse-command-line.ts';
 import { isJobFailedError, printJobFailure, printResult } from '../result-report.ts';
-import {
-  buildProcess,
-  importUserModule,
-  parseConstructorArgs,
-  pickProcessExport,
-  toNodeImport,
-} from '../user-module.ts';
+import { submitOptions } from '../submit-options.ts';
+import { buildProcess, importUserModule, parseConstructorArgs, pickProcessExport } from '../user-module.ts';
 
 /** hpc submit <module> | --crate <file>: prints the job id (or, with --wait, the result). */
 export async function runSubmit(
@@ -52,7 +42,7 @@ export async function runSubmit(
     }
   }
   const json = flagOption(values, 'json');
-  const options = submitOptions(values, ctx);
+  const options = submitOptions(values, ctx.cwd);
   const constructorArgs = parseConstructorArgs(stringOption(values, 'args'));
   const choice = chooseDriver({ local: flagOption(values, 'local'), env: ctx.env });
 
@@ -85,30 +75,15 @@ export async function runSubmit(
       driver.close?.();
     }
   }
-  if (json) ctx.stdout.write(`${JSON.stringify({ id, driver: choice.kind })}\n`);
-  else ctx.stdout.write(`${id}\n`);
+  if (json) ctx.stdout.write(`${toSafeJson({ id, driver: choice.kind }, false)}\n`);
+  else ctx.stdout.write(`${shown(id)}\n`);
   if (!json && ctx.stderr.isTTY) {
-    const hint = `submitted ${id} (${choice.kind} driver: ${choice.reason}); follow it with: hpc status ${id} --watch`;
+    const hint = shown(
+      `submitted ${id} (${choice.kind} driver: ${choice.reason}); follow it with: hpc status ${id} --watch`,
+    );
     ctx.stderr.write(ctx.stderr.style.dim(`${hint}\n`));
   }
   return EXIT_CODES.ok;
-}
-
-function submitOptions(values: OptionValues, ctx: CliContext): SubmitOptions {
-  const options: SubmitOptions = {};
-  const name = stringOption(values, 'name');
-  if (name !== undefined) options.name = name;
-  const imports = listOption(values, 'import').map((specifier) => toNodeImport(specifier, ctx.cwd));
-  if (imports.length) options.imports = imports;
-  const slurmArgs = keyValueOption(values, 'slurm-arg', 'submit');
-  if (Object.keys(slurmArgs).length) options.slurmArgs = slurmArgs;
-  const env = keyValueOption(values, 'env', 'submit');
-  if (Object.keys(env).length) options.env = env;
-  const modules = listOption(values, 'module');
-  if (modules.length) options.modules = modules;
-  const condaEnv = stringOption(values, 'conda-env');
-  if (condaEnv !== undefined) options.condaEnv = condaEnv;
-  return options;
 }
 
 async function crateTarget(crate: string, object: string | undefined, cwd: string): Promise<CrateRef> {
@@ -125,19 +100,21 @@ function warnIgnoredByLocal(options: SubmitOptions, ctx: CliContext): void {
   const slurmKeys = Object.keys(options.slurmArgs ?? {}).filter((key) => key !== 'time');
   if (slurmKeys.length) ignored.push(slurmKeys.map((key) => `--slurm-arg ${key}`).join(', '));
   if (ignored.length)
-    ctx.stderr.write(ctx.stderr.style.yellow(`hpc submit: the local driver ignores ${ignored.join(', ')}\n`));
+    ctx.stderr.write(
+      ctx.stderr.style.yellow(`hpc submit: the local driver ignores ${shown(ignored.join(', '))}\n`),
+    );
 }
 
 /** --wait: follow the job (a one-line progress on a terminal), then print its result or its failure. */
 async function waitAndReport(driver: Driver, id: string, ctx: CliContext, json: boolean): Promise<ExitCode> {
-  if (!json) ctx.stderr.write(`${id}\n`);
+  const line = (state: JobState) => shown(`${id}: ${describeJobState(state)}`);
+  if (!json) ctx.stderr.write(`${shown(id)}\n`);
   const state = await driver.waitForJob(id, {
     onState: (next) => {
-      if (ctx.stderr.isTTY && !json)
-        ctx.stderr.write(ctx.stderr.style.dim(`\r${id}: ${describeJobState(next)}\u001b[K`));
+      if (ctx.stderr.isTTY && !json) ctx.stderr.write(ctx.stderr.style.dim(`\r${line(next)}\u001b[K`));
     },
   });
-  if (ctx.stderr.isTTY && !json) ctx.stderr.write(`\r${id}: ${describeJobState(state)}\u001b[K\n`);
+  if (ctx.stderr.isTTY && !json) ctx.stderr.write(`\r${line(state)}\u001b[K\n`);
   try {
     printResult(ctx, id, await driver.getResult(id), json);
     return EXIT_CODES.ok;
