@@ -3,8 +3,8 @@ import { mkdir, mkdtemp, readdir, readFile, stat, utimes, writeFile } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type FileWriteError, isHpcError, writeFileAtomic } from '../src/index.ts';
 import { FOREIGN_TEMP_MAX_AGE_MS, hostTag, parseTempFileName } from '../src/stale-temp-files.ts';
-import { FileWriteError, isHpcError, writeFileAtomic } from '../src/index.ts';
 import { mountTmpfs, type Tmpfs } from './tmpfs.ts';
 
 const MIB = 1 << 20;
@@ -23,7 +23,8 @@ async function failure(promise: Promise<unknown>): Promise<FileWriteError> {
 /** The three ways content reaches the file: one small blocking write, async pieces, a content writer. */
 const WRITES = {
   small: (path: string, bytes: Uint8Array) => writeFileAtomic(path, bytes),
-  large: (path: string, bytes: Uint8Array) => writeFileAtomic(path, [bytes.subarray(0, 10), bytes.subarray(10)]),
+  large: (path: string, bytes: Uint8Array) =>
+    writeFileAtomic(path, [bytes.subarray(0, 10), bytes.subarray(10)]),
   positional: (path: string, bytes: Uint8Array) =>
     writeFileAtomic(path, async (writeAt) => {
       await writeAt(bytes.subarray(10), 10); // out of order, as the Serializer writes its header last
@@ -124,7 +125,10 @@ describe('stale temp files of killed writers', () => {
 
   it('names temps after their writer (host, pid, random)', () => {
     expect(parseTempFileName(`.out.json.tmp-${host}-123-0a1b2c3d`, 'out.json')).toEqual({ host, pid: 123 });
-    expect(parseTempFileName('.out.json.tmp-123-0a1b2c3d', 'out.json')).toEqual({ host: undefined, pid: 123 });
+    expect(parseTempFileName('.out.json.tmp-123-0a1b2c3d', 'out.json')).toEqual({
+      host: undefined,
+      pid: 123,
+    });
     expect(parseTempFileName(`.out.json.tmp-${host}-123-0a1b2c3d`, 'out')).toBeUndefined();
     expect(parseTempFileName('.out.json.tmp-notes', 'out.json')).toBeUndefined();
     expect(parseTempFileName('.out.json.tmp-h-0-0a1b2c3d', 'out.json')).toBeUndefined();
@@ -147,7 +151,8 @@ describe('stale temp files of killed writers', () => {
       };
       for (const name of Object.values(names)) await writeFile(join(folder, name), 'x');
       const old = hoursAgo(FOREIGN_TEMP_MAX_AGE_MS / 3600_000 + 1);
-      for (const name of [names.otherHostOld, names.unnamedHostOld]) await utimes(join(folder, name), old, old);
+      for (const name of [names.otherHostOld, names.unnamedHostOld])
+        await utimes(join(folder, name), old, old);
       await writeFileAtomic(join(folder, 'out.json'), '{}');
       const left = new Set(await readdir(folder));
       expect(left.has('out.json')).toBe(true);
@@ -163,7 +168,9 @@ describe('stale temp files of killed writers', () => {
   it('scans a large folder once per process, not on every write', async () => {
     const folder = await mkdtemp(join(dir, 'large-'));
     await Promise.all(
-      Array.from({ length: 3000 }, (_, i) => writeFile(join(folder, `output-file-with-a-longish-name-${i}.txt`), '')),
+      Array.from({ length: 3000 }, (_, i) =>
+        writeFile(join(folder, `output-file-with-a-longish-name-${i}.txt`), ''),
+      ),
     );
     expect((await stat(folder)).size).toBeGreaterThan(64 * 1024);
     const first = `.big.bin.tmp-${host}-${deadPid()}-00000001`;

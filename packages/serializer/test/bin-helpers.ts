@@ -17,12 +17,14 @@ export interface CraftedCrate {
   flags?: number;
   /** Patched after the checksum (bytes 36-39 are not under it). */
   reserved?: number;
+  /** Typed arrays at least this large in `payload` become out-of-line references (default: none). */
+  inlineLimit?: number;
   /** Defaults to the real length. */
   totalLength?: number;
 }
 
 export function craftCrate(crate: CraftedCrate = {}): Buffer {
-  const serializer = new OutOfLineSerializer(Number.POSITIVE_INFINITY);
+  const serializer = new OutOfLineSerializer(crate.inlineLimit ?? Number.POSITIVE_INFINITY);
   serializer.writeHeader();
   serializer.writeValue(crate.payload ?? [{ a: 1 }, []]);
   const meta = serializer.releaseBuffer();
@@ -56,4 +58,47 @@ export async function expectTagged(promise: Promise<unknown>, tag: string, text?
   expect(isHpcError(error, tag), `expected ${tag}, got ${String(error)}`).toBe(true);
   if (text) expect(String((error as Error).message)).toMatch(text);
   return error as Error & Record<string, unknown>;
+}
+
+/** A .bin file's regions, found by reading it as the README documents it (not with the reader). */
+export interface Regions {
+  header: Record<'magic' | 'version' | 'flags' | 'lengths' | 'crc32' | 'reserved', [number, number]>;
+  manifest: [number, number];
+  structure: [number, number];
+  /** Zeros before the first array, and between arrays. */
+  padding: [number, number][];
+  arrays: [number, number][];
+  manifestJson: { arrays: [number, number, number, number][] };
+}
+
+export function regionsOf(bytes: Buffer): Regions {
+  const manifestLength = bytes.readUInt32LE(12);
+  const metaLength = Number(bytes.readBigUInt64LE(16));
+  const manifestEnd = 40 + manifestLength;
+  const preambleEnd = manifestEnd + metaLength;
+  const manifestJson = JSON.parse(bytes.subarray(40, manifestEnd).toString('utf8'));
+  const dataStart = Math.ceil(preambleEnd / 8) * 8;
+  const arrays: [number, number][] = [];
+  const padding: [number, number][] = [];
+  let end = manifestJson.arrays.length ? preambleEnd : dataStart;
+  for (const [, offset, byteLength] of manifestJson.arrays) {
+    if (dataStart + offset > end) padding.push([end, dataStart + offset]);
+    arrays.push([dataStart + offset, dataStart + offset + byteLength]);
+    end = dataStart + offset + byteLength;
+  }
+  return {
+    header: {
+      magic: [0, 8],
+      version: [8, 10],
+      flags: [10, 12],
+      lengths: [12, 32],
+      crc32: [32, 36],
+      reserved: [36, 40],
+    },
+    manifest: [40, manifestEnd],
+    structure: [manifestEnd, preambleEnd],
+    padding,
+    arrays,
+    manifestJson,
+  };
 }
