@@ -76,7 +76,7 @@ async function writeLargeFile(
   const handle = await open(temp, 'wx', mode);
   let isOpen = true;
   try {
-    await handle.chmod(mode); // open's mode is filtered by the umask
+    await handle.chmod(mode).catch(ignoreChmodRefusal);
     await content((bytes, position) => writeAll(handle, bytes, position));
     if (durable) await handle.sync();
     isOpen = false;
@@ -109,7 +109,11 @@ function writeSmallFile(
   const fd = openSync(temp, 'wx', mode);
   let isOpen = true;
   try {
-    fchmodSync(fd, mode);
+    try {
+      fchmodSync(fd, mode);
+    } catch (error) {
+      ignoreChmodRefusal(error);
+    }
     for (const part of parts) {
       let offset = 0;
       while (offset < part.byteLength) offset += writeSync(fd, part, offset, part.byteLength - offset);
@@ -127,6 +131,15 @@ function writeSmallFile(
     }
     throw error;
   }
+}
+
+/**
+ * open()'s mode is filtered by the umask, so the exact mode comes from fchmod. Where a file system
+ * refuses fchmod (some network mounts), the file keeps open()'s mode: never more open than asked.
+ */
+function ignoreChmodRefusal(error: unknown): void {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') throw error;
 }
 
 function closeQuietly(fd: number): void {

@@ -114,7 +114,8 @@ async function streamCrate(structure: Planned, writeAt: PositionalWrite): Promis
     })),
   );
   const manifest = manifestOf(structure, createdAt, crcs);
-  const manifestBytes = Buffer.from(JSON.stringify(manifest).padEnd(manifestLength, ' '), 'utf8');
+  const text = JSON.stringify(manifest);
+  const manifestBytes = Buffer.from(text + ' '.repeat(manifestLength - Buffer.byteLength(text)), 'utf8');
   const { header } = frame(structure, manifestBytes);
   await writeAt(Buffer.concat([header, manifestBytes]), 0);
   return manifest;

@@ -105,9 +105,12 @@ export class FileReadError extends HpcError {
     readonly file: string,
     /** The errno code ('EACCES', 'EIO', ...). */
     readonly code: string | undefined,
-    options: { cause?: unknown } = {},
+    options: { cause?: unknown; detail?: string } = {},
   ) {
-    super(`cannot read ${file}: ${describeErrno(code)}; check the file's permissions and its disk`, options);
+    super(
+      `cannot read ${file}: ${options.detail ?? describeErrno(code)}; check the file's permissions and its disk`,
+      { cause: options.cause },
+    );
   }
 }
 

@@ -20,7 +20,11 @@ export async function openForReading(file: string): Promise<OpenedFile> {
   try {
     handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
-    throw asReadError(error, file);
+    const typed = asReadError(error, file);
+    // Not a system error: the path itself is unusable (a NUL byte in it, not a string...).
+    throw isHpcError(typed)
+      ? typed
+      : new FileReadError(file, undefined, { cause: error, detail: String(error) });
   }
   try {
     const info = await handle.stat();

@@ -1,4 +1,4 @@
-import { isHpcError } from '@hpc/core';
+import { FileWriteError, isHpcError } from '@hpc/core';
 import type { LayoutOptions } from './bin-layout.ts';
 import { readCrate, readCrateManifest } from './bin-reader.ts';
 import { encodeCrate, writeCrate } from './bin-writer.ts';
@@ -59,9 +59,11 @@ export class Serializer {
   }
 }
 
-/** Write failures are already FileWriteErrors; what else can fail is the value or the memory. */
+/** Write failures are already FileWriteErrors; what else can fail is the path, the value or the memory. */
 function asEncodeError(error: unknown, path?: string): unknown {
   if (isHpcError(error)) return error;
+  if (path !== undefined && /^ERR_INVALID_ARG/.test(String((error as { code?: unknown }).code)))
+    return new FileWriteError(path, undefined, 'write', { cause: error });
   if (error instanceof RangeError && /allocation failed/i.test(error.message))
     return new InsufficientMemoryError(path ?? 'a value', 'its serialized form', {
       writing: true,

@@ -38,6 +38,12 @@ describe('reading paths that are not regular, readable files', () => {
     expect(await openDescriptors()).toBe(before);
   });
 
+  it('a path no file can have (a NUL byte): FileReadError / FileWriteError, not a TypeError', async () => {
+    const file = join(dir, 'a\0b.bin');
+    for (const read of Object.values(readers)) await expectTagged(read(file), 'FileReadError', /cannot read/);
+    await expectTagged(Serializer.serializeToFile({ a: 1 }, file), 'FileWriteError', /cannot write/);
+  });
+
   it('a file this user may not read: FileReadError naming it, "permission denied"', async () => {
     const shared = await mkdtemp(join(tmpdir(), 'hpc-bin-eacces-'));
     await chmod(shared, 0o755);
