@@ -1,15 +1,15 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readdir, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { detectFileFormat, Serializer } from '@hpc/serializer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mountTmpfs, type Tmpfs } from '../../core/test/tmpfs.ts';
 import { expectTagged } from './bin-helpers.ts';
+import { NODE_SOURCE_FLAGS, SERIALIZER_ENTRY } from './hdf5-helpers.ts';
 
 const MIB = 1 << 20;
 const openDescriptors = async () => (await readdir('/proc/self/fd')).length;
-const REPO = resolve(import.meta.dirname, '../../..');
 
 let dir: string;
 beforeAll(async () => {
@@ -52,24 +52,17 @@ describe('reading paths that are not regular, readable files', () => {
     expect((await stat(file)).mode & 0o777).toBe(0o600);
     // Root reads everything: read it as 'nobody', from the sources, like any user process would.
     const script = `
-      import { Serializer, detectFileFormat } from '@hpc/serializer';
+      import { Serializer, detectFileFormat } from ${JSON.stringify(SERIALIZER_ENTRY)};
       const out = [];
       for (const read of [Serializer.deserializeFromFile, Serializer.readManifest, detectFileFormat]) {
         out.push(await read(${JSON.stringify(file)}).then(() => 'loaded', (e) => ({ tag: e._tag, message: e.message, code: e.code })));
       }
       console.log(JSON.stringify(out));`;
-    const child = spawnSync(
-      process.execPath,
-      [
-        '--experimental-transform-types',
-        '--no-warnings',
-        '--conditions=@hpc/source',
-        '--input-type=module',
-        '-e',
-        script,
-      ],
-      { cwd: REPO, uid: 65534, gid: 65534, encoding: 'utf8' },
-    );
+    const child = spawnSync(process.execPath, [...NODE_SOURCE_FLAGS, '--input-type=module', '-e', script], {
+      uid: 65534,
+      gid: 65534,
+      encoding: 'utf8',
+    });
     expect(child.status, child.stderr).toBe(0);
     for (const outcome of JSON.parse(child.stdout)) {
       expect(outcome).toEqual({

@@ -45,54 +45,45 @@ describe('.bin layouts that lie about sizes are refused before anything is alloc
 
   it('arrays out of order, with gaps, unaligned, past the end, or not filling the file', async () => {
     const data = new Uint8Array(1600);
-    await refused(
-      'order.bin',
-      craftCrate({
-        arrays: [
+    const cases: [string, unknown[], Uint8Array, RegExp][] = [
+      [
+        'order',
+        [
           [1, 800, 800, 0],
           [1, 0, 800, 0],
         ],
         data,
-      }),
-      /array 0 is listed at offset 800, but must start at 0/,
-    );
-    await refused(
-      'gap.bin',
-      craftCrate({
-        arrays: [
+        /array 0 is listed at offset 800, but must start at 0/,
+      ],
+      [
+        'gap',
+        [
           [1, 0, 400, 0],
           [1, 800, 800, 0],
         ],
         data,
-      }),
-      /array 1 is listed at offset 800, but must start at 400/,
-    );
-    await refused(
-      'unaligned.bin',
-      craftCrate({
-        arrays: [
+        /array 1 is listed at offset 800, but must start at 400/,
+      ],
+      [
+        'unaligned',
+        [
           [0, 0, 3, 0],
           [0, 3, 5, 0],
         ],
-        data: new Uint8Array(8),
-      }),
-      /array 1 .* must start at 8/,
-    );
-    await refused(
-      'past-end.bin',
-      craftCrate({ arrays: [[8, 0, 2 ** 40, 0]], data }),
-      /array 0 \(1099511627776 bytes at offset 0\) ends past the end/,
-    );
-    await refused(
-      'short.bin',
-      craftCrate({ arrays: [[1, 0, 800, 0]], data }),
-      /the arrays end at byte \d+, but the file has \d+ bytes/,
-    );
-    await refused(
-      'extra.bin',
-      craftCrate({ data: new Uint8Array(16) }),
-      /\d+ bytes follow the structure, but no array is listed/,
-    );
+        new Uint8Array(8),
+        /array 1 .* must start at 8/,
+      ],
+      [
+        'past-end',
+        [[8, 0, 2 ** 40, 0]],
+        data,
+        /array 0 \(1099511627776 bytes at offset 0\) ends past the end/,
+      ],
+      ['short', [[1, 0, 800, 0]], data, /the arrays end at byte \d+, but the file has \d+ bytes/],
+      ['extra', [], new Uint8Array(16), /\d+ bytes follow the structure, but no array is listed/],
+    ];
+    for (const [name, arrays, bytes, why] of cases)
+      await refused(`${name}.bin`, craftCrate({ arrays, data: bytes }), why);
   });
 
   it('manifest entries of the wrong shape, unknown type codes and partial elements', async () => {
