@@ -1,7 +1,9 @@
 // Serializer vs JSON.stringify + fs.writeFile vs v8.serialize + fs.writeFile, and node-runner start-up.
-//   bash scripts/bench.sh serializer      (or: node benchmarks/serializer.bench.mjs after a build)
+//   node --expose-gc benchmarks/serializer.bench.mjs      (after a build)
 // (a) a Process holding a 256 MiB Float64Array, (b) 10,000 small nested objects; one warm-up, then
-// the median of 5 (a) or 21 (b) runs.
+// the median of 5 (a) or 21 (b) runs. The Serializer's times include its CRC-32s (written and
+// verified on every read); the "CRC-32 alone" row is zlib.crc32 over the same bytes, what the
+// checksums would cost as a separate pass (the Serializer computes them during the I/O instead).
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -9,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import v8 from 'node:v8';
+import { crc32 } from 'node:zlib';
 import { nodeRunnerPath } from '@hpc/node-runner';
 import { Process, registerProcess } from '@hpc/process';
 import { Serializer } from '@hpc/serializer';
@@ -133,6 +136,30 @@ async function measureWith(methodSet, label, value, bytes) {
   return rows;
 }
 
+/** zlib.crc32 over `bytes` in the Serializer's 8 MiB pieces: the checksum cost as its own row. */
+function crcRow(label, bytes, size) {
+  const piece = 8 * MIB;
+  const times = [];
+  for (let run = 0; run <= (size >= 64 * MIB ? RUNS : SMALL_RUNS); run++) {
+    const t = performance.now();
+    let crc = 0;
+    for (let offset = 0; offset < bytes.byteLength; offset += piece)
+      crc = crc32(bytes.subarray(offset, offset + piece), crc);
+    if (run > 0) times.push(performance.now() - t); // run 0 is the warm-up
+  }
+  const ms = median(times);
+  const cell = `${(size / MIB / (ms / 1000)).toFixed(0)} MB/s (${ms.toFixed(1)} ms)`;
+  return {
+    data: label,
+    method: 'CRC-32 alone (zlib.crc32, same bytes)',
+    write: cell,
+    read: cell,
+    size: '',
+    wms: ms,
+    rms: ms,
+  };
+}
+
 /** Spawn → exit (outcome written) of node-runner for a trivial Process, from a .mjs and a .ts user module. */
 function runnerStartup() {
   const results = {};
@@ -203,6 +230,7 @@ async function jsonOnSlice(big) {
 
 const big = bigProcess();
 const rows = [...(await measure('(a) 256 MiB Float64Array', big, 256 * MIB))];
+rows.push(crcRow('(a) 256 MiB Float64Array', new Uint8Array(big.values.buffer), 256 * MIB));
 const jsonBig = rows.find((row) => row.data.startsWith('(a)') && row.method.startsWith('JSON'));
 if (!Number.isFinite(jsonBig.wms)) {
   const slice = await jsonOnSlice(big);
@@ -214,6 +242,7 @@ if (!Number.isFinite(jsonBig.wms)) {
 const small = smallObjects();
 const smallBytes = v8.serialize(small).byteLength;
 rows.push(...(await measure('(b) 10,000 small objects', small, smallBytes)));
+rows.push(crcRow('(b) 10,000 small objects', v8.serialize(small), smallBytes));
 
 console.log(
   `\nSerializer benchmark — median of ${RUNS} (a) / ${SMALL_RUNS} (b) runs, Node ${process.version}, files in ${tmpdir()}`,
@@ -237,6 +266,11 @@ for (const data of ['(a) 256 MiB Float64Array', '(b) 10,000 small objects']) {
       `  ${data}, ${name}: write ${(ours.wms / v8row.wms).toFixed(2)}×, read ${(ours.rms / v8row.rms).toFixed(2)}× of v8; ${vsJson}`,
     );
   }
+  const crc = of('CRC-32 alone (zlib.crc32, same bytes)');
+  const ours = of('Serializer (atomic, no fsync)');
+  console.log(
+    `  ${data}, checksums as a separate pass would cost ${((100 * crc.wms) / ours.wms).toFixed(0)}% of the write and ${((100 * crc.rms) / ours.rms).toFixed(0)}% of the read (no fsync)`,
+  );
 }
 console.log('  (JSON on (a) is the 32 MiB slice time ×8: one JSON string cannot hold 256 MiB of doubles)');
 console.log(

@@ -92,7 +92,11 @@ describe('JobContainer.execute', () => {
     const metaLength = Number(patched.readBigUInt64LE(16));
     const preamble = patched.subarray(40, 40 + manifestLength + metaLength);
     patched.writeUInt32LE(
-      crc32(preamble.subarray(manifestLength), crc32(preamble.subarray(0, manifestLength))),
+      // .bin format 2: the header CRC covers header bytes 0-31, the manifest, then the structure.
+      crc32(
+        preamble.subarray(manifestLength),
+        crc32(preamble.subarray(0, manifestLength), crc32(patched.subarray(0, 32))),
+      ),
       32,
     );
     await writeFile(crate, patched);

@@ -1,4 +1,11 @@
-export { type AtomicWriteOptions, syncFolder, writeFileAtomic } from './atomic-write.ts';
+export {
+  type AtomicWriteContent,
+  type AtomicWriteOptions,
+  type ContentWriter,
+  type PositionalWrite,
+  syncFolder,
+  writeFileAtomic,
+} from './atomic-write.ts';
 export {
   checkpointLeadSeconds,
   DEFAULT_CHECKPOINT_LEAD_SECONDS,
@@ -50,3 +57,4 @@ export {
   type UnsafeCharacter,
 } from './safe-text.ts';
 export { parseSlurmTimeMs } from './slurm-time.ts';
+export { sweepStaleTempFiles, tempFileName } from './stale-temp-files.ts';

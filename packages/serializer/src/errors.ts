@@ -1,4 +1,4 @@
-import { HpcError } from '@hpc/core';
+import { describeErrno, HpcError } from '@hpc/core';
 
 /** A value that cannot be stored: a function, a symbol, an unregistered class instance... */
 export class UnsupportedValueError extends HpcError {
@@ -30,10 +30,14 @@ export class UnsupportedFormatVersionError extends HpcError {
     readonly version: number,
     readonly supported: number,
     readonly objectPath?: string,
+    /** For an older version: how to read it anyway (an explicit opt-in option), if there is one. */
+    options: { legacyOption?: string } = {},
   ) {
     const where = objectPath ? `${file}:${objectPath}` : file;
     super(
-      `${where} was written in format version ${version}, but this @hpc/serializer reads up to version ${supported}: upgrade @hpc/serializer`,
+      version > supported
+        ? `${where} was written in format version ${version}, but this @hpc/serializer reads up to version ${supported}: upgrade @hpc/serializer`
+        : `${where} was written in format version ${version} by an older @hpc, without checksums, so damage to it would go unnoticed: re-create it with this version${options.legacyOption ? ` (to read it once for that, pass { ${options.legacyOption}: true })` : ''}`,
     );
   }
 }
@@ -91,5 +95,39 @@ export class FileMissingError extends HpcError {
     options: { cause?: unknown } = {},
   ) {
     super(`${file} does not exist`, options);
+  }
+}
+
+/** The file exists but cannot be read: permission denied, an input/output error... */
+export class FileReadError extends HpcError {
+  readonly _tag = 'FileReadError';
+  constructor(
+    readonly file: string,
+    /** The errno code ('EACCES', 'EIO', ...). */
+    readonly code: string | undefined,
+    options: { cause?: unknown; detail?: string } = {},
+  ) {
+    super(
+      `cannot read ${file}: ${options.detail ?? describeErrno(code)}; check the file's permissions and its disk`,
+      { cause: options.cause },
+    );
+  }
+}
+
+/** A file's content is valid, but this process cannot allocate the memory it needs. */
+export class InsufficientMemoryError extends HpcError {
+  readonly _tag = 'InsufficientMemoryError';
+  readonly bytes: number | undefined;
+  constructor(
+    readonly file: string,
+    what: string,
+    options: { bytes?: number; writing?: boolean; cause?: unknown } = {},
+  ) {
+    const size = options.bytes === undefined ? '' : `${options.bytes} bytes for `;
+    super(
+      `not enough memory to ${options.writing ? 'write' : 'load'} ${file}: allocating ${size}${what} failed; run where more memory is available`,
+      { cause: options.cause },
+    );
+    this.bytes = options.bytes;
   }
 }

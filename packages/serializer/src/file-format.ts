@@ -1,6 +1,5 @@
-import { open } from 'node:fs/promises';
 import { HDF5_MAGIC, MAGIC } from './binary-format.ts';
-import { FileMissingError } from './errors.ts';
+import { asReadError, openForReading } from './read-fully.ts';
 
 export type FileFormat = 'hpc-binary' | 'hdf5' | 'other';
 
@@ -9,19 +8,12 @@ const HDF5_SIGNATURE_OFFSETS = [0, 512, 1024, 2048, 4096];
 
 /**
  * What a file is, from its bytes (never its name): an @hpc binary crate, an HDF5 file, or
- * something else. The one place that knows the magic numbers; nothing is decoded.
+ * something else. The one place that knows the magic numbers; nothing is decoded. A missing,
+ * unreadable or non-regular file (folder, pipe) gets a typed error.
  */
 export async function detectFileFormat(file: string): Promise<{ format: FileFormat; size: number }> {
-  let handle: Awaited<ReturnType<typeof open>>;
+  const { handle, size } = await openForReading(file);
   try {
-    handle = await open(file, 'r');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
-      throw new FileMissingError(file, { cause: error });
-    throw error;
-  }
-  try {
-    const { size } = await handle.stat();
     const head = Buffer.alloc(8);
     for (const offset of HDF5_SIGNATURE_OFFSETS) {
       if (offset + 8 > size) break;
@@ -30,6 +22,8 @@ export async function detectFileFormat(file: string): Promise<{ format: FileForm
       if (head.equals(HDF5_MAGIC)) return { format: 'hdf5', size };
     }
     return { format: 'other', size };
+  } catch (error) {
+    throw asReadError(error, file);
   } finally {
     await handle.close();
   }

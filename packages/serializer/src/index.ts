@@ -1,8 +1,10 @@
-export { type CrateManifest, FORMAT_VERSION } from './binary-format.ts';
+export { type ArrayEntry, type CrateManifest, FORMAT_VERSION } from './binary-format.ts';
 export {
   CorruptFileError,
   FileMissingError,
+  FileReadError,
   ForbiddenKeyError,
+  InsufficientMemoryError,
   NotASerializedFileError,
   UnknownTypeError,
   UnsupportedFormatVersionError,
@@ -29,7 +31,7 @@ export {
 } from './hdf5/object-serializer.ts';
 export type { PropertyPath } from './hdf5/property-path.ts';
 export { type ClassInstance, type GraphSummary, reviveInstances, summarizeGraph } from './object-graph.ts';
-export { type SerializeOptions, Serializer } from './serializer.ts';
+export { type DeserializeOptions, type SerializeOptions, Serializer } from './serializer.ts';
 export {
   type StoredTypedArray,
   TYPED_ARRAYS,

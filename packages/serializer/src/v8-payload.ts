@@ -1,5 +1,8 @@
 import v8 from 'node:v8';
-import type { StoredTypedArray } from './typed-arrays.ts';
+import { registeredClassById } from '@hpc/process';
+import { CorruptFileError, UnsupportedValueError } from './errors.ts';
+import { type ClassInstance, reviveInstances, summarizeGraph } from './object-graph.ts';
+import { type StoredTypedArray, TYPED_ARRAYS } from './typed-arrays.ts';
 
 /**
  * v8's structured serialization with one change: typed arrays of at least `inlineLimitBytes` are
@@ -51,5 +54,91 @@ export class OutOfLineDeserializer extends v8.DefaultDeserializer {
     if (tag !== INLINE) throw new RangeError(`unknown host object tag ${tag}`);
     // biome-ignore lint/suspicious/noExplicitAny: see above.
     return (v8.DefaultDeserializer.prototype as any)._readHostObject.call(this);
+  }
+}
+
+/** A value as the .bin structure: v8's payload of [root, class table] and the out-of-line arrays. */
+export interface EncodedStructure {
+  meta: Buffer;
+  arrays: ArrayBufferView[];
+  rootType: string | undefined;
+  types: string[];
+}
+
+export function encodeStructure(value: unknown, inlineLimitBytes: number): EncodedStructure {
+  const summary = summarizeGraph(value);
+  const serializer = new OutOfLineSerializer(inlineLimitBytes);
+  serializer.writeHeader();
+  const table: unknown[] = [];
+  for (const { object, typeId } of summary.instances) table.push(object, typeId);
+  try {
+    serializer.writeValue([value, table]);
+  } catch (error) {
+    throw new UnsupportedValueError(
+      '$',
+      'a value',
+      `${(error as Error).message} (structured serialization refused it)`,
+    );
+  }
+  const first = summary.instances[0];
+  return {
+    meta: serializer.releaseBuffer(),
+    arrays: serializer.arrays,
+    rootType: first && first.object === value ? first.typeId : undefined,
+    types: summary.typeIds,
+  };
+}
+
+/** The value back from its structure and arrays, with registered class instances revived. */
+export function decodeStructure<T>(file: string, meta: Buffer, arrays: readonly StoredTypedArray[]): T {
+  let decoded: unknown;
+  try {
+    const deserializer = new OutOfLineDeserializer(meta, arrays);
+    deserializer.readHeader();
+    decoded = deserializer.readValue();
+  } catch (error) {
+    throw new CorruptFileError(file, `the object structure cannot be decoded (${(error as Error).message})`, {
+      cause: error,
+    });
+  }
+  if (!Array.isArray(decoded) || decoded.length !== 2 || !Array.isArray(decoded[1]) || decoded[1].length % 2)
+    throw new CorruptFileError(file, 'the structure is not [root, class table]');
+  const table = decoded[1] as unknown[];
+  const instances: ClassInstance[] = [];
+  for (let i = 0; i < table.length; i += 2) {
+    const object = table[i];
+    const typeId = table[i + 1];
+    if (typeof object !== 'object' || object === null || typeof typeId !== 'string')
+      throw new CorruptFileError(file, `class table entry ${i / 2} is malformed`);
+    checkKind(file, object, typeId, i / 2);
+    instances.push({ object, typeId });
+  }
+  reviveInstances(file, instances);
+  return decoded[0] as T;
+}
+
+/** Built-in kinds an instance's class may extend; revival must not change one into another. */
+const BUILTIN_KINDS = [Array, Map, Set, Date, RegExp, Error, ArrayBuffer, DataView, Boolean, Number, String];
+
+function builtinKind(prototype: object | null): string {
+  if (prototype === null) return 'plain object';
+  const kind = [...BUILTIN_KINDS, ...TYPED_ARRAYS].find(
+    (builtin) =>
+      prototype === builtin.prototype || Object.prototype.isPrototypeOf.call(builtin.prototype, prototype),
+  );
+  return kind ? `${kind.name}` : 'plain object';
+}
+
+/** A Process id on an Array (or any kind mismatch) is refused: the object would not be what its class expects. */
+function checkKind(file: string, object: object, typeId: string, index: number): void {
+  const entry = registeredClassById(typeId);
+  if (!entry) return; // reviveInstances says it is unknown
+  const stored = builtinKind(Object.getPrototypeOf(object));
+  const expected = builtinKind(entry.ctor.prototype);
+  if (stored !== expected) {
+    throw new CorruptFileError(
+      file,
+      `class table entry ${index}: a stored ${stored} cannot be revived as '${typeId}', whose instances are ${expected === 'plain object' ? 'plain objects' : `${expected}s`}`,
+    );
   }
 }

@@ -1,13 +1,11 @@
 import { mkdtemp, readdir, readFile, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { crc32 } from 'node:zlib';
-import { isHpcError } from '@hpc/core';
 import { Process, registerClass, registerProcess } from '@hpc/process';
 import { Serializer, TYPED_ARRAYS } from '@hpc/serializer';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { encodeHeader, FORMAT_VERSION, HEADER_BYTES } from '../src/binary-format.ts';
-import { OutOfLineSerializer } from '../src/v8-payload.ts';
+import { FORMAT_VERSION, HEADER_BYTES } from '../src/binary-format.ts';
+import { craftCrate, expectTagged } from './bin-helpers.ts';
 
 let constructorCalls = 0;
 class Vec {
@@ -46,16 +44,6 @@ async function roundTrip<T>(value: T, name = `f${Math.random()}.bin`): Promise<T
   const file = join(dir, name);
   await Serializer.serializeToFile(value, file);
   return Serializer.deserializeFromFile<T>(file);
-}
-
-async function expectTagged(promise: Promise<unknown>, tag: string, text?: RegExp) {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(isHpcError(error, tag), `expected ${tag}, got ${String(error)}`).toBe(true);
-  if (text) expect(String((error as Error).message)).toMatch(text);
-  return error as Error & Record<string, unknown>;
 }
 
 describe('Serializer round trips', () => {
@@ -285,7 +273,7 @@ describe('Serializer reading bad files', () => {
 
   it('refuses an out-of-line array that claims more bytes than the file has, before allocating', async () => {
     const file = join(dir, 'huge.bin');
-    await writeCrafted(file, () => [{ a: 1 }, []], [[8, 0, 2 ** 40]]);
+    await writeCrafted(file, () => [{ a: 1 }, []], [[8, 0, 2 ** 40, 0]]);
     await expectTagged(Serializer.deserializeFromFile(file), 'CorruptFileError', /array 0/);
   });
 });
@@ -296,18 +284,5 @@ async function writeCrafted(
   payload: (o: Record<string, unknown>) => unknown[],
   arrays: unknown[] = [],
 ) {
-  const serializer = new OutOfLineSerializer(Number.POSITIVE_INFINITY);
-  serializer.writeHeader();
-  serializer.writeValue(payload({ x: 1 }));
-  const meta = serializer.releaseBuffer();
-  const manifest = Buffer.from(JSON.stringify({ rootType: undefined, types: [], arrays, createdAt: '' }));
-  const header = encodeHeader({
-    version: FORMAT_VERSION,
-    flags: 0,
-    manifestLength: manifest.length,
-    metaLength: meta.length,
-    totalLength: HEADER_BYTES + manifest.length + meta.length,
-    crc32: crc32(meta, crc32(manifest)),
-  });
-  await writeFile(file, Buffer.concat([header, manifest, meta]));
+  await writeFile(file, craftCrate({ payload: payload({ x: 1 }), arrays }));
 }
