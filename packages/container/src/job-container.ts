@@ -100,7 +100,7 @@ export class JobContainer {
       body = await this.loadAndRun(paths.workDir, paths.result);
     } finally {
       options.signal?.removeEventListener('abort', onExternalAbort);
-      if (isMainThread) process.chdir(previousCwd);
+      if (isMainThread) returnTo(previousCwd);
       await capture.stop();
     }
     return this.record(startedAt, body);
@@ -247,6 +247,15 @@ type OutcomeStamp = Pick<
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 /** An outcome before it is stamped with times and host. */
 type OutcomeBody = DistributiveOmit<RunOutcome, keyof OutcomeStamp>;
+
+/** Back to the folder execute() started in; one removed meanwhile is no failure of the job. */
+function returnTo(folder: string): void {
+  try {
+    process.chdir(folder);
+  } catch {
+    // The folder is gone (e.g. the job folder was deleted while the job ran): stay where we are.
+  }
+}
 
 function hasCheckpoint(process: Process): boolean {
   return typeof process.checkpoint === 'function';

@@ -40,19 +40,16 @@ export function localJobState(
   if (outcome) return { ...details, ...stateFromOutcome(outcome) };
   if (live === 'running') return { ...details, status: 'running' };
   if (live === 'queued') return { ...details, status: 'pending', reason: 'Concurrency' };
-  if (record.failure)
-    return {
-      ...details,
-      status: 'lost',
-      reason: record.failure,
-      ...(record.endedAt ? { endedAt: record.endedAt } : {}),
-    };
   if (record.endedAt) {
+    // Never started (its folder was gone): the driver's reason is the whole story.
+    if (record.pid === undefined && record.failure)
+      return { ...details, status: 'lost', reason: record.failure, endedAt: record.endedAt };
     const how = record.signal ? `signal ${record.signal}` : `exit code ${record.exitCode}`;
+    const reasons = [`node-runner ended (${how}) without writing an outcome`, record.failure];
     return {
       ...details,
       status: 'lost',
-      reason: `node-runner ended (${how}) without writing an outcome`,
+      reason: reasons.filter(Boolean).join('; '),
       endedAt: record.endedAt,
     };
   }
