@@ -4,12 +4,12 @@ import { mkdir, mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/prom
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { digestOfFile, stageJob } from '@hpc/container';
-import { isCrateDigest, isHpcError } from '@hpc/core';
-import { Process, registerProcess } from '@hpc/process';
+import { findUnsafeCharacter, isCrateDigest, isHpcError } from '@hpc/core';
 import { ObjectSerializer, Serializer } from '@hpc/serializer';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Measurement, SumProcess } from '../../../test/fixtures/processes.ts';
 import { mountTmpfs } from '../../../test/fixtures/tmpfs.ts';
+import { UnplacedProcess } from '../../../test/fixtures/trust-processes.ts';
 
 let base: string;
 let jobsRoot: string;
@@ -95,7 +95,7 @@ describe('stageJob', () => {
       const error = await stageJob(new SumProcess(), { jobsRoot, name }).catch((e: unknown) => e);
       expect(isHpcError(error, 'InvalidJobSettingError'), String(error)).toBe(true);
       expect(error).toMatchObject({ setting: 'name' });
-      expect(String(error)).not.toMatch(/[\u202E\u001b\u200B]/);
+      expect(findUnsafeCharacter(String(error))).toBeUndefined();
     }
     const badImport = await stageJob(new SumProcess(), { jobsRoot, imports: ['./a\u202E.js'] }).catch(
       (e: unknown) => e,
@@ -105,13 +105,7 @@ describe('stageJob', () => {
   });
 
   it('leaves no folder when staging is refused or fails', async () => {
-    class Unplaced extends Process {
-      run() {
-        return 1;
-      }
-    }
-    registerProcess(Unplaced, { id: 'test/Unplaced' });
-    const missingModule = await stageJob(new Unplaced(), { jobsRoot }).catch((e: unknown) => e);
+    const missingModule = await stageJob(new UnplacedProcess(), { jobsRoot }).catch((e: unknown) => e);
     expect(isHpcError(missingModule, 'MissingModuleError')).toBe(true);
     const unserializable = await stageJob(Object.assign(new SumProcess(), { callback: () => 1 }), {
       jobsRoot,

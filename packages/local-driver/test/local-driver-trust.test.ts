@@ -3,14 +3,19 @@ import { existsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isHpcError, isTerminalState } from '@hpc/core';
+import { isHpcError } from '@hpc/core';
 import { LocalDriver } from '@hpc/local-driver';
-import { Process, registerProcess } from '@hpc/process';
 import { Serializer } from '@hpc/serializer';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SleepProcess, SumProcess } from '../../../test/fixtures/processes.ts';
 import { mountTmpfs } from '../../../test/fixtures/tmpfs.ts';
-import { ContextProcess, DiskFillerProcess, LabelProcess } from '../../../test/fixtures/trust-processes.ts';
+import {
+  ContextProcess,
+  DiskFillerProcess,
+  LabelProcess,
+  UnplacedProcess,
+} from '../../../test/fixtures/trust-processes.ts';
+import { cancelUnfinished, waitUntil } from './helpers.ts';
 
 let root: string;
 let umaskBefore: number;
@@ -20,10 +25,7 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   process.umask(umaskBefore);
-  const sweeper = new LocalDriver({ root, killGraceMs: 200 });
-  for (const [id, state] of await sweeper.checkAllJobStatuses()) {
-    if (!isTerminalState(state)) await sweeper.cancelJob(id).catch(() => {});
-  }
+  await cancelUnfinished(root);
 });
 
 const jobDir = (id: string) => join(root, 'jobs', id);
@@ -132,14 +134,10 @@ describe('LocalDriver submission is all or nothing', () => {
   });
 
   it('removes the local-N folder when staging fails, and the next job takes its id', async () => {
-    class Unplaced extends Process {
-      run() {
-        return 1;
-      }
-    }
-    registerProcess(Unplaced, { id: 'test/UnplacedLocal' });
     const driver = new LocalDriver({ root });
-    await expect(driver.submitJob(new Unplaced())).rejects.toMatchObject({ _tag: 'MissingModuleError' });
+    await expect(driver.submitJob(new UnplacedProcess())).rejects.toMatchObject({
+      _tag: 'MissingModuleError',
+    });
     await expect(driver.submitJob(join(root, 'absent.bin'))).rejects.toMatchObject({
       _tag: 'FileMissingError',
     });
@@ -208,12 +206,4 @@ async function bindMount(from: string, to: string): Promise<void> {
 async function unmount(path: string): Promise<void> {
   const { execa } = await import('execa');
   await execa('umount', ['--lazy', path]);
-}
-
-async function waitUntil(check: () => Promise<boolean>, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not reached');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }
