@@ -188,6 +188,34 @@ describe('LocalDriver survives one job’s fault', () => {
   });
 });
 
+describe('LocalDriver status survives one unreadable job', () => {
+  it('reports a job with a garbled outcome.json or job.json as unknown, naming the file, and the others as they are', async () => {
+    const driver = new LocalDriver({ root });
+    const ids = [
+      await driver.submitJob(new SleepProcess(1)),
+      await driver.submitJob(new SleepProcess(2)),
+      await driver.submitJob(new SleepProcess(3)),
+    ];
+    for (const id of ids) await driver.waitForJob(id);
+    const [garbledOutcome, garbledRecord, fine] = ids as [string, string, string];
+    const outcomeFile = join(jobDir(garbledOutcome), 'outcome.json');
+    await writeFile(outcomeFile, (await readFile(outcomeFile, 'utf8')).slice(0, 40));
+    const recordFile = join(jobDir(garbledRecord), 'job.json');
+    await writeFile(recordFile, '{"id": "local-2", "driv');
+    const states = await new LocalDriver({ root }).checkAllJobStatuses();
+    expect(states.get(garbledOutcome as never)).toMatchObject({
+      status: 'unknown',
+      reason: expect.stringContaining(`cannot read the job outcome ${outcomeFile}: it is not valid JSON`),
+    });
+    expect(states.get(garbledRecord as never)).toMatchObject({
+      status: 'unknown',
+      reason: expect.stringContaining(`cannot read the local job record ${recordFile}`),
+    });
+    expect(states.get(fine as never)).toMatchObject({ status: 'completed' });
+    expect((await new LocalDriver({ root }).listJobs()).map((job) => job.id)).toEqual([garbledOutcome, fine]);
+  });
+});
+
 describe('LocalDriver gives run() its job id', () => {
   it('sets ctx.jobId to the local id', async () => {
     const driver = new LocalDriver({ root });
