@@ -1,5 +1,4 @@
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, extname, join, resolve } from 'node:path';
 import {
   jobPaths,
   readJobLog,
@@ -9,25 +8,35 @@ import {
   waitForTerminalState,
 } from '@hpc/container';
 import {
-  asJobId,
   type Driver,
+  type FileModes,
+  fileModes,
   hpcHome,
   type JobId,
   JobNotFoundError,
   type JobState,
   type LogOptions,
+  type Sharing,
   type SubmitOptions,
   type TrackedJob,
   type WaitOptions,
 } from '@hpc/core';
 import { runnerCommand } from '@hpc/node-runner';
 import { type CommandRunner, createCommandRunner } from './command-runner.ts';
-import { SchedulerCommandError, SubmissionRefusedError } from './errors.ts';
-import { JobStore, type StoredJob } from './job-store.ts';
+import { SchedulerCommandError, SchedulerUnavailableError, SubmissionInterruptedError } from './errors.ts';
+import { slurmFilenamePattern } from './filename-pattern.ts';
+import { onInterrupt } from './interrupt-guard.ts';
+import type { JobRecord } from './job-record.ts';
+import { JobRegistry, type Submission } from './job-registry.ts';
+import type { StoredJob } from './job-store.ts';
+import { writePrivateFile } from './private-files.ts';
+import { runSbatch, type SbatchAnswer } from './sbatch-answer.ts';
 import type { SlurmArgs } from './sbatch-options.ts';
 import { renderSbatchScript, type SbatchScriptSpec, SLURM_JOB_FILES } from './sbatch-script.ts';
 import { Semaphore } from './semaphore.ts';
+import { checkText } from './setting-checks.ts';
 import { type PollStats, StatusPoller, type StatusPollerOptions } from './status-poller.ts';
+import { type ReconcileOptions, type ReconcileReport, SubmissionReconciler } from './submission-reconcile.ts';
 
 /** submitJob's options: the shared ones, with sbatch options that may also be numbers or flags. */
 export interface SLURMSubmitOptions extends Omit<SubmitOptions, 'slurmArgs'> {
@@ -46,8 +55,17 @@ export interface SLURMDriverOptions {
   home?: string;
   /** Where job folders are created; must be visible to the compute nodes (default <home>/slurm/jobs). */
   jobsRoot?: string;
-  /** The SQLite file of tracked jobs (default <home>/slurm/jobs.sqlite). */
+  /**
+   * The job index, a per-host SQLite cache of the job folders (default: a file in this host's
+   * `$TMPDIR/hpc-<uid>/`, named by host and home). The folders are the record: it is rebuilt from
+   * them when missing or corrupt. Keep it on a local file system (WAL); on a network one it uses the
+   * rollback journal and must still be used from one host only.
+   */
   storePath?: string;
+  /** Who may read job folders and files: private (0700/0600, the default, or $HPC_SHARE) or 'group'. */
+  share?: Sharing;
+  /** Settling submissions whose sbatch never answered (killed, timed out): when to look them up and drop them. */
+  reconcile?: Omit<ReconcileOptions, 'commandTimeoutMs'>;
   /** Runs SLURM's commands (default: execa, commandTimeoutMs each). Wrap it to observe or count calls. */
   run?: CommandRunner;
   /** Time limit of each SLURM command (default 30 s). */
@@ -69,15 +87,18 @@ export interface SLURMDriverOptions {
 }
 
 /**
- * The Driver interface on a SLURM cluster. Each job is a folder (crate, job script, logs, outcome)
- * plus a batch script submitted with `sbatch --parsable`; jobs are tracked in SQLite so any later
- * SLURMDriver sees them; every status question is answered by one squeue and at most one sacct.
+ * The Driver interface on a SLURM cluster. Each job is a folder (crate, job script, job.json, logs,
+ * outcome) plus a batch script submitted with `sbatch --parsable`. The folders under
+ * <home>/slurm/jobs are the record every host shares; a per-host index answers quickly; every
+ * status question is answered by one squeue and at most one sacct.
  */
 export class SLURMDriver implements Driver<SubmitTarget> {
   readonly kind = 'slurm';
   readonly home: string;
   readonly jobsRoot: string;
-  private readonly store: JobStore;
+  private readonly modes: FileModes;
+  private readonly registry: JobRegistry;
+  private readonly reconciler: SubmissionReconciler;
   private readonly run: CommandRunner;
   private readonly poller: StatusPoller;
   /** Concurrent submitJob() calls stage in parallel but share a few sbatch processes. */
@@ -85,8 +106,15 @@ export class SLURMDriver implements Driver<SubmitTarget> {
 
   constructor(private readonly options: SLURMDriverOptions = {}) {
     this.home = options.home ?? hpcHome();
-    this.jobsRoot = options.jobsRoot ?? join(this.home, 'slurm', 'jobs');
-    this.store = new JobStore(options.storePath ?? join(this.home, 'slurm', 'jobs.sqlite'));
+    const registryRoot = join(this.home, 'slurm', 'jobs');
+    this.jobsRoot = resolve(options.jobsRoot ?? registryRoot);
+    this.modes = fileModes(options.share);
+    this.registry = new JobRegistry({
+      root: registryRoot,
+      home: this.home,
+      modes: this.modes,
+      ...(options.storePath !== undefined ? { storePath: options.storePath } : {}),
+    });
     this.run =
       options.run ??
       createCommandRunner({
@@ -94,10 +122,29 @@ export class SLURMDriver implements Driver<SubmitTarget> {
         ...(options.binDir ? { binDir: options.binDir } : {}),
       });
     this.submissions = new Semaphore(options.maxConcurrentSubmissions ?? 4);
-    this.poller = new StatusPoller(this.store, this.run, {
+    const commandTimeoutMs = options.commandTimeoutMs ?? 30_000;
+    this.reconciler = new SubmissionReconciler(this.registry, this.run, {
+      lookupAfterMs: commandTimeoutMs + 10_000,
+      ...options.reconcile,
+      commandTimeoutMs,
+    });
+    const tracked = {
+      list: async () => {
+        this.registry.refresh();
+        await this.reconciler.settle();
+        return this.registry.withStore((store) => store.list());
+      },
+      update: (updates: Parameters<JobRegistry['update']>[0]) => this.registry.update(updates),
+    };
+    this.poller = new StatusPoller(tracked, this.run, {
       ...options.polling,
       ...(options.commandTimeoutMs !== undefined ? { commandTimeoutMs: options.commandTimeoutMs } : {}),
     });
+  }
+
+  /** The job index file (a per-host cache of the job folders). */
+  get storePath(): string {
+    return this.registry.storePath;
   }
 
   /** What the last status poll cost (scheduler calls, jobs asked, answered from outcome files or cache). */
@@ -105,47 +152,78 @@ export class SLURMDriver implements Driver<SubmitTarget> {
     return this.poller.lastStats;
   }
 
+  /** job.json files that could not be read (file -> error): those folders are not tracked. */
+  get unreadableRecords(): ReadonlyMap<string, Error> {
+    return this.registry.unreadable;
+  }
+
   /**
    * Stages the target into a new job folder (a Process is serialized there), renders the batch
-   * script and submits it. Every setting is validated before anything is written; sbatch refusing
-   * the job throws SubmissionRefusedError with sbatch's message.
+   * script and submits it. All or nothing: every setting is validated before the folder exists; a
+   * refusal, an error or an interrupt (SIGINT/SIGTERM/SIGHUP) before sbatch runs removes the folder.
+   * The intent is recorded before sbatch runs, so a submitter killed while sbatch runs leaves a job
+   * the next status poll adopts (found by its token) rather than one nobody tracks.
    */
   async submitJob(target: SubmitTarget, options: SLURMSubmitOptions = {}): Promise<JobId> {
     const settings = this.mergeDefaults(options);
-    // Refuse bad settings before a job folder exists (the command is a placeholder here).
-    renderSbatchScript(
-      this.scriptSpec(settings, settings.name ?? 'job', this.jobsRoot, { file: 'node', args: [] }),
-    );
-    const staged = await stageJob(target, {
-      jobsRoot: settings.jobsRoot ?? this.jobsRoot,
-      ...(settings.name ? { name: settings.name } : {}),
-      ...(settings.imports ? { imports: settings.imports } : {}),
+    const jobsRoot = resolve(settings.jobsRoot ?? this.jobsRoot);
+    this.validate(target, settings, jobsRoot);
+    const submission = await this.registry.begin(settings.name ?? defaultName(target), jobsRoot);
+    let interrupted: string | undefined;
+    const release = onInterrupt((signal) => {
+      interrupted = signal;
+      this.registry.abandon(submission);
     });
-    const command = runnerCommand({
-      imports: staged.imports,
-      crate: staged.crate,
-      object: staged.object,
-      jobDir: staged.jobDir,
-      ...(this.options.nodePath ? { nodePath: this.options.nodePath } : {}),
-      ...(this.options.runnerPath ? { runnerPath: this.options.runnerPath } : {}),
-    });
-    const script = renderSbatchScript(this.scriptSpec(settings, staged.name, staged.jobDir, command));
-    const scriptPath = join(staged.jobDir, SLURM_JOB_FILES.script);
-    await writeFile(scriptPath, script, { mode: 0o755 });
-
-    const args = ['--parsable', scriptPath];
-    const result = await this.submissions.use(() => this.run('sbatch', args, { cwd: staged.jobDir }));
-    if (result.exitCode !== 0)
-      throw new SubmissionRefusedError(args, result.exitCode, result.stderr, scriptPath);
-    const id = parseSbatchJobId(result.stdout, args);
-    const submittedAt = new Date().toISOString();
-    this.store.add({ id, name: staged.name, jobDir: staged.jobDir, submittedAt });
-    await writeFile(
-      jobPaths(staged.jobDir).record,
-      `${JSON.stringify({ id, driver: this.kind, name: staged.name, jobDir: staged.jobDir, submittedAt, imports: staged.imports, crate: staged.crate, object: staged.object }, null, 2)}\n`,
-    );
+    let prepared: Prepared;
+    let answer: SbatchAnswer;
+    try {
+      prepared = await this.prepare(target, settings, submission);
+      answer = await this.submissions.use(async () => {
+        // The last moment an interrupt can undo everything: from here on sbatch may queue the job.
+        release();
+        if (interrupted) throw new SubmissionInterruptedError(interrupted, submission.jobDir);
+        return runSbatch(
+          this.run,
+          prepared.scriptPath,
+          submission.jobDir,
+          submission.token,
+          this.options.commandTimeoutMs,
+        );
+      });
+    } catch (error) {
+      release();
+      this.registry.abandon(submission);
+      if (interrupted && !(error instanceof SubmissionInterruptedError))
+        throw new SubmissionInterruptedError(interrupted, submission.jobDir);
+      throw error;
+    }
+    if (answer.kind === 'refused') {
+      this.registry.abandon(submission);
+      throw answer.error;
+    }
+    if (answer.kind === 'uncertain') {
+      // Kept: the next status poll adopts the job if SLURM has it, or drops the folder once it provably has not.
+      this.registry.release(submission);
+      throw answer.error instanceof SchedulerUnavailableError
+        ? answer.error.withNote(
+            `the job may still have been queued: ${submission.jobDir} is kept and the next status poll adopts the job (found by its token ${submission.token}) or removes the folder`,
+          )
+        : answer.error;
+    }
+    await this.registry.confirm(submission, answer.id, answer.from, prepared.details);
     this.poller.invalidate();
-    return id;
+    return answer.id;
+  }
+
+  /**
+   * Settles submissions whose sbatch never answered, now (status polls also do it): each is
+   * adopted when SLURM has its job, or dropped with its folder once it provably never got it.
+   */
+  async reconcileSubmissions(): Promise<ReconcileReport> {
+    this.registry.refresh();
+    const report = await this.reconciler.settle();
+    if (report.adopted.length > 0 || report.dropped.length > 0) this.poller.invalidate();
+    return report;
   }
 
   async checkJobStatus(id: string): Promise<JobState> {
@@ -199,26 +277,95 @@ export class SLURMDriver implements Driver<SubmitTarget> {
   }
 
   async listJobs(): Promise<TrackedJob[]> {
-    return this.store
-      .list()
+    return this.registry
+      .jobs()
       .map(({ id, driver, name, jobDir, submittedAt }) => ({ id, driver, name, jobDir, submittedAt }));
   }
 
-  /** Stops tracking a job (its folder stays on disk). */
-  forgetJob(id: string): boolean {
+  /** Stops tracking a job, for every driver on every host (its job.json says so); the folder stays. */
+  async forgetJob(id: string): Promise<boolean> {
     this.poller.invalidate();
-    return this.store.remove(id);
+    return this.registry.forget(String(id).trim());
   }
 
-  /** Closes the job store. The driver cannot be used afterwards. */
+  /** Closes the job index. The driver cannot be used afterwards. */
   close(): void {
-    this.store.close();
+    this.registry.close();
   }
 
   private tracked(id: string): StoredJob {
-    const job = this.store.get(String(id).trim());
+    const job = this.registry.get(String(id).trim());
     if (!job) throw new JobNotFoundError(String(id), this.kind);
     return job;
+  }
+
+  /**
+   * Refuses any setting that cannot go into a job script or reach SLURM safely, before a folder
+   * exists: names, imports, paths (also for SLURM's filename patterns), then everything the script
+   * holds, by rendering it once with placeholder paths under the jobs root.
+   */
+  private validate(target: SubmitTarget, settings: SLURMSubmitOptions, jobsRoot: string): void {
+    if (settings.name !== undefined) checkText('name', settings.name, true);
+    for (const [i, module] of (settings.imports ?? []).entries()) checkText(`imports[${i}]`, module, true);
+    checkText('jobsRoot', jobsRoot, true);
+    slurmFilenamePattern('jobsRoot', jobsRoot);
+    const object = targetObject(target);
+    if (object !== undefined) checkText('object', object, true);
+    const jobDir = join(jobsRoot, 'job');
+    renderSbatchScript({
+      ...this.scriptSpec(
+        settings,
+        settings.name ?? 'job',
+        jobDir,
+        this.command(settings.imports ?? [], jobPaths(jobDir).crate, object, jobDir),
+      ),
+      submissionToken: '0'.repeat(16),
+    });
+  }
+
+  /** Stages the target into the submission's folder and writes the script and SLURM's log files, all private. */
+  private async prepare(
+    target: SubmitTarget,
+    settings: SLURMSubmitOptions,
+    submission: Submission,
+  ): Promise<Prepared> {
+    const staged = await stageJob(target, {
+      jobsRoot: submission.jobDir,
+      jobDir: submission.jobDir,
+      ...(settings.name ? { name: settings.name } : {}),
+      ...(settings.imports ? { imports: settings.imports } : {}),
+    });
+    const command = this.command(staged.imports, staged.crate, staged.object, staged.jobDir);
+    const script = renderSbatchScript({
+      ...this.scriptSpec(settings, staged.name, staged.jobDir, command),
+      submissionToken: submission.token,
+    });
+    const scriptPath = join(staged.jobDir, SLURM_JOB_FILES.script);
+    const paths = jobPaths(staged.jobDir);
+    // sbatch only reads the script; slurmstepd keeps an existing log file's mode, so both are made here.
+    writePrivateFile(scriptPath, script, this.modes.file);
+    writePrivateFile(paths.schedulerStdout, '', this.modes.file);
+    writePrivateFile(paths.schedulerStderr, '', this.modes.file);
+    return {
+      scriptPath,
+      details: {
+        name: staged.name,
+        imports: staged.imports,
+        crate: staged.crate,
+        ...(staged.object !== undefined ? { object: staged.object } : {}),
+      },
+    };
+  }
+
+  private command(imports: string[], crate: string, object: string | undefined, jobDir: string) {
+    return runnerCommand({
+      imports,
+      crate,
+      object,
+      jobDir,
+      ...(this.options.nodePath ? { nodePath: this.options.nodePath } : {}),
+      ...(this.options.runnerPath ? { runnerPath: this.options.runnerPath } : {}),
+    });
   }
 
   private mergeDefaults(options: SLURMSubmitOptions): SLURMSubmitOptions {
@@ -255,16 +402,22 @@ export class SLURMDriver implements Driver<SubmitTarget> {
   }
 }
 
-/** `sbatch --parsable` prints 'id' or 'id;cluster'. */
-export function parseSbatchJobId(stdout: string, args: readonly string[] = []): JobId {
-  const first = stdout.trim().split('\n').pop()?.split(';')[0]?.trim() ?? '';
-  if (!/^\d+(_\d+)?$/.test(first)) {
-    throw new SchedulerCommandError(
-      'sbatch',
-      args,
-      0,
-      `sbatch --parsable printed no job id: ${JSON.stringify(stdout.slice(0, 200))}`,
-    );
-  }
-  return asJobId(first);
+interface Prepared {
+  scriptPath: string;
+  details: Partial<JobRecord>;
+}
+
+/** The object path of an HDF5 crate target, if one was given. */
+function targetObject(target: SubmitTarget): string | undefined {
+  if (typeof target === 'object' && target !== null && 'crate' in target && typeof target.crate === 'string')
+    return (target as { object?: string }).object;
+  return undefined;
+}
+
+/** A name for the job folder before staging knows the job's: the Process's class, or the crate file's name. */
+function defaultName(target: SubmitTarget): string {
+  if (typeof target === 'string') return basename(target, extname(target));
+  if (typeof target === 'object' && target !== null && 'crate' in target && typeof target.crate === 'string')
+    return basename(target.crate, extname(target.crate));
+  return (target as object).constructor?.name ?? 'job';
 }

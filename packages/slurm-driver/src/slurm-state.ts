@@ -14,6 +14,8 @@ export interface SlurmJobReport {
   startedAt?: string;
   endedAt?: string;
   elapsedMs?: number;
+  /** sacct Timelimit: the limit the job ran under (undefined when unlimited or not given). */
+  timeLimitMs?: number;
 }
 
 /** squeue's compact state codes (%t) and their long names (%T). */
@@ -134,6 +136,7 @@ export function mapSlurmState(report: SlurmJobReport): JobState {
     case 'REVOKED':
       return { ...details, status: 'cancelled', by: 'federation' };
     case 'TIMEOUT':
+      return { ...details, status: 'timeout', raw: withRunTime(details.raw as string, report) };
     case 'DEADLINE':
       return { ...details, status: 'timeout' };
     case 'PREEMPTED':
@@ -146,4 +149,26 @@ export function mapSlurmState(report: SlurmJobReport): JobState {
     default:
       return { ...details, status: 'unknown', reason: `unrecognised SLURM state '${text}'` };
   }
+}
+
+/** 'TIMEOUT; ran 2m03s of its 2m00s limit', when sacct said both (it does, for jobs that ran). */
+function withRunTime(raw: string, report: SlurmJobReport): string {
+  if (report.elapsedMs === undefined || report.timeLimitMs === undefined) return raw;
+  return `${raw}; ran ${formatRunTime(report.elapsedMs)} of its ${formatRunTime(report.timeLimitMs)} limit`;
+}
+
+/** 45s, 2m03s, 1h02m03s, 2d01h02m03s: exact to the second, like SLURM's own limits. */
+export function formatRunTime(ms: number): string {
+  let seconds = Math.round(ms / 1000);
+  const days = Math.floor(seconds / 86_400);
+  seconds -= days * 86_400;
+  const hours = Math.floor(seconds / 3_600);
+  seconds -= hours * 3_600;
+  const minutes = Math.floor(seconds / 60);
+  seconds -= minutes * 60;
+  const two = (n: number) => String(n).padStart(2, '0');
+  if (days > 0) return `${days}d${two(hours)}h${two(minutes)}m${two(seconds)}s`;
+  if (hours > 0) return `${hours}h${two(minutes)}m${two(seconds)}s`;
+  if (minutes > 0) return `${minutes}m${two(seconds)}s`;
+  return `${seconds}s`;
 }
