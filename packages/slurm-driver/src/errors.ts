@@ -61,7 +61,10 @@ export class SchedulerUnavailableError extends HpcError {
   }
 }
 
-/** sbatch refused the job (bad partition, memory that no node has, malformed time...). Nothing was queued. */
+/**
+ * sbatch refused the job (bad partition, memory that no node has, malformed time...). Nothing was
+ * queued, and the job folder (with the script, `script`) was removed.
+ */
 export class SubmissionRefusedError extends HpcError {
   readonly _tag = 'SubmissionRefusedError';
   constructor(
@@ -71,7 +74,7 @@ export class SubmissionRefusedError extends HpcError {
     readonly script: string,
   ) {
     super(
-      `sbatch refused the job (exit ${exitCode}): ${oneLine(stderr) || '(no message)'}; check slurmArgs (the script was ${script})`,
+      `sbatch refused the job (exit ${exitCode}): ${oneLine(stderr) || '(no message)'}; check slurmArgs (nothing was queued; the job folder was removed)`,
     );
   }
 }

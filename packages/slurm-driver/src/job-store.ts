@@ -255,8 +255,9 @@ export class JobStore {
     return new Map(rows.map((row) => [row.name, row.kind]));
   }
 
-  /** Runs `work` in one write transaction (BEGIN IMMEDIATE: writers queue on busy_timeout). */
+  /** Runs `work` in one write transaction (BEGIN IMMEDIATE: writers queue on busy_timeout); nested calls join it. */
   transaction<T>(work: () => T): T {
+    if (this.db.isTransaction) return work();
     return this.guard(() => {
       this.db.exec('BEGIN IMMEDIATE');
       try {

@@ -51,7 +51,9 @@ export async function runSbatch(
   }
   try {
     const match = (await findQueuedSubmissions(run, [token], lookupTimeoutMs)).get(token)?.[0];
-    if (match) return { kind: 'queued', id: match.id, from: 'lookup' };
+    // A refusal that left a FAILED record behind (no node could ever run it) stays a refusal.
+    if (match && !(match.refusedAtSubmit && failure instanceof SubmissionRefusedError))
+      return { kind: 'queued', id: match.id, from: 'lookup' };
   } catch {
     // The queue could not be read either: decide from sbatch's failure alone.
   }

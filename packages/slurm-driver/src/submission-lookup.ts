@@ -1,6 +1,7 @@
 import { asJobId, type JobId } from '@hpc/core';
 import { type CommandRunner, isAccountingDisabled } from './command-runner.ts';
 import { SchedulerCommandError } from './errors.ts';
+import { slurmTime } from './squeue-parse.ts';
 
 /**
  * Finding a job by its submission token, for a submission whose sbatch never answered (killed,
@@ -10,16 +11,26 @@ import { SchedulerCommandError } from './errors.ts';
  * comment only with AccountingStoreFlags=job_comment). Each lookup is one command and a pure parser.
  */
 
-/** squeue's view of this user's jobs: base job id (an array's, for its tasks), submit time, comment, work dir last (it may hold '|'). */
-export const LOOKUP_SQUEUE_FORMAT = '%F|%V|%k|%Z';
+/**
+ * squeue's view of this user's jobs: base job id (an array's, for its tasks), submit time, state,
+ * nodes, comment, and the work dir last (it may hold '|').
+ */
+export const LOOKUP_SQUEUE_FORMAT = '%F|%V|%T|%N|%k|%Z';
 /** sacct's fields for the same question about jobs SLURM's controller has already let go. */
-export const LOOKUP_SACCT_FIELDS = ['JobID', 'Submit', 'Comment', 'WorkDir'];
+export const LOOKUP_SACCT_FIELDS = ['JobID', 'Submit', 'State', 'NodeList', 'Comment', 'WorkDir'];
 
 /** One job that carries a token. */
 export interface TokenMatch {
   id: JobId;
   /** SLURM's submit time ('YYYY-MM-DDTHH:MM:SS', local), when given. */
   submittedAt: string | undefined;
+  state: string;
+  /**
+   * FAILED without ever getting a node: sbatch's refusal of a request no node can satisfy
+   * ("Requested node configuration is not available") still leaves such a record behind
+   * (Reason=BadConstraints, measured on Slurm 22.05), so it is not a job that was queued.
+   */
+  refusedAtSubmit: boolean;
 }
 
 /** Every job of this user the controller still holds, in every state. */
@@ -47,17 +58,22 @@ export function lookupSacctArgs(since: string): string[] {
 export function matchTokens(text: string, tokens: readonly string[]): Map<string, TokenMatch[]> {
   const matches = new Map<string, TokenMatch[]>();
   for (const line of text.split('\n')) {
-    const [rawId = '', submit = ''] = line.split('|', 2);
+    const [rawId = '', submit = '', rawState = '', rawNodes = ''] = line.split('|', 4);
     const id = /^(\d+)(?:[_.].*)?$/.exec(rawId.trim())?.[1];
     if (!id) continue;
     for (const token of tokens) {
       if (!line.includes(token)) continue;
       const list = matches.get(token) ?? [];
       if (!list.some((match) => match.id === id)) {
-        const submittedAt = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/.test(submit.trim())
-          ? submit.trim()
-          : undefined;
-        list.push({ id: asJobId(id), submittedAt });
+        const state = rawState.trim();
+        const nodes = rawNodes.trim();
+        list.push({
+          id: asJobId(id),
+          submittedAt: slurmTime(submit),
+          state,
+          refusedAtSubmit:
+            /^FAILED\b/.test(state) && (nodes === '' || nodes === 'None assigned' || nodes === '(null)'),
+        });
         list.sort((a, b) => Number(a.id) - Number(b.id));
       }
       matches.set(token, list);
