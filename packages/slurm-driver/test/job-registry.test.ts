@@ -14,7 +14,13 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { asJobId, fileModes } from '@hpc/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { defaultStorePath, JobRegistry, type JobStoreError, parseJobRecord, readJobRecord } from '../src/index.ts';
+import {
+  defaultStorePath,
+  JobRegistry,
+  type JobStoreError,
+  parseJobRecord,
+  readJobRecord,
+} from '../src/index.ts';
 import { REPO_ROOT } from './cluster-helpers.ts';
 
 const modes = fileModes('private');
@@ -23,7 +29,8 @@ const modes = fileModes('private');
 function setup() {
   const home = mkdtempSync(join(tmpdir(), 'hpc-registry-'));
   const root = join(home, 'slurm', 'jobs');
-  const host = (name: string) => new JobRegistry({ root, home, modes, storePath: join(home, `${name}.sqlite`) });
+  const host = (name: string) =>
+    new JobRegistry({ root, home, modes, storePath: join(home, `${name}.sqlite`) });
   return { home, root, host };
 }
 
@@ -74,12 +81,16 @@ describe('JobRegistry: the folders are the record, the index a per-host cache', 
       { id: asJobId('3'), state: { status: 'running' }, final: true, missingSince: undefined },
     ]);
     a.close();
-    for (const file of readdirSync(home)) if (file.startsWith('a.sqlite')) writeFileSync(join(home, file), '');
+    for (const file of readdirSync(home))
+      if (file.startsWith('a.sqlite')) writeFileSync(join(home, file), '');
 
     const again = track(host('a'));
     const jobs = again.jobs();
     expect(jobs.map((job) => job.id)).toEqual(['1', '2', '3']);
-    expect(jobs.find((job) => job.id === '2')).toMatchObject({ terminal: true, state: { status: 'cancelled' } });
+    expect(jobs.find((job) => job.id === '2')).toMatchObject({
+      terminal: true,
+      state: { status: 'cancelled' },
+    });
     expect(jobs.find((job) => job.id === '3')).toMatchObject({ terminal: false }); // 'final' only for terminal states
   });
 
@@ -134,7 +145,11 @@ describe('JobRegistry: the folders are the record, the index a per-host cache', 
     await a.confirm(submission, asJobId('9'), 'sbatch');
     expect(submission.jobDir.startsWith(elsewhere)).toBe(true);
     expect(lstatSync(join(root, readdirSync(root)[0] as string)).isSymbolicLink()).toBe(true);
-    expect(track(host('b')).jobs().map((job) => job.jobDir)).toEqual([submission.jobDir]);
+    expect(
+      track(host('b'))
+        .jobs()
+        .map((job) => job.jobDir),
+    ).toEqual([submission.jobDir]);
   });
 
   it('creates folders 0700 and files 0600 whatever the umask', async () => {
@@ -191,7 +206,13 @@ describe('JobRegistry: the folders are the record, the index a per-host cache', 
 
   it('reads records of the previous driver (version 1: id, name, jobDir, submittedAt)', () => {
     const record = parseJobRecord(
-      JSON.stringify({ id: '5', driver: 'slurm', name: 'old', jobDir: '/j/old', submittedAt: '2026-01-01T00:00:00Z' }),
+      JSON.stringify({
+        id: '5',
+        driver: 'slurm',
+        name: 'old',
+        jobDir: '/j/old',
+        submittedAt: '2026-01-01T00:00:00Z',
+      }),
       '/j/old/job.json',
     );
     expect(record).toMatchObject({ id: '5', token: '', name: 'old', createdAt: '2026-01-01T00:00:00Z' });
@@ -219,11 +240,21 @@ describe('JobRegistry: two processes writing one index at once', () => {
     const run = (base: number) =>
       promisify(execFile)(
         process.execPath,
-        ['--experimental-transform-types', '--no-warnings', '--conditions=@hpc/source', '--input-type=module', '-e', script, String(base)],
+        [
+          '--experimental-transform-types',
+          '--no-warnings',
+          '--conditions=@hpc/source',
+          '--input-type=module',
+          '-e',
+          script,
+          String(base),
+        ],
         { cwd: `${REPO_ROOT}packages/slurm-driver` },
       );
     await Promise.all([run(1000), run(2000)]);
-    const ids = track(new JobRegistry({ root, home, modes, storePath })).jobs().map((job) => job.id);
+    const ids = track(new JobRegistry({ root, home, modes, storePath }))
+      .jobs()
+      .map((job) => job.id);
     expect(ids.length).toBe(120);
     expect(new Set(ids).size).toBe(120);
     const rebuilt = track(new JobRegistry({ root, home, modes, storePath: join(home, 'other.sqlite') }));

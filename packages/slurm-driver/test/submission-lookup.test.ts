@@ -42,7 +42,11 @@ describe('matchTokens on captured Slurm 22.05 output', () => {
 
   it('lists every job that carries one token, oldest first (an sbatch that reached SLURM twice)', () => {
     const text = `71|2026-12-02T08:00:01|PENDING||hpc:${HELD}|/j/x-${HELD}\n70|2026-12-02T08:00:00|RUNNING|n1|hpc:${HELD}|/j/x-${HELD}\n`;
-    expect(matchTokens(text, [HELD]).get(HELD)?.map((m) => m.id)).toEqual(['70', '71']);
+    expect(
+      matchTokens(text, [HELD])
+        .get(HELD)
+        ?.map((m) => m.id),
+    ).toEqual(['70', '71']);
   });
 
   it('ignores lines without a job id', () => {
