@@ -1,20 +1,22 @@
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as hpcContainer from '@hpc/container';
-import { JobContainer } from '@hpc/container';
+import { JobContainer, jobPaths } from '@hpc/container';
 import * as hpcCore from '@hpc/core';
-import { exitCodeOf } from '@hpc/core';
+import { exitCodeOf, type FileWriteError, isHpcError, type RunOutcome } from '@hpc/core';
 import * as hpcProcess from '@hpc/process';
 import * as hpcSerializer from '@hpc/serializer';
 import { installModuleHooks } from './module-hooks.ts';
-import { parseRunnerArgs } from './runner-args.ts';
+import { parseRunnerArgs, type RunnerArgs } from './runner-args.ts';
 
 /**
  * node-runner: the program a job script (or the local driver) starts on the compute node.
  * Exit codes: 0 ok, 1 run() threw, 2 infrastructure failure (bad crate, failed import, signal).
+ * Every run ends with an outcome.json, except when the command line names no job (usage error)
+ * or the outcome itself cannot be written: then one line on stderr says why, and the exit is 2.
  */
 async function main(argv: readonly string[]): Promise<number> {
-  let args: ReturnType<typeof parseRunnerArgs>;
+  let args: RunnerArgs;
   try {
     args = parseRunnerArgs(argv);
   } catch (error) {
@@ -30,12 +32,28 @@ async function main(argv: readonly string[]): Promise<number> {
     },
     { 'h5wasm/node': new URL('./h5wasm/hdf5_hl.js', import.meta.url).href },
   );
-  const container = new JobContainer(args.crate, { object: args.object, jobDir: args.jobDir });
+  const container = new JobContainer(args.crate, {
+    object: args.object,
+    jobDir: args.jobDir,
+    ...(args.crateDigest ? { crateDigest: args.crateDigest } : {}),
+    ...(args.jobId ? { jobId: args.jobId } : {}),
+    ...(args.share ? { share: args.share } : {}),
+  });
   process.on('SIGTERM', () => void container.interrupt('terminated'));
   process.on('SIGINT', () => void container.interrupt('cancelled'));
-  process.on('SIGUSR1', () => void container.interrupt('time-limit'));
+  // The time-limit warning stops only a Process that can checkpoint (JobContainer.warnOfTimeLimit).
+  process.on('SIGUSR1', () => void container.warnOfTimeLimit());
+  try {
+    const outcome = await importAndRun(container, args.imports);
+    reportFailure(outcome);
+    return exitCodeOf(outcome);
+  } catch (error) {
+    return recordUnexpected(container, error);
+  }
+}
 
-  for (const specifier of args.imports) {
+async function importAndRun(container: JobContainer, imports: readonly string[]): Promise<RunOutcome> {
+  for (const specifier of imports) {
     try {
       await import(toImportUrl(specifier));
     } catch (error) {
@@ -44,18 +62,40 @@ async function main(argv: readonly string[]): Promise<number> {
         { cause: error },
       );
       wrapped.name = 'ModuleImportError';
-      const outcome = await container.recordFailure('import-failed', wrapped);
-      process.stderr.write(`node-runner: ${wrapped.message}\n`);
-      return exitCodeOf(outcome);
+      return container.recordFailure('import-failed', wrapped);
     }
   }
-  const outcome = await container.execute();
-  if (outcome.status === 'failed') {
-    process.stderr.write(
-      `node-runner: job failed (${outcome.kind === 'process' ? 'run() threw' : outcome.reason}): ${outcome.error.name}: ${outcome.error.message}\n`,
-    );
+  return container.execute();
+}
+
+function reportFailure(outcome: RunOutcome): void {
+  if (outcome.status !== 'failed') return;
+  const why = outcome.kind === 'process' ? 'run() threw' : outcome.reason;
+  process.stderr.write(`node-runner: job failed (${why}): ${outcome.error.name}: ${outcome.error.message}\n`);
+}
+
+/**
+ * The outcome could not be written (disk full, folder removed): say so in one line. Anything else
+ * that escaped the container is our bug: record it as 'internal' if the outcome can still be written.
+ */
+async function recordUnexpected(container: JobContainer, error: unknown): Promise<number> {
+  if (!isOutcomeWriteFailure(container, error)) {
+    process.stderr.write(`node-runner: internal error: ${(error as Error)?.stack ?? String(error)}\n`);
+    try {
+      await container.recordFailure('internal', error);
+      return 2;
+    } catch (recordError) {
+      error = recordError;
+    }
   }
-  return exitCodeOf(outcome);
+  process.stderr.write(`node-runner: the job's outcome was not recorded: ${(error as Error).message}\n`);
+  return 2;
+}
+
+function isOutcomeWriteFailure(container: JobContainer, error: unknown): error is FileWriteError {
+  return (
+    isHpcError<FileWriteError>(error, 'FileWriteError') && error.file === jobPaths(container.jobDir).outcome
+  );
 }
 
 function toImportUrl(specifier: string): string {

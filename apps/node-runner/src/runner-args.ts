@@ -1,26 +1,40 @@
-/** node-runner's command line: [--import <module>]... [--object <path>] [--job-dir <dir>] <crate-file> */
+import { type CrateDigest, escapeUnsafeText, HpcError, isCrateDigest, type Sharing } from '@hpc/core';
+
+/**
+ * node-runner's command line:
+ *   [--import <module>]... [--object <path>] [--job-dir <dir>] [--crate-digest sha256:<hex>]
+ *   [--job-id <id>] [--share private|group] <crate-file>
+ */
 export interface RunnerArgs {
   imports: string[];
   crate: string;
   object: string | undefined;
   jobDir: string | undefined;
+  /** The crate's SHA-256 at submission (StagedJob.crateDigest): checked before the crate is loaded. */
+  crateDigest?: CrateDigest | undefined;
+  /** The driver's job id, given to run() as ctx.jobId (default: $SLURM_JOB_ID). */
+  jobId?: string | undefined;
+  /** Modes of the files the job writes (default: $HPC_SHARE, else private). */
+  share?: Sharing | undefined;
 }
 
 export const RUNNER_USAGE =
-  'usage: node-runner [--import <module>]... [--object </path/in/h5>] [--job-dir <dir>] <crate-file>';
+  'usage: node-runner [--import <module>]... [--object </path/in/h5>] [--job-dir <dir>] [--crate-digest sha256:<hex>] [--job-id <id>] [--share private|group] <crate-file>';
 
-export class RunnerUsageError extends Error {
+/** The runner was started with a command line it does not understand (a driver bug or a typo). */
+export class RunnerUsageError extends HpcError {
+  readonly _tag = 'RunnerUsageError';
   constructor(message: string) {
-    super(`${message}\n${RUNNER_USAGE}`);
-    this.name = 'RunnerUsageError';
+    // Arguments come from a command line: never let them drive the terminal.
+    super(`${escapeUnsafeText(message)}\n${RUNNER_USAGE}`);
   }
 }
 
+const SHARINGS: readonly string[] = ['private', 'group'] satisfies Sharing[];
+
 export function parseRunnerArgs(argv: readonly string[]): RunnerArgs {
-  const imports: string[] = [];
+  const args: RunnerArgs = { imports: [], crate: '', object: undefined, jobDir: undefined };
   let crate: string | undefined;
-  let object: string | undefined;
-  let jobDir: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     const value = () => {
@@ -28,15 +42,18 @@ export function parseRunnerArgs(argv: readonly string[]): RunnerArgs {
       if (next === undefined) throw new RunnerUsageError(`${arg} needs a value`);
       return next;
     };
-    if (arg === '--import') imports.push(value());
-    else if (arg === '--object') object = value();
-    else if (arg === '--job-dir') jobDir = value();
+    if (arg === '--import') args.imports.push(value());
+    else if (arg === '--object') args.object = value();
+    else if (arg === '--job-dir') args.jobDir = value();
+    else if (arg === '--crate-digest') args.crateDigest = digest(value());
+    else if (arg === '--job-id') args.jobId = value();
+    else if (arg === '--share') args.share = sharing(value());
     else if (arg.startsWith('--')) throw new RunnerUsageError(`unknown option ${arg}`);
     else if (crate === undefined) crate = arg;
     else throw new RunnerUsageError(`unexpected argument ${arg}`);
   }
   if (crate === undefined) throw new RunnerUsageError('missing the crate file');
-  return { imports, crate, object, jobDir };
+  return { ...args, crate };
 }
 
 /** The argument list that parseRunnerArgs reads back (one place that knows the flags). */
@@ -45,6 +62,23 @@ export function formatRunnerArgs(args: RunnerArgs): string[] {
   for (const module of args.imports) argv.push('--import', module);
   if (args.object !== undefined) argv.push('--object', args.object);
   if (args.jobDir !== undefined) argv.push('--job-dir', args.jobDir);
+  if (args.crateDigest !== undefined) argv.push('--crate-digest', digest(args.crateDigest));
+  if (args.jobId !== undefined) argv.push('--job-id', args.jobId);
+  if (args.share !== undefined) argv.push('--share', sharing(args.share));
   argv.push(args.crate);
   return argv;
+}
+
+function digest(text: string): CrateDigest {
+  if (!isCrateDigest(text))
+    throw new RunnerUsageError(
+      `--crate-digest must be sha256:<64 lower-case hex digits>, not ${JSON.stringify(text)}`,
+    );
+  return text;
+}
+
+function sharing(text: string): Sharing {
+  if (!SHARINGS.includes(text))
+    throw new RunnerUsageError(`--share must be private or group, not ${JSON.stringify(text)}`);
+  return text as Sharing;
 }

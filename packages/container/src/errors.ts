@@ -1,4 +1,4 @@
-import { HpcError, type InfrastructureFailure } from '@hpc/core';
+import { type CrateDigest, HpcError } from '@hpc/core';
 
 /** The crate holds something that is not a Process (the root must be a registered Process subclass). */
 export class NotAProcessError extends HpcError {
@@ -52,8 +52,31 @@ export class ObjectPathRequiredError extends HpcError {
   }
 }
 
-/** An error the container maps to an infrastructure failure reason. */
-export interface ClassifiedFailure {
-  reason: InfrastructureFailure;
-  error: unknown;
+/**
+ * The crate in the job folder is not the one that was submitted: its SHA-256 differs from the
+ * digest recorded at submission (edited in place or replaced since). The job refuses to run it.
+ */
+export class CrateChangedError extends HpcError {
+  readonly _tag = 'CrateChangedError';
+  constructor(
+    readonly file: string,
+    readonly expected: CrateDigest,
+    readonly actual: CrateDigest,
+  ) {
+    super(
+      `${file} is not the crate that was submitted (submitted ${expected}, now ${actual}): the crate changed after submission; resubmit`,
+    );
+  }
+}
+
+/** An outcome.json that cannot be read: truncated, garbled, of another version, or unreadable. */
+export class OutcomeUnreadableError extends HpcError {
+  readonly _tag = 'OutcomeUnreadableError';
+  constructor(
+    readonly file: string,
+    readonly detail: string,
+    options: { cause?: unknown } = {},
+  ) {
+    super(`cannot read the job outcome ${file}: ${detail}`, options);
+  }
 }

@@ -1,10 +1,15 @@
+export { digestOfFile, verifyCrate } from './crate-copy.ts';
 export {
+  CrateChangedError,
   ExitCalledError,
   InterruptedError,
   MissingModuleError,
   NotAProcessError,
   ObjectPathRequiredError,
+  OutcomeUnreadableError,
 } from './errors.ts';
+export { classifyLoadError, stoppedAtTimeLimitWarning } from './failure-reasons.ts';
+export { openForAppend } from './file-open.ts';
 export { tailFile } from './file-tail.ts';
 export { type ExecuteOptions, JobContainer, type JobContainerOptions } from './job-container.ts';
 export { readJobLog } from './job-log.ts';
@@ -20,4 +25,5 @@ export {
   type SubmitTarget,
   stageJob,
 } from './stage-job.ts';
+export { type CheckedSubmitOptions, checkSettingText, validateSubmitOptions } from './submit-settings.ts';
 export { waitForTerminalState } from './wait-for-job.ts';

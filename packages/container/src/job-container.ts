@@ -1,18 +1,25 @@
-import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import {
+  asFileWriteError,
+  type CrateDigest,
+  type FileModes,
+  fileModes,
   type InfrastructureFailure,
   isHpcError,
+  makeDirectory,
   RUN_OUTCOME_VERSION,
   type RunOutcome,
+  type Sharing,
   toRemoteError,
   writeFileAtomic,
 } from '@hpc/core';
 import { type AbortReason, isProcess, type Process, type RunContext } from '@hpc/process';
 import { Serializer } from '@hpc/serializer';
+import { verifyCrate } from './crate-copy.ts';
 import { InterruptedError, NotAProcessError } from './errors.ts';
+import { classifyLoadError, infrastructure } from './failure-reasons.ts';
 import { jobPaths } from './job-paths.ts';
 import { loadCrate } from './load-crate.ts';
 import { createLogger } from './logger.ts';
@@ -27,6 +34,10 @@ export interface JobContainerOptions {
   jobDir?: string;
   /** Scheduler job id, passed to run() (default: $SLURM_JOB_ID). */
   jobId?: string;
+  /** The crate's digest at submission: the crate is checked against it before it is loaded. */
+  crateDigest?: CrateDigest;
+  /** Who may read what the job writes (default $HPC_SHARE, else private: 0600 files, 0700 folders). */
+  share?: Sharing;
   /** Copy captured output to the real stdout/stderr too (default true). */
   passThroughOutput?: boolean;
   /** After an interrupt, how long run() may take to return before the outcome says 'signalled'. */
@@ -43,14 +54,18 @@ const DEFAULT_INTERRUPT_GRACE_MS = 10_000;
 /**
  * Loads a serialized Process and runs it in isolation: its own working folder, its output
  * captured to files, and its result and outcome record written atomically, the outcome last.
- * Never throws for anything the job did: every failure becomes a recorded outcome.
+ * Never throws for anything the job did: every failure becomes a recorded outcome. It throws
+ * only when the outcome itself cannot be written (a FileWriteError naming outcome.json).
  */
 export class JobContainer {
   readonly crate: string;
   readonly object: string | undefined;
   readonly jobDir: string;
   private readonly options: JobContainerOptions;
+  private readonly modes: FileModes;
   private interruption: AbortReason | undefined;
+  /** When the time-limit warning came (it stops only a Process that has checkpoint()). */
+  private warnedAt: Date | undefined;
   /** Aborts when an interrupted run() has used up its grace period. */
   private readonly deadline = new AbortController();
   private running: { process: Process; context: RunContext; controller: AbortController } | undefined;
@@ -60,14 +75,23 @@ export class JobContainer {
     this.object = options.object;
     this.jobDir = resolve(options.jobDir ?? dirname(this.crate));
     this.options = options;
+    this.modes = fileModes(options.share);
   }
 
   /** Runs the job once and returns the outcome it recorded. */
   async execute(options: ExecuteOptions = {}): Promise<RunOutcome> {
     const paths = jobPaths(this.jobDir);
     const startedAt = new Date();
-    await mkdir(paths.workDir, { recursive: true });
-    const capture = new OutputCapture(paths.stdout, paths.stderr, this.options.passThroughOutput ?? true);
+    let capture: OutputCapture;
+    try {
+      await makeDirectory(paths.workDir, this.modes.dir);
+      capture = new OutputCapture(paths.stdout, paths.stderr, {
+        passThrough: this.options.passThroughOutput ?? true,
+        mode: this.modes.file,
+      });
+    } catch (error) {
+      return this.record(startedAt, infrastructure('io-error', asFileWriteError(error, paths.workDir)));
+    }
     const previousCwd = process.cwd();
     const onExternalAbort = () => this.interrupt('cancelled');
     options.signal?.addEventListener('abort', onExternalAbort, { once: true });
@@ -76,7 +100,7 @@ export class JobContainer {
       body = await this.loadAndRun(paths.workDir, paths.result);
     } finally {
       options.signal?.removeEventListener('abort', onExternalAbort);
-      if (isMainThread) process.chdir(previousCwd);
+      if (isMainThread) returnTo(previousCwd);
       await capture.stop();
     }
     return this.record(startedAt, body);
@@ -84,7 +108,7 @@ export class JobContainer {
 
   /** Records an infrastructure failure that happened before execute() could run (e.g. an import failed). */
   async recordFailure(reason: InfrastructureFailure, error: unknown): Promise<RunOutcome> {
-    await mkdir(this.jobDir, { recursive: true });
+    await makeDirectory(this.jobDir, this.modes.dir).catch(() => {}); // writeOutcome names the failure
     return this.record(new Date(), infrastructure(reason, error));
   }
 
@@ -101,8 +125,9 @@ export class JobContainer {
       host: hostname(),
       pid: process.pid,
       ...(jobId ? { jobId } : {}),
+      ...(this.warnedAt ? { warnedAt: this.warnedAt.toISOString() } : {}),
     } as RunOutcome;
-    await writeOutcome(this.jobDir, outcome);
+    await writeOutcome(this.jobDir, outcome, this.modes.file);
     return outcome;
   }
 
@@ -125,6 +150,22 @@ export class JobContainer {
     setTimeout(() => this.deadline.abort(new InterruptedError(reason)), grace).unref();
   }
 
+  /**
+   * The scheduler's warning that the time limit is near (SIGUSR1). A Process with checkpoint()
+   * checkpoints and is stopped (interrupt 'time-limit'); one without keeps running, since stopping
+   * it would only lose its work early: a job that fits its limit completes, one that does not is
+   * ended by the scheduler at the limit. Either way the outcome records `warnedAt`.
+   */
+  async warnOfTimeLimit(): Promise<void> {
+    this.warnedAt ??= new Date();
+    const running = this.running;
+    if (!running) return; // Decided once the Process is loaded (loadAndRun).
+    if (hasCheckpoint(running.process)) return this.interrupt('time-limit');
+    running.context.logger.warn(
+      'time-limit warning (SIGUSR1): this Process has no checkpoint(), so it keeps running until it ends or reaches the limit',
+    );
+  }
+
   private jobId(): string | undefined {
     return this.options.jobId ?? process.env.SLURM_JOB_ID;
   }
@@ -132,11 +173,14 @@ export class JobContainer {
   private async loadAndRun(workDir: string, resultFile: string): Promise<OutcomeBody> {
     let target: unknown;
     try {
+      if (this.options.crateDigest) await verifyCrate(this.crate, this.options.crateDigest);
       target = await loadCrate(this.crate, this.object);
       if (!isProcess(target)) throw new NotAProcessError(this.crate, describe(target));
     } catch (error) {
       return infrastructure(classifyLoadError(error), error);
     }
+    // Warned while loading: a Process that can checkpoint stops as it would have while running.
+    if (this.warnedAt && hasCheckpoint(target)) this.interruption ??= 'time-limit';
     if (this.interruption)
       return {
         ...infrastructure('signalled', new InterruptedError(this.interruption)),
@@ -164,10 +208,24 @@ export class JobContainer {
     } finally {
       this.running = undefined;
     }
+    return this.storeResult(result, resultFile);
+  }
+
+  /** A value that cannot be encoded is 'result-unserializable'; bytes that cannot be written are not. */
+  private async storeResult(result: unknown, resultFile: string): Promise<OutcomeBody> {
+    let pieces: Uint8Array[];
     try {
-      await writeFileAtomic(resultFile, Serializer.encode(result));
+      pieces = Serializer.encode(result);
     } catch (error) {
       return infrastructure('result-unserializable', error);
+    }
+    try {
+      await writeFileAtomic(resultFile, pieces, { mode: this.modes.file });
+    } catch (error) {
+      return infrastructure(
+        'result-write-failed',
+        asFileWriteError(error, resultFile, 'write the result to'),
+      );
     }
     return { status: 'ok', resultFile: 'result.bin' };
   }
@@ -184,24 +242,23 @@ export class JobContainer {
 
 type OutcomeStamp = Pick<
   RunOutcome,
-  'version' | 'startedAt' | 'finishedAt' | 'durationMs' | 'host' | 'pid' | 'jobId'
+  'version' | 'startedAt' | 'finishedAt' | 'durationMs' | 'host' | 'pid' | 'jobId' | 'warnedAt'
 >;
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 /** An outcome before it is stamped with times and host. */
 type OutcomeBody = DistributiveOmit<RunOutcome, keyof OutcomeStamp>;
 
-function infrastructure(reason: InfrastructureFailure, error: unknown) {
-  return { status: 'failed' as const, kind: 'infrastructure' as const, reason, error: toRemoteError(error) };
+/** Back to the folder execute() started in; one removed meanwhile is no failure of the job. */
+function returnTo(folder: string): void {
+  try {
+    process.chdir(folder);
+  } catch {
+    // The folder is gone (e.g. the job folder was deleted while the job ran): stay where we are.
+  }
 }
 
-function classifyLoadError(error: unknown): InfrastructureFailure {
-  if (isHpcError(error, 'FileMissingError')) return 'crate-missing';
-  if (isHpcError(error, 'UnknownTypeError')) return 'unknown-type';
-  if (isHpcError(error, 'NotAProcessError')) return 'not-a-process';
-  if (isHpcError(error, 'ObjectNotFoundError', 'ObjectPathRequiredError', 'InvalidObjectPathError'))
-    return 'object-missing';
-  if (isHpcError(error)) return 'crate-corrupt';
-  return 'internal';
+function hasCheckpoint(process: Process): boolean {
+  return typeof process.checkpoint === 'function';
 }
 
 function describe(value: unknown): string {

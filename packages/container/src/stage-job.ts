@@ -1,13 +1,23 @@
 import { randomBytes } from 'node:crypto';
-import { constants, copyFile, link, mkdir } from 'node:fs/promises';
+import { chmod, mkdir, rm, stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type CrateRef, isHpcError } from '@hpc/core';
+import {
+  asFileWriteError,
+  type CrateDigest,
+  type CrateRef,
+  fileModes,
+  isHpcError,
+  makeDirectory,
+  type Sharing,
+} from '@hpc/core';
 import { isProcess, type Process, registeredClassById, registeredClassIds } from '@hpc/process';
-import { Serializer } from '@hpc/serializer';
+import { Serializer, summarizeGraph } from '@hpc/serializer';
+import { copyCrate, writeCrate } from './crate-copy.ts';
 import { MissingModuleError } from './errors.ts';
 import { JobContainer } from './job-container.ts';
 import { jobPaths } from './job-paths.ts';
+import { checkSettingText } from './submit-settings.ts';
 
 /** What a driver can submit: a crate file, one object in an HDF5 crate, a Process, or a JobContainer. */
 export type SubmitTarget = string | CrateRef | Process | JobContainer;
@@ -20,12 +30,16 @@ export interface StageOptions {
   name?: string;
   /** Extra modules for the node to import (beyond those found from the class registry). */
   imports?: string[];
+  /** Who may read the job folder and its files (default $HPC_SHARE, else private: 0700/0600). */
+  share?: Sharing;
 }
 
 /** A job folder ready to run: the crate inside it, and the modules the node must import first. */
 export interface StagedJob {
   jobDir: string;
   crate: string;
+  /** SHA-256 of the crate as staged; the node-runner checks it (--crate-digest) before loading. */
+  crateDigest: CrateDigest;
   object: string | undefined;
   imports: string[];
   name: string;
@@ -34,30 +48,55 @@ export interface StagedJob {
 
 /**
  * Prepares a job folder for any submit target: a Process is serialized into it; a crate file is
- * hard-linked (or copied) in, so later edits of the original cannot change a queued job. The
- * modules to import come from this process's class registry, never from the file.
+ * copied in (reflinked where the file system can), so later edits of the original cannot change
+ * a queued job, and the digest of what was staged is returned. Everything is checked before the
+ * folder exists (name, imports, the modules to import), and a failed staging removes what it made.
+ * The modules to import come from this process's class registry, never from the file.
  */
 export async function stageJob(target: SubmitTarget, options: StageOptions): Promise<StagedJob> {
   const source = normalizeTarget(target);
-  const typeIds = source.process ? undefined : await crateTypeIds(source.crate);
+  if (options.name !== undefined) checkSettingText('name', options.name);
+  options.imports?.forEach((module, i) => {
+    checkSettingText(`imports[${i}]`, module, true);
+  });
+  const content = source.process ? encodeProcess(source.process) : undefined;
+  const typeIds = content?.typeIds ?? (await crateTypeIds(source.crate));
+  const imports = typeIds
+    ? resolveImports(typeIds, options.imports ?? [])
+    : allRegisteredModules(options.imports ?? []);
   const name = sanitizeName(options.name ?? source.process?.constructor.name ?? typeIds?.[0] ?? 'job');
-  const jobDir = options.jobDir
-    ? await ensureDir(options.jobDir)
-    : await createJobDir(options.jobsRoot, name);
-  const crate = jobPaths(jobDir).crate;
-  let storedTypeIds = typeIds;
-  if (source.process) storedTypeIds = (await Serializer.serializeToFile(source.process, crate)).types;
-  else await linkOrCopy(source.crate, crate);
-  return {
-    jobDir,
-    crate,
-    object: source.object,
-    imports: storedTypeIds
-      ? resolveImports(storedTypeIds, options.imports ?? [])
-      : allRegisteredModules(options.imports ?? []),
-    name,
-    typeIds: storedTypeIds ?? [],
-  };
+  const modes = fileModes(options.share);
+  const folder = options.jobDir
+    ? await ensureDir(options.jobDir, modes.dir)
+    : { jobDir: await createJobDir(options.jobsRoot, name, modes.dir), created: true };
+  const crate = jobPaths(folder.jobDir).crate;
+  try {
+    const crateDigest = content
+      ? await writeCrate(content.pieces, crate, modes.file)
+      : await copyCrate(source.crate, crate, modes.file);
+    return {
+      jobDir: folder.jobDir,
+      crate,
+      crateDigest,
+      object: source.object,
+      imports,
+      name,
+      typeIds: typeIds ?? [],
+    };
+  } catch (error) {
+    await (folder.created ? rm(folder.jobDir, { recursive: true, force: true }) : rm(crate, { force: true }));
+    throw error;
+  }
+}
+
+/**
+ * A Process as crate bytes, and the class ids it holds. The graph is summarized first (a second
+ * walk next to encode's own; the manifest is not public) so that a missing module is refused
+ * before any folder exists.
+ */
+function encodeProcess(process: Process): { pieces: Uint8Array[]; typeIds: string[] } {
+  const { typeIds } = summarizeGraph(process);
+  return { pieces: Serializer.encode(process), typeIds };
 }
 
 function normalizeTarget(target: SubmitTarget): { crate: string; object?: string; process?: Process } {
@@ -119,24 +158,29 @@ function sanitizeName(name: string): string {
   );
 }
 
-async function createJobDir(jobsRoot: string, name: string): Promise<string> {
+async function createJobDir(jobsRoot: string, name: string, mode: number): Promise<string> {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   const jobDir = resolve(jobsRoot, `${name}-${stamp}-${randomBytes(3).toString('hex')}`);
-  await mkdir(jobDir, { recursive: true });
+  try {
+    await makeDirectory(jobsRoot, mode);
+    // A new name (random suffix), made exclusively: never a folder that was there before.
+    await mkdir(jobDir, { mode });
+    await chmod(jobDir, mode);
+  } catch (error) {
+    throw asFileWriteError(error, jobDir, 'create the job folder');
+  }
   return jobDir;
 }
 
-async function ensureDir(folder: string): Promise<string> {
-  await mkdir(folder, { recursive: true });
-  return resolve(folder);
-}
-
-async function linkOrCopy(from: string, to: string): Promise<void> {
-  try {
-    await link(from, to);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw error;
-    await copyFile(from, to, constants.COPYFILE_FICLONE);
-  }
+/** The given folder, made (with `mode`) unless it exists; says whether it was made here. */
+async function ensureDir(folder: string, mode: number): Promise<{ jobDir: string; created: boolean }> {
+  const jobDir = resolve(folder);
+  const existed = await stat(jobDir).then(
+    () => true,
+    () => false,
+  );
+  await makeDirectory(jobDir, mode).catch((error: unknown) => {
+    throw asFileWriteError(error, jobDir, 'create the job folder');
+  });
+  return { jobDir, created: !existed };
 }

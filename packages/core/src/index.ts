@@ -6,6 +6,7 @@ export {
   MIN_RUN_SHARE_BEFORE_SIGNAL,
   SIGNAL_EARLY_DELIVERY_SECONDS,
 } from './checkpoint-lead.ts';
+export { type CrateDigest, crateDigestOf, createCrateHash, isCrateDigest } from './crate-digest.ts';
 export type { CrateRef, Driver, LogOptions, SubmitOptions, TrackedJob, WaitOptions } from './driver.ts';
 export { HpcError, type HpcErrorOptions, isHpcError } from './errors.ts';
 export {
@@ -19,6 +20,8 @@ export {
 export { asFileWriteError, describeErrno, errnoCode, FileWriteError } from './file-write-error.ts';
 export { hpcHome } from './hpc-home.ts';
 export {
+  InvalidJobSettingError,
+  type InvalidSettingProblem,
   type JobFailedDetails,
   JobFailedError,
   JobNotFinishedError,
@@ -28,7 +31,9 @@ export {
 export { asJobId, type JobId } from './job-id.ts';
 export {
   describeJobState,
+  describeRunAgainstLimit,
   type FailureCause,
+  formatRunTime,
   isTerminalState,
   JOB_STATUSES,
   type JobState,

@@ -2,6 +2,7 @@ import { HpcError } from './errors.ts';
 import type { JobState } from './job-state.ts';
 import { describeJobState } from './job-state.ts';
 import { formatRemoteError, type RemoteError } from './remote-error.ts';
+import { escapeUnsafeText } from './safe-text.ts';
 
 export class JobNotFoundError extends HpcError {
   readonly _tag = 'JobNotFoundError';
@@ -67,4 +68,41 @@ export class WaitTimeoutError extends HpcError {
       `gave up waiting for job ${jobId} after ${timeoutMs} ms; last state: ${describeJobState(lastState)}`,
     );
   }
+}
+
+/** Why a submit setting was refused. */
+export type InvalidSettingProblem =
+  | 'unknown-option'
+  | 'short-option'
+  | 'reserved-option'
+  | 'control-character'
+  /** Bidi overrides (U+202E), zero-width and other invisible characters: they hide what is shown. */
+  | 'format-character'
+  | 'missing-value'
+  | 'unexpected-value'
+  | 'invalid-name'
+  | 'invalid-value'
+  | 'not-a-string';
+
+/**
+ * A submit setting (the job name, an import, an environment variable, the time limit, an sbatch
+ * option...) that cannot be used safely. Thrown before anything of the job exists on disk.
+ */
+export class InvalidJobSettingError extends HpcError {
+  readonly _tag = 'InvalidJobSettingError';
+  constructor(
+    /** Which setting: 'name', 'env.PATH', 'imports[1]', 'slurmArgs.time', 'checkpointSignalSeconds'. */
+    readonly setting: string,
+    readonly value: unknown,
+    readonly problem: InvalidSettingProblem,
+    detail: string,
+  ) {
+    super(`invalid ${escapeUnsafeText(setting)} = ${describeSettingValue(value)}: ${detail}`);
+  }
+}
+
+/** The refused value as the message shows it: quoted, its unsafe characters escaped, cut at 120. */
+function describeSettingValue(value: unknown): string {
+  const text = escapeUnsafeText(typeof value === 'string' ? JSON.stringify(value) : String(value));
+  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
 }

@@ -49,7 +49,11 @@ export type JobState = JobStateDetails &
     | { status: 'completed' }
     | { status: 'failed'; cause: FailureCause; message?: string }
     | { status: 'cancelled'; by?: string }
-    | { status: 'timeout' }
+    | {
+        status: 'timeout';
+        /** The limit the job was stopped at, when known (see describeRunAgainstLimit). */
+        timeLimitMs?: number;
+      }
     | { status: 'preempted' }
     | { status: 'requeued' }
     | { status: 'lost'; reason: string }
@@ -87,4 +91,33 @@ export function describeJobState(state: JobState): string {
     default:
       return state.status;
   }
+}
+
+/** 'ran 2m03s of its 2m limit': how a job stopped at its time limit says how long it had. */
+export function describeRunAgainstLimit(elapsedMs: number, limitMs: number): string {
+  return `ran ${formatRunTime(elapsedMs)} of its ${formatRunTime(limitMs)} limit`;
+}
+
+const RUN_TIME_UNITS: readonly [string, number][] = [
+  ['d', 86_400],
+  ['h', 3_600],
+  ['m', 60],
+  ['s', 1],
+];
+
+/**
+ * A duration in whole seconds, in the units time limits are written in: '45s', '2m03s', '2m',
+ * '1h00m05s', '1d02h'. Units below the last non-zero one are left out.
+ */
+export function formatRunTime(ms: number): string {
+  let rest = Math.max(0, Math.round(ms / 1_000));
+  const parts: string[] = [];
+  for (const [unit, seconds] of RUN_TIME_UNITS) {
+    const count = Math.floor(rest / seconds);
+    rest -= count * seconds;
+    if (count > 0 || parts.length > 0)
+      parts.push(`${parts.length ? String(count).padStart(2, '0') : count}${unit}`);
+    if (rest === 0 && parts.length > 0) break;
+  }
+  return parts.join('') || '0s';
 }

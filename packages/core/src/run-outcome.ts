@@ -30,6 +30,11 @@ export type InfrastructureFailure =
   | 'result-unserializable'
   /** run() returned a storable value, but writing it failed (disk full, folder gone): see `errno`. */
   | 'result-write-failed'
+  /**
+   * Reading the crate or writing the job folder failed at the system level (permission denied,
+   * disk full, folder removed, I/O error): see `errno`.
+   */
+  | 'io-error'
   | 'exit-called'
   | 'signalled'
   | 'internal';
@@ -42,6 +47,11 @@ interface OutcomeCommon {
   host: string;
   pid: number;
   jobId?: string;
+  /**
+   * When the time-limit warning (SIGUSR1) came, if it came. A Process without checkpoint() keeps
+   * running after it (the warning never shortens a job), so an 'ok' outcome can carry it too.
+   */
+  warnedAt?: string;
 }
 
 /**
@@ -57,7 +67,7 @@ export type RunOutcome = OutcomeCommon &
         kind: 'infrastructure';
         reason: InfrastructureFailure;
         error: RemoteError;
-        /** For 'result-write-failed' and other I/O failures: the system's errno code ('ENOSPC'). */
+        /** For 'result-write-failed', 'io-error' and other system failures: the errno code ('ENOSPC'). */
         errno?: string;
         /** For 'signalled': why the job was interrupted (SIGUSR1 before the time limit, cancel, SIGTERM). */
         interruption?: 'cancelled' | 'time-limit' | 'terminated';

@@ -1,6 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { jobPaths } from '@hpc/container';
-import { type JobState, writeFileAtomic } from '@hpc/core';
+import {
+  asFileWriteError,
+  type CrateDigest,
+  errnoCode,
+  fileModes,
+  HpcError,
+  type JobState,
+  writeFileAtomic,
+} from '@hpc/core';
 
 /** What the local driver writes about a job in its folder (job.json), so any process can read it. */
 export interface LocalJobRecord {
@@ -9,35 +17,66 @@ export interface LocalJobRecord {
   name: string;
   jobDir: string;
   crate: string;
+  /** SHA-256 of the staged crate; the runner refuses a crate that no longer matches it. */
+  crateDigest: CrateDigest;
   object: string | undefined;
   imports: string[];
   submittedAt: string;
   /** The driver process that owns the queue this job waits in. */
   ownerPid: number;
   timeLimitMs: number | undefined;
+  /** Seconds before the time limit the runner is warned with SIGUSR1 (checkpointLeadSeconds); 0 = never. */
+  checkpointLeadSeconds: number;
   env: Record<string, string>;
   pid?: number;
   startedAt?: string;
+  /** When the driver sent the time-limit warning (SIGUSR1). */
+  warnedAt?: string;
   endedAt?: string;
   exitCode?: number | null;
   signal?: string | null;
   cancelledAt?: string;
   timedOutAt?: string;
+  /** Why the driver could not start or follow the job (its folder removed, a write failed). */
+  failure?: string;
   /** The terminal state, cached once the job is over and its runner gone. */
   finalState?: JobState;
 }
 
-export async function readJobRecord(jobDir: string): Promise<LocalJobRecord | undefined> {
-  try {
-    return JSON.parse(await readFile(jobPaths(jobDir).record, 'utf8')) as LocalJobRecord;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
+/** A job.json that cannot be read or parsed (truncated, garbled, permission). */
+export class JobRecordUnreadableError extends HpcError {
+  readonly _tag = 'JobRecordUnreadableError';
+  constructor(
+    readonly file: string,
+    detail: string,
+    options: { cause?: unknown } = {},
+  ) {
+    super(`cannot read the local job record ${file}: ${detail}`, options);
   }
 }
 
-export async function writeJobRecord(record: LocalJobRecord): Promise<void> {
-  await writeFileAtomic(jobPaths(record.jobDir).record, `${JSON.stringify(record, null, 2)}\n`, {
-    durable: false,
-  });
+export async function readJobRecord(jobDir: string): Promise<LocalJobRecord | undefined> {
+  const file = jobPaths(jobDir).record;
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return undefined;
+    throw new JobRecordUnreadableError(file, (error as Error).message, { cause: error });
+  }
+  try {
+    return JSON.parse(text) as LocalJobRecord;
+  } catch (error) {
+    throw new JobRecordUnreadableError(file, `it is not valid JSON (${text.length} bytes)`, { cause: error });
+  }
+}
+
+/** Writes job.json (it holds env values: private unless the driver shares with the group). */
+export async function writeJobRecord(record: LocalJobRecord, mode = fileModes().file): Promise<void> {
+  const file = jobPaths(record.jobDir).record;
+  try {
+    await writeFileAtomic(file, `${JSON.stringify(record, null, 2)}\n`, { durable: false, mode });
+  } catch (error) {
+    throw asFileWriteError(error, file, 'write the job record');
+  }
 }

@@ -1,32 +1,35 @@
-import { closeSync, openSync } from 'node:fs';
-import { mkdir, readdir } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import {
-  jobPaths,
   readJobLog,
   readOutcome,
   resultOrFailure,
   type SubmitTarget,
   stageJob,
+  validateSubmitOptions,
   waitForTerminalState,
 } from '@hpc/container';
 import {
   asJobId,
+  checkpointLeadSeconds,
   type Driver,
+  type FileModes,
+  fileModes,
   hpcHome,
   isTerminalState,
   type JobId,
   JobNotFoundError,
   type JobState,
   type LogOptions,
-  parseSlurmTimeMs,
+  resolveSharing,
+  type Sharing,
   type SubmitOptions,
   type TrackedJob,
   type WaitOptions,
 } from '@hpc/core';
-import { runnerCommand } from '@hpc/node-runner';
-import { execa, type ResultPromise } from 'execa';
+import { allocateJobDir, jobDirOf, listJobIds, mapConcurrently } from './job-folders.ts';
+import { type LaunchSettings, type LiveJob, runJob } from './job-launch.ts';
 import { type LocalJobRecord, readJobRecord, writeJobRecord } from './job-record.ts';
 import { localJobState } from './local-state.ts';
 import { terminateProcessGroup } from './process-group.ts';
@@ -42,16 +45,13 @@ export interface LocalDriverOptions {
   runnerPath?: string;
   /** Between SIGTERM and SIGKILL on cancel or time limit (default 5 s). */
   killGraceMs?: number;
+  /**
+   * Who may read job folders and their files (default $HPC_SHARE, else 'private': folders 0700,
+   * files 0600). 'group' (0750/0640) for projects whose group reads results.
+   */
+  share?: Sharing;
 }
 
-interface LiveJob {
-  record: LocalJobRecord;
-  child?: ResultPromise;
-  exited: Promise<void>;
-  markExited: () => void;
-}
-
-const JOB_ID_PREFIX = 'local-';
 /** File reads in flight at once when reading every job's folder. */
 const READ_CONCURRENCY = 64;
 
@@ -64,6 +64,8 @@ export class LocalDriver implements Driver<SubmitTarget> {
   readonly kind = 'local';
   readonly root: string;
   private readonly concurrency: number;
+  private readonly share: Sharing;
+  private readonly modes: FileModes;
   private readonly live = new Map<string, LiveJob>();
   private readonly queue: string[] = [];
   private running = 0;
@@ -71,31 +73,49 @@ export class LocalDriver implements Driver<SubmitTarget> {
   constructor(private readonly options: LocalDriverOptions = {}) {
     this.root = options.root ?? join(hpcHome(), 'local');
     this.concurrency = Math.max(1, options.concurrency ?? availableParallelism());
+    this.share = resolveSharing(options.share);
+    this.modes = fileModes(this.share);
   }
 
+  /**
+   * Checks every setting, then stages the job into a new folder `local-N` and queues it. All or
+   * nothing: a refused setting creates nothing, and a failed staging removes the folder.
+   */
   async submitJob(target: SubmitTarget, options: SubmitOptions = {}): Promise<JobId> {
-    const { id, jobDir } = await this.allocateJobDir();
-    const staged = await stageJob(target, {
-      jobsRoot: this.jobsRoot(),
-      jobDir,
-      ...(options.name ? { name: options.name } : {}),
-      ...(options.imports ? { imports: options.imports } : {}),
-    });
-    const timeLimit = options.slurmArgs?.time;
-    const record: LocalJobRecord = {
-      id,
-      driver: 'local',
-      name: staged.name,
-      jobDir,
-      crate: staged.crate,
-      object: staged.object,
-      imports: staged.imports,
-      submittedAt: new Date().toISOString(),
-      ownerPid: process.pid,
-      timeLimitMs: timeLimit === undefined ? undefined : parseSlurmTimeMs(timeLimit),
-      env: options.env ?? {},
-    };
-    await writeJobRecord(record);
+    const { timeLimitMs } = validateSubmitOptions(options);
+    const { id, jobDir } = await allocateJobDir(this.jobsRoot(), this.modes.dir);
+    let record: LocalJobRecord;
+    try {
+      const staged = await stageJob(target, {
+        jobsRoot: this.jobsRoot(),
+        jobDir,
+        share: this.share,
+        ...(options.name ? { name: options.name } : {}),
+        ...(options.imports ? { imports: options.imports } : {}),
+      });
+      record = {
+        id,
+        driver: 'local',
+        name: staged.name,
+        jobDir,
+        crate: staged.crate,
+        crateDigest: staged.crateDigest,
+        object: staged.object,
+        imports: staged.imports,
+        submittedAt: new Date().toISOString(),
+        ownerPid: process.pid,
+        timeLimitMs,
+        checkpointLeadSeconds:
+          timeLimitMs === undefined
+            ? 0
+            : checkpointLeadSeconds(timeLimitMs / 1_000, options.checkpointSignalSeconds),
+        env: options.env ?? {},
+      };
+      await writeJobRecord(record, this.modes.file);
+    } catch (error) {
+      await rm(jobDir, { recursive: true, force: true });
+      throw error;
+    }
     let markExited: () => void = () => {};
     const exited = new Promise<void>((resolve) => {
       markExited = resolve;
@@ -113,11 +133,16 @@ export class LocalDriver implements Driver<SubmitTarget> {
     return this.stateOf(record);
   }
 
-  /** Every job's state from its folder: one record read per finished job, reads in parallel. */
+  /**
+   * Every job's state from its folder: one record read per finished job, reads in parallel. A job
+   * whose job.json or outcome.json cannot be read is 'unknown', naming the file; the others go on.
+   */
   async checkAllJobStatuses(): Promise<Map<JobId, JobState>> {
-    const records = await this.readRecords();
-    const states = await mapConcurrently(records, READ_CONCURRENCY, (record) => this.stateOf(record));
-    return new Map(records.map((record, index) => [asJobId(record.id), states[index] as JobState]));
+    const entries = await this.readRecords();
+    const states = await mapConcurrently(entries, READ_CONCURRENCY, async (entry) =>
+      'record' in entry ? this.stateOf(entry.record).catch(unreadable) : unreadable(entry.error),
+    );
+    return new Map(entries.map((entry, index) => [asJobId(entry.id), states[index] as JobState]));
   }
 
   /**
@@ -127,16 +152,10 @@ export class LocalDriver implements Driver<SubmitTarget> {
   private async stateOf(record: LocalJobRecord): Promise<JobState> {
     if (record.finalState) return record.finalState;
     const live = this.live.get(record.id);
-    const liveStatus = live
-      ? live.child
-        ? live.record.endedAt
-          ? undefined
-          : 'running'
-        : 'queued'
-      : undefined;
+    const liveStatus = !live || live.record.endedAt ? undefined : live.child ? 'running' : 'queued';
     const state = localJobState(record, await readOutcome(record.jobDir), liveStatus);
     if (isTerminalState(state) && record.endedAt && !live) {
-      await writeJobRecord({ ...record, finalState: state }).catch(() => {});
+      await writeJobRecord({ ...record, finalState: state }, this.modes.file).catch(() => {});
     }
     return state;
   }
@@ -147,7 +166,7 @@ export class LocalDriver implements Driver<SubmitTarget> {
     if (!record) throw new JobNotFoundError(id, this.kind);
     if (record.endedAt || (await readOutcome(record.jobDir))) return;
     record.cancelledAt = new Date().toISOString();
-    await writeJobRecord(record);
+    await writeJobRecord(record, this.modes.file);
     const queued = this.queue.indexOf(id);
     if (queued >= 0) {
       this.queue.splice(queued, 1);
@@ -178,8 +197,10 @@ export class LocalDriver implements Driver<SubmitTarget> {
     return readJobLog(record.jobDir, options);
   }
 
+  /** Every job with a readable record (checkAllJobStatuses reports the unreadable ones). */
   async listJobs(): Promise<TrackedJob[]> {
-    return (await this.readRecords()).map((record) => ({
+    const records = (await this.readRecords()).flatMap((entry) => ('record' in entry ? [entry.record] : []));
+    return records.map((record) => ({
       id: asJobId(record.id),
       driver: this.kind,
       name: record.name,
@@ -189,17 +210,21 @@ export class LocalDriver implements Driver<SubmitTarget> {
   }
 
   /** Every job's record, in id order (this process's live copies where it has them). */
-  private async readRecords(): Promise<LocalJobRecord[]> {
-    const names = await readdir(this.jobsRoot()).catch(() => [] as string[]);
-    const ids = names
-      .filter((name) => name.startsWith(JOB_ID_PREFIX))
-      .sort((a, b) => jobNumber(a) - jobNumber(b));
-    const records = await mapConcurrently(
+  private async readRecords(): Promise<RecordEntry[]> {
+    const ids = await listJobIds(this.jobsRoot());
+    const entries = await mapConcurrently(
       ids,
       READ_CONCURRENCY,
-      async (id) => this.live.get(id)?.record ?? (await readJobRecord(this.jobDirOf(id))),
+      async (id): Promise<RecordEntry | undefined> => {
+        try {
+          const record = this.live.get(id)?.record ?? (await readJobRecord(this.jobDirOf(id)));
+          return record ? { id, record } : undefined;
+        } catch (error) {
+          return { id, error };
+        }
+      },
     );
-    return records.filter((record): record is LocalJobRecord => record !== undefined);
+    return entries.filter((entry): entry is RecordEntry => entry !== undefined);
   }
 
   private jobsRoot(): string {
@@ -207,86 +232,41 @@ export class LocalDriver implements Driver<SubmitTarget> {
   }
 
   private jobDirOf(id: string): string {
-    if (!id.startsWith(JOB_ID_PREFIX) || !Number.isSafeInteger(jobNumber(id)))
-      throw new JobNotFoundError(id, this.kind);
-    return join(this.jobsRoot(), id);
-  }
-
-  /** The next free id: mkdir is atomic, so concurrent submitters never share a folder. */
-  private async allocateJobDir(): Promise<{ id: string; jobDir: string }> {
-    await mkdir(this.jobsRoot(), { recursive: true });
-    const existing = (await readdir(this.jobsRoot()))
-      .filter((name) => name.startsWith(JOB_ID_PREFIX))
-      .map(jobNumber);
-    let next = Math.max(0, ...existing.filter(Number.isSafeInteger)) + 1;
-    for (;;) {
-      const id = `${JOB_ID_PREFIX}${next}`;
-      const jobDir = join(this.jobsRoot(), id);
-      try {
-        await mkdir(jobDir);
-        return { id, jobDir };
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-        next++;
-      }
-    }
+    return jobDirOf(this.jobsRoot(), id);
   }
 
   private startQueued(): void {
     while (this.running < this.concurrency && this.queue.length > 0) {
       const id = this.queue.shift() as string;
       const live = this.live.get(id);
-      if (live) void this.start(live);
+      if (live) void this.launch(live);
     }
   }
 
-  private async start(live: LiveJob): Promise<void> {
+  /** Runs one job and then the next queued one; whatever happens to this job, the queue goes on. */
+  private async launch(live: LiveJob): Promise<void> {
     this.running++;
-    const { record } = live;
-    const paths = jobPaths(record.jobDir);
-    const command = runnerCommand({
-      imports: record.imports,
-      crate: record.crate,
-      object: record.object,
-      jobDir: record.jobDir,
-      ...(this.options.nodePath ? { nodePath: this.options.nodePath } : {}),
-      ...(this.options.runnerPath ? { runnerPath: this.options.runnerPath } : {}),
-    });
-    const child = spawnRunner(command, {
-      cwd: record.jobDir,
-      env: { ...record.env, HPC_JOB_ID: record.id },
-      stdoutFile: paths.schedulerStdout,
-      stderrFile: paths.schedulerStderr,
-    });
-    live.child = child;
-    record.pid = child.pid;
-    record.startedAt = new Date().toISOString();
-    await writeJobRecord(record);
-    const limit =
-      record.timeLimitMs === undefined
-        ? undefined
-        : setTimeout(() => void this.timeOut(live), record.timeLimitMs);
-    const result = await child;
-    if (limit) clearTimeout(limit);
-    // Another process (the CLI) may have cancelled the job meanwhile: keep what it recorded.
-    const onDisk = await readJobRecord(record.jobDir);
-    record.cancelledAt ??= onDisk?.cancelledAt;
-    record.timedOutAt ??= onDisk?.timedOutAt;
-    record.endedAt = new Date().toISOString();
-    record.exitCode = result.exitCode ?? null;
-    record.signal = result.signal ?? null;
-    await writeJobRecord(record);
-    this.running--;
-    live.markExited();
-    this.startQueued();
+    try {
+      await runJob(live, this.launchSettings());
+    } catch (error) {
+      // runJob records its job's failures itself; this keeps an unforeseen one from ending the driver.
+      live.record.failure ??= `the local driver failed while running it: ${(error as Error)?.message ?? String(error)}`;
+      live.record.endedAt ??= new Date().toISOString();
+    } finally {
+      this.running--;
+      live.markExited();
+      this.startQueued();
+    }
   }
 
-  private async timeOut(live: LiveJob): Promise<void> {
-    if (live.record.endedAt) return;
-    live.record.timedOutAt = new Date().toISOString();
-    await writeJobRecord(live.record);
-    const pid = live.child?.pid;
-    if (pid !== undefined) await terminateProcessGroup(pid, this.killGraceMs());
+  private launchSettings(): LaunchSettings {
+    return {
+      nodePath: this.options.nodePath,
+      runnerPath: this.options.runnerPath,
+      killGraceMs: this.killGraceMs(),
+      share: this.share,
+      modes: this.modes,
+    };
   }
 
   private killGraceMs(): number {
@@ -294,52 +274,10 @@ export class LocalDriver implements Driver<SubmitTarget> {
   }
 }
 
-/**
- * Starts the runner in its own process group, writing its logs through its own file descriptors
- * (not piped through this process), so a running job keeps logging after the submitter exits.
- */
-function spawnRunner(
-  command: { file: string; args: string[] },
-  options: { cwd: string; env: Record<string, string>; stdoutFile: string; stderrFile: string },
-): ResultPromise {
-  // execa's types accept file descriptors only as number literals, hence the casts.
-  const stdout = openSync(options.stdoutFile, 'a') as 1;
-  const stderr = openSync(options.stderrFile, 'a') as 2;
-  try {
-    return execa(command.file, command.args, {
-      cwd: options.cwd,
-      env: options.env,
-      stdin: 'ignore',
-      stdout,
-      stderr,
-      detached: true,
-      cleanup: false,
-      reject: false,
-    });
-  } finally {
-    closeSync(stdout);
-    closeSync(stderr);
-  }
-}
+/** A job folder's record, or why it could not be read. */
+type RecordEntry = { id: string; record: LocalJobRecord } | { id: string; error: unknown };
 
-/** Maps with at most `limit` promises pending, keeping the input order. */
-async function mapConcurrently<T, R>(
-  items: readonly T[],
-  limit: number,
-  map: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await map(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
-
-function jobNumber(id: string): number {
-  return Number(id.slice(JOB_ID_PREFIX.length));
+/** The state of a job whose files cannot be read: 'unknown', with the typed error's words. */
+function unreadable(error: unknown): JobState {
+  return { status: 'unknown', reason: (error as Error)?.message ?? String(error) };
 }

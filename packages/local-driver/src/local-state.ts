@@ -1,5 +1,5 @@
-import { stateFromOutcome } from '@hpc/container';
-import type { JobState, RunOutcome } from '@hpc/core';
+import { stateFromOutcome, stoppedAtTimeLimitWarning } from '@hpc/container';
+import { describeRunAgainstLimit, type JobState, type RunOutcome } from '@hpc/core';
 import type { LocalJobRecord } from './job-record.ts';
 import { isAlive } from './process-group.ts';
 
@@ -8,7 +8,8 @@ export type LiveStatus = 'queued' | 'running' | undefined;
 
 /**
  * A local job's state from its record, its outcome file and process liveness. The outcome wins;
- * a cancel or time limit recorded by the driver explains a missing or 'signalled' outcome.
+ * a cancel or time limit recorded by the driver explains a missing or 'signalled' outcome, and a
+ * job stopped at its limit (or at the warning before it, having checkpointed) is 'timeout'.
  */
 export function localJobState(
   record: LocalJobRecord,
@@ -25,19 +26,30 @@ export function localJobState(
   const interruptedAndOver = outcome
     ? outcome.status === 'failed' && outcome.kind === 'infrastructure' && outcome.reason === 'signalled'
     : live !== 'running';
-  if (record.timedOutAt && interruptedAndOver)
-    return { ...details, status: 'timeout', endedAt: record.endedAt ?? record.timedOutAt };
+  if (record.timedOutAt && interruptedAndOver) {
+    const endedAt = record.endedAt ?? record.timedOutAt;
+    return { ...details, ...timeout(record, endedAt, 'stopped at its time limit'), endedAt };
+  }
   if (record.cancelledAt && interruptedAndOver)
     return { ...details, status: 'cancelled', endedAt: record.endedAt ?? record.cancelledAt };
+  if (outcome && stoppedAtTimeLimitWarning(outcome)) {
+    const endedAt = outcome.finishedAt;
+    const how = 'checkpointed and stopped at the time-limit warning (SIGUSR1)';
+    return { ...details, ...timeout(record, endedAt, how), endedAt };
+  }
   if (outcome) return { ...details, ...stateFromOutcome(outcome) };
   if (live === 'running') return { ...details, status: 'running' };
   if (live === 'queued') return { ...details, status: 'pending', reason: 'Concurrency' };
   if (record.endedAt) {
+    // Never started (its folder was gone): the driver's reason is the whole story.
+    if (record.pid === undefined && record.failure)
+      return { ...details, status: 'lost', reason: record.failure, endedAt: record.endedAt };
     const how = record.signal ? `signal ${record.signal}` : `exit code ${record.exitCode}`;
+    const reasons = [`node-runner ended (${how}) without writing an outcome`, record.failure];
     return {
       ...details,
       status: 'lost',
-      reason: `node-runner ended (${how}) without writing an outcome`,
+      reason: reasons.filter(Boolean).join('; '),
       endedAt: record.endedAt,
     };
   }
@@ -57,4 +69,18 @@ export function localJobState(
         status: 'lost',
         reason: `the submitting process (pid ${record.ownerPid}) exited before the job started`,
       };
+}
+
+/** 'TIMEOUT (stopped at its time limit: ran 2m03s of its 2m limit)', with the times behind it. */
+function timeout(record: LocalJobRecord, endedAt: string, how: string): JobState {
+  const limit = record.timeLimitMs;
+  const elapsedMs = record.startedAt ? Date.parse(endedAt) - Date.parse(record.startedAt) : undefined;
+  const against =
+    limit !== undefined && elapsedMs !== undefined ? `: ${describeRunAgainstLimit(elapsedMs, limit)}` : '';
+  return {
+    status: 'timeout',
+    raw: `TIMEOUT (${how}${against})`,
+    ...(limit !== undefined ? { timeLimitMs: limit } : {}),
+    ...(elapsedMs !== undefined ? { elapsedMs } : {}),
+  };
 }

@@ -3,7 +3,7 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JobContainer } from '@hpc/container';
-import { isHpcError, isTerminalState, type JobFailedError } from '@hpc/core';
+import { isHpcError, type JobFailedError } from '@hpc/core';
 import { LocalDriver, parseSlurmTimeMs } from '@hpc/local-driver';
 import { Process, registerProcess } from '@hpc/process';
 import { Serializer } from '@hpc/serializer';
@@ -18,6 +18,7 @@ import {
   ThrowingProcess,
 } from '../../../test/fixtures/processes.ts';
 import { isGroupAlive } from '../src/process-group.ts';
+import { cancelUnfinished, waitUntil } from './helpers.ts';
 
 const FIXTURES = new URL('../../../test/fixtures/processes.ts', import.meta.url).href;
 const REPO = new URL('../../..', import.meta.url).pathname;
@@ -27,12 +28,7 @@ beforeEach(async () => {
 });
 
 // A failed test must not leave runners spinning on the machine.
-afterEach(async () => {
-  const sweeper = new LocalDriver({ root, killGraceMs: 200 });
-  for (const [id, state] of await sweeper.checkAllJobStatuses()) {
-    if (!isTerminalState(state)) await sweeper.cancelJob(id);
-  }
-});
+afterEach(() => cancelUnfinished(root));
 
 describe('LocalDriver', () => {
   it('runs a Process to completion and returns its result and logs', async () => {
@@ -233,11 +229,3 @@ describe('parseSlurmTimeMs', () => {
     expect(() => parseSlurmTimeMs('1h')).toThrow(/not a SLURM time limit/);
   });
 });
-
-async function waitUntil(check: () => Promise<boolean>, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not reached');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}

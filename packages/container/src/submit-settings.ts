@@ -1,0 +1,117 @@
+import {
+  describeUnsafeCharacter,
+  findUnsafeCharacter,
+  InvalidJobSettingError,
+  parseSlurmTimeMs,
+  type SubmitOptions,
+} from '@hpc/core';
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** sbatch's --signal takes at most this many seconds. */
+const MAX_CHECKPOINT_SIGNAL_SECONDS = 65_535;
+
+/** What validateSubmitOptions read out of the settings. */
+export interface CheckedSubmitOptions {
+  /** The time limit (slurmArgs.time) in ms; undefined without one (SLURM's 0 and UNLIMITED too). */
+  timeLimitMs: number | undefined;
+}
+
+/**
+ * Checks the settings every driver reads — name, imports, env, modules, conda env, slurmArgs
+ * text, the time limit and the checkpoint lead — before anything of the job exists, and throws an
+ * InvalidJobSettingError naming the first bad one. Drivers add their own checks (sbatch options).
+ */
+export function validateSubmitOptions(options: SubmitOptions): CheckedSubmitOptions {
+  if (options.name !== undefined) checkSettingText('name', options.name);
+  if (options.jobsRoot !== undefined) checkSettingText('jobsRoot', options.jobsRoot, true);
+  if (options.condaEnv !== undefined) checkSettingText('condaEnv', options.condaEnv, true);
+  checkList('imports', options.imports);
+  checkList('modules', options.modules);
+  for (const [key, value] of Object.entries(options.env ?? {})) checkEnv(key, value);
+  for (const [key, value] of Object.entries(options.slurmArgs ?? {})) {
+    checkSettingText(`slurmArgs.${key}`, key);
+    if (typeof value === 'string') checkSettingText(`slurmArgs.${key}`, value);
+  }
+  checkCheckpointSeconds(options.checkpointSignalSeconds);
+  return { timeLimitMs: timeLimitOf(options.slurmArgs?.time) };
+}
+
+/**
+ * A text setting as it may be used: a string without control, bidi or other invisible format
+ * characters (they would change what a terminal shows or a script runs). Returns the text.
+ */
+export function checkSettingText(setting: string, value: unknown, nonEmpty = false): string {
+  if (typeof value !== 'string')
+    throw new InvalidJobSettingError(setting, value, 'not-a-string', 'expected a string');
+  if (nonEmpty && value === '')
+    throw new InvalidJobSettingError(setting, value, 'missing-value', 'cannot be empty');
+  const unsafe = findUnsafeCharacter(value);
+  if (unsafe) {
+    throw new InvalidJobSettingError(
+      setting,
+      value,
+      unsafe.kind === 'control' ? 'control-character' : 'format-character',
+      `it contains ${describeUnsafeCharacter(unsafe)}; remove it`,
+    );
+  }
+  return value;
+}
+
+function checkList(setting: string, values: unknown): void {
+  if (values === undefined) return;
+  if (!Array.isArray(values))
+    throw new InvalidJobSettingError(setting, values, 'not-a-string', 'expected a list of strings');
+  values.forEach((value, i) => {
+    checkSettingText(`${setting}[${i}]`, value, true);
+  });
+}
+
+function checkEnv(key: string, value: unknown): void {
+  const setting = `env.${key}`;
+  if (!ENV_NAME.test(key)) {
+    throw new InvalidJobSettingError(
+      setting,
+      value,
+      'invalid-name',
+      'environment variable names are letters, digits and _, not starting with a digit',
+    );
+  }
+  if (typeof value !== 'string')
+    throw new InvalidJobSettingError(setting, value, 'not-a-string', 'environment values must be strings');
+  if (value.includes('\0'))
+    throw new InvalidJobSettingError(
+      setting,
+      value,
+      'control-character',
+      'environment values cannot contain NUL',
+    );
+}
+
+function checkCheckpointSeconds(seconds: unknown): void {
+  if (seconds === undefined) return;
+  if (
+    !Number.isInteger(seconds) ||
+    (seconds as number) < 0 ||
+    (seconds as number) > MAX_CHECKPOINT_SIGNAL_SECONDS
+  ) {
+    throw new InvalidJobSettingError(
+      'checkpointSignalSeconds',
+      seconds,
+      'invalid-value',
+      `use a whole number of seconds from 0 to ${MAX_CHECKPOINT_SIGNAL_SECONDS} (0 turns the warning off)`,
+    );
+  }
+}
+
+/** SLURM reads a time limit of 0 as "no limit" (sbatch(1)), as it does UNLIMITED. */
+function timeLimitOf(time: unknown): number | undefined {
+  if (time === undefined) return undefined;
+  const text = checkSettingText('slurmArgs.time', time, true);
+  let ms: number | undefined;
+  try {
+    ms = parseSlurmTimeMs(text);
+  } catch (error) {
+    throw new InvalidJobSettingError('slurmArgs.time', time, 'invalid-value', (error as Error).message);
+  }
+  return ms === 0 ? undefined : ms;
+}
