@@ -1,33 +1,7 @@
 import { HpcError, type HpcErrorOptions } from '@hpc/core';
 
-/** Why a value cannot go into a job script or an #SBATCH line. */
-export type InvalidSettingProblem =
-  | 'unknown-option'
-  | 'short-option'
-  | 'reserved-option'
-  | 'control-character'
-  | 'format-character'
-  | 'missing-value'
-  | 'unexpected-value'
-  | 'invalid-name'
-  | 'not-a-string';
-
-/**
- * A submit setting (an sbatch option, a module, the conda env, an environment variable, the job
- * name, a path) that cannot be written into a job script safely. Thrown before any job folder exists.
- */
-export class InvalidJobSettingError extends HpcError {
-  readonly _tag = 'InvalidJobSettingError';
-  constructor(
-    /** Which setting: 'slurmArgs.mem', 'modules[1]', 'condaEnv', 'env.PATH', 'name'. */
-    readonly setting: string,
-    readonly value: unknown,
-    readonly problem: InvalidSettingProblem,
-    detail: string,
-  ) {
-    super(`invalid ${setting} = ${describeValue(value)}: ${detail}`);
-  }
-}
+// The setting errors are shared by every driver (@hpc/core): re-exported here, where they were first.
+export { InvalidJobSettingError, type InvalidSettingProblem } from '@hpc/core';
 
 /** Why a scheduler command could not be used at all. */
 export type UnavailableReason = 'not-installed' | 'unreachable' | 'timeout';
@@ -168,9 +142,4 @@ function describeUnavailable(
 
 function oneLine(text: string): string {
   return text.trim().split('\n').filter(Boolean).slice(-3).join(' / ');
-}
-
-function describeValue(value: unknown): string {
-  const text = typeof value === 'string' ? JSON.stringify(value) : String(value);
-  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
 }

@@ -15,7 +15,7 @@ export function slurmFilenamePattern(setting: string, path: string): string {
     throw new InvalidJobSettingError(
       setting,
       path,
-      'unexpected-value',
+      'invalid-value',
       "SLURM removes every '\\' from --output/--error paths, so job logs could not be written there; use a folder without backslashes",
     );
   }

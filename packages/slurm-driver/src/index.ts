@@ -55,7 +55,7 @@ export {
   type SLURMDriverOptions,
   type SLURMSubmitOptions,
 } from './slurm-driver.ts';
-export { formatRunTime, mapSlurmState, parseExitCode, type SlurmJobReport } from './slurm-state.ts';
+export { mapSlurmState, parseExitCode, type SlurmJobReport } from './slurm-state.ts';
 export { parseSqueue, SQUEUE_FORMAT, slurmTime, squeueArgs } from './squeue-parse.ts';
 export {
   decisiveOutcomeState,

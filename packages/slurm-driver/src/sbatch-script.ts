@@ -1,9 +1,10 @@
 import { join } from 'node:path';
+import { checkSettingText } from '@hpc/container';
 import { checkpointLeadSeconds, JOB_FILES, parseSlurmTimeMs } from '@hpc/core';
 import { InvalidJobSettingError } from './errors.ts';
 import { slurmFilenamePattern } from './filename-pattern.ts';
 import { type SbatchDirective, type SlurmArgs, validateSlurmArgs } from './sbatch-options.ts';
-import { checkText, checkWord, refuseUnsafeCharacters } from './setting-checks.ts';
+import { checkWord, refuseUnsafeCharacters } from './setting-checks.ts';
 import { sbatchDirectiveQuote, shellQuote } from './shell-quote.ts';
 
 /** Files the SLURM driver adds to a job folder. */
@@ -68,15 +69,17 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
  */
 export function renderSbatchScript(spec: SbatchScriptSpec): string {
   const directives = validateSlurmArgs(spec.slurmArgs);
-  checkText('name', spec.name);
-  checkText('jobDir', spec.jobDir);
+  checkSettingText('name', spec.name);
+  checkSettingText('jobDir', spec.jobDir);
   const modules = (spec.modules ?? []).map((module, i) => checkWord(`modules[${i}]`, module));
-  const modulePaths = (spec.modulePaths ?? []).map((path, i) => checkText(`modulePaths[${i}]`, path, true));
+  const modulePaths = (spec.modulePaths ?? []).map((path, i) =>
+    checkSettingText(`modulePaths[${i}]`, path, true),
+  );
   const lmodInit = (spec.lmodInit ?? DEFAULT_LMOD_INIT).map((path, i) =>
-    checkText(`lmodInit[${i}]`, path, true),
+    checkSettingText(`lmodInit[${i}]`, path, true),
   );
   const condaEnv = spec.condaEnv === undefined ? undefined : checkWord('condaEnv', spec.condaEnv);
-  const conda = checkText('condaExecutable', spec.condaExecutable ?? 'conda', true);
+  const conda = checkSettingText('condaExecutable', spec.condaExecutable ?? 'conda', true);
   const env = Object.entries(spec.env ?? {}).map(([key, value]) => {
     if (!ENV_NAME.test(key)) {
       throw new InvalidJobSettingError(
@@ -97,8 +100,8 @@ export function renderSbatchScript(spec: SbatchScriptSpec): string {
     refuseUnsafeCharacters(`env.${key}`, value, value, { keepLayout: true });
     return [key, value] as const;
   });
-  checkText('command.file', spec.command.file, true);
-  for (const [i, arg] of spec.command.args.entries()) checkText(`command.args[${i}]`, arg);
+  checkSettingText('command.file', spec.command.file, true);
+  for (const [i, arg] of spec.command.args.entries()) checkSettingText(`command.args[${i}]`, arg);
   const signalSeconds = checkpointLead(spec.checkpointSignalSeconds, directives);
 
   const header: [string, string | undefined][] = [];
@@ -165,7 +168,7 @@ function checkpointLead(requested: number | undefined, directives: readonly Sbat
     throw new InvalidJobSettingError(
       'checkpointSignalSeconds',
       requested,
-      'unexpected-value',
+      'invalid-value',
       'use a whole number of seconds from 0 to 65535',
     );
   }
@@ -174,9 +177,10 @@ function checkpointLead(requested: number | undefined, directives: readonly Sbat
   try {
     limitMs = time === undefined ? undefined : parseSlurmTimeMs(time);
   } catch (error) {
-    throw new InvalidJobSettingError('slurmArgs.time', time, 'unexpected-value', (error as Error).message);
+    throw new InvalidJobSettingError('slurmArgs.time', time, 'invalid-value', (error as Error).message);
   }
-  return checkpointLeadSeconds(limitMs === undefined ? undefined : limitMs / 1000, requested);
+  // SLURM reads a limit of 0 as "no limit", like UNLIMITED (sbatch(1)).
+  return checkpointLeadSeconds(limitMs ? limitMs / 1000 : undefined, requested);
 }
 
 /** The directives with `hpc:<token>` in the comment (appended to the user's own comment). */
@@ -186,7 +190,7 @@ function withSubmissionToken(
 ): readonly SbatchDirective[] {
   if (token === undefined) return directives;
   if (!/^[0-9a-f]{16,64}$/.test(token))
-    throw new InvalidJobSettingError('submissionToken', token, 'unexpected-value', 'expected lower-case hex');
+    throw new InvalidJobSettingError('submissionToken', token, 'invalid-value', 'expected lower-case hex');
   const mark = `hpc:${token}`;
   const own = directives.find((d) => d.key === 'comment');
   if (!own) return [...directives, { key: 'comment', value: mark }];

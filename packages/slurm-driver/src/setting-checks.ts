@@ -1,5 +1,5 @@
-import { describeUnsafeCharacter, findUnsafeCharacter } from '@hpc/core';
-import { InvalidJobSettingError } from './errors.ts';
+import { checkSettingText } from '@hpc/container';
+import { describeUnsafeCharacter, findUnsafeCharacter, InvalidJobSettingError } from '@hpc/core';
 
 /** Line and paragraph separators end a line like '\n' does: they count as control characters. */
 const LINE_BREAKS = new Set([0x2028, 0x2029]);
@@ -7,8 +7,10 @@ const LINE_BREAKS = new Set([0x2028, 0x2029]);
 /**
  * Refuses a setting that holds a character which must never reach a job script, an #SBATCH line or
  * a terminal: control characters (newline, CR, NUL, ESC, DEL, C1) and invisible or bidi format
- * characters (U+202E and friends), with an InvalidJobSettingError naming the setting.
- * `keepLayout` lets newlines and tabs through (environment values are data, not names).
+ * characters (U+202E and friends), with an InvalidJobSettingError naming the setting. Unlike
+ * checkSettingText (@hpc/container, for names and paths) line and paragraph separators count as
+ * control characters (they break a line like '\n'), and `keepLayout` lets newlines and tabs through
+ * (environment values are data, carried by shellQuote).
  */
 export function refuseUnsafeCharacters(
   setting: string,
@@ -28,19 +30,9 @@ export function refuseUnsafeCharacters(
   );
 }
 
-/** A setting that must be a string without unsafe characters (and, with nonEmpty, not ''). */
-export function checkText(setting: string, value: unknown, nonEmpty = false): string {
-  if (typeof value !== 'string')
-    throw new InvalidJobSettingError(setting, value, 'not-a-string', 'expected a string');
-  if (nonEmpty && value === '')
-    throw new InvalidJobSettingError(setting, value, 'missing-value', 'cannot be empty');
-  refuseUnsafeCharacters(setting, value);
-  return value;
-}
-
 /** A name passed as an argument (module, conda env): also must not look like an option. */
 export function checkWord(setting: string, value: unknown): string {
-  const text = checkText(setting, value, true);
+  const text = checkSettingText(setting, value, true);
   if (text.startsWith('-'))
     throw new InvalidJobSettingError(
       setting,

@@ -1,13 +1,16 @@
 import { basename, extname, join, resolve } from 'node:path';
 import {
+  checkSettingText,
   jobPaths,
   readJobLog,
   resultOrFailure,
   type SubmitTarget,
   stageJob,
+  validateSubmitOptions,
   waitForTerminalState,
 } from '@hpc/container';
 import {
+  type CrateDigest,
   type Driver,
   type FileModes,
   fileModes,
@@ -16,6 +19,7 @@ import {
   JobNotFoundError,
   type JobState,
   type LogOptions,
+  resolveSharing,
   type Sharing,
   type SubmitOptions,
   type TrackedJob,
@@ -34,7 +38,6 @@ import { runSbatch, type SbatchAnswer } from './sbatch-answer.ts';
 import type { SlurmArgs } from './sbatch-options.ts';
 import { renderSbatchScript, type SbatchScriptSpec, SLURM_JOB_FILES } from './sbatch-script.ts';
 import { Semaphore } from './semaphore.ts';
-import { checkText } from './setting-checks.ts';
 import { type PollStats, StatusPoller, type StatusPollerOptions } from './status-poller.ts';
 import { type ReconcileOptions, type ReconcileReport, SubmissionReconciler } from './submission-reconcile.ts';
 
@@ -96,6 +99,7 @@ export class SLURMDriver implements Driver<SubmitTarget> {
   readonly kind = 'slurm';
   readonly home: string;
   readonly jobsRoot: string;
+  private readonly sharing: Sharing;
   private readonly modes: FileModes;
   private readonly registry: JobRegistry;
   private readonly reconciler: SubmissionReconciler;
@@ -108,7 +112,8 @@ export class SLURMDriver implements Driver<SubmitTarget> {
     this.home = options.home ?? hpcHome();
     const registryRoot = join(this.home, 'slurm', 'jobs');
     this.jobsRoot = resolve(options.jobsRoot ?? registryRoot);
-    this.modes = fileModes(options.share);
+    this.sharing = resolveSharing(options.share);
+    this.modes = fileModes(this.sharing);
     this.registry = new JobRegistry({
       root: registryRoot,
       home: this.home,
@@ -301,23 +306,23 @@ export class SLURMDriver implements Driver<SubmitTarget> {
 
   /**
    * Refuses any setting that cannot go into a job script or reach SLURM safely, before a folder
-   * exists: names, imports, paths (also for SLURM's filename patterns), then everything the script
-   * holds, by rendering it once with placeholder paths under the jobs root.
+   * exists: the checks every driver makes (validateSubmitOptions), the paths (also for SLURM's
+   * filename patterns), then everything the script holds, by rendering it once with placeholder
+   * paths under the jobs root.
    */
   private validate(target: SubmitTarget, settings: SLURMSubmitOptions, jobsRoot: string): void {
-    if (settings.name !== undefined) checkText('name', settings.name, true);
-    for (const [i, module] of (settings.imports ?? []).entries()) checkText(`imports[${i}]`, module, true);
-    checkText('jobsRoot', jobsRoot, true);
+    validateSubmitOptions(settings as SubmitOptions);
+    checkSettingText('jobsRoot', jobsRoot, true);
     slurmFilenamePattern('jobsRoot', jobsRoot);
     const object = targetObject(target);
-    if (object !== undefined) checkText('object', object, true);
+    if (object !== undefined) checkSettingText('object', object, true);
     const jobDir = join(jobsRoot, 'job');
     renderSbatchScript({
       ...this.scriptSpec(
         settings,
         settings.name ?? 'job',
         jobDir,
-        this.command(settings.imports ?? [], jobPaths(jobDir).crate, object, jobDir),
+        this.command(settings.imports ?? [], jobPaths(jobDir).crate, object, jobDir, PLACEHOLDER_DIGEST),
       ),
       submissionToken: '0'.repeat(16),
     });
@@ -332,10 +337,17 @@ export class SLURMDriver implements Driver<SubmitTarget> {
     const staged = await stageJob(target, {
       jobsRoot: submission.jobDir,
       jobDir: submission.jobDir,
+      share: this.sharing,
       ...(settings.name ? { name: settings.name } : {}),
       ...(settings.imports ? { imports: settings.imports } : {}),
     });
-    const command = this.command(staged.imports, staged.crate, staged.object, staged.jobDir);
+    const command = this.command(
+      staged.imports,
+      staged.crate,
+      staged.object,
+      staged.jobDir,
+      staged.crateDigest,
+    );
     const script = renderSbatchScript({
       ...this.scriptSpec(settings, staged.name, staged.jobDir, command),
       submissionToken: submission.token,
@@ -352,17 +364,27 @@ export class SLURMDriver implements Driver<SubmitTarget> {
         name: staged.name,
         imports: staged.imports,
         crate: staged.crate,
+        crateDigest: staged.crateDigest,
         ...(staged.object !== undefined ? { object: staged.object } : {}),
       },
     };
   }
 
-  private command(imports: string[], crate: string, object: string | undefined, jobDir: string) {
+  /** The node-runner's command: it checks the crate against `crateDigest` before loading it. */
+  private command(
+    imports: string[],
+    crate: string,
+    object: string | undefined,
+    jobDir: string,
+    crateDigest: CrateDigest,
+  ) {
     return runnerCommand({
       imports,
       crate,
       object,
       jobDir,
+      crateDigest,
+      share: this.sharing,
       ...(this.options.nodePath ? { nodePath: this.options.nodePath } : {}),
       ...(this.options.runnerPath ? { runnerPath: this.options.runnerPath } : {}),
     });
@@ -401,6 +423,9 @@ export class SLURMDriver implements Driver<SubmitTarget> {
     };
   }
 }
+
+/** Stands for the crate's digest while validating (the crate is not staged yet). */
+const PLACEHOLDER_DIGEST: CrateDigest = `sha256:${'0'.repeat(64)}`;
 
 interface Prepared {
   scriptPath: string;

@@ -1,4 +1,4 @@
-import type { JobState, JobStateDetails } from '@hpc/core';
+import { describeRunAgainstLimit, type JobState, type JobStateDetails } from '@hpc/core';
 
 /** What SLURM said about one job, from squeue or sacct text (fields it did not give are undefined). */
 export interface SlurmJobReport {
@@ -136,7 +136,7 @@ export function mapSlurmState(report: SlurmJobReport): JobState {
     case 'REVOKED':
       return { ...details, status: 'cancelled', by: 'federation' };
     case 'TIMEOUT':
-      return { ...details, status: 'timeout', raw: withRunTime(details.raw as string, report) };
+      return timedOut(details, report);
     case 'DEADLINE':
       return { ...details, status: 'timeout' };
     case 'PREEMPTED':
@@ -151,24 +151,14 @@ export function mapSlurmState(report: SlurmJobReport): JobState {
   }
 }
 
-/** 'TIMEOUT; ran 2m03s of its 2m00s limit', when sacct said both (it does, for jobs that ran). */
-function withRunTime(raw: string, report: SlurmJobReport): string {
-  if (report.elapsedMs === undefined || report.timeLimitMs === undefined) return raw;
-  return `${raw}; ran ${formatRunTime(report.elapsedMs)} of its ${formatRunTime(report.timeLimitMs)} limit`;
-}
-
-/** 45s, 2m03s, 1h02m03s, 2d01h02m03s: exact to the second, like SLURM's own limits. */
-export function formatRunTime(ms: number): string {
-  let seconds = Math.round(ms / 1000);
-  const days = Math.floor(seconds / 86_400);
-  seconds -= days * 86_400;
-  const hours = Math.floor(seconds / 3_600);
-  seconds -= hours * 3_600;
-  const minutes = Math.floor(seconds / 60);
-  seconds -= minutes * 60;
-  const two = (n: number) => String(n).padStart(2, '0');
-  if (days > 0) return `${days}d${two(hours)}h${two(minutes)}m${two(seconds)}s`;
-  if (hours > 0) return `${hours}h${two(minutes)}m${two(seconds)}s`;
-  if (minutes > 0) return `${minutes}m${two(seconds)}s`;
-  return `${seconds}s`;
+/** SLURM's TIMEOUT with how long the job ran against its limit, when sacct said both (it does, for jobs that ran). */
+function timedOut(details: JobStateDetails, report: SlurmJobReport): JobState {
+  if (report.elapsedMs === undefined || report.timeLimitMs === undefined)
+    return { ...details, status: 'timeout' };
+  return {
+    ...details,
+    status: 'timeout',
+    raw: `${details.raw}; ${describeRunAgainstLimit(report.elapsedMs, report.timeLimitMs)}`,
+    timeLimitMs: report.timeLimitMs,
+  };
 }

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { readOutcome as readOutcomeFile, stateFromOutcome } from '@hpc/container';
+import { readOutcome as readOutcomeFile, stateFromOutcome, stoppedAtTimeLimitWarning } from '@hpc/container';
 import { isTerminalState, JOB_FILES, type JobId, type JobState, type RunOutcome } from '@hpc/core';
 import { type CommandRunner, isAccountingDisabled } from './command-runner.ts';
 import { SchedulerCommandError, SchedulerUnavailableError } from './errors.ts';
@@ -223,7 +223,7 @@ export class StatusPoller {
 
     if (
       outcome &&
-      isTimeLimitInterrupt(outcome) &&
+      stoppedAtTimeLimitWarning(outcome) &&
       (slurm.status === 'failed' || slurm.status === 'completed')
     ) {
       // The node-runner stopped run() at SLURM's time-limit warning (SIGUSR1) and exited itself.
@@ -316,10 +316,11 @@ export class StatusPoller {
     try {
       return await this.readOutcome(jobDir);
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      // readOutcome's OutcomeUnreadableError names the file; anything else gets it named here.
       const file = join(jobDir, JOB_FILES.outcome);
+      const message = error instanceof Error ? error.message : String(error);
       return new UnreadableOutcome(
-        `cannot read ${file}: ${message.replace(file, 'it')}; the run's result cannot be trusted (look at job.err, then remove the file to let SLURM's state decide)`,
+        `${message.includes(file) ? message : `cannot read ${file}: ${message}`}; the run's result cannot be trusted (look at job.err, then remove the file to let SLURM's state decide)`,
       );
     }
   }
@@ -344,12 +345,6 @@ export function decisiveOutcomeState(outcome: RunOutcome): JobState | undefined 
         ? 'FAILED (run() threw)'
         : `FAILED (${outcome.reason})`;
   return { ...stateFromOutcome(outcome), raw };
-}
-
-function isTimeLimitInterrupt(outcome: RunOutcome): boolean {
-  return (
-    outcome.status === 'failed' && outcome.kind === 'infrastructure' && outcome.interruption === 'time-limit'
-  );
 }
 
 function unknown(job: StoredJob, reason: string): JobState {

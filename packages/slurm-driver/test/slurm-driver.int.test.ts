@@ -262,5 +262,8 @@ describe('SLURMDriver on the real cluster', () => {
     const state: JobState = await driver.waitForJob(ids.timeout as string, { timeoutMs: 150_000 });
     expect(state).toMatchObject({ status: 'timeout' });
     expect(state.raw).toMatch(/TIMEOUT/);
+    // How long it ran against its limit, from sacct's ElapsedRaw and Timelimit.
+    expect(state).toMatchObject({ timeLimitMs: 60_000 });
+    expect(state.raw).toMatch(/; ran \dm(\d\ds)? of its 1m limit$/);
   });
 });

@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import { isTerminalState, type JobState } from '@hpc/core';
 import { describe, expect, it } from 'vitest';
 import {
-  formatRunTime,
   mapSlurmState,
   parseExitCode,
   parseSacct,
@@ -220,21 +219,14 @@ describe('parseSqueue / parseSacct on the driver formats (real output)', () => {
     expect(reports.get('30')?.timeLimitMs).toBeUndefined(); // UNLIMITED
     expect(mapSlurmState(reports.get('34') as never)).toMatchObject({
       status: 'timeout',
-      raw: 'TIMEOUT; ran 1m28s of its 1m00s limit',
+      raw: 'TIMEOUT; ran 1m28s of its 1m limit',
+      timeLimitMs: 60_000,
+      elapsedMs: 88_000,
     });
     expect(mapSlurmState({ state: 'TIMEOUT', elapsedMs: 123_000, timeLimitMs: 120_000 }).raw).toBe(
-      'TIMEOUT; ran 2m03s of its 2m00s limit',
+      'TIMEOUT; ran 2m03s of its 2m limit',
     );
     expect(mapSlurmState({ state: 'TIMEOUT' }).raw).toBe('TIMEOUT');
-  });
-
-  it.each([
-    [45_000, '45s'],
-    [123_000, '2m03s'],
-    [3_723_000, '1h02m03s'],
-    [2 * 86_400_000 + 3_723_000, '2d01h02m03s'],
-  ])('formats %i ms as %s', (ms, text) => {
-    expect(formatRunTime(ms)).toBe(text);
   });
 
   it('lets the last row win for an id listed twice (requeue, reused ids)', () => {
