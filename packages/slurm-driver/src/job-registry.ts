@@ -2,7 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync, rmSync, statSync, symlinkSync, unlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import { asJobId, type FileModes, isTerminalState, type JobId, makeDirectory } from '@hpc/core';
+import {
+  asJobId,
+  type FileModes,
+  isTerminalState,
+  type JobId,
+  type JobState,
+  makeDirectory,
+} from '@hpc/core';
 import { JobRecordError, JobStoreError } from './errors.ts';
 import { JOB_RECORD_VERSION, type JobRecord, readJobRecord, writeJobRecord } from './job-record.ts';
 import { JobStore, type StateUpdate, type StoredIntent, type StoredJob } from './job-store.ts';
@@ -43,6 +50,11 @@ export class JobRegistry {
   /** job.json files the last refresh could not read (file -> error); those folders are not tracked. */
   readonly unreadable = new Map<string, JobRecordError>();
   private opened: JobStore | undefined;
+  /** Final states still to be written into their records (see update). */
+  private readonly finalStates = new Map<JobId, { jobDir: string; state: JobState }>();
+  private writing: Promise<void> | undefined;
+  /** Jobs whose record another host marked forgotten, found while writing: dropped at the next refresh. */
+  private readonly forgottenElsewhere = new Set<JobId>();
   private rootStamp: bigint | undefined;
 
   constructor(private readonly options: RegistryOptions) {
@@ -192,27 +204,53 @@ export class JobRegistry {
   }
 
   /**
-   * Saves observed states; a final one is also written into the job's record, so no host asks SLURM
-   * about that job again. Those writes are a cache (SLURM still knows): one that fails is skipped.
+   * Saves observed states in the index. A final one is also written into the job's record, so
+   * no host (and no rebuild) asks SLURM about that job again: those writes are a cache (SLURM
+   * still knows) and come after the answer, 100 per event-loop turn, since 1,000 jobs finishing
+   * at once took 195 ms of writes (measured) in a poll that is otherwise ~100 ms.
    */
-  async update(updates: readonly StateUpdate[]): Promise<void> {
-    this.withStore((store) => store.update(updates));
-    for (const update of updates) {
-      if (!update.final || !isTerminalState(update.state)) continue;
-      const job = this.store().get(update.id);
-      if (!job) continue;
-      try {
-        const record = readJobRecord(job.jobDir);
-        if (!record || record.id !== job.id) continue;
-        if (record.forgottenAt) this.store().remove(job.id);
-        else await writeJobRecord({ ...record, finalState: update.state }, this.options.modes.file, false);
-      } catch {
-        // A vanished or unwritable folder: the index still has the state.
+  update(updates: readonly StateUpdate[]): void {
+    this.withStore((store) => {
+      store.update(updates);
+      for (const update of updates) {
+        if (!update.final || !isTerminalState(update.state)) continue;
+        const job = store.get(update.id);
+        if (job) this.finalStates.set(job.id, { jobDir: job.jobDir, state: update.state });
       }
+    });
+    if (this.finalStates.size > 0) this.writing ??= this.writeFinalStates();
+  }
+
+  /** Resolves once every final state given to update() so far is in its job's record. */
+  async finalStatesWritten(): Promise<void> {
+    while (this.writing) await this.writing;
+  }
+
+  private async writeFinalStates(): Promise<void> {
+    try {
+      while (this.finalStates.size > 0) {
+        await new Promise((resolve) => setImmediate(resolve));
+        for (const [id, { jobDir, state }] of [...this.finalStates].slice(0, 100)) {
+          this.finalStates.delete(id);
+          try {
+            const record = readJobRecord(jobDir);
+            if (!record || record.id !== id) continue;
+            if (record.forgottenAt) this.forgottenElsewhere.add(id);
+            else await writeJobRecord({ ...record, finalState: state }, this.options.modes.file, false);
+          } catch {
+            // A vanished or unwritable folder: the index still has the state.
+          }
+        }
+      }
+    } finally {
+      this.writing = undefined;
     }
   }
 
-  /** Stops tracking a job on every host (job.json says so); its folder stays. */
+  /**
+   * Stops tracking a job: at once on this host, on others when they rebuild their index or next
+   * write the job's state (job.json says so); its folder stays.
+   */
   async forget(id: string): Promise<boolean> {
     const job = this.withStore((store) => store.get(id));
     if (!job) return false;
@@ -242,16 +280,18 @@ export class JobRegistry {
   }
 
   private catchUp(store: JobStore): void {
-    const known = store.folders();
+    for (const id of this.forgottenElsewhere) store.remove(id);
+    this.forgottenElsewhere.clear();
     const stamp = this.stamp();
-    const recheck = (name: string) => {
-      const kind = known.get(name);
-      return kind === undefined || kind === 'pending' || kind === 'unreadable';
-    };
-    const names =
-      stamp !== undefined && stamp === this.rootStamp
-        ? [...known.keys()].filter(recheck)
-        : this.entries().filter(recheck);
+    let names: string[];
+    if (stamp !== undefined && stamp === this.rootStamp) names = store.unsettledFolders();
+    else {
+      const known = store.folders();
+      names = this.entries().filter((name) => {
+        const kind = known.get(name);
+        return kind === undefined || kind === 'pending' || kind === 'unreadable';
+      });
+    }
     const found = names.map((name) => ({ name, ...readSafely(join(this.root, name)) }));
     // Intents settled by another process: their record now has an id (or says forgotten).
     const settled = store

@@ -69,7 +69,8 @@ export class JobStore {
     | 'intents'
     | 'removeIntent'
     | 'markFolder'
-    | 'folders',
+    | 'folders'
+    | 'unsettledFolders',
     StatementSync
   >;
 
@@ -108,6 +109,7 @@ export class JobStore {
       removeIntent: prepare('DELETE FROM slurm_intents WHERE token = ?'),
       markFolder: prepare('INSERT OR REPLACE INTO slurm_folders (name, kind) VALUES (?, ?)'),
       folders: prepare('SELECT name, kind FROM slurm_folders'),
+      unsettledFolders: prepare("SELECT name FROM slurm_folders WHERE kind IN ('pending', 'unreadable')"),
     };
   }
 
@@ -253,6 +255,13 @@ export class JobStore {
       kind: FolderKind;
     }[];
     return new Map(rows.map((row) => [row.name, row.kind]));
+  }
+
+  /** Entries that had no readable job.json when last read: read again at every refresh. */
+  unsettledFolders(): string[] {
+    return (this.guard(() => this.statements.unsettledFolders.all()) as unknown as { name: string }[]).map(
+      (row) => row.name,
+    );
   }
 
   /** Runs `work` in one write transaction (BEGIN IMMEDIATE: writers queue on busy_timeout); nested calls join it. */

@@ -76,10 +76,12 @@ describe('JobRegistry: the folders are the record, the index a per-host cache', 
     const { root, host, home } = setup();
     const a = track(host('a'));
     for (const id of ['1', '2', '3']) await a.confirm(await a.begin(`j${id}`, root), asJobId(id), 'sbatch');
-    await a.update([
+    a.update([
       { id: asJobId('2'), state: { status: 'cancelled', by: '0' }, final: true, missingSince: undefined },
       { id: asJobId('3'), state: { status: 'running' }, final: true, missingSince: undefined },
     ]);
+    await a.finalStatesWritten();
+    expect(readJobRecord(a.get('2')?.jobDir as string)?.finalState).toEqual({ status: 'cancelled', by: '0' });
     a.close();
     for (const file of readdirSync(home))
       if (file.startsWith('a.sqlite')) writeFileSync(join(home, file), '');
