@@ -22,6 +22,7 @@ import {
   JobRegistry,
   SLURMDriver,
 } from '../packages/slurm-driver/src/index.ts';
+import { cancel, timeSacct } from './slurm-bench-helpers.ts';
 
 const N = Number(process.argv[2] ?? 10_000);
 const rows: [string, string, string][] = [];
@@ -117,27 +118,11 @@ for (let done = 0; done < N; done += 1000) {
     .trim()
     .split('\n');
   ids.push(...batch);
-  for (let i = 0; i < batch.length; i += 500) execFileSync('scancel', batch.slice(i, i + 500));
+  cancel(batch);
 }
 const submitMs = performance.now() - t;
 await new Promise((resolve) => setTimeout(resolve, 3000));
-const sacctMs = Math.min(
-  ...Array.from({ length: 3 }, () => {
-    const start = performance.now();
-    execFileSync(
-      'sacct',
-      [
-        '--allocations',
-        '--noheader',
-        '--parsable2',
-        `--jobs=${ids.join(',')}`,
-        '--format=JobIDRaw,State,ExitCode',
-      ],
-      { maxBuffer: 64 * 1024 * 1024 },
-    );
-    return performance.now() - start;
-  }),
-);
+const sacctMs = timeSacct(ids);
 const home = syntheticHome(ids);
 const driver = new SLURMDriver({
   home,

@@ -20,6 +20,12 @@ export {
   type UnavailableReason,
 } from './errors.ts';
 export { slurmFilenamePattern } from './filename-pattern.ts';
+export {
+  JobPreparation,
+  type PreparationOptions,
+  type Prepared,
+  type SLURMSubmitOptions,
+} from './job-preparation.ts';
 export { JOB_RECORD_VERSION, type JobRecord, parseJobRecord, readJobRecord } from './job-record.ts';
 export { JobRegistry, type RegistryOptions, type Submission } from './job-registry.ts';
 export {
@@ -53,7 +59,6 @@ export { isSlurmAvailable } from './slurm-available.ts';
 export {
   SLURMDriver,
   type SLURMDriverOptions,
-  type SLURMSubmitOptions,
 } from './slurm-driver.ts';
 export { mapSlurmState, parseExitCode, type SlurmJobReport } from './slurm-state.ts';
 export { parseSqueue, SQUEUE_FORMAT, slurmTime, squeueArgs } from './squeue-parse.ts';

@@ -2,15 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync, rmSync, statSync, symlinkSync, unlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import {
-  asJobId,
-  type FileModes,
-  isTerminalState,
-  type JobId,
-  type JobState,
-  makeDirectory,
-} from '@hpc/core';
+import { asJobId, type FileModes, isTerminalState, type JobId, makeDirectory } from '@hpc/core';
 import { JobRecordError, JobStoreError } from './errors.ts';
+import { FinalStateWriter } from './final-state-writer.ts';
 import { JOB_RECORD_VERSION, type JobRecord, readJobRecord, writeJobRecord } from './job-record.ts';
 import { JobStore, type StateUpdate, type StoredIntent, type StoredJob } from './job-store.ts';
 import { defaultStorePath, ensurePrivateFolder, journalModeFor } from './store-location.ts';
@@ -50,16 +44,13 @@ export class JobRegistry {
   /** job.json files the last refresh could not read (file -> error); those folders are not tracked. */
   readonly unreadable = new Map<string, JobRecordError>();
   private opened: JobStore | undefined;
-  /** Final states still to be written into their records (see update). */
-  private readonly finalStates = new Map<JobId, { jobDir: string; state: JobState }>();
-  private writing: Promise<void> | undefined;
-  /** Jobs whose record another host marked forgotten, found while writing: dropped at the next refresh. */
-  private readonly forgottenElsewhere = new Set<JobId>();
+  private readonly finalStates: FinalStateWriter;
   private rootStamp: bigint | undefined;
 
   constructor(private readonly options: RegistryOptions) {
     this.root = resolve(options.root);
     this.storePath = options.storePath ?? defaultStorePath(options.home);
+    this.finalStates = new FinalStateWriter(options.modes.file);
   }
 
   /** The index, opened on first use; a corrupt one is replaced by a rebuild from the folders. */
@@ -70,8 +61,7 @@ export class JobRegistry {
     if (!explicit) ensurePrivateFolder(folder, 0o700, this.storePath, this.root);
     const open = () =>
       new JobStore(this.storePath, {
-        journalMode:
-          this.storePath === ':memory:' ? 'WAL' : journalModeFor(explicit ? existingParent(folder) : folder),
+        journalMode: this.storePath === ':memory:' ? 'WAL' : journalModeFor(folder),
         fileMode: this.options.modes.file,
         jobsRoot: this.root,
       });
@@ -203,48 +193,21 @@ export class JobRegistry {
     return this.withStore((store) => store.intents());
   }
 
-  /**
-   * Saves observed states in the index. A final one is also written into the job's record, so
-   * no host (and no rebuild) asks SLURM about that job again: those writes are a cache (SLURM
-   * still knows) and come after the answer, 100 per event-loop turn, since 1,000 jobs finishing
-   * at once took 195 ms of writes (measured) in a poll that is otherwise ~100 ms.
-   */
+  /** Saves observed states in the index; final ones also go into the jobs' records (FinalStateWriter). */
   update(updates: readonly StateUpdate[]): void {
     this.withStore((store) => {
       store.update(updates);
       for (const update of updates) {
         if (!update.final || !isTerminalState(update.state)) continue;
         const job = store.get(update.id);
-        if (job) this.finalStates.set(job.id, { jobDir: job.jobDir, state: update.state });
+        if (job) this.finalStates.add(job.id, job.jobDir, update.state);
       }
     });
-    if (this.finalStates.size > 0) this.writing ??= this.writeFinalStates();
   }
 
   /** Resolves once every final state given to update() so far is in its job's record. */
-  async finalStatesWritten(): Promise<void> {
-    while (this.writing) await this.writing;
-  }
-
-  private async writeFinalStates(): Promise<void> {
-    try {
-      while (this.finalStates.size > 0) {
-        await new Promise((resolve) => setImmediate(resolve));
-        for (const [id, { jobDir, state }] of [...this.finalStates].slice(0, 100)) {
-          this.finalStates.delete(id);
-          try {
-            const record = readJobRecord(jobDir);
-            if (!record || record.id !== id) continue;
-            if (record.forgottenAt) this.forgottenElsewhere.add(id);
-            else await writeJobRecord({ ...record, finalState: state }, this.options.modes.file, false);
-          } catch {
-            // A vanished or unwritable folder: the index still has the state.
-          }
-        }
-      }
-    } finally {
-      this.writing = undefined;
-    }
+  finalStatesWritten(): Promise<void> {
+    return this.finalStates.written();
   }
 
   /**
@@ -280,8 +243,9 @@ export class JobRegistry {
   }
 
   private catchUp(store: JobStore): void {
-    for (const id of this.forgottenElsewhere) store.remove(id);
-    this.forgottenElsewhere.clear();
+    // Forgotten by another host (found while writing their final states).
+    for (const id of this.finalStates.forgotten) store.remove(id);
+    this.finalStates.forgotten.clear();
     const stamp = this.stamp();
     let names: string[];
     if (stamp !== undefined && stamp === this.rootStamp) names = store.unsettledFolders();
@@ -409,17 +373,6 @@ function folderName(name: string): string {
       .replace(/^[.-]+/, '')
       .slice(0, 48) || 'job'
   );
-}
-
-function existingParent(folder: string): string {
-  for (let current = folder; ; current = dirname(current)) {
-    try {
-      statSync(current);
-      return current;
-    } catch {
-      if (dirname(current) === current) return current;
-    }
-  }
 }
 
 function isHpcCorrupt(error: unknown): boolean {

@@ -1,16 +1,6 @@
-import { basename, extname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { readJobLog, resultOrFailure, type SubmitTarget, waitForTerminalState } from '@hpc/container';
 import {
-  checkSettingText,
-  jobPaths,
-  readJobLog,
-  resultOrFailure,
-  type SubmitTarget,
-  stageJob,
-  validateSubmitOptions,
-  waitForTerminalState,
-} from '@hpc/container';
-import {
-  type CrateDigest,
   type Driver,
   type FileModes,
   fileModes,
@@ -21,37 +11,22 @@ import {
   type LogOptions,
   resolveSharing,
   type Sharing,
-  type SubmitOptions,
   type TrackedJob,
   type WaitOptions,
 } from '@hpc/core';
-import { runnerCommand } from '@hpc/node-runner';
 import { type CommandRunner, createCommandRunner } from './command-runner.ts';
 import { SchedulerCommandError, SchedulerUnavailableError, SubmissionInterruptedError } from './errors.ts';
-import { slurmFilenamePattern } from './filename-pattern.ts';
 import { onInterrupt } from './interrupt-guard.ts';
-import type { JobRecord } from './job-record.ts';
-import { JobRegistry, type Submission } from './job-registry.ts';
+import { defaultName, JobPreparation, type Prepared, type SLURMSubmitOptions } from './job-preparation.ts';
+
+export type { SLURMSubmitOptions } from './job-preparation.ts';
+
+import { JobRegistry } from './job-registry.ts';
 import type { StoredJob } from './job-store.ts';
-import { writePrivateFile } from './private-files.ts';
 import { runSbatch, type SbatchAnswer } from './sbatch-answer.ts';
-import type { SlurmArgs } from './sbatch-options.ts';
-import { renderSbatchScript, type SbatchScriptSpec, SLURM_JOB_FILES } from './sbatch-script.ts';
 import { Semaphore } from './semaphore.ts';
 import { type PollStats, StatusPoller, type StatusPollerOptions } from './status-poller.ts';
 import { type ReconcileOptions, type ReconcileReport, SubmissionReconciler } from './submission-reconcile.ts';
-
-/** submitJob's options: the shared ones, with sbatch options that may also be numbers or flags. */
-export interface SLURMSubmitOptions extends Omit<SubmitOptions, 'slurmArgs'> {
-  /** sbatch options by long name: { 'cpus-per-task': 4, mem: '4G', time: '01:00:00', requeue: true }. */
-  slurmArgs?: SlurmArgs;
-  /** Folders to `module use` before `module load` (modulefiles outside the default MODULEPATH). */
-  modulePaths?: string[];
-  /** The conda executable (default 'conda' on the node's PATH). */
-  condaExecutable?: string;
-  /** Seconds before the time limit the node-runner gets SIGUSR1 to checkpoint (default 120, 0 = off). */
-  checkpointSignalSeconds?: number;
-}
 
 export interface SLURMDriverOptions {
   /** State folder (default $HPC_HOME or ~/.hpc). Job folders go to <home>/slurm/jobs. */
@@ -102,6 +77,7 @@ export class SLURMDriver implements Driver<SubmitTarget> {
   private readonly sharing: Sharing;
   private readonly modes: FileModes;
   private readonly registry: JobRegistry;
+  private readonly preparation: JobPreparation;
   private readonly reconciler: SubmissionReconciler;
   private readonly run: CommandRunner;
   private readonly poller: StatusPoller;
@@ -114,6 +90,13 @@ export class SLURMDriver implements Driver<SubmitTarget> {
     this.jobsRoot = resolve(options.jobsRoot ?? registryRoot);
     this.sharing = resolveSharing(options.share);
     this.modes = fileModes(this.sharing);
+    this.preparation = new JobPreparation({
+      sharing: this.sharing,
+      modes: this.modes,
+      ...(options.nodePath ? { nodePath: options.nodePath } : {}),
+      ...(options.runnerPath ? { runnerPath: options.runnerPath } : {}),
+      ...(options.lmodInit ? { lmodInit: options.lmodInit } : {}),
+    });
     this.registry = new JobRegistry({
       root: registryRoot,
       home: this.home,
@@ -172,7 +155,7 @@ export class SLURMDriver implements Driver<SubmitTarget> {
   async submitJob(target: SubmitTarget, options: SLURMSubmitOptions = {}): Promise<JobId> {
     const settings = this.mergeDefaults(options);
     const jobsRoot = resolve(settings.jobsRoot ?? this.jobsRoot);
-    this.validate(target, settings, jobsRoot);
+    this.preparation.validate(target, settings, jobsRoot);
     const submission = await this.registry.begin(settings.name ?? defaultName(target), jobsRoot);
     let interrupted: string | undefined;
     const release = onInterrupt((signal) => {
@@ -182,7 +165,7 @@ export class SLURMDriver implements Driver<SubmitTarget> {
     let prepared: Prepared;
     let answer: SbatchAnswer;
     try {
-      prepared = await this.prepare(target, settings, submission);
+      prepared = await this.preparation.prepare(target, settings, submission);
       answer = await this.submissions.use(async () => {
         // The last moment an interrupt can undo everything: from here on sbatch may queue the job.
         release();
@@ -304,92 +287,6 @@ export class SLURMDriver implements Driver<SubmitTarget> {
     return job;
   }
 
-  /**
-   * Refuses any setting that cannot go into a job script or reach SLURM safely, before a folder
-   * exists: the checks every driver makes (validateSubmitOptions), the paths (also for SLURM's
-   * filename patterns), then everything the script holds, by rendering it once with placeholder
-   * paths under the jobs root.
-   */
-  private validate(target: SubmitTarget, settings: SLURMSubmitOptions, jobsRoot: string): void {
-    validateSubmitOptions(settings as SubmitOptions);
-    checkSettingText('jobsRoot', jobsRoot, true);
-    slurmFilenamePattern('jobsRoot', jobsRoot);
-    const object = targetObject(target);
-    if (object !== undefined) checkSettingText('object', object, true);
-    const jobDir = join(jobsRoot, 'job');
-    renderSbatchScript({
-      ...this.scriptSpec(
-        settings,
-        settings.name ?? 'job',
-        jobDir,
-        this.command(settings.imports ?? [], jobPaths(jobDir).crate, object, jobDir, PLACEHOLDER_DIGEST),
-      ),
-      submissionToken: '0'.repeat(16),
-    });
-  }
-
-  /** Stages the target into the submission's folder and writes the script and SLURM's log files, all private. */
-  private async prepare(
-    target: SubmitTarget,
-    settings: SLURMSubmitOptions,
-    submission: Submission,
-  ): Promise<Prepared> {
-    const staged = await stageJob(target, {
-      jobsRoot: submission.jobDir,
-      jobDir: submission.jobDir,
-      share: this.sharing,
-      ...(settings.name ? { name: settings.name } : {}),
-      ...(settings.imports ? { imports: settings.imports } : {}),
-    });
-    const command = this.command(
-      staged.imports,
-      staged.crate,
-      staged.object,
-      staged.jobDir,
-      staged.crateDigest,
-    );
-    const script = renderSbatchScript({
-      ...this.scriptSpec(settings, staged.name, staged.jobDir, command),
-      submissionToken: submission.token,
-    });
-    const scriptPath = join(staged.jobDir, SLURM_JOB_FILES.script);
-    const paths = jobPaths(staged.jobDir);
-    // sbatch only reads the script; slurmstepd keeps an existing log file's mode, so both are made here.
-    writePrivateFile(scriptPath, script, this.modes.file);
-    writePrivateFile(paths.schedulerStdout, '', this.modes.file);
-    writePrivateFile(paths.schedulerStderr, '', this.modes.file);
-    return {
-      scriptPath,
-      details: {
-        name: staged.name,
-        imports: staged.imports,
-        crate: staged.crate,
-        crateDigest: staged.crateDigest,
-        ...(staged.object !== undefined ? { object: staged.object } : {}),
-      },
-    };
-  }
-
-  /** The node-runner's command: it checks the crate against `crateDigest` before loading it. */
-  private command(
-    imports: string[],
-    crate: string,
-    object: string | undefined,
-    jobDir: string,
-    crateDigest: CrateDigest,
-  ) {
-    return runnerCommand({
-      imports,
-      crate,
-      object,
-      jobDir,
-      crateDigest,
-      share: this.sharing,
-      ...(this.options.nodePath ? { nodePath: this.options.nodePath } : {}),
-      ...(this.options.runnerPath ? { runnerPath: this.options.runnerPath } : {}),
-    });
-  }
-
   private mergeDefaults(options: SLURMSubmitOptions): SLURMSubmitOptions {
     const defaults = this.options.defaults ?? {};
     return {
@@ -399,50 +296,4 @@ export class SLURMDriver implements Driver<SubmitTarget> {
       env: { ...defaults.env, ...options.env },
     };
   }
-
-  private scriptSpec(
-    settings: SLURMSubmitOptions,
-    name: string,
-    jobDir: string,
-    command: SbatchScriptSpec['command'],
-  ): SbatchScriptSpec {
-    return {
-      name,
-      jobDir,
-      command,
-      ...(settings.slurmArgs ? { slurmArgs: settings.slurmArgs } : {}),
-      ...(settings.modules ? { modules: settings.modules } : {}),
-      ...(settings.modulePaths ? { modulePaths: settings.modulePaths } : {}),
-      ...(this.options.lmodInit ? { lmodInit: this.options.lmodInit } : {}),
-      ...(settings.condaEnv !== undefined ? { condaEnv: settings.condaEnv } : {}),
-      ...(settings.condaExecutable ? { condaExecutable: settings.condaExecutable } : {}),
-      ...(settings.env ? { env: settings.env } : {}),
-      ...(settings.checkpointSignalSeconds !== undefined
-        ? { checkpointSignalSeconds: settings.checkpointSignalSeconds }
-        : {}),
-    };
-  }
-}
-
-/** Stands for the crate's digest while validating (the crate is not staged yet). */
-const PLACEHOLDER_DIGEST: CrateDigest = `sha256:${'0'.repeat(64)}`;
-
-interface Prepared {
-  scriptPath: string;
-  details: Partial<JobRecord>;
-}
-
-/** The object path of an HDF5 crate target, if one was given. */
-function targetObject(target: SubmitTarget): string | undefined {
-  if (typeof target === 'object' && target !== null && 'crate' in target && typeof target.crate === 'string')
-    return (target as { object?: string }).object;
-  return undefined;
-}
-
-/** A name for the job folder before staging knows the job's: the Process's class, or the crate file's name. */
-function defaultName(target: SubmitTarget): string {
-  if (typeof target === 'string') return basename(target, extname(target));
-  if (typeof target === 'object' && target !== null && 'crate' in target && typeof target.crate === 'string')
-    return basename(target.crate, extname(target.crate));
-  return (target as object).constructor?.name ?? 'job';
 }

@@ -1,7 +1,16 @@
 import { createHash } from 'node:crypto';
-import { chmodSync, closeSync, fchmodSync, lstatSync, mkdirSync, openSync, statfsSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  fchmodSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  statfsSync,
+} from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { JobStoreError } from './errors.ts';
 
 /**
@@ -70,8 +79,16 @@ const NETWORK_FILE_SYSTEMS = new Set([
  */
 export function journalModeFor(folder: string): 'WAL' | 'DELETE' {
   try {
-    return NETWORK_FILE_SYSTEMS.has(Number(statfsSync(folder).type)) ? 'DELETE' : 'WAL';
+    return NETWORK_FILE_SYSTEMS.has(Number(statfsSync(existingParent(folder)).type)) ? 'DELETE' : 'WAL';
   } catch {
     return 'DELETE';
   }
+}
+
+/** The folder itself, or its nearest parent that exists (the file system a new folder will be on). */
+function existingParent(folder: string): string {
+  for (let current = folder; dirname(current) !== current; current = dirname(current)) {
+    if (existsSync(current)) return current;
+  }
+  return folder;
 }

@@ -58,25 +58,26 @@ export async function rejectionOf<E = Error>(promise: Promise<unknown>): Promise
   throw new Error('expected the call to fail, but it succeeded');
 }
 
+/** node's arguments to run module code from the sources (`.ts`, the '@hpc/source' condition). */
+export function nodeScriptArgs(code: string): string[] {
+  return [
+    '--experimental-transform-types',
+    '--no-warnings',
+    '--conditions=@hpc/source',
+    '--input-type=module',
+    '-e',
+    code,
+  ];
+}
+
 /** `node -e <module code>` from the package folder, in its own process group (kill(-pid) ends its children too). */
 export function spawnNodeScript(code: string, env: NodeJS.ProcessEnv = {}): ChildProcess {
-  return spawn(
-    process.execPath,
-    [
-      '--experimental-transform-types',
-      '--no-warnings',
-      '--conditions=@hpc/source',
-      '--input-type=module',
-      '-e',
-      code,
-    ],
-    {
-      cwd: `${REPO_ROOT}packages/slurm-driver`,
-      env: { ...process.env, ...env },
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  return spawn(process.execPath, nodeScriptArgs(code), {
+    cwd: `${REPO_ROOT}packages/slurm-driver`,
+    env: { ...process.env, ...env },
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 /** Resolves with the exit code and signal once the child has exited, with what it printed. */

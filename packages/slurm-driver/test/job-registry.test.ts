@@ -21,7 +21,7 @@ import {
   parseJobRecord,
   readJobRecord,
 } from '../src/index.ts';
-import { REPO_ROOT } from './cluster-helpers.ts';
+import { nodeScriptArgs, REPO_ROOT } from './cluster-helpers.ts';
 
 const modes = fileModes('private');
 
@@ -240,19 +240,9 @@ describe('JobRegistry: two processes writing one index at once', () => {
       registry.close();
     `;
     const run = (base: number) =>
-      promisify(execFile)(
-        process.execPath,
-        [
-          '--experimental-transform-types',
-          '--no-warnings',
-          '--conditions=@hpc/source',
-          '--input-type=module',
-          '-e',
-          script,
-          String(base),
-        ],
-        { cwd: `${REPO_ROOT}packages/slurm-driver` },
-      );
+      promisify(execFile)(process.execPath, [...nodeScriptArgs(script), String(base)], {
+        cwd: `${REPO_ROOT}packages/slurm-driver`,
+      });
     await Promise.all([run(1000), run(2000)]);
     const ids = track(new JobRegistry({ root, home, modes, storePath }))
       .jobs()
