@@ -2,7 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync, rmSync, statSync, symlinkSync, unlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import { asJobId, type FileModes, isTerminalState, type JobId, makeDirectory } from '@hpc/core';
+import {
+  asFileWriteError,
+  asJobId,
+  type FileModes,
+  isTerminalState,
+  type JobId,
+  makeDirectory,
+} from '@hpc/core';
 import { JobRecordError, JobStoreError } from './errors.ts';
 import { FinalStateWriter } from './final-state-writer.ts';
 import { JOB_RECORD_VERSION, type JobRecord, readJobRecord, writeJobRecord } from './job-record.ts';
@@ -122,9 +129,15 @@ export class JobRegistry {
       host: record.host,
       pid: record.pid,
     });
-    await makeDirectory(jobDir, this.options.modes.dir);
-    if (dirname(jobDir) !== this.root) symlinkSync(jobDir, join(this.root, folder));
-    await writeJobRecord(record, this.options.modes.file, true);
+    try {
+      await makeDirectory(jobDir, this.options.modes.dir);
+      if (dirname(jobDir) !== this.root) symlinkSync(jobDir, join(this.root, folder));
+      await writeJobRecord(record, this.options.modes.file, true);
+    } catch (error) {
+      // Nothing was submitted: undo what was made (a full disk, a read-only jobs root).
+      this.abandon({ token, jobDir });
+      throw asFileWriteError(error, jobDir, 'create the job folder');
+    }
     return { token, jobDir, record };
   }
 

@@ -16,12 +16,15 @@ import { asJobId, fileModes } from '@hpc/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   defaultStorePath,
+  JobPreparation,
   JobRegistry,
   type JobStoreError,
   parseJobRecord,
   readJobRecord,
+  type SLURMSubmitOptions,
 } from '../src/index.ts';
 import { nodeScriptArgs, REPO_ROOT } from './cluster-helpers.ts';
+import { AddNumbers } from './fixtures/slurm-processes.ts';
 
 const modes = fileModes('private');
 
@@ -252,5 +255,56 @@ describe('JobRegistry: two processes writing one index at once', () => {
     const rebuilt = track(new JobRegistry({ root, home, modes, storePath: join(home, 'other.sqlite') }));
     expect(rebuilt.jobs().length).toBe(120);
     expect(rebuilt.intents()).toEqual([]);
+  });
+});
+
+describe('JobPreparation: what a submission writes before sbatch', () => {
+  it('stages the crate and writes the script and empty SLURM logs with the sharing modes, whatever the umask', async () => {
+    const { root, home } = setup();
+    const previous = process.umask(0);
+    try {
+      for (const [share, dir, file] of [
+        ['private', 0o700, 0o600],
+        ['group', 0o750, 0o640],
+      ] as const) {
+        const sharing = fileModes(share);
+        const registry = track(
+          new JobRegistry({ root, home, modes: sharing, storePath: join(home, `${share}.sqlite`) }),
+        );
+        const preparation = new JobPreparation({ sharing: share, modes: sharing });
+        const submission = await registry.begin(`modes-${share}`, root);
+        const prepared = await preparation.prepare(new AddNumbers(1, 2), {}, submission);
+        const mode = (name: string) => statSync(join(submission.jobDir, name)).mode & 0o777;
+        expect(statSync(submission.jobDir).mode & 0o777).toBe(dir);
+        for (const name of ['job.json', 'job.sbatch', 'job.out', 'job.err', 'process.bin'])
+          expect([share, name, mode(name)]).toEqual([share, name, file]);
+        expect(readFileSync(prepared.scriptPath, 'utf8')).toContain(`'--share' '${share}'`);
+        expect(prepared.details.crateDigest).toMatch(/^sha256:[0-9a-f]{64}$/);
+      }
+    } finally {
+      process.umask(previous);
+    }
+  });
+
+  it('refuses bad settings before any folder exists', () => {
+    const { root } = setup();
+    const preparation = new JobPreparation({ sharing: 'private', modes: fileModes('private') });
+    const cases: [SLURMSubmitOptions, string][] = [
+      [{ name: 'a\u202Eb' }, 'name'],
+      [{ env: { X: '\u001b]0;' } }, 'env.X'],
+      [{ slurmArgs: { time: '2 hours' } }, 'slurmArgs.time'],
+      [{ imports: ['./x\u200B.ts'] }, 'imports[0]'],
+    ];
+    for (const [settings, setting] of cases) {
+      expect(() => preparation.validate(new AddNumbers(), settings, root)).toThrow(
+        expect.objectContaining({ _tag: 'InvalidJobSettingError', setting }),
+      );
+    }
+    expect(() => preparation.validate({ crate: '/c.h5', object: '/p\u202E' }, {}, root)).toThrow(
+      expect.objectContaining({ setting: 'object' }),
+    );
+    expect(() => preparation.validate(new AddNumbers(), {}, join(root, 'a\\b'))).toThrow(
+      expect.objectContaining({ setting: 'jobsRoot' }),
+    );
   });
 });
