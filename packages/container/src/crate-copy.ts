@@ -83,14 +83,18 @@ async function copyHashing(from: string, to: string, mode: number): Promise<Crat
     });
     // open()'s mode passes through the umask: set it exactly.
     await target.chmod(mode);
+    // Two buffers: the next chunk is read while this one is written, and hashed meanwhile.
     const hash = createCrateHash();
-    const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
-    for (;;) {
-      const { bytesRead } = await source.read(buffer, 0, CHUNK_BYTES, null);
-      if (bytesRead === 0) break;
-      const chunk = buffer.subarray(0, bytesRead);
+    const buffers = [Buffer.allocUnsafe(CHUNK_BYTES), Buffer.allocUnsafe(CHUNK_BYTES)];
+    let turn = 0;
+    let chunk = await readChunk(source, buffers[turn] as Buffer);
+    while (chunk.byteLength > 0) {
+      const writing = writeAll(target, chunk, to);
       hash.update(chunk);
-      await writeAll(target, chunk, to);
+      turn ^= 1;
+      const next = readChunk(source, buffers[turn] as Buffer);
+      await Promise.all([writing, next]);
+      chunk = await next;
     }
     await target.close();
     target = undefined;
@@ -104,6 +108,11 @@ async function copyHashing(from: string, to: string, mode: number): Promise<Crat
   } finally {
     await source.close();
   }
+}
+
+async function readChunk(handle: FileHandle, buffer: Buffer): Promise<Buffer> {
+  const { bytesRead } = await handle.read(buffer, 0, buffer.byteLength, null);
+  return buffer.subarray(0, bytesRead);
 }
 
 async function writeAll(handle: FileHandle, chunk: Uint8Array, file: string): Promise<void> {

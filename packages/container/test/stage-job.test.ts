@@ -56,6 +56,16 @@ describe('stageJob', () => {
     });
   }
 
+  it('copies a crate of several read chunks byte for byte', async () => {
+    const original = join(base, 'large.bin');
+    const values = Float64Array.from({ length: 1_300_000 }, (_, i) => i * 0.5);
+    await Serializer.serializeToFile(new SumProcess(new Measurement('large', values)), original);
+    expect((await stat(original)).size).toBeGreaterThan(10_000_000);
+    const staged = await stageJob(original, { jobsRoot });
+    expect((await readFile(staged.crate)).equals(await readFile(original))).toBe(true);
+    expect(staged.crateDigest).toBe(await sha256(original));
+  });
+
   it('hashes a Process crate as it writes it, and the digest is the file it wrote', async () => {
     process.umask(0);
     const staged = await stageJob(new SumProcess(new Measurement('p', new Float64Array(100_000).fill(2))), {

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isHpcError } from '@hpc/core';
+import { isHpcError, type JobId } from '@hpc/core';
 import { LocalDriver } from '@hpc/local-driver';
 import { Serializer } from '@hpc/serializer';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -185,6 +185,34 @@ describe('LocalDriver survives one job’s fault', () => {
     } finally {
       await disk.unmount();
     }
+  });
+});
+
+describe('LocalDriver status survives one unreadable job', () => {
+  it('reports a job with a garbled outcome.json or job.json as unknown, naming the file, and the others as they are', async () => {
+    const driver = new LocalDriver({ root });
+    const ids = [
+      await driver.submitJob(new SleepProcess(1)),
+      await driver.submitJob(new SleepProcess(2)),
+      await driver.submitJob(new SleepProcess(3)),
+    ];
+    for (const id of ids) await driver.waitForJob(id);
+    const [garbledOutcome, garbledRecord, fine] = ids as [JobId, JobId, JobId];
+    const outcomeFile = join(jobDir(garbledOutcome), 'outcome.json');
+    await writeFile(outcomeFile, (await readFile(outcomeFile, 'utf8')).slice(0, 40));
+    const recordFile = join(jobDir(garbledRecord), 'job.json');
+    await writeFile(recordFile, '{"id": "local-2", "driv');
+    const states = await new LocalDriver({ root }).checkAllJobStatuses();
+    expect(states.get(garbledOutcome)).toMatchObject({
+      status: 'unknown',
+      reason: expect.stringContaining(`cannot read the job outcome ${outcomeFile}: it is not valid JSON`),
+    });
+    expect(states.get(garbledRecord)).toMatchObject({
+      status: 'unknown',
+      reason: expect.stringContaining(`cannot read the local job record ${recordFile}`),
+    });
+    expect(states.get(fine)).toMatchObject({ status: 'completed' });
+    expect((await new LocalDriver({ root }).listJobs()).map((job) => job.id)).toEqual([garbledOutcome, fine]);
   });
 });
 
