@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type CommandRunner, createCommandRunner, SLURMDriver } from '../packages/slurm-driver/src/index.ts';
 import { AddNumbers } from '../packages/slurm-driver/test/fixtures/slurm-processes.ts';
+import { cancel, timeSacct } from './slurm-bench-helpers.ts';
 
 const N = Number(process.argv[2] ?? 1000);
 const E2E = Number(process.argv[3] ?? 200);
@@ -22,28 +23,6 @@ const ms = (t: number) => `${t.toFixed(0)} ms`;
 
 function bash(script: string): string {
   return execFileSync('bash', ['-c', script], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-}
-function cancel(ids: readonly string[]): void {
-  for (let i = 0; i < ids.length; i += 500) execFileSync('scancel', ids.slice(i, i + 500));
-}
-function timeSacct(ids: readonly string[]): number {
-  let best = Number.POSITIVE_INFINITY;
-  for (let i = 0; i < 3; i++) {
-    const t = performance.now();
-    execFileSync(
-      'sacct',
-      [
-        '--allocations',
-        '--noheader',
-        '--parsable2',
-        `--jobs=${ids.join(',')}`,
-        '--format=JobIDRaw,State,ExitCode',
-      ],
-      { maxBuffer: 64 * 1024 * 1024 },
-    );
-    best = Math.min(best, performance.now() - t);
-  }
-  return best;
 }
 
 const calls = { squeue: 0, sacct: 0, sbatch: 0, other: 0 };

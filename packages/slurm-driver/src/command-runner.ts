@@ -60,6 +60,11 @@ export function isUnreachableMessage(stderr: string): boolean {
   return UNREACHABLE.some((pattern) => pattern.test(stderr));
 }
 
+/** True when sacct's stderr says this cluster keeps no accounting (squeue is then the only source). */
+export function isAccountingDisabled(stderr: string): boolean {
+  return /accounting storage is disabled|accounting_storage\/none/i.test(stderr);
+}
+
 export function createCommandRunner(options: CommandRunnerOptions = {}): CommandRunner {
   const defaultTimeoutMs = options.timeoutMs ?? 30_000;
   const relayed = new Set(options.relayCommands ?? ['sbatch']);

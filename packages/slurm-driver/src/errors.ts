@@ -1,32 +1,7 @@
 import { HpcError, type HpcErrorOptions } from '@hpc/core';
 
-/** Why a value cannot go into a job script or an #SBATCH line. */
-export type InvalidSettingProblem =
-  | 'unknown-option'
-  | 'short-option'
-  | 'reserved-option'
-  | 'control-character'
-  | 'missing-value'
-  | 'unexpected-value'
-  | 'invalid-name'
-  | 'not-a-string';
-
-/**
- * A submit setting (an sbatch option, a module, the conda env, an environment variable, the job
- * name) that cannot be written into a job script safely. Thrown before anything is staged.
- */
-export class InvalidJobSettingError extends HpcError {
-  readonly _tag = 'InvalidJobSettingError';
-  constructor(
-    /** Which setting: 'slurmArgs.mem', 'modules[1]', 'condaEnv', 'env.PATH', 'name'. */
-    readonly setting: string,
-    readonly value: unknown,
-    readonly problem: InvalidSettingProblem,
-    detail: string,
-  ) {
-    super(`invalid ${setting} = ${describeValue(value)}: ${detail}`);
-  }
-}
+// The setting errors are shared by every driver (@hpc/core): re-exported here, where they were first.
+export { InvalidJobSettingError, type InvalidSettingProblem } from '@hpc/core';
 
 /** Why a scheduler command could not be used at all. */
 export type UnavailableReason = 'not-installed' | 'unreachable' | 'timeout';
@@ -43,13 +18,27 @@ export class SchedulerUnavailableError extends HpcError {
     readonly reason: UnavailableReason,
     readonly stderr: string,
     readonly durationMs: number,
-    options: HpcErrorOptions = {},
+    options: HpcErrorOptions & { note?: string } = {},
   ) {
-    super(`${command} failed: ${describeUnavailable(command, reason, stderr, durationMs)}`, options);
+    super(
+      `${command} failed: ${describeUnavailable(command, reason, stderr, durationMs)}${options.note ? `; ${options.note}` : ''}`,
+      options,
+    );
+  }
+
+  /** The same failure with a sentence added (what the driver did about it). */
+  withNote(note: string): SchedulerUnavailableError {
+    return new SchedulerUnavailableError(this.command, this.args, this.reason, this.stderr, this.durationMs, {
+      cause: this,
+      note,
+    });
   }
 }
 
-/** sbatch refused the job (bad partition, memory that no node has, malformed time...). Nothing was queued. */
+/**
+ * sbatch refused the job (bad partition, memory that no node has, malformed time...). Nothing was
+ * queued, and the job folder (with the script, `script`) was removed.
+ */
 export class SubmissionRefusedError extends HpcError {
   readonly _tag = 'SubmissionRefusedError';
   constructor(
@@ -59,8 +48,64 @@ export class SubmissionRefusedError extends HpcError {
     readonly script: string,
   ) {
     super(
-      `sbatch refused the job (exit ${exitCode}): ${oneLine(stderr) || '(no message)'}; check slurmArgs (the script was ${script})`,
+      `sbatch refused the job (exit ${exitCode}): ${oneLine(stderr) || '(no message)'}; check slurmArgs (nothing was queued; the job folder was removed)`,
     );
+  }
+}
+
+/**
+ * The process was interrupted (SIGINT, SIGTERM, SIGHUP) while a job was being prepared, before
+ * sbatch was called: its job folder was removed and nothing was queued.
+ */
+export class SubmissionInterruptedError extends HpcError {
+  readonly _tag = 'SubmissionInterruptedError';
+  constructor(
+    readonly signal: string,
+    readonly jobDir: string,
+  ) {
+    super(
+      `the submission was interrupted by ${signal} before sbatch ran; nothing was queued and ${jobDir} was removed`,
+    );
+  }
+}
+
+/** Why the job index cannot be used as it is. */
+export type JobStoreProblem = 'corrupt' | 'newer-schema' | 'unsafe-folder' | 'unwritable';
+
+/**
+ * The SLURM driver's job index (a per-host SQLite cache of the job folders) cannot be used. The
+ * job folders are the record; the index is rebuilt from them when it is missing or corrupt, so
+ * this error is met only when that is impossible. `file` names the index, `jobsRoot` the folders.
+ */
+export class JobStoreError extends HpcError {
+  readonly _tag = 'JobStoreError';
+  constructor(
+    readonly file: string,
+    readonly problem: JobStoreProblem,
+    detail: string,
+    readonly jobsRoot: string,
+    options: HpcErrorOptions = {},
+  ) {
+    super(
+      `the job index ${file} cannot be used: ${detail}; ${
+        problem === 'unsafe-folder'
+          ? 'remove that folder, or pass SLURMDriverOptions.storePath to keep the index elsewhere'
+          : `remove ${file} (with its -wal and -shm files): the driver rebuilds it from the job folders under ${jobsRoot}`
+      }`,
+      options,
+    );
+  }
+}
+
+/** A job folder's job.json that cannot be read or is not a job record (truncated, edited, foreign). */
+export class JobRecordError extends HpcError {
+  readonly _tag = 'JobRecordError';
+  constructor(
+    readonly file: string,
+    detail: string,
+    options: HpcErrorOptions = {},
+  ) {
+    super(`cannot read the job record ${file}: ${detail}`, options);
   }
 }
 
@@ -97,9 +142,4 @@ function describeUnavailable(
 
 function oneLine(text: string): string {
   return text.trim().split('\n').filter(Boolean).slice(-3).join(' / ');
-}
-
-function describeValue(value: unknown): string {
-  const text = typeof value === 'string' ? JSON.stringify(value) : String(value);
-  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
 }

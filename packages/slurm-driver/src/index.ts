@@ -3,21 +3,42 @@ export {
   type CommandRunner,
   type CommandRunnerOptions,
   createCommandRunner,
+  isAccountingDisabled,
   isUnreachableMessage,
   type RunOptions,
 } from './command-runner.ts';
 export {
   InvalidJobSettingError,
   type InvalidSettingProblem,
+  JobRecordError,
+  JobStoreError,
+  type JobStoreProblem,
   SchedulerCommandError,
   SchedulerUnavailableError,
+  SubmissionInterruptedError,
   SubmissionRefusedError,
   type UnavailableReason,
 } from './errors.ts';
-export { JobStore, type StateUpdate, type StoredJob } from './job-store.ts';
-export { parseSacct, SACCT_FIELDS, sacctArgs } from './sacct-parse.ts';
+export { slurmFilenamePattern } from './filename-pattern.ts';
 export {
-  hasControlCharacter,
+  JobPreparation,
+  type PreparationOptions,
+  type Prepared,
+  type SLURMSubmitOptions,
+} from './job-preparation.ts';
+export { JOB_RECORD_VERSION, type JobRecord, parseJobRecord, readJobRecord } from './job-record.ts';
+export { JobRegistry, type RegistryOptions, type Submission } from './job-registry.ts';
+export {
+  type FolderKind,
+  JobStore,
+  type StateUpdate,
+  type StoredIntent,
+  type StoredJob,
+  type StoreOptions,
+} from './job-store.ts';
+export { parseSacct, SACCT_FIELDS, sacctArgs } from './sacct-parse.ts';
+export { parseSbatchJobId, runSbatch, type SbatchAnswer } from './sbatch-answer.ts';
+export {
   type OptionArity,
   RESERVED_OPTIONS,
   SBATCH_OPTIONS,
@@ -36,10 +57,8 @@ export {
 export { sbatchDirectiveQuote, shellQuote } from './shell-quote.ts';
 export { isSlurmAvailable } from './slurm-available.ts';
 export {
-  parseSbatchJobId,
   SLURMDriver,
   type SLURMDriverOptions,
-  type SLURMSubmitOptions,
 } from './slurm-driver.ts';
 export { mapSlurmState, parseExitCode, type SlurmJobReport } from './slurm-state.ts';
 export { parseSqueue, SQUEUE_FORMAT, slurmTime, squeueArgs } from './squeue-parse.ts';
@@ -49,3 +68,20 @@ export {
   StatusPoller,
   type StatusPollerOptions,
 } from './status-poller.ts';
+export { defaultStorePath, journalModeFor } from './store-location.ts';
+export {
+  findAccountedSubmissions,
+  findQueuedSubmissions,
+  LOOKUP_SACCT_FIELDS,
+  LOOKUP_SQUEUE_FORMAT,
+  lookupSacctArgs,
+  lookupSqueueArgs,
+  matchTokens,
+  slurmLocalTime,
+  type TokenMatch,
+} from './submission-lookup.ts';
+export {
+  type ReconcileOptions,
+  type ReconcileReport,
+  SubmissionReconciler,
+} from './submission-reconcile.ts';

@@ -1,7 +1,9 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { asJobId, isTerminalState, type JobId, type JobState, type TrackedJob } from '@hpc/core';
+import { JobStoreError } from './errors.ts';
+import { createPrivateFile } from './store-location.ts';
 
 /** One tracked SLURM job as the store keeps it. */
 export interface StoredJob extends TrackedJob {
@@ -21,52 +23,104 @@ export interface StateUpdate {
   missingSince: number | undefined;
 }
 
-const SCHEMA_VERSION = 1;
+/** A submission whose sbatch has not answered (yet): its job folder exists, its id is unknown. */
+export interface StoredIntent {
+  token: string;
+  /** The entry in the jobs root (the folder's name). */
+  folder: string;
+  jobDir: string;
+  name: string;
+  createdAt: string;
+  host: string;
+  pid: number;
+}
+
+/** What the index knows about one entry of the jobs root. */
+export type FolderKind = 'job' | 'intent' | 'forgotten' | 'pending' | 'unreadable';
+
+export interface StoreOptions {
+  /** SQLite journal mode: WAL where only this host reaches the file, the rollback journal elsewhere. */
+  journalMode?: 'WAL' | 'DELETE';
+  /** Mode of a new store file (default 0600). */
+  fileMode?: number;
+  /** The job folders the store indexes (named in errors: the store is rebuilt from them). */
+  jobsRoot?: string;
+}
+
+const SCHEMA_VERSION = 2;
 
 /**
- * The SLURM driver's record of submitted jobs, in SQLite on disk (node:sqlite), so a new driver in
- * a new process sees the jobs earlier ones submitted. WAL mode: several processes may share it.
+ * The SLURM driver's index of tracked jobs, in SQLite (node:sqlite): one file per host, shared by
+ * that host's processes. The job folders are the record (job-record.ts); this is the fast way to
+ * answer "which jobs, in which state" and is rebuilt from them (job-registry.ts) when it is lost.
  */
 export class JobStore {
   readonly path: string;
+  private readonly jobsRoot: string;
   private readonly db: DatabaseSync;
-  private readonly statements: {
-    insert: StatementSync;
-    get: StatementSync;
-    all: StatementSync;
-    active: StatementSync;
-    update: StatementSync;
-    remove: StatementSync;
-  };
+  private readonly statements: Record<
+    | 'insert'
+    | 'get'
+    | 'all'
+    | 'active'
+    | 'update'
+    | 'remove'
+    | 'addIntent'
+    | 'intents'
+    | 'removeIntent'
+    | 'markFolder'
+    | 'folders'
+    | 'unsettledFolders',
+    StatementSync
+  >;
 
-  constructor(path: string) {
+  constructor(path: string, options: StoreOptions = {}) {
     this.path = path;
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.db = new DatabaseSync(path);
-    this.db.exec('PRAGMA busy_timeout = 10000');
-    if (path !== ':memory:') this.db.exec('PRAGMA journal_mode = WAL');
-    this.db.exec('PRAGMA synchronous = NORMAL');
-    this.migrate();
+    this.jobsRoot = options.jobsRoot ?? '(unknown)';
+    if (path !== ':memory:') {
+      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+      if (!existsSync(path)) createPrivateFile(path, options.fileMode ?? 0o600);
+    }
+    try {
+      this.db = new DatabaseSync(path);
+      this.db.exec('PRAGMA busy_timeout = 10000');
+      if (path !== ':memory:') this.db.exec(`PRAGMA journal_mode = ${options.journalMode ?? 'WAL'}`);
+      this.db.exec('PRAGMA synchronous = NORMAL');
+      this.migrate();
+    } catch (error) {
+      throw this.translate(error);
+    }
+    const prepare = (sql: string) => this.db.prepare(sql);
     this.statements = {
-      insert: this.db.prepare(
+      insert: prepare(
         `INSERT OR REPLACE INTO slurm_jobs (id, name, job_dir, submitted_at, state, terminal, missing_since)
-         VALUES (?, ?, ?, ?, NULL, 0, NULL)`,
+         VALUES (?, ?, ?, ?, ?, ?, NULL)`,
       ),
-      get: this.db.prepare('SELECT * FROM slurm_jobs WHERE id = ?'),
-      all: this.db.prepare('SELECT * FROM slurm_jobs ORDER BY submitted_at, rowid'),
-      active: this.db.prepare('SELECT * FROM slurm_jobs WHERE terminal = 0 ORDER BY rowid'),
-      update: this.db.prepare(
-        'UPDATE slurm_jobs SET state = ?, terminal = ?, missing_since = ? WHERE id = ?',
+      get: prepare('SELECT * FROM slurm_jobs WHERE id = ?'),
+      all: prepare('SELECT * FROM slurm_jobs ORDER BY submitted_at, rowid'),
+      active: prepare('SELECT * FROM slurm_jobs WHERE terminal = 0 ORDER BY rowid'),
+      update: prepare('UPDATE slurm_jobs SET state = ?, terminal = ?, missing_since = ? WHERE id = ?'),
+      remove: prepare('DELETE FROM slurm_jobs WHERE id = ?'),
+      addIntent: prepare(
+        `INSERT OR REPLACE INTO slurm_intents (token, folder, job_dir, name, created_at, host, pid)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
       ),
-      remove: this.db.prepare('DELETE FROM slurm_jobs WHERE id = ?'),
+      intents: prepare('SELECT * FROM slurm_intents ORDER BY created_at'),
+      removeIntent: prepare('DELETE FROM slurm_intents WHERE token = ?'),
+      markFolder: prepare('INSERT OR REPLACE INTO slurm_folders (name, kind) VALUES (?, ?)'),
+      folders: prepare('SELECT name, kind FROM slurm_folders'),
+      unsettledFolders: prepare("SELECT name FROM slurm_folders WHERE kind IN ('pending', 'unreadable')"),
     };
   }
 
   private migrate(): void {
     const version = (this.db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version;
     if (version > SCHEMA_VERSION) {
-      throw new Error(
-        `${this.path} was written by a newer @hpc/slurm-driver (schema ${version}); upgrade this one`,
+      throw new JobStoreError(
+        this.path,
+        'newer-schema',
+        `it was written by a newer @hpc/slurm-driver (schema ${version}); upgrade this one`,
+        this.jobsRoot,
       );
     }
     this.db.exec(`
@@ -80,34 +134,64 @@ export class JobStore {
         missing_since INTEGER
       );
       CREATE INDEX IF NOT EXISTS slurm_jobs_active ON slurm_jobs (terminal) WHERE terminal = 0;
+      CREATE TABLE IF NOT EXISTS slurm_intents (
+        token TEXT PRIMARY KEY,
+        folder TEXT NOT NULL,
+        job_dir TEXT NOT NULL,
+        name TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        host TEXT NOT NULL,
+        pid INTEGER NOT NULL
+      );
+      CREATE TABLE IF NOT EXISTS slurm_folders (name TEXT PRIMARY KEY, kind TEXT NOT NULL);
       PRAGMA user_version = ${SCHEMA_VERSION};
     `);
   }
 
-  /** Records a new job. A reused id (the cluster's state was wiped) replaces the old record. */
-  add(job: { id: JobId; name: string; jobDir: string; submittedAt: string }): void {
-    this.statements.insert.run(job.id, job.name, job.jobDir, job.submittedAt);
+  /**
+   * Records a job. A reused id (the cluster's state was wiped) replaces the old record. `folder`
+   * marks the jobs-root entry as known; `state` given with `terminal` is cached as final.
+   */
+  add(job: {
+    id: JobId;
+    name: string;
+    jobDir: string;
+    submittedAt: string;
+    folder?: string;
+    state?: JobState;
+  }): void {
+    const terminal = job.state !== undefined && isTerminalState(job.state);
+    this.guard(() => {
+      this.statements.insert.run(
+        job.id,
+        job.name,
+        job.jobDir,
+        job.submittedAt,
+        job.state ? JSON.stringify(job.state) : null,
+        terminal ? 1 : 0,
+      );
+      if (job.folder) this.statements.markFolder.run(job.folder, 'job');
+    });
   }
 
   get(id: string): StoredJob | undefined {
-    const row = this.statements.get.get(id) as Row | undefined;
+    const row = this.guard(() => this.statements.get.get(id)) as Row | undefined;
     return row ? fromRow(row) : undefined;
   }
 
   list(): StoredJob[] {
-    return (this.statements.all.all() as unknown as Row[]).map(fromRow);
+    return (this.guard(() => this.statements.all.all()) as unknown as Row[]).map(fromRow);
   }
 
   /** Jobs whose state may still change. */
   active(): StoredJob[] {
-    return (this.statements.active.all() as unknown as Row[]).map(fromRow);
+    return (this.guard(() => this.statements.active.all()) as unknown as Row[]).map(fromRow);
   }
 
   /** Saves many observed states in one transaction. */
   update(updates: readonly StateUpdate[]): void {
     if (updates.length === 0) return;
-    this.db.exec('BEGIN IMMEDIATE');
-    try {
+    this.transaction(() => {
       for (const { id, state, final, missingSince } of updates) {
         this.statements.update.run(
           JSON.stringify(state),
@@ -116,22 +200,112 @@ export class JobStore {
           id,
         );
       }
-      this.db.exec('COMMIT');
-    } catch (error) {
-      this.db.exec('ROLLBACK');
-      throw error;
-    }
+    });
   }
 
   /** Forgets a job (its folder stays). */
   remove(id: string): boolean {
-    return Number(this.statements.remove.run(id).changes) > 0;
+    return this.guard(() => Number(this.statements.remove.run(id).changes) > 0);
+  }
+
+  addIntent(intent: StoredIntent): void {
+    this.transaction(() => {
+      this.statements.addIntent.run(
+        intent.token,
+        intent.folder,
+        intent.jobDir,
+        intent.name,
+        intent.createdAt,
+        intent.host,
+        intent.pid,
+      );
+      this.statements.markFolder.run(intent.folder, 'intent');
+    });
+  }
+
+  intents(): StoredIntent[] {
+    return (this.guard(() => this.statements.intents.all()) as unknown as IntentRow[]).map((row) => ({
+      token: row.token,
+      folder: row.folder,
+      jobDir: row.job_dir,
+      name: row.name,
+      createdAt: row.created_at,
+      host: row.host,
+      pid: row.pid,
+    }));
+  }
+
+  /** Ends an intent: the folder becomes `kind` ('job' once its id is recorded), or is forgotten entirely. */
+  removeIntent(token: string, folder: string, kind: FolderKind | undefined): void {
+    this.transaction(() => {
+      this.statements.removeIntent.run(token);
+      if (kind) this.statements.markFolder.run(folder, kind);
+      else this.db.prepare('DELETE FROM slurm_folders WHERE name = ?').run(folder);
+    });
+  }
+
+  markFolder(name: string, kind: FolderKind): void {
+    this.guard(() => this.statements.markFolder.run(name, kind));
+  }
+
+  /** Every jobs-root entry the index has read, and what it found there. */
+  folders(): Map<string, FolderKind> {
+    const rows = this.guard(() => this.statements.folders.all()) as unknown as {
+      name: string;
+      kind: FolderKind;
+    }[];
+    return new Map(rows.map((row) => [row.name, row.kind]));
+  }
+
+  /** Entries that had no readable job.json when last read: read again at every refresh. */
+  unsettledFolders(): string[] {
+    return (this.guard(() => this.statements.unsettledFolders.all()) as unknown as { name: string }[]).map(
+      (row) => row.name,
+    );
+  }
+
+  /** Runs `work` in one write transaction (BEGIN IMMEDIATE: writers queue on busy_timeout); nested calls join it. */
+  transaction<T>(work: () => T): T {
+    if (this.db.isTransaction) return work();
+    return this.guard(() => {
+      this.db.exec('BEGIN IMMEDIATE');
+      try {
+        const result = work();
+        this.db.exec('COMMIT');
+        return result;
+      } catch (error) {
+        this.db.exec('ROLLBACK');
+        throw error;
+      }
+    });
   }
 
   close(): void {
-    if (this.db.isOpen) this.db.close();
+    if (this.db?.isOpen) this.db.close();
+  }
+
+  /** SQLite's "not a database" and "malformed" become a JobStoreError naming the file. */
+  private guard<T>(work: () => T): T {
+    try {
+      return work();
+    } catch (error) {
+      throw this.translate(error);
+    }
+  }
+
+  private translate(error: unknown): unknown {
+    const code = ((error as { errcode?: number }).errcode ?? 0) & 0xff;
+    if (code === SQLITE_CORRUPT || code === SQLITE_NOTADB) {
+      return new JobStoreError(this.path, 'corrupt', (error as Error).message, this.jobsRoot, {
+        cause: error,
+      });
+    }
+    return error;
   }
 }
+
+const SQLITE_CORRUPT = 11;
+const SQLITE_NOTADB = 26;
 
 interface Row {
   id: string;
@@ -141,6 +315,16 @@ interface Row {
   state: string | null;
   terminal: number;
   missing_since: number | null;
+}
+
+interface IntentRow {
+  token: string;
+  folder: string;
+  job_dir: string;
+  name: string;
+  created_at: string;
+  host: string;
+  pid: number;
 }
 
 function fromRow(row: Row): StoredJob {

@@ -1,4 +1,5 @@
 import { InvalidJobSettingError } from './errors.ts';
+import { refuseUnsafeCharacters } from './setting-checks.ts';
 
 /** Whether an sbatch long option takes a value: always, optionally (`--nice[=n]`), or never. */
 export type OptionArity = 'required' | 'optional' | 'none';
@@ -163,20 +164,12 @@ export interface SbatchDirective {
   readonly value: string | undefined;
 }
 
-// C0 controls (newline, CR, NUL, ESC...), DEL and C1 controls: sbatch and bash both misread them.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
-const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
-
-/** True when the text holds a character that must never reach a job script. */
-export function hasControlCharacter(text: string): boolean {
-  return CONTROL_CHARACTER.test(text);
-}
-
 /**
  * Checks `slurmArgs` against sbatch's real option set and returns the directives in a stable order.
  * Keys are sbatch's long names ('cpus-per-task'); a leading '--' and underscores ('cpus_per_task')
  * are accepted. `true` or '' writes a flag, `false` / undefined leaves the option out.
- * Throws InvalidJobSettingError naming the key for anything unknown, reserved, or unsafe.
+ * Throws InvalidJobSettingError naming the key for anything unknown, reserved, or unsafe (control
+ * characters would end the #SBATCH line; bidi/format characters hide what it says).
  */
 export function validateSlurmArgs(slurmArgs: SlurmArgs = {}): SbatchDirective[] {
   const directives = new Map<string, SbatchDirective>();
@@ -200,14 +193,7 @@ export function validateSlurmArgs(slurmArgs: SlurmArgs = {}): SbatchDirective[] 
 
 function normalizeKey(rawKey: string, rawValue: unknown): string {
   const setting = `slurmArgs.${rawKey}`;
-  if (hasControlCharacter(rawKey)) {
-    throw new InvalidJobSettingError(
-      setting,
-      rawValue,
-      'control-character',
-      'option names cannot contain control characters',
-    );
-  }
+  refuseUnsafeCharacters(setting, rawKey, rawValue);
   const short = SHORT_OPTIONS[rawKey.replace(/^-/, '')];
   if (short !== undefined && /^-?[A-Za-z]$/.test(rawKey)) {
     throw new InvalidJobSettingError(
@@ -280,14 +266,7 @@ function normalizeValue(
       'values must be strings, numbers or booleans',
     );
   }
-  if (hasControlCharacter(rawValue)) {
-    throw new InvalidJobSettingError(
-      setting,
-      rawValue,
-      'control-character',
-      'values cannot contain newlines, carriage returns, NUL or other control characters (they would end the #SBATCH line)',
-    );
-  }
+  refuseUnsafeCharacters(setting, rawValue);
   if (arity === 'none') {
     throw new InvalidJobSettingError(
       setting,

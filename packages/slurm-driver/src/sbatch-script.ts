@@ -1,7 +1,10 @@
 import { join } from 'node:path';
-import { JOB_FILES } from '@hpc/core';
+import { checkSettingText } from '@hpc/container';
+import { checkpointLeadSeconds, JOB_FILES, parseSlurmTimeMs } from '@hpc/core';
 import { InvalidJobSettingError } from './errors.ts';
-import { hasControlCharacter, type SlurmArgs, validateSlurmArgs } from './sbatch-options.ts';
+import { slurmFilenamePattern } from './filename-pattern.ts';
+import { type SbatchDirective, type SlurmArgs, validateSlurmArgs } from './sbatch-options.ts';
+import { checkWord, refuseUnsafeCharacters } from './setting-checks.ts';
 import { sbatchDirectiveQuote, shellQuote } from './shell-quote.ts';
 
 /** Files the SLURM driver adds to a job folder. */
@@ -45,29 +48,38 @@ export interface SbatchScriptSpec {
   env?: Readonly<Record<string, string>>;
   /**
    * Seconds before the time limit at which the batch shell receives SIGUSR1 (the node-runner turns it
-   * into a checkpoint). SLURM delivers it up to ~30 s early. 0 disables it. Default 120.
+   * into a checkpoint). Default 120, 0 disables it; capped by `checkpointLeadSeconds` (@hpc/core) so
+   * that SLURM's early delivery (up to a minute) never comes before half of `slurmArgs.time`.
    */
   checkpointSignalSeconds?: number;
+  /**
+   * The submission's token: sent as `--comment=hpc:<token>` (after the user's own comment, if any)
+   * so that a job whose sbatch never answered can be found in the queue (submission-lookup.ts).
+   */
+  submissionToken?: string;
 }
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
  * Renders the batch script for one job. Pure: same input, same text. Every value is quoted —
- * `#SBATCH` values for sbatch's directive parser, everything else with shellQuote — and values with
- * control characters are refused with an InvalidJobSettingError naming the setting.
+ * `#SBATCH` values for sbatch's directive parser, everything else with shellQuote; paths SLURM reads
+ * as filename patterns are escaped (filename-pattern.ts) — and values with control or bidi/format
+ * characters are refused with an InvalidJobSettingError naming the setting.
  */
 export function renderSbatchScript(spec: SbatchScriptSpec): string {
   const directives = validateSlurmArgs(spec.slurmArgs);
-  checkText('name', spec.name);
-  checkText('jobDir', spec.jobDir);
+  checkSettingText('name', spec.name);
+  checkSettingText('jobDir', spec.jobDir);
   const modules = (spec.modules ?? []).map((module, i) => checkWord(`modules[${i}]`, module));
-  const modulePaths = (spec.modulePaths ?? []).map((path, i) => checkText(`modulePaths[${i}]`, path, true));
+  const modulePaths = (spec.modulePaths ?? []).map((path, i) =>
+    checkSettingText(`modulePaths[${i}]`, path, true),
+  );
   const lmodInit = (spec.lmodInit ?? DEFAULT_LMOD_INIT).map((path, i) =>
-    checkText(`lmodInit[${i}]`, path, true),
+    checkSettingText(`lmodInit[${i}]`, path, true),
   );
   const condaEnv = spec.condaEnv === undefined ? undefined : checkWord('condaEnv', spec.condaEnv);
-  const conda = checkText('condaExecutable', spec.condaExecutable ?? 'conda', true);
+  const conda = checkSettingText('condaExecutable', spec.condaExecutable ?? 'conda', true);
   const env = Object.entries(spec.env ?? {}).map(([key, value]) => {
     if (!ENV_NAME.test(key)) {
       throw new InvalidJobSettingError(
@@ -84,36 +96,24 @@ export function renderSbatchScript(spec: SbatchScriptSpec): string {
         'not-a-string',
         'environment values must be strings',
       );
-    if (value.includes('\0'))
-      throw new InvalidJobSettingError(
-        `env.${key}`,
-        value,
-        'control-character',
-        'environment values cannot contain NUL',
-      );
+    // Values are data: newlines and tabs are kept (shellQuote carries them), nothing else unsafe.
+    refuseUnsafeCharacters(`env.${key}`, value, value, { keepLayout: true });
     return [key, value] as const;
   });
-  checkText('command.file', spec.command.file, true);
-  for (const [i, arg] of spec.command.args.entries()) checkText(`command.args[${i}]`, arg);
-  const signalSeconds = spec.checkpointSignalSeconds ?? 120;
-  if (!Number.isInteger(signalSeconds) || signalSeconds < 0 || signalSeconds > 65535) {
-    throw new InvalidJobSettingError(
-      'checkpointSignalSeconds',
-      signalSeconds,
-      'unexpected-value',
-      'use a whole number of seconds from 0 to 65535',
-    );
-  }
+  checkSettingText('command.file', spec.command.file, true);
+  for (const [i, arg] of spec.command.args.entries()) checkSettingText(`command.args[${i}]`, arg);
+  const signalSeconds = checkpointLead(spec.checkpointSignalSeconds, directives);
 
   const header: [string, string | undefined][] = [];
   if (!directives.some((d) => d.key === 'job-name')) header.push(['job-name', spec.name]);
   header.push(
-    ['output', join(spec.jobDir, SLURM_JOB_FILES.stdout)],
-    ['error', join(spec.jobDir, SLURM_JOB_FILES.stderr)],
+    ['output', slurmFilenamePattern('jobDir', join(spec.jobDir, SLURM_JOB_FILES.stdout))],
+    ['error', slurmFilenamePattern('jobDir', join(spec.jobDir, SLURM_JOB_FILES.stderr))],
   );
   if (signalSeconds > 0 && !directives.some((d) => d.key === 'signal'))
     header.push(['signal', `B:USR1@${signalSeconds}`]);
-  for (const { key, value } of directives) header.push([key, value]);
+  for (const { key, value } of withSubmissionToken(directives, spec.submissionToken))
+    header.push([key, value]);
 
   const lines = ['#!/bin/bash'];
   for (const [key, value] of header)
@@ -158,31 +158,41 @@ export function renderSbatchScript(spec: SbatchScriptSpec): string {
   return lines.join('\n');
 }
 
-/** A name passed as an argument (module, conda env): also must not look like an option. */
-function checkWord(setting: string, value: unknown): string {
-  const text = checkText(setting, value, true);
-  if (text.startsWith('-'))
+/**
+ * The checkpoint warning's lead for this job: the requested one (default 120 s), capped by the
+ * time limit (`checkpointLeadSeconds`); 0 means no `--signal` line. Without `time` the partition's
+ * default limit applies, which the script cannot know: the requested lead is used as it is.
+ */
+function checkpointLead(requested: number | undefined, directives: readonly SbatchDirective[]): number {
+  if (requested !== undefined && (!Number.isInteger(requested) || requested < 0 || requested > 65535)) {
     throw new InvalidJobSettingError(
-      setting,
-      value,
-      'invalid-name',
-      "cannot start with '-' (it would be read as an option)",
-    );
-  return text;
-}
-
-function checkText(setting: string, value: unknown, nonEmpty = false): string {
-  if (typeof value !== 'string')
-    throw new InvalidJobSettingError(setting, value, 'not-a-string', 'expected a string');
-  if (nonEmpty && value === '')
-    throw new InvalidJobSettingError(setting, value, 'missing-value', 'cannot be empty');
-  if (hasControlCharacter(value)) {
-    throw new InvalidJobSettingError(
-      setting,
-      value,
-      'control-character',
-      'newlines, carriage returns, NUL and other control characters are not allowed',
+      'checkpointSignalSeconds',
+      requested,
+      'invalid-value',
+      'use a whole number of seconds from 0 to 65535',
     );
   }
-  return value;
+  const time = directives.find((d) => d.key === 'time')?.value;
+  let limitMs: number | undefined;
+  try {
+    limitMs = time === undefined ? undefined : parseSlurmTimeMs(time);
+  } catch (error) {
+    throw new InvalidJobSettingError('slurmArgs.time', time, 'invalid-value', (error as Error).message);
+  }
+  // SLURM reads a limit of 0 as "no limit", like UNLIMITED (sbatch(1)).
+  return checkpointLeadSeconds(limitMs ? limitMs / 1000 : undefined, requested);
+}
+
+/** The directives with `hpc:<token>` in the comment (appended to the user's own comment). */
+function withSubmissionToken(
+  directives: readonly SbatchDirective[],
+  token: string | undefined,
+): readonly SbatchDirective[] {
+  if (token === undefined) return directives;
+  if (!/^[0-9a-f]{16,64}$/.test(token))
+    throw new InvalidJobSettingError('submissionToken', token, 'invalid-value', 'expected lower-case hex');
+  const mark = `hpc:${token}`;
+  const own = directives.find((d) => d.key === 'comment');
+  if (!own) return [...directives, { key: 'comment', value: mark }];
+  return directives.map((d) => (d === own ? { key: 'comment', value: `${own.value} ${mark}` } : d));
 }

@@ -1,53 +1,49 @@
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { readJobLog, resultOrFailure, type SubmitTarget, waitForTerminalState } from '@hpc/container';
 import {
-  jobPaths,
-  readJobLog,
-  resultOrFailure,
-  type SubmitTarget,
-  stageJob,
-  waitForTerminalState,
-} from '@hpc/container';
-import {
-  asJobId,
   type Driver,
+  type FileModes,
+  fileModes,
   hpcHome,
   type JobId,
   JobNotFoundError,
   type JobState,
   type LogOptions,
-  type SubmitOptions,
+  resolveSharing,
+  type Sharing,
   type TrackedJob,
   type WaitOptions,
 } from '@hpc/core';
-import { runnerCommand } from '@hpc/node-runner';
 import { type CommandRunner, createCommandRunner } from './command-runner.ts';
-import { SchedulerCommandError, SubmissionRefusedError } from './errors.ts';
-import { JobStore, type StoredJob } from './job-store.ts';
-import type { SlurmArgs } from './sbatch-options.ts';
-import { renderSbatchScript, type SbatchScriptSpec, SLURM_JOB_FILES } from './sbatch-script.ts';
+import { SchedulerCommandError, SchedulerUnavailableError, SubmissionInterruptedError } from './errors.ts';
+import { onInterrupt } from './interrupt-guard.ts';
+import { defaultName, JobPreparation, type Prepared, type SLURMSubmitOptions } from './job-preparation.ts';
+
+export type { SLURMSubmitOptions } from './job-preparation.ts';
+
+import { JobRegistry } from './job-registry.ts';
+import type { StoredJob } from './job-store.ts';
+import { runSbatch, type SbatchAnswer } from './sbatch-answer.ts';
 import { Semaphore } from './semaphore.ts';
 import { type PollStats, StatusPoller, type StatusPollerOptions } from './status-poller.ts';
-
-/** submitJob's options: the shared ones, with sbatch options that may also be numbers or flags. */
-export interface SLURMSubmitOptions extends Omit<SubmitOptions, 'slurmArgs'> {
-  /** sbatch options by long name: { 'cpus-per-task': 4, mem: '4G', time: '01:00:00', requeue: true }. */
-  slurmArgs?: SlurmArgs;
-  /** Folders to `module use` before `module load` (modulefiles outside the default MODULEPATH). */
-  modulePaths?: string[];
-  /** The conda executable (default 'conda' on the node's PATH). */
-  condaExecutable?: string;
-  /** Seconds before the time limit the node-runner gets SIGUSR1 to checkpoint (default 120, 0 = off). */
-  checkpointSignalSeconds?: number;
-}
+import { type ReconcileOptions, type ReconcileReport, SubmissionReconciler } from './submission-reconcile.ts';
 
 export interface SLURMDriverOptions {
   /** State folder (default $HPC_HOME or ~/.hpc). Job folders go to <home>/slurm/jobs. */
   home?: string;
   /** Where job folders are created; must be visible to the compute nodes (default <home>/slurm/jobs). */
   jobsRoot?: string;
-  /** The SQLite file of tracked jobs (default <home>/slurm/jobs.sqlite). */
+  /**
+   * The job index, a per-host SQLite cache of the job folders (default: a file in this host's
+   * `$TMPDIR/hpc-<uid>/`, named by host and home). The folders are the record: it is rebuilt from
+   * them when missing or corrupt. Keep it on a local file system (WAL); on a network one it uses the
+   * rollback journal and must still be used from one host only.
+   */
   storePath?: string;
+  /** Who may read job folders and files: private (0700/0600, the default, or $HPC_SHARE) or 'group'. */
+  share?: Sharing;
+  /** Settling submissions whose sbatch never answered (killed, timed out): when to look them up and drop them. */
+  reconcile?: Omit<ReconcileOptions, 'commandTimeoutMs'>;
   /** Runs SLURM's commands (default: execa, commandTimeoutMs each). Wrap it to observe or count calls. */
   run?: CommandRunner;
   /** Time limit of each SLURM command (default 30 s). */
@@ -69,15 +65,20 @@ export interface SLURMDriverOptions {
 }
 
 /**
- * The Driver interface on a SLURM cluster. Each job is a folder (crate, job script, logs, outcome)
- * plus a batch script submitted with `sbatch --parsable`; jobs are tracked in SQLite so any later
- * SLURMDriver sees them; every status question is answered by one squeue and at most one sacct.
+ * The Driver interface on a SLURM cluster. Each job is a folder (crate, job script, job.json, logs,
+ * outcome) plus a batch script submitted with `sbatch --parsable`. The folders under
+ * <home>/slurm/jobs are the record every host shares; a per-host index answers quickly; every
+ * status question is answered by one squeue and at most one sacct.
  */
 export class SLURMDriver implements Driver<SubmitTarget> {
   readonly kind = 'slurm';
   readonly home: string;
   readonly jobsRoot: string;
-  private readonly store: JobStore;
+  private readonly sharing: Sharing;
+  private readonly modes: FileModes;
+  private readonly registry: JobRegistry;
+  private readonly preparation: JobPreparation;
+  private readonly reconciler: SubmissionReconciler;
   private readonly run: CommandRunner;
   private readonly poller: StatusPoller;
   /** Concurrent submitJob() calls stage in parallel but share a few sbatch processes. */
@@ -85,8 +86,23 @@ export class SLURMDriver implements Driver<SubmitTarget> {
 
   constructor(private readonly options: SLURMDriverOptions = {}) {
     this.home = options.home ?? hpcHome();
-    this.jobsRoot = options.jobsRoot ?? join(this.home, 'slurm', 'jobs');
-    this.store = new JobStore(options.storePath ?? join(this.home, 'slurm', 'jobs.sqlite'));
+    const registryRoot = join(this.home, 'slurm', 'jobs');
+    this.jobsRoot = resolve(options.jobsRoot ?? registryRoot);
+    this.sharing = resolveSharing(options.share);
+    this.modes = fileModes(this.sharing);
+    this.preparation = new JobPreparation({
+      sharing: this.sharing,
+      modes: this.modes,
+      ...(options.nodePath ? { nodePath: options.nodePath } : {}),
+      ...(options.runnerPath ? { runnerPath: options.runnerPath } : {}),
+      ...(options.lmodInit ? { lmodInit: options.lmodInit } : {}),
+    });
+    this.registry = new JobRegistry({
+      root: registryRoot,
+      home: this.home,
+      modes: this.modes,
+      ...(options.storePath !== undefined ? { storePath: options.storePath } : {}),
+    });
     this.run =
       options.run ??
       createCommandRunner({
@@ -94,10 +110,29 @@ export class SLURMDriver implements Driver<SubmitTarget> {
         ...(options.binDir ? { binDir: options.binDir } : {}),
       });
     this.submissions = new Semaphore(options.maxConcurrentSubmissions ?? 4);
-    this.poller = new StatusPoller(this.store, this.run, {
+    const commandTimeoutMs = options.commandTimeoutMs ?? 30_000;
+    this.reconciler = new SubmissionReconciler(this.registry, this.run, {
+      lookupAfterMs: commandTimeoutMs + 10_000,
+      ...options.reconcile,
+      commandTimeoutMs,
+    });
+    const tracked = {
+      list: async () => {
+        this.registry.refresh();
+        await this.reconciler.settle();
+        return this.registry.withStore((store) => store.list());
+      },
+      update: (updates: Parameters<JobRegistry['update']>[0]) => this.registry.update(updates),
+    };
+    this.poller = new StatusPoller(tracked, this.run, {
       ...options.polling,
       ...(options.commandTimeoutMs !== undefined ? { commandTimeoutMs: options.commandTimeoutMs } : {}),
     });
+  }
+
+  /** The job index file (a per-host cache of the job folders). */
+  get storePath(): string {
+    return this.registry.storePath;
   }
 
   /** What the last status poll cost (scheduler calls, jobs asked, answered from outcome files or cache). */
@@ -105,47 +140,78 @@ export class SLURMDriver implements Driver<SubmitTarget> {
     return this.poller.lastStats;
   }
 
+  /** job.json files that could not be read (file -> error): those folders are not tracked. */
+  get unreadableRecords(): ReadonlyMap<string, Error> {
+    return this.registry.unreadable;
+  }
+
   /**
    * Stages the target into a new job folder (a Process is serialized there), renders the batch
-   * script and submits it. Every setting is validated before anything is written; sbatch refusing
-   * the job throws SubmissionRefusedError with sbatch's message.
+   * script and submits it. All or nothing: every setting is validated before the folder exists; a
+   * refusal, an error or an interrupt (SIGINT/SIGTERM/SIGHUP) before sbatch runs removes the folder.
+   * The intent is recorded before sbatch runs, so a submitter killed while sbatch runs leaves a job
+   * the next status poll adopts (found by its token) rather than one nobody tracks.
    */
   async submitJob(target: SubmitTarget, options: SLURMSubmitOptions = {}): Promise<JobId> {
     const settings = this.mergeDefaults(options);
-    // Refuse bad settings before a job folder exists (the command is a placeholder here).
-    renderSbatchScript(
-      this.scriptSpec(settings, settings.name ?? 'job', this.jobsRoot, { file: 'node', args: [] }),
-    );
-    const staged = await stageJob(target, {
-      jobsRoot: settings.jobsRoot ?? this.jobsRoot,
-      ...(settings.name ? { name: settings.name } : {}),
-      ...(settings.imports ? { imports: settings.imports } : {}),
+    const jobsRoot = resolve(settings.jobsRoot ?? this.jobsRoot);
+    this.preparation.validate(target, settings, jobsRoot);
+    const submission = await this.registry.begin(settings.name ?? defaultName(target), jobsRoot);
+    let interrupted: string | undefined;
+    const release = onInterrupt((signal) => {
+      interrupted = signal;
+      this.registry.abandon(submission);
     });
-    const command = runnerCommand({
-      imports: staged.imports,
-      crate: staged.crate,
-      object: staged.object,
-      jobDir: staged.jobDir,
-      ...(this.options.nodePath ? { nodePath: this.options.nodePath } : {}),
-      ...(this.options.runnerPath ? { runnerPath: this.options.runnerPath } : {}),
-    });
-    const script = renderSbatchScript(this.scriptSpec(settings, staged.name, staged.jobDir, command));
-    const scriptPath = join(staged.jobDir, SLURM_JOB_FILES.script);
-    await writeFile(scriptPath, script, { mode: 0o755 });
-
-    const args = ['--parsable', scriptPath];
-    const result = await this.submissions.use(() => this.run('sbatch', args, { cwd: staged.jobDir }));
-    if (result.exitCode !== 0)
-      throw new SubmissionRefusedError(args, result.exitCode, result.stderr, scriptPath);
-    const id = parseSbatchJobId(result.stdout, args);
-    const submittedAt = new Date().toISOString();
-    this.store.add({ id, name: staged.name, jobDir: staged.jobDir, submittedAt });
-    await writeFile(
-      jobPaths(staged.jobDir).record,
-      `${JSON.stringify({ id, driver: this.kind, name: staged.name, jobDir: staged.jobDir, submittedAt, imports: staged.imports, crate: staged.crate, object: staged.object }, null, 2)}\n`,
-    );
+    let prepared: Prepared;
+    let answer: SbatchAnswer;
+    try {
+      prepared = await this.preparation.prepare(target, settings, submission);
+      answer = await this.submissions.use(async () => {
+        // The last moment an interrupt can undo everything: from here on sbatch may queue the job.
+        release();
+        if (interrupted) throw new SubmissionInterruptedError(interrupted, submission.jobDir);
+        return runSbatch(
+          this.run,
+          prepared.scriptPath,
+          submission.jobDir,
+          submission.token,
+          this.options.commandTimeoutMs,
+        );
+      });
+    } catch (error) {
+      release();
+      this.registry.abandon(submission);
+      if (interrupted && !(error instanceof SubmissionInterruptedError))
+        throw new SubmissionInterruptedError(interrupted, submission.jobDir);
+      throw error;
+    }
+    if (answer.kind === 'refused') {
+      this.registry.abandon(submission);
+      throw answer.error;
+    }
+    if (answer.kind === 'uncertain') {
+      // Kept: the next status poll adopts the job if SLURM has it, or drops the folder once it provably has not.
+      this.registry.release(submission);
+      throw answer.error instanceof SchedulerUnavailableError
+        ? answer.error.withNote(
+            `the job may still have been queued: ${submission.jobDir} is kept and the next status poll adopts the job (found by its token ${submission.token}) or removes the folder`,
+          )
+        : answer.error;
+    }
+    await this.registry.confirm(submission, answer.id, answer.from, prepared.details);
     this.poller.invalidate();
-    return id;
+    return answer.id;
+  }
+
+  /**
+   * Settles submissions whose sbatch never answered, now (status polls also do it): each is
+   * adopted when SLURM has its job, or dropped with its folder once it provably never got it.
+   */
+  async reconcileSubmissions(): Promise<ReconcileReport> {
+    this.registry.refresh();
+    const report = await this.reconciler.settle();
+    if (report.adopted.length > 0 || report.dropped.length > 0) this.poller.invalidate();
+    return report;
   }
 
   async checkJobStatus(id: string): Promise<JobState> {
@@ -199,24 +265,24 @@ export class SLURMDriver implements Driver<SubmitTarget> {
   }
 
   async listJobs(): Promise<TrackedJob[]> {
-    return this.store
-      .list()
+    return this.registry
+      .jobs()
       .map(({ id, driver, name, jobDir, submittedAt }) => ({ id, driver, name, jobDir, submittedAt }));
   }
 
-  /** Stops tracking a job (its folder stays on disk). */
-  forgetJob(id: string): boolean {
+  /** Stops tracking a job, for every driver on every host (its job.json says so); the folder stays. */
+  async forgetJob(id: string): Promise<boolean> {
     this.poller.invalidate();
-    return this.store.remove(id);
+    return this.registry.forget(String(id).trim());
   }
 
-  /** Closes the job store. The driver cannot be used afterwards. */
+  /** Closes the job index. The driver cannot be used afterwards. */
   close(): void {
-    this.store.close();
+    this.registry.close();
   }
 
   private tracked(id: string): StoredJob {
-    const job = this.store.get(String(id).trim());
+    const job = this.registry.get(String(id).trim());
     if (!job) throw new JobNotFoundError(String(id), this.kind);
     return job;
   }
@@ -230,41 +296,4 @@ export class SLURMDriver implements Driver<SubmitTarget> {
       env: { ...defaults.env, ...options.env },
     };
   }
-
-  private scriptSpec(
-    settings: SLURMSubmitOptions,
-    name: string,
-    jobDir: string,
-    command: SbatchScriptSpec['command'],
-  ): SbatchScriptSpec {
-    return {
-      name,
-      jobDir,
-      command,
-      ...(settings.slurmArgs ? { slurmArgs: settings.slurmArgs } : {}),
-      ...(settings.modules ? { modules: settings.modules } : {}),
-      ...(settings.modulePaths ? { modulePaths: settings.modulePaths } : {}),
-      ...(this.options.lmodInit ? { lmodInit: this.options.lmodInit } : {}),
-      ...(settings.condaEnv !== undefined ? { condaEnv: settings.condaEnv } : {}),
-      ...(settings.condaExecutable ? { condaExecutable: settings.condaExecutable } : {}),
-      ...(settings.env ? { env: settings.env } : {}),
-      ...(settings.checkpointSignalSeconds !== undefined
-        ? { checkpointSignalSeconds: settings.checkpointSignalSeconds }
-        : {}),
-    };
-  }
-}
-
-/** `sbatch --parsable` prints 'id' or 'id;cluster'. */
-export function parseSbatchJobId(stdout: string, args: readonly string[] = []): JobId {
-  const first = stdout.trim().split('\n').pop()?.split(';')[0]?.trim() ?? '';
-  if (!/^\d+(_\d+)?$/.test(first)) {
-    throw new SchedulerCommandError(
-      'sbatch',
-      args,
-      0,
-      `sbatch --parsable printed no job id: ${JSON.stringify(stdout.slice(0, 200))}`,
-    );
-  }
-  return asJobId(first);
 }

@@ -1,4 +1,4 @@
-import type { JobState, JobStateDetails } from '@hpc/core';
+import { describeRunAgainstLimit, type JobState, type JobStateDetails } from '@hpc/core';
 
 /** What SLURM said about one job, from squeue or sacct text (fields it did not give are undefined). */
 export interface SlurmJobReport {
@@ -14,6 +14,8 @@ export interface SlurmJobReport {
   startedAt?: string;
   endedAt?: string;
   elapsedMs?: number;
+  /** sacct Timelimit: the limit the job ran under (undefined when unlimited or not given). */
+  timeLimitMs?: number;
 }
 
 /** squeue's compact state codes (%t) and their long names (%T). */
@@ -134,6 +136,7 @@ export function mapSlurmState(report: SlurmJobReport): JobState {
     case 'REVOKED':
       return { ...details, status: 'cancelled', by: 'federation' };
     case 'TIMEOUT':
+      return timedOut(details, report);
     case 'DEADLINE':
       return { ...details, status: 'timeout' };
     case 'PREEMPTED':
@@ -146,4 +149,16 @@ export function mapSlurmState(report: SlurmJobReport): JobState {
     default:
       return { ...details, status: 'unknown', reason: `unrecognised SLURM state '${text}'` };
   }
+}
+
+/** SLURM's TIMEOUT with how long the job ran against its limit, when sacct said both (it does, for jobs that ran). */
+function timedOut(details: JobStateDetails, report: SlurmJobReport): JobState {
+  if (report.elapsedMs === undefined || report.timeLimitMs === undefined)
+    return { ...details, status: 'timeout' };
+  return {
+    ...details,
+    status: 'timeout',
+    raw: `${details.raw}; ${describeRunAgainstLimit(report.elapsedMs, report.timeLimitMs)}`,
+    timeLimitMs: report.timeLimitMs,
+  };
 }

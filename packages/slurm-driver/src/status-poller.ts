@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { readOutcome as readOutcomeFile, stateFromOutcome } from '@hpc/container';
+import { readOutcome as readOutcomeFile, stateFromOutcome, stoppedAtTimeLimitWarning } from '@hpc/container';
 import { isTerminalState, JOB_FILES, type JobId, type JobState, type RunOutcome } from '@hpc/core';
-import type { CommandRunner } from './command-runner.ts';
+import { type CommandRunner, isAccountingDisabled } from './command-runner.ts';
 import { SchedulerCommandError, SchedulerUnavailableError } from './errors.ts';
-import type { JobStore, StateUpdate, StoredJob } from './job-store.ts';
+import type { StateUpdate, StoredJob } from './job-store.ts';
 import { parseSacct, sacctArgs } from './sacct-parse.ts';
 import { SETUP_FAILED_EXIT_CODE } from './sbatch-script.ts';
 import { mapSlurmState, type SlurmJobReport } from './slurm-state.ts';
@@ -26,6 +26,12 @@ export interface StatusPollerOptions {
   commandTimeoutMs?: number;
   now?: () => number;
   readOutcome?: (jobDir: string) => Promise<RunOutcome | undefined>;
+}
+
+/** Where the poller finds the tracked jobs and saves what it learned (a JobStore, or the driver's registry). */
+export interface PollerStore {
+  list(): StoredJob[] | Promise<StoredJob[]>;
+  update(updates: readonly StateUpdate[]): void | Promise<void>;
 }
 
 /** What the last scheduler round trip cost; the benchmark and tests read it. */
@@ -54,7 +60,7 @@ export class StatusPoller {
   lastStats: PollStats = { squeueCalls: 0, sacctCalls: 0, jobsAsked: 0, fromOutcome: 0, fromCache: 0 };
 
   constructor(
-    private readonly store: JobStore,
+    private readonly store: PollerStore,
     private readonly run: CommandRunner,
     private readonly options: StatusPollerOptions = {},
   ) {
@@ -92,7 +98,7 @@ export class StatusPoller {
     const states = new Map<JobId, JobState>();
     const updates: StateUpdate[] = [];
     const open: StoredJob[] = [];
-    for (const job of this.store.list()) {
+    for (const job of await this.store.list()) {
       if (job.terminal && job.state) {
         states.set(job.id, job.state);
         stats.fromCache++;
@@ -111,6 +117,13 @@ export class StatusPoller {
     const ask: { job: StoredJob; outcome: RunOutcome | undefined }[] = [];
     open.forEach((job, i) => {
       const outcome = outcomes[i];
+      if (outcome instanceof UnreadableOutcome) {
+        // This job's own record of its run is damaged: say so, naming the file; the others go on.
+        const state: JobState = { status: 'unknown', reason: outcome.reason };
+        states.set(job.id, state);
+        updates.push({ id: job.id, state, final: false, missingSince: job.missingSince });
+        return;
+      }
       const decided = outcome && decisiveOutcomeState(outcome);
       if (decided) {
         states.set(job.id, decided);
@@ -142,7 +155,7 @@ export class StatusPoller {
         updates.push(update);
       }
     }
-    this.store.update(updates);
+    await this.store.update(updates);
     this.lastStats = stats;
     this.last = { at: this.now(), states };
     return states;
@@ -210,7 +223,7 @@ export class StatusPoller {
 
     if (
       outcome &&
-      isTimeLimitInterrupt(outcome) &&
+      stoppedAtTimeLimitWarning(outcome) &&
       (slurm.status === 'failed' || slurm.status === 'completed')
     ) {
       // The node-runner stopped run() at SLURM's time-limit warning (SIGUSR1) and exited itself.
@@ -288,8 +301,7 @@ export class StatusPoller {
       throw error;
     }
     if (result.exitCode !== 0) {
-      if (/accounting storage is disabled|accounting_storage\/none/i.test(result.stderr))
-        this.accounting = false;
+      if (isAccountingDisabled(result.stderr)) this.accounting = false;
       return undefined;
     }
     if (this.accounting === 'auto') this.accounting = true;
@@ -300,29 +312,23 @@ export class StatusPoller {
     return this.options.commandTimeoutMs === undefined ? {} : { timeoutMs: this.options.commandTimeoutMs };
   }
 
-  private async readOutcomeSafely(jobDir: string): Promise<RunOutcome | undefined> {
+  private async readOutcomeSafely(jobDir: string): Promise<RunOutcome | UnreadableOutcome | undefined> {
     try {
       return await this.readOutcome(jobDir);
     } catch (error) {
+      // readOutcome's OutcomeUnreadableError names the file; anything else gets it named here.
+      const file = join(jobDir, JOB_FILES.outcome);
       const message = error instanceof Error ? error.message : String(error);
-      const now = new Date().toISOString();
-      return {
-        version: 1,
-        status: 'failed',
-        kind: 'infrastructure',
-        reason: 'internal',
-        error: {
-          name: 'OutcomeUnreadableError',
-          message: `cannot read ${JOB_FILES.outcome} in ${jobDir}: ${message}`,
-        },
-        startedAt: now,
-        finishedAt: now,
-        durationMs: 0,
-        host: '',
-        pid: 0,
-      };
+      return new UnreadableOutcome(
+        `${message.includes(file) ? message : `cannot read ${file}: ${message}`}; the run's result cannot be trusted (look at job.err, then remove the file to let SLURM's state decide)`,
+      );
     }
   }
+}
+
+/** An outcome.json that exists but cannot be read (truncated, edited, another version). */
+class UnreadableOutcome {
+  constructor(readonly reason: string) {}
 }
 
 /**
@@ -339,12 +345,6 @@ export function decisiveOutcomeState(outcome: RunOutcome): JobState | undefined 
         ? 'FAILED (run() threw)'
         : `FAILED (${outcome.reason})`;
   return { ...stateFromOutcome(outcome), raw };
-}
-
-function isTimeLimitInterrupt(outcome: RunOutcome): boolean {
-  return (
-    outcome.status === 'failed' && outcome.kind === 'infrastructure' && outcome.interruption === 'time-limit'
-  );
 }
 
 function unknown(job: StoredJob, reason: string): JobState {

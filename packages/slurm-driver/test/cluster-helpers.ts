@@ -1,7 +1,10 @@
-import { execFileSync } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isTerminalState, type JobState } from '@hpc/core';
-import { isSlurmAvailable, type SLURMDriver } from '../src/index.ts';
+import { isSlurmAvailable, type SLURMDriver, shellQuote } from '../src/index.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 export const UP_SCRIPT = `${REPO_ROOT}scripts/cluster/up.sh`;
@@ -53,4 +56,87 @@ export async function rejectionOf<E = Error>(promise: Promise<unknown>): Promise
     return error as E;
   }
   throw new Error('expected the call to fail, but it succeeded');
+}
+
+/** node's arguments to run module code from the sources (`.ts`, the '@hpc/source' condition). */
+export function nodeScriptArgs(code: string): string[] {
+  return [
+    '--experimental-transform-types',
+    '--no-warnings',
+    '--conditions=@hpc/source',
+    '--input-type=module',
+    '-e',
+    code,
+  ];
+}
+
+/** `node -e <module code>` from the package folder, in its own process group (kill(-pid) ends its children too). */
+export function spawnNodeScript(code: string, env: NodeJS.ProcessEnv = {}): ChildProcess {
+  return spawn(process.execPath, nodeScriptArgs(code), {
+    cwd: `${REPO_ROOT}packages/slurm-driver`,
+    env: { ...process.env, ...env },
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+/** Resolves with the exit code and signal once the child has exited, with what it printed. */
+export function exited(
+  child: ChildProcess,
+): Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk) => {
+    stdout += chunk;
+  });
+  child.stderr?.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  return new Promise((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal, stdout, stderr })),
+  );
+}
+
+/** Ends a child's whole process group (relay shells and fake commands it left behind). */
+export function killGroup(child: ChildProcess): void {
+  try {
+    if (child.pid) process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    // Already gone.
+  }
+}
+
+/**
+ * A folder of SLURM commands for failure injection on top of the real cluster: the real squeue,
+ * sacct, scancel and scontrol, and an `sbatch` that is the given bash script (it can call the real
+ * one as "$REAL_SBATCH" "$@").
+ */
+export function fakeSlurmBin(sbatchScript: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'hpc-fake-slurm-'));
+  for (const command of ['squeue', 'sacct', 'scancel', 'scontrol']) {
+    symlinkSync(
+      execFileSync('bash', ['-c', `command -v ${command}`], { encoding: 'utf8' }).trim(),
+      join(dir, command),
+    );
+  }
+  const real = execFileSync('bash', ['-c', 'command -v sbatch'], { encoding: 'utf8' }).trim();
+  writeFileSync(join(dir, 'sbatch'), `#!/bin/bash\nREAL_SBATCH=${shellQuote(real)}\n${sbatchScript}\n`, {
+    mode: 0o755,
+  });
+  return dir;
+}
+
+/** Polls until `check` returns a value (not undefined), or fails after timeoutMs. */
+export async function eventually<T>(
+  check: () => T | undefined,
+  timeoutMs = 30_000,
+  what = 'the condition',
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }

@@ -92,6 +92,17 @@ describe('validateSlurmArgs', () => {
     expect(error.message).toContain('slurmArgs.mem');
   });
 
+  it.each([
+    ['right-to-left override', 'x\u202Ey'],
+    ['zero-width space', 'gpu\u200B'],
+    ['byte order mark', '\uFEFF4G'],
+  ])('refuses a value with a %s, naming the key and the character', (_, value) => {
+    const error = problemOf({ mem: value });
+    expect(error.problem).toBe('format-character');
+    expect(error.setting).toBe('slurmArgs.mem');
+    expect(error.message).toMatch(/U\+(202E|200B|FEFF)/);
+  });
+
   it('refuses a missing value for options that need one and a value for flags', () => {
     expect(problemOf({ mem: true }).problem).toBe('missing-value');
     expect(problemOf({ partition: '' }).problem).toBe('missing-value');

@@ -206,3 +206,84 @@ for v in HOSTILE_0 HOSTILE_1 HOSTILE_2 HOSTILE_3 HOSTILE_4 HOSTILE_5 HOSTILE_6 M
     }
   });
 });
+
+describe('renderSbatchScript: paths SLURM reads as filename patterns', () => {
+  it("doubles every '%' in --output/--error (%j, %x and a bare % stay literal)", () => {
+    const script = renderSbatchScript({ ...spec, jobDir: '/scratch/run %j of 100% %x' });
+    expect(script).toContain('#SBATCH --output="/scratch/run %%j of 100%% %%x/job.out"');
+    expect(script).toContain('#SBATCH --error="/scratch/run %%j of 100%% %%x/job.err"');
+    // Everywhere else the path is the path.
+    expect(script).toContain("export HPC_JOB_DIR='/scratch/run %j of 100% %x'");
+  });
+
+  it('refuses a job folder with a backslash (SLURM would drop it from the log paths)', () => {
+    expect(() => renderSbatchScript({ ...spec, jobDir: '/scratch/a\\b' })).toThrow(
+      expect.objectContaining({ _tag: 'InvalidJobSettingError', setting: 'jobDir' }),
+    );
+  });
+});
+
+describe('renderSbatchScript: the checkpoint warning never shortens a job', () => {
+  const signalOf = (time: string | undefined, checkpointSignalSeconds?: number) =>
+    /--signal="([^"]+)"/.exec(
+      renderSbatchScript({
+        ...spec,
+        slurmArgs: time === undefined ? {} : { time },
+        ...(checkpointSignalSeconds === undefined ? {} : { checkpointSignalSeconds }),
+      }),
+    )?.[1];
+
+  it.each([
+    ['00:02:00', undefined, undefined], // 2 minutes: SLURM's early delivery leaves no room
+    ['10', undefined, 'B:USR1@60'], // a tenth of 10 minutes
+    ['01:00:00', undefined, 'B:USR1@120'],
+    ['1-00:00:00', 300, 'B:USR1@300'],
+    ['UNLIMITED', undefined, 'B:USR1@120'],
+    [undefined, undefined, 'B:USR1@120'], // the partition's limit is unknown here
+    ['01:00:00', 0, undefined],
+  ])('time %s, requested %s -> %s', (time, requested, expected) => {
+    expect(signalOf(time, requested)).toBe(expected);
+  });
+
+  it('refuses a time limit SLURM would not read, naming slurmArgs.time', () => {
+    expect(() => renderSbatchScript({ ...spec, slurmArgs: { time: 'abc' } })).toThrow(
+      expect.objectContaining({ _tag: 'InvalidJobSettingError', setting: 'slurmArgs.time' }),
+    );
+  });
+});
+
+describe('renderSbatchScript: the submission token', () => {
+  const token = '0123456789abcdef';
+
+  it('is the comment, or follows the user’s own comment', () => {
+    expect(renderSbatchScript({ ...spec, submissionToken: token })).toContain(
+      `#SBATCH --comment="hpc:${token}"`,
+    );
+    expect(
+      renderSbatchScript({ ...spec, slurmArgs: { comment: 'my "note"' }, submissionToken: token }),
+    ).toContain(`#SBATCH --comment="my \\"note\\" hpc:${token}"`);
+  });
+});
+
+describe('renderSbatchScript: bidi and other format characters', () => {
+  it.each([
+    ['name', { name: 'invoice\u202Etxt.exe' }, 'name'],
+    ['a module', { modules: ['gcc\u200B/12'] }, 'modules[0]'],
+    ['a module path', { modulePaths: ['/opt/\u2066mods'] }, 'modulePaths[0]'],
+    ['the job folder', { jobDir: '/scratch/\u202Ejobs' }, 'jobDir'],
+    ['the conda env', { condaEnv: 'env\uFEFF' }, 'condaEnv'],
+    ['an env value', { env: { OK: 'a\u202Eb' } }, 'env.OK'],
+    ['an sbatch value', { slurmArgs: { comment: 'x\u202Ey' } }, 'slurmArgs.comment'],
+  ])('refuses %s with a typed error naming it', (_, override, setting) => {
+    expect(() => renderSbatchScript({ ...spec, ...(override as Partial<SbatchScriptSpec>) })).toThrow(
+      expect.objectContaining({ _tag: 'InvalidJobSettingError', setting, problem: 'format-character' }),
+    );
+  });
+
+  it('keeps newlines and tabs in environment values, refuses other control characters there', () => {
+    expect(renderSbatchScript({ ...spec, env: { PEM: 'a\nb\tc' } })).toContain("export PEM='a\nb\tc'");
+    expect(() => renderSbatchScript({ ...spec, env: { X: 'a\u001b[31m' } })).toThrow(
+      expect.objectContaining({ setting: 'env.X', problem: 'control-character' }),
+    );
+  });
+});

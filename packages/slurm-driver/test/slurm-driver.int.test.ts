@@ -5,7 +5,14 @@ import { join } from 'node:path';
 import { isHpcError, type JobFailedError, type JobId, type JobState } from '@hpc/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SLURM_JOB_FILES, SLURMDriver, type SubmissionRefusedError } from '../src/index.ts';
-import { REPO_ROOT, rejectionOf, requireCluster, scontrol, waitForState } from './cluster-helpers.ts';
+import {
+  nodeScriptArgs,
+  REPO_ROOT,
+  rejectionOf,
+  requireCluster,
+  scontrol,
+  waitForState,
+} from './cluster-helpers.ts';
 import {
   AddNumbers,
   AllocateMemory,
@@ -237,22 +244,11 @@ describe('SLURMDriver on the real cluster', () => {
       const result = await driver.getResult(${JSON.stringify(id)});
       console.log(JSON.stringify({ count: jobs.length, has: jobs.some((j) => j.id === ${JSON.stringify(id)}), state: state.status, sum: result.sum }));
     `;
-    const out = execFileSync(
-      process.execPath,
-      [
-        '--experimental-transform-types',
-        '--no-warnings',
-        '--conditions=@hpc/source',
-        '--input-type=module',
-        '-e',
-        script,
-      ],
-      {
-        encoding: 'utf8',
-        env: { ...process.env, HPC_HOME: home },
-        cwd: `${REPO_ROOT}packages/slurm-driver`,
-      },
-    );
+    const out = execFileSync(process.execPath, nodeScriptArgs(script), {
+      encoding: 'utf8',
+      env: { ...process.env, HPC_HOME: home },
+      cwd: `${REPO_ROOT}packages/slurm-driver`,
+    });
     const seen = JSON.parse(out.trim().split('\n').at(-1) as string);
     expect(seen).toMatchObject({ has: true, state: 'completed', sum: 42 });
     expect(seen.count).toBeGreaterThan(10);
@@ -262,5 +258,8 @@ describe('SLURMDriver on the real cluster', () => {
     const state: JobState = await driver.waitForJob(ids.timeout as string, { timeoutMs: 150_000 });
     expect(state).toMatchObject({ status: 'timeout' });
     expect(state.raw).toMatch(/TIMEOUT/);
+    // How long it ran against its limit, from sacct's ElapsedRaw and Timelimit.
+    expect(state).toMatchObject({ timeLimitMs: 60_000 });
+    expect(state.raw).toMatch(/; ran \dm(\d\ds)? of its 1m limit$/);
   });
 });

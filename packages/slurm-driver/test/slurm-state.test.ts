@@ -196,23 +196,42 @@ describe('parseSqueue / parseSacct on the driver formats (real output)', () => {
   });
 
   it('parses sacct -X --parsable2', () => {
+    // Captured 2026-12-02 with SACCT_FIELDS (Timelimit added for the TIMEOUT run time).
     const reports = parseSacct(captured('driver-format-sacct.txt'));
-    expect(reports.get('5')).toMatchObject({
+    expect(reports.get('31')).toMatchObject({
       state: 'CANCELLED by 0',
       exitCode: '0:0',
       name: 'held|pipe',
-      endedAt: '2026-11-21T09:34:08',
+      endedAt: '2026-12-02T07:33:31',
     });
-    expect(reports.get('6')).toMatchObject({ nodes: 'n1', elapsedMs: 2000 });
-    expect(pick(mapSlurmState(reports.get('8') as never))).toEqual({
+    expect(reports.get('32')).toMatchObject({ nodes: 'n1', elapsedMs: 2000 });
+    expect(pick(mapSlurmState(reports.get('30') as never))).toEqual({
       status: 'failed',
       cause: 'exit-code',
       exitCode: 3,
     });
   });
 
+  it('says how long a TIMEOUT job ran against its limit (sacct ElapsedRaw / Timelimit)', () => {
+    const reports = parseSacct(captured('driver-format-sacct.txt'));
+    expect(reports.get('34')).toMatchObject({ state: 'TIMEOUT', elapsedMs: 88_000, timeLimitMs: 60_000 });
+    expect(reports.get('31')?.timeLimitMs).toBeUndefined(); // Partition_Limit
+    expect(reports.get('30')?.timeLimitMs).toBeUndefined(); // UNLIMITED
+    expect(mapSlurmState(reports.get('34') as never)).toMatchObject({
+      status: 'timeout',
+      raw: 'TIMEOUT; ran 1m28s of its 1m limit',
+      timeLimitMs: 60_000,
+      elapsedMs: 88_000,
+    });
+    expect(mapSlurmState({ state: 'TIMEOUT', elapsedMs: 123_000, timeLimitMs: 120_000 }).raw).toBe(
+      'TIMEOUT; ran 2m03s of its 2m limit',
+    );
+    expect(mapSlurmState({ state: 'TIMEOUT' }).raw).toBe('TIMEOUT');
+  });
+
   it('lets the last row win for an id listed twice (requeue, reused ids)', () => {
-    const text = '9|NODE_FAIL|0:0|None|n3|x|x|x|5|job\n9|RUNNING|0:0|None|n1|x|x|x|1|job\n';
+    const text =
+      '9|NODE_FAIL|0:0|None|n3|x|x|x|5|UNLIMITED|job\n9|RUNNING|0:0|None|n1|x|x|x|1|UNLIMITED|job\n';
     expect(parseSacct(text).get('9')?.state).toBe('RUNNING');
   });
 

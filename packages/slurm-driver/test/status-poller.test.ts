@@ -1,3 +1,7 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeOutcome } from '@hpc/container';
 import { asJobId, type RunOutcome } from '@hpc/core';
 import { describe, expect, it } from 'vitest';
 import { type CommandRunner, JobStore, StatusPoller, type StatusPollerOptions } from '../src/index.ts';
@@ -60,7 +64,7 @@ const ok = (): RunOutcome => ({
 const squeueRow = (id: number, state: string, reason = 'None') =>
   `${id}|${state}|${reason}|n1|2026-01-01T00:00:00|N/A|job`;
 const sacctRow = (id: number, state: string, exitCode = '0:0') =>
-  `${id}|${state}|${exitCode}|None|n1|2026-01-01T00:00:00|Unknown|Unknown|0|job`;
+  `${id}|${state}|${exitCode}|None|n1|2026-01-01T00:00:00|Unknown|Unknown|0|UNLIMITED|job`;
 
 describe('StatusPoller', () => {
   it('answers 1,000 jobs with one squeue and one sacct', async () => {
@@ -188,5 +192,33 @@ describe('StatusPoller', () => {
     h.poller.invalidate();
     await h.poller.poll();
     expect(h.calls.length).toBe(2);
+  });
+});
+
+describe('StatusPoller with outcome files on disk', () => {
+  it('reports a truncated outcome.json as unknown, naming the file, and answers every other job', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'hpc-poller-'));
+    const store = new JobStore(':memory:');
+    for (const id of ['1', '2', '3']) {
+      mkdirSync(join(root, id));
+      store.add({ id: asJobId(id), name: `j${id}`, jobDir: join(root, id), submittedAt: 'x' });
+    }
+    await writeOutcome(join(root, '1'), ok());
+    writeFileSync(join(root, '2', 'outcome.json'), JSON.stringify(ok()).slice(0, 30));
+    const run: CommandRunner = async (command, args) => ({
+      command,
+      args,
+      exitCode: 0,
+      stdout: command === 'squeue' ? `2|COMPLETED|None|n1|x|x|j2\n3|RUNNING|None|n1|x|x|j3` : '',
+      stderr: '',
+      durationMs: 1,
+    });
+    const states = await new StatusPoller(store, run, { minIntervalMs: 0 }).poll();
+    expect(states.get(asJobId('1'))?.status).toBe('completed');
+    expect(states.get(asJobId('3'))?.status).toBe('running');
+    const damaged = states.get(asJobId('2'));
+    expect(damaged).toMatchObject({ status: 'unknown' });
+    expect(damaged && 'reason' in damaged && damaged.reason).toContain(join(root, '2', 'outcome.json'));
+    expect(store.get('2')?.terminal).toBe(false);
   });
 });
