@@ -155,7 +155,7 @@ describe('node-runner', () => {
       expect(lines).toEqual([
         expect.stringMatching(
           new RegExp(
-            `^node-runner: the job's outcome was not recorded: cannot write the job outcome ${folder}/outcome\\.json: no space left on device`,
+            `^node-runner: the job's outcome was not recorded: cannot write ${folder}/outcome\\.json: no space left on device`,
           ),
         ),
       ]);
@@ -179,7 +179,7 @@ describe('node-runner', () => {
     const result = await execa(file, args, { reject: false });
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toMatch(
-      /outcome was not recorded: cannot write the job outcome .*not-a-folder\/job\/outcome\.json/,
+      /outcome was not recorded: cannot write .*not-a-folder\/job\/outcome\.json: a part of the path is not a folder/,
     );
   });
 });

@@ -22,6 +22,7 @@ const REASON_BY_TAG: Readonly<Record<string, InfrastructureFailure>> = {
   ObjectPathRequiredError: 'object-missing',
   InvalidObjectPathError: 'object-missing',
   FileWriteError: 'io-error',
+  FileReadError: 'io-error',
   FileLockedError: 'io-error',
 };
 

@@ -6,6 +6,7 @@ import { FileWriteError, isHpcError } from '@hpc/core';
 import {
   CorruptFileError,
   FileMissingError,
+  FileReadError,
   ForbiddenKeyError,
   NotASerializedFileError,
   ObjectNotFoundError,
@@ -57,6 +58,7 @@ describe('classifyLoadError', () => {
       [new UnknownTypeError(file, 'x/Y', []), 'unknown-type'],
       [new ObjectNotFoundError(file, '/missing', []), 'object-missing'],
       [new FileWriteError(file, 'EIO', 'read'), 'io-error'],
+      [new FileReadError(file, 'EACCES'), 'io-error'],
       [Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' }), 'io-error'],
       [new RangeError('Maximum call stack size exceeded'), 'internal'],
       ['a thrown string', 'internal'],
@@ -64,13 +66,14 @@ describe('classifyLoadError', () => {
     for (const [error, reason] of cases) expect(classifyLoadError(error), String(error)).toBe(reason);
   });
 
-  it('records a crate that is a folder as io-error, and an empty crate as crate-corrupt', async () => {
+  it('records a crate that is a folder or empty as crate-corrupt (it is not a crate)', async () => {
     const jobDir = await mkdtemp(join(tmpdir(), 'hpc-classify-'));
     await mkdir(join(jobDir, 'process.bin'));
     const folder = await new JobContainer(join(jobDir, 'process.bin'), {
       passThroughOutput: false,
     }).execute();
-    expect(folder).toMatchObject({ status: 'failed', reason: 'io-error', errno: 'EISDIR' });
+    expect(folder).toMatchObject({ status: 'failed', reason: 'crate-corrupt' });
+    expect(folder.status === 'failed' && folder.error.message).toMatch(/process\.bin.*folder/);
     const other = await mkdtemp(join(tmpdir(), 'hpc-classify-'));
     await writeFile(join(other, 'process.bin'), '');
     const empty = await new JobContainer(join(other, 'process.bin'), { passThroughOutput: false }).execute();
