@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { type H5File, type H5Wasm, loadH5Runtime } from '../src/hdf5/h5wasm-runtime.ts';
 
 /** The package's source entry, importable from a child script anywhere on disk. */
 export const SERIALIZER_ENTRY = pathToFileURL(
@@ -43,4 +44,27 @@ export function runNodeScript(
     if (child.pid !== undefined) options.onSpawn?.(child.pid);
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
+}
+
+/**
+ * Opens a file in the package's reading h5wasm instance, as a test looks at (or crafts) files
+ * outside ObjectSerializer: its guard lets the instance open only the files it is told about.
+ */
+export async function withRawFile<T>(
+  file: string,
+  mode: 'r' | 'w' | 'a',
+  use: (opened: H5File, h5: H5Wasm) => T,
+): Promise<T> {
+  const { h5, guard } = await loadH5Runtime();
+  const release = guard.allow([file]);
+  try {
+    const opened = new h5.File(file, mode);
+    try {
+      return use(opened, h5);
+    } finally {
+      opened.close();
+    }
+  } finally {
+    release();
+  }
 }
