@@ -1,11 +1,11 @@
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
 import { isHpcError } from '@hpc/core';
 import { registerClass, unregisterClass } from '@hpc/process';
 import { ObjectSerializer } from '@hpc/serializer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { crc32 } from 'node:zlib';
 import { runNodeScript, SERIALIZER_ENTRY, withRawFile } from './hdf5-helpers.ts';
 
 class Sample {

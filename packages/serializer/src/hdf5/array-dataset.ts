@@ -174,7 +174,8 @@ export function forEachSlice(
       verifier?.update(bytes);
       const first = Math.max(at, start);
       const last = Math.min(at + length, start + count);
-      if (last > first) sink(bytes.subarray((first - at) * bpe, (last - at) * bpe), first - start, last - first);
+      if (last > first)
+        sink(bytes.subarray((first - at) * bpe, (last - at) * bpe), first - start, last - first);
       at += length;
     }
     verifier?.finish();

@@ -76,7 +76,12 @@ export function inspectArrayDataset(
   const meta = dataset.metadata;
   if (meta.virtual_sources) {
     const files = meta.virtual_sources.map((source) => quoteFromFile(source.file_name)).join(', ');
-    throw new ExternalReferenceError(crate, objectPath, path, `is a virtual dataset (its data is in ${files})`);
+    throw new ExternalReferenceError(
+      crate,
+      objectPath,
+      path,
+      `is a virtual dataset (its data is in ${files})`,
+    );
   }
   const shape = meta.shape;
   if (shape?.length !== 1) corrupt(`has shape ${JSON.stringify(shape)}, not one dimension`);
@@ -101,7 +106,9 @@ export function inspectArrayDataset(
   const chunk = meta.chunks?.[0] ?? Math.max(1, Math.floor(CONTIGUOUS_STEP_BYTES / meta.size));
   // A contiguous (or compact) dataset is one checksummed unit.
   const unit = meta.chunks ? chunk : Math.max(1, length);
-  const checks = claim.checksummed ? readChunkChecks(module, file.file_id, path, length, unit, limits, corrupt) : undefined;
+  const checks = claim.checksummed
+    ? readChunkChecks(module, file.file_id, path, length, unit, limits, corrupt)
+    : undefined;
   return {
     read: { path, start, count, chunk, bytesPerElement: meta.size, checks },
     declaredBytes: length * meta.size,

@@ -42,7 +42,8 @@ export function readIntegerAttribute(
   name: string,
 ): number | undefined {
   const meta = module.get_attribute_metadata(fileId, path, name);
-  if (meta.type !== H5T_INTEGER || meta.total_size !== 1 || ![1, 2, 4, 8].includes(meta.size)) return undefined;
+  if (meta.type !== H5T_INTEGER || meta.total_size !== 1 || ![1, 2, 4, 8].includes(meta.size))
+    return undefined;
   const value = withAttributeBytes(module, fileId, path, name, meta.size, (pointer) => {
     const view = new DataView(module.HEAPU8.buffer, pointer, meta.size);
     if (meta.size === 8) return Number(meta.signed ? view.getBigInt64(0, true) : view.getBigUint64(0, true));
@@ -67,10 +68,17 @@ export function readUint32ArrayAttribute(
 ): Uint32Array {
   const meta = module.get_attribute_metadata(fileId, path, name);
   if (meta.type !== H5T_INTEGER || meta.size !== 4 || meta.signed || (meta.shape?.length ?? 0) > 1)
-    wrong(`is not a uint32 array (class ${meta.type}, ${meta.size} bytes, shape ${JSON.stringify(meta.shape)})`);
+    wrong(
+      `is not a uint32 array (class ${meta.type}, ${meta.size} bytes, shape ${JSON.stringify(meta.shape)})`,
+    );
   if (meta.total_size !== count) wrong(`holds ${meta.total_size} values, not ${count}`);
-  return withAttributeBytes(module, fileId, path, name, count * 4, (pointer) =>
-    new Uint32Array(module.HEAPU8.slice(pointer, pointer + count * 4).buffer),
+  return withAttributeBytes(
+    module,
+    fileId,
+    path,
+    name,
+    count * 4,
+    (pointer) => new Uint32Array(module.HEAPU8.slice(pointer, pointer + count * 4).buffer),
   );
 }
 

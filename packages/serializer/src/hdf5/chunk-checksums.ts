@@ -61,7 +61,8 @@ export class ChunkVerifier {
     this.what = what;
     this.fail = fail;
     this.unit = fromElement / checks.unit;
-    if (!Number.isInteger(this.unit)) throw new Error(`a verified read must start at a unit boundary, not ${fromElement}`);
+    if (!Number.isInteger(this.unit))
+      throw new Error(`a verified read must start at a unit boundary, not ${fromElement}`);
   }
 
   update(bytes: Uint8Array): void {

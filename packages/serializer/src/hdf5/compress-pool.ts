@@ -98,10 +98,7 @@ export function compressorThreads(threads: number): ChunkCompressor | undefined 
       if (data.byteLength < chunkBytes) chunk.fill(0, data.byteLength);
       const output = spareBuffer(chunkBytes + BLOSC_FRAME_OVERHEAD);
       const task: CompressTask = { id, chunk, output, cdValues, dataBytes: data.byteLength, checksum };
-      pooled.worker.postMessage(task, [
-        chunk.buffer,
-        output.buffer,
-      ]);
+      pooled.worker.postMessage(task, [chunk.buffer, output.buffer]);
     });
 }
 

@@ -59,7 +59,8 @@ function copyChildren(
     const kind = linkKind(module, source.file_id, child);
     if (isLink(kind)) refuse(child, `is a ${kind}`);
     if (kind === 'group') {
-      if (!walk.enter(child, depth)) refuse(child, 'is a second link to a group met before (or a link back up)');
+      if (!walk.enter(child, depth))
+        refuse(child, 'is a second link to a group met before (or a link back up)');
       module.create_group(target.file_id, child, false);
       copyAttributes(context, source, target, child);
       copyChildren(context, walk, source, target, child, excluded, depth + 1);
@@ -179,12 +180,25 @@ function copyArray(
   const chunk = meta.chunks?.[0] ?? chunkLength(length, bpe, 4 << 20);
   if (length === 0) {
     const chunks = meta.chunks ? [chunk] : null;
-    parent.create_dataset({ name, data: new ctor(0) as never, shape: [0], dtype: TYPED_ARRAY_DTYPES[kind], chunks });
+    parent.create_dataset({
+      name,
+      data: new ctor(0) as never,
+      shape: [0],
+      dtype: TYPED_ARRAY_DTYPES[kind],
+      chunks,
+    });
     return false;
   }
   const sliceElements = Math.max(chunk, Math.floor(sliceBytes / bpe / chunk) * chunk);
   const contiguous = !meta.chunks && length <= sliceElements;
-  const checks = sourceChecks(module, fileId, path, length, meta.chunks ? chunk : Math.max(1, length), context);
+  const checks = sourceChecks(
+    module,
+    fileId,
+    path,
+    length,
+    meta.chunks ? chunk : Math.max(1, length),
+    context,
+  );
   const unit = contiguous ? Math.max(1, length) : chunk;
   const crcs = checks && new Uint32Array(unitCount(length, unit));
   const fail = (detail: string): never => {
@@ -201,7 +215,9 @@ function copyArray(
     new Uint8Array(part.buffer).set(bytes);
     if (crcs) {
       for (let at = 0; at < count; at += unit)
-        crcs[(done + at) / unit] = checksumOf(new Uint8Array(part.buffer, at * bpe, Math.min(unit, count - at) * bpe));
+        crcs[(done + at) / unit] = checksumOf(
+          new Uint8Array(part.buffer, at * bpe, Math.min(unit, count - at) * bpe),
+        );
     }
     if (!written) {
       parent.create_dataset({
@@ -233,9 +249,19 @@ function sourceChecks(
   context: RewriteContext,
 ): ChunkChecks | undefined {
   if (!module.get_attribute_names(fileId, path).includes(ATTR_CRC32)) return undefined;
-  const crcs = readUint32ArrayAttribute(module, fileId, path, ATTR_CRC32, unitCount(length, unit), (detail) =>
-    {
-      throw new CannotRewriteError(context.fileName, context.removing, path, `has a damaged ${ATTR_CRC32} attribute (${detail})`);
+  const crcs = readUint32ArrayAttribute(
+    module,
+    fileId,
+    path,
+    ATTR_CRC32,
+    unitCount(length, unit),
+    (detail) => {
+      throw new CannotRewriteError(
+        context.fileName,
+        context.removing,
+        path,
+        `has a damaged ${ATTR_CRC32} attribute (${detail})`,
+      );
     },
   );
   return { crcs, firstUnit: 0, unit, length };

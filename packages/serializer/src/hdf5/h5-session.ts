@@ -111,7 +111,10 @@ export function describeFailure(
       { cause: error, ...where },
     );
   }
-  if (error instanceof RangeError && /Array buffer allocation failed|Invalid typed array length/.test(error.message))
+  if (
+    error instanceof RangeError &&
+    /Array buffer allocation failed|Invalid typed array length/.test(error.message)
+  )
     return new CorruptFileError(crate, `an array is too large to allocate (${error.message})`, {
       cause: error,
       ...where,

@@ -110,7 +110,8 @@ function load(
   if (slot.loading) return slot.loading;
   const base = h5wasmModuleUrl();
   const generation = slot.generation++;
-  const url = base && (name !== 'hpc-reader' || generation > 0) ? `${base}?instance=${name}-${generation}` : undefined;
+  const url =
+    base && (name !== 'hpc-reader' || generation > 0) ? `${base}?instance=${name}-${generation}` : undefined;
   const loading = initialiseFrom(url).then(
     (runtime) => {
       if (slot.loading === loading) slot.current = runtime;

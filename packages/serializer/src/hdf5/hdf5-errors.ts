@@ -199,6 +199,8 @@ const CORRUPTION_MARKERS = [
   'unable to load superblock',
   'addr overflow',
   'address overflow',
+  'exceeds eoa',
+  'past end of',
   'filter returned failure',
   "can't read data",
   'unable to read',

@@ -18,8 +18,8 @@ import {
   LAYOUT_NAME,
   STRUCTURE_DATASET,
 } from './layout.ts';
-import { isObjectGroup, resolvePath } from './object-tree.ts';
 import { parentPaths } from './object-path.ts';
+import { isObjectGroup, resolvePath } from './object-tree.ts';
 import type { StructureEncoding } from './tagged-json.ts';
 
 export interface ObjectGroupInput {

@@ -25,7 +25,7 @@ import {
   type StoredObjectHeader,
   structureRead,
 } from './layout-reader.ts';
-import { parsePropertyPath, type PropertyPath, resolvePropertyPath } from './property-path.ts';
+import { type PropertyPath, parsePropertyPath, resolvePropertyPath } from './property-path.ts';
 import { parallelReadsAvailable, readInParallel } from './read-pool.ts';
 import { type DatasetRef, decodeStructure, parseStructure, scanStructure } from './tagged-json-decode.ts';
 
@@ -79,10 +79,22 @@ class ObjectReading {
   structure(file: H5File) {
     const { module } = this.runtime;
     const { crate, objectPath } = this.context;
-    const header = readObjectHeader(module, file, crate, objectPath, this.options.acceptVersion1WithoutChecksums);
-    const structure = this.inspect(file, header, { name: STRUCTURE_DATASET, kind: 'Uint8Array', length: undefined });
+    const header = readObjectHeader(
+      module,
+      file,
+      crate,
+      objectPath,
+      this.options.acceptVersion1WithoutChecksums,
+    );
+    const structure = this.inspect(file, header, {
+      name: STRUCTURE_DATASET,
+      kind: 'Uint8Array',
+      length: undefined,
+    });
     checkDeclaredSizes(this.context, [structure]);
-    const read = this.verify ? structureRead(structure.read, header) : { ...structure.read, checks: undefined };
+    const read = this.verify
+      ? structureRead(structure.read, header)
+      : { ...structure.read, checks: undefined };
     const text = decodeStructureText(read.count, this.fail, (sink) =>
       forEachSlice(module, file.file_id, read, this.options.sliceBytes, this.fail, sink),
     );
@@ -92,7 +104,12 @@ class ObjectReading {
   inspect(
     file: H5File,
     header: StoredObjectHeader,
-    claim: { name: string; kind: TypedArrayName; length: number | undefined; range?: { start: number; count: number } },
+    claim: {
+      name: string;
+      kind: TypedArrayName;
+      length: number | undefined;
+      range?: { start: number; count: number };
+    },
   ): InspectedArray {
     if (!isSafeDatasetName(claim.name))
       this.fail(`the structure refers to dataset ${JSON.stringify(claim.name)} outside the object`);
@@ -111,7 +128,15 @@ class ObjectReading {
   }
 
   readHere(file: H5File, kind: TypedArrayName, read: DatasetRead, into?: StoredTypedArray): StoredTypedArray {
-    return readArrayDataset(this.runtime.module, file.file_id, kind, read, this.options.sliceBytes, this.fail, into);
+    return readArrayDataset(
+      this.runtime.module,
+      file.file_id,
+      kind,
+      read,
+      this.options.sliceBytes,
+      this.fail,
+      into,
+    );
   }
 
   /** Reads a large range with the calling thread and the read workers. */
@@ -131,7 +156,12 @@ class ObjectReading {
     await this.session(`read dataset ${read.path}`, (file) =>
       readInParallel({ crate, objectPath, read, sliceBytes }, bytes, readThreads, (part) => {
         const offset = array.byteOffset + (part.start - read.start) * read.bytesPerElement;
-        this.readHere(file, kind, part, new (constructorFor(kind))(array.buffer, offset, part.count) as StoredTypedArray);
+        this.readHere(
+          file,
+          kind,
+          part,
+          new (constructorFor(kind))(array.buffer, offset, part.count) as StoredTypedArray,
+        );
       }),
     );
     return array;
@@ -171,7 +201,8 @@ export async function loadObject(crate: string, objectPath: string, options: Loa
     return { parsed, arrays, large };
   });
   // 2. Large arrays: decompressed by worker threads, each with its own wasm instance.
-  for (const { ref, read } of large) arrays.set(ref.name, { ref, array: await reading.readLarge(ref.kind, read) });
+  for (const { ref, read } of large)
+    arrays.set(ref.name, { ref, array: await reading.readLarge(ref.kind, read) });
   // 3. Rebuild the value (pure JS, no file access) and give instances their registered classes.
   const decoded = decodeStructure(parsed, {
     loadDataset: (name, kind, length) => {
@@ -215,7 +246,12 @@ export async function readObjectArray(
     );
     const stored = placeholders.get(target);
     const what = { crate, objectPath, what: String(property) };
-    const { start, count } = checkReadRange(range.start, range.count, stored ? stored.length : target.length, what);
+    const { start, count } = checkReadRange(
+      range.start,
+      range.count,
+      stored ? stored.length : target.length,
+      what,
+    );
     if (!stored) return { inline: target.slice(start, start + count) as StoredTypedArray };
     const array = reading.inspect(file, header, { ...stored, range: { start, count } });
     checkDeclaredSizes(reading.context, [structure, array]);

@@ -109,7 +109,8 @@ export function refuseLink(
     };
     target = ` to ${quoteFromFile(obj_path)} in another file (${quoteFromFile(filename)})`;
   }
-  throw new ExternalReferenceError(crate, objectPath, path, `is a ${kind}${target}`);
+  const article = kind === 'external link' ? 'an' : 'a';
+  throw new ExternalReferenceError(crate, objectPath, path, `is ${article} ${kind}${target}`);
 }
 
 /** The object's address in the file: the same for every hard link to it. */
@@ -190,7 +191,8 @@ export function checkOwnLinks(module: H5Module, file: H5File, crate: string, obj
   for (const name of names) {
     const path = `${objectPath}/${name}`;
     const external = module.get_external_link(file.file_id, path) as { filename?: string };
-    if (external.filename !== undefined) refuseLink(module, file.file_id, crate, objectPath, path, 'external link');
+    if (external.filename !== undefined)
+      refuseLink(module, file.file_id, crate, objectPath, path, 'external link');
     if (module.get_symbolic_link(file.file_id, path) !== null)
       refuseLink(module, file.file_id, crate, objectPath, path, 'soft link');
   }

@@ -3,11 +3,11 @@ import { CorruptFileError } from '../errors.ts';
 import type { DatasetRead } from './array-dataset.ts';
 import { ExternalReferenceError, quoteFromFile } from './hdf5-errors.ts';
 import {
-  RING_HEADER_BYTES,
-  RING_SLOTS,
   type ReadJob,
   type ReadReply,
   type ReadRing,
+  RING_HEADER_BYTES,
+  RING_SLOTS,
   ringFlags,
   ringSlot,
   SLOT_BYTES,

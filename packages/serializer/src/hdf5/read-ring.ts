@@ -50,4 +50,3 @@ export type ReadReply =
   /** The worker's wasm instance trapped; the worker exits and a fresh one takes its place. */
   | { id: number; crashed: string }
   | { id: number; error: string };
-

@@ -72,11 +72,7 @@ port.on('message', async (job: ReadJob) => {
   }
 });
 
-function failureReply(
-  id: number,
-  error: unknown,
-  guard: H5Guard,
-): ReadReply {
+function failureReply(id: number, error: unknown, guard: H5Guard): ReadReply {
   const refused = guard.takeRefusals()[0];
   if (refused) return { id, refused: refused.path, activity: refused.activity };
   const message = error instanceof Error ? error.message : String(error);

@@ -1,10 +1,10 @@
 import { registeredClassById } from '@hpc/process';
 import type { StoredTypedArray } from '../typed-arrays.ts';
 import { isTypedArrayName, type TypedArrayName } from './dtypes.ts';
-import { TAG } from './tagged-json.ts';
+import { BODY_KEYS, BODY_NAMES, TAG } from './tagged-json-format.ts';
 
 /**
- * Reading the structure text back (its format: tagged-json.ts). Never runs code from the file:
+ * Reading the structure text back (its format: tagged-json-format.ts). Never runs code from the file:
  * only built-in constructors are called, and class instances stay plain objects (or arrays, maps,
  * sets, as their body says) until reviveInstances gives them a registered prototype; a body that
  * does not match its registered class is refused.
@@ -348,13 +348,11 @@ function bodyKeyOf(typeId: string): 'a' | 'm' | 's' | 'v' | undefined {
   const entry = registeredClassById(typeId);
   if (!entry) return undefined; // refused by reviveInstances, with the registered ids listed
   const proto = entry.ctor.prototype as object;
-  if (proto instanceof Array) return 'a';
+  if (Object.prototype.isPrototypeOf.call(Array.prototype, proto)) return 'a';
   if (proto instanceof Map) return 'm';
   if (proto instanceof Set) return 's';
   return 'v';
 }
-
-const BODY_KEYS = ['a', 'm', 's', 'v'] as const;
 
 /**
  * A registered class instance: exactly one body, of the kind its class has ("a" for an Array
@@ -398,5 +396,3 @@ function decodeInstance(state: Decoder, tagged: Record<string, unknown>): object
   state.instances.push({ object, typeId });
   return object;
 }
-
-const BODY_NAMES = { a: 'an array', m: 'a Map', s: 'a Set', v: 'fields' } as const;

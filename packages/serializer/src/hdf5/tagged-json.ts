@@ -3,34 +3,9 @@ import { UnsupportedValueError } from '../errors.ts';
 import { summarizeGraph } from '../object-graph.ts';
 import type { StoredTypedArray } from '../typed-arrays.ts';
 import { type TypedArrayName, typedArrayName } from './dtypes.ts';
+import { FORBIDDEN_INSTANCE_KEYS, TAG } from './tagged-json-format.ts';
 
-/**
- * The object's structure as one JSON document (stored as UTF-8 bytes in one dataset): JSON
- * values stay themselves; anything JSON cannot say is an object whose "$" key names a tag.
- *
- *   {"$":"ref","i":n}           the n-th object already met (shared and circular references)
- *   {"$":"u"}                    undefined
- *   {"$":"num","v":"NaN"}        NaN, Infinity, -Infinity, -0
- *   {"$":"big","v":"123"}        BigInt, decimal
- *   {"$":"date","v":ms}          Date (ms since the epoch; null for an invalid date)
- *   {"$":"map","e":[[k,v],...]}  Map;  {"$":"set","e":[...]} Set
- *   {"$":"re","src":..,"f":..}   RegExp
- *   {"$":"err","name","message","stack","cause"?}   Error
- *   {"$":"box","v":..}           new Number/String/Boolean(...)
- *   {"$":"ta","t":"Float64Array","n":len,"ds":"arrays/0"}   typed array stored as a dataset
- *   {"$":"ta","t":"Int32Array","n":len,"b64":"..."}          small typed array inline (little-endian bytes)
- *   {"$":"ab","n":len,"b64"|"ds"}   ArrayBuffer;  {"$":"dv",...} DataView, as "ab"
- *   {"$":"obj","c":"my-lab/Fit","v":{fields}}   instance of a registered class: its own fields
- *                                               ("a":[...], "m":[[k,v]...], "s":[...] for
- *                                               registered Array/Map/Set subclasses)
- *   {"$":"esc","v":{...}}        a plain object that itself has a "$" key
- *
- * Objects are numbered 0, 1, 2... in the order a depth-first walk first meets them (arrays,
- * plain objects and every tag that stands for an object); "ref" points back by that number.
- */
-
-export const TAG = '$';
-
+/** Writing the structure text (its format: tagged-json-format.ts). */
 export interface StructureEncoding {
   json: string;
   /** Typed arrays (and large ArrayBuffers as Uint8Array) to store as datasets, by their "ds" name. */
@@ -47,9 +22,6 @@ export interface EncodeOptions {
   /** Dataset name for the k-th stored array, relative to the object's group. */
   datasetName: (index: number) => string;
 }
-
-/** Keys that would alter prototypes or constructors if written onto a revived instance. */
-const FORBIDDEN_INSTANCE_KEYS = ['__proto__', 'constructor', 'prototype'] as const;
 
 /** Something the encoder cannot store; summarizeGraph is asked to name the path before it is reported. */
 class Unstorable extends Error {}
