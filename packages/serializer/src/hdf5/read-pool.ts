@@ -120,10 +120,19 @@ function share(read: DatasetRead, first: number, end: number): DatasetRead {
 }
 
 /**
+ * The calling thread's part of a parallel read, with one worker (divided among more). It also
+ * copies every worker's pieces into the result and takes the result's first-touch page faults:
+ * measured on 256 MiB, 130 ms of CPU with no chunks of its own, while a worker decompressing and
+ * verifying everything took 150 ms. With 15% of the chunks each thread spent ~140 ms; with an
+ * equal half the calling thread spent 170 ms and the worker 68 ms idled the rest.
+ */
+const CALLING_THREAD_SHARE = 0.15;
+
+/**
  * Reads the range into `target` (a byte view of the result) with `threads` threads, split into
- * shares of whole chunks: the calling thread reads the first share itself (straight into the
- * result, a slice at a time, yielding between slices so worker pieces are copied as they come),
- * and `threads - 1` workers the others. Every thread verifies the chunks it decompresses.
+ * shares of whole chunks: the calling thread reads the first (small) share itself, straight into
+ * the result, a slice at a time, yielding between slices so worker pieces are copied as they
+ * come; `threads - 1` workers read the others. Every thread verifies the chunks it decompresses.
  */
 export async function readInParallel(
   request: ParallelRead,
@@ -136,15 +145,17 @@ export async function readInParallel(
   const { start, count, chunk, bytesPerElement } = read;
   const firstChunk = Math.floor(start / chunk);
   const endChunk = Math.ceil((start + count) / chunk);
-  const perThread = Math.ceil((endChunk - firstChunk) / (pool.length + 1));
+  const chunks = endChunk - firstChunk;
+  const own = Math.floor(chunks * (pool.length === 0 ? 1 : CALLING_THREAD_SHARE / pool.length));
+  const perWorker = Math.ceil((chunks - own) / Math.max(1, pool.length));
   const remote: Promise<void>[] = [];
-  for (let first = firstChunk + perThread; first < endChunk; first += perThread) {
+  for (let first = firstChunk + own; first < endChunk; first += perWorker) {
     const pooled = pool[remote.length] as PooledWorker;
     const reader = readerStates.get(pooled) as Reader;
     const job: ReadJob = {
       id: nextId++,
       file: request.crate,
-      read: share(read, first, Math.min(endChunk, first + perThread)),
+      read: share(read, first, Math.min(endChunk, first + perWorker)),
       rangeStart: start,
       sliceBytes,
       ring: reader.ring,
@@ -159,7 +170,7 @@ export async function readInParallel(
   }
   const all = Promise.all(remote);
   all.catch(() => {});
-  const ownEnd = Math.min(endChunk, firstChunk + perThread);
+  const ownEnd = firstChunk + own;
   const step = Math.max(1, Math.floor(sliceBytes / bytesPerElement / chunk));
   for (let first = firstChunk; first < ownEnd; first += step) {
     readHere(share(read, first, Math.min(ownEnd, first + step)));
