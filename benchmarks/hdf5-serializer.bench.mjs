@@ -5,7 +5,9 @@
 //   node --expose-gc benchmarks/hdf5-serializer.bench.mjs [--mib 256] [--reps 3] [--dir /tmp]
 //
 // Prints one Markdown table. Medians of --reps runs after one uncounted warm-up (ours and h5py
-// alike). Writes are not fsynced (durable: false), like h5py and v8-to-file; reads come from the
+// alike). The checksum row runs the default again with the CRC-32s switched off through an
+// internal switch (HPC_SERIALIZER_BENCHMARK_NO_CHECKSUMS=1, set around that row only: never
+// for real use, the files it writes do not load with checksums on). Writes are not fsynced (durable: false), like h5py and v8-to-file; reads come from the
 // page cache. Needs the built package (dist, with the
 // hdf5-read-worker entry) and /usr/bin/python3 with h5py + the Debian Blosc plugin.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -112,12 +114,13 @@ print(json.dumps({'write': statistics.median(w), 'read': statistics.median(r), '
 `;
 
 const KINDS = ['smooth', 'arange', 'random'];
+const DEFAULT_METHOD = `ours blosc-lz4 (default; read: ${Math.min(4, availableParallelism())} threads)`;
+const NO_CHECKSUMS = 'ours blosc-lz4 (default), checksums off';
+const CHECKSUM_SWITCH = 'HPC_SERIALIZER_BENCHMARK_NO_CHECKSUMS';
 const METHODS = [
   { name: 'ours blosc-lz4 (default; read: 1 thread)', codec: 'blosc-lz4', readThreads: 1 },
-  {
-    name: `ours blosc-lz4 (default; read: ${Math.min(4, availableParallelism())} threads)`,
-    codec: 'blosc-lz4',
-  },
+  { name: DEFAULT_METHOD, codec: 'blosc-lz4' },
+  { name: NO_CHECKSUMS, codec: 'blosc-lz4', checksumsOff: true },
   { name: 'ours blosc-zstd level 1', codec: 'blosc-zstd' },
   { name: 'ours blosc2-lz4 (not readable by Debian 12)', codec: 'blosc2-lz4' },
   { name: 'ours gzip level 1', codec: 'gzip', level: 1 },
@@ -162,6 +165,7 @@ for (const kind of KINDS) {
       durable: false,
       ...(method.readThreads ? { readThreads: method.readThreads } : {}),
     });
+    if (method.checksumsOff) process.env[CHECKSUM_SWITCH] = '1';
     const result = await measure(
       () => writer.serialize({ data: array }, '/x', options),
       () => reader.load('/x'),
@@ -169,6 +173,7 @@ for (const kind of KINDS) {
       bytes,
       (back) => sameBits(back.data, array),
     );
+    delete process.env[CHECKSUM_SWITCH];
     put(method.name, kind, result);
     process.stderr.write(`${kind} ${method.name}: ${JSON.stringify(result)}\n`);
   }
@@ -236,9 +241,10 @@ const small = {};
   small.json = { write: median(json.w), read: median(json.r), size: statSync(jsonFile).size };
 }
 {
-  // One group per object with 4 attributes, through h5wasm directly: the layout we avoid.
+  // One group per object with 4 attributes, through h5wasm directly: the layout we avoid. An
+  // instance of its own (another URL): ObjectSerializer's instances open only their own files.
   const { default: h5 } = await import(
-    pathToFileURL(join(root, 'packages/serializer/node_modules/h5wasm/dist/node/hdf5_hl.js')).href
+    `${pathToFileURL(join(root, 'packages/serializer/node_modules/h5wasm/dist/node/hdf5_hl.js')).href}?instance=bench`
   );
   await h5.ready;
   const file = join(dir, 'small-groups.h5');
@@ -315,10 +321,17 @@ lines.push(`|---|${KINDS.map(() => '---').join('|')}|`);
 for (const [method, cells] of rows)
   lines.push(`| ${method} | ${KINDS.map((k) => cell(cells[k])).join(' | ')} |`);
 const h5py = rows.get('h5py 3.7 + native Blosc lz4 c5 shuffle (Debian)');
-for (const method of [...rows.keys()].filter((m) => m.startsWith('ours blosc-lz4'))) {
+for (const method of [...rows.keys()].filter((m) => m.startsWith('ours blosc-lz4') && m !== NO_CHECKSUMS)) {
   const ours = rows.get(method);
   lines.push(
     `| ${method.replace('ours ', '')} ÷ h5py | ${KINDS.map((k) => `${(ours[k].write / h5py[k].write).toFixed(2)}× / ${(ours[k].read / h5py[k].read).toFixed(2)}× (ratio ${(ours[k].ratio / h5py[k].ratio).toFixed(3)}×)`).join(' | ')} |`,
+  );
+}
+{
+  const on = rows.get(DEFAULT_METHOD);
+  const off = rows.get(NO_CHECKSUMS);
+  lines.push(
+    `| checksum cost: default with CRC-32s ÷ without (write / read) | ${KINDS.map((k) => `${(on[k].write / off[k].write).toFixed(2)}× / ${(on[k].read / off[k].read).toFixed(2)}×`).join(' | ')} |`,
   );
 }
 const ms = (x) => x.toFixed(1);

@@ -8,6 +8,11 @@
     obj = load("crates.h5", "/my_process")           # dicts, lists, numpy arrays, ...
     obj["values"]                                    # numpy array, read from its Blosc dataset
 
+Every byte is checked against the CRC-32s the writer stored (layout version 2): the structure
+text's (`hpc_structure_crc32` on the object's group) and each chunk's of every array (`hpc_crc32`
+on the dataset). A mismatch raises ChecksumError. Objects of version 1 carry no checksums and are
+refused unless `load(..., allow_unverified=True)`.
+
 Blosc-compressed datasets need the Blosc HDF5 plugin: `apt install hdf5-filter-plugin-blosc-serial`
 (Debian/Ubuntu) or `pip install hdf5plugin` and `import hdf5plugin` before reading.
 Layout: see packages/serializer/README.md ("HDF5 layout").
@@ -16,17 +21,44 @@ import base64
 import datetime
 import json
 import sys
+import zlib
 
 import h5py
 import numpy as np
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 DTYPES = {
     "Int8Array": "<i1", "Uint8Array": "<u1", "Uint8ClampedArray": "<u1", "Int16Array": "<i2",
     "Uint16Array": "<u2", "Int32Array": "<i4", "Uint32Array": "<u4", "Float32Array": "<f4",
     "Float64Array": "<f8", "BigInt64Array": "<i8", "BigUint64Array": "<u8",
 }
 NUMBERS = {"NaN": float("nan"), "Infinity": float("inf"), "-Infinity": float("-inf"), "-0": -0.0}
+
+
+class ChecksumError(ValueError):
+    """Stored bytes that do not match the CRC-32 the writer recorded for them: the file is damaged."""
+
+
+def _check(data, expected, what):
+    if zlib.crc32(data) != int(expected):
+        raise ChecksumError(f"checksum mismatch in {what}: the file is damaged")
+
+
+def _verified_array(dataset, where):
+    """The dataset's values, each chunk checked against its CRC-32 (a contiguous dataset is one)."""
+    data = dataset[()]
+    if "hpc_crc32" not in dataset.attrs:
+        raise ChecksumError(f"{where}: dataset {dataset.name} has no hpc_crc32 checksums")
+    crcs = np.asarray(dataset.attrs["hpc_crc32"], dtype="<u4").reshape(-1)
+    length = data.shape[0]
+    unit = dataset.chunks[0] if dataset.chunks else max(length, 1)
+    if len(crcs) != (0 if length == 0 else -(-length // unit)):
+        raise ChecksumError(f"{where}: dataset {dataset.name} has {len(crcs)} checksums for its chunks")
+    raw = np.ascontiguousarray(data, dtype=data.dtype.newbyteorder("<")).view(np.uint8)
+    step = unit * data.dtype.itemsize
+    for index, expected in enumerate(crcs):
+        _check(raw[index * step:(index + 1) * step], expected, f"{where}: chunk {index} of {dataset.name}")
+    return data
 
 
 class HpcInstance(dict):
@@ -49,13 +81,20 @@ def list_objects(path):
     return sorted(found)
 
 
-def load(path, object_path):
+def load(path, object_path, allow_unverified=False):
     with h5py.File(path, "r") as f:
         group = f[object_path]
+        where = f"{path}:{object_path}"
         version = int(group.attrs["hpc_format_version"])
         if version > FORMAT_VERSION:
-            raise ValueError(f"{path}:{object_path} has format version {version}; this reader knows {FORMAT_VERSION}")
-        tree = json.loads(group["structure"][()].tobytes().decode("utf-8"))
+            raise ValueError(f"{where} has format version {version}; this reader knows {FORMAT_VERSION}")
+        verify = version >= 2
+        if not verify and not allow_unverified:
+            raise ValueError(f"{where} has format version {version}, without checksums: pass allow_unverified=True")
+        text = group["structure"][()].tobytes()
+        if verify:
+            _check(text, group.attrs["hpc_structure_crc32"], f"{where}: the structure")
+        tree = json.loads(text.decode("utf-8"))
         objects = []  # the k-th object met depth-first, for {"$":"ref","i":k}
 
         def keep(value):
@@ -64,7 +103,8 @@ def load(path, object_path):
 
         def array(node, dtype):
             if "ds" in node:
-                return group[node["ds"]][()]
+                dataset = group[node["ds"]]
+                return _verified_array(dataset, where) if verify else dataset[()]
             return np.frombuffer(base64.b64decode(node["b64"]), dtype=dtype).copy()
 
         def fill(target, fields):

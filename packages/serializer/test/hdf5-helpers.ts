@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { isHpcError } from '@hpc/core';
+import { type H5File, type H5Wasm, loadH5Runtime } from '../src/hdf5/h5wasm-runtime.ts';
 
 /** The package's source entry, importable from a child script anywhere on disk. */
 export const SERIALIZER_ENTRY = pathToFileURL(
@@ -43,4 +45,89 @@ export function runNodeScript(
     if (child.pid !== undefined) options.onSpawn?.(child.pid);
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
+}
+
+/**
+ * Opens a file in the package's reading h5wasm instance, as a test looks at (or crafts) files
+ * outside ObjectSerializer: its guard lets the instance open only the files it is told about.
+ */
+export async function withRawFile<T>(
+  file: string,
+  mode: 'r' | 'w' | 'a',
+  use: (opened: H5File, h5: H5Wasm) => T,
+): Promise<T> {
+  const { h5, guard } = await loadH5Runtime();
+  const release = guard.allow([file]);
+  try {
+    const opened = new h5.File(file, mode);
+    try {
+      return use(opened, h5);
+    } finally {
+      opened.close();
+    }
+  } finally {
+    release();
+  }
+}
+
+/** Debian's Python, which sees Debian's python3-h5py (the `python3` first on PATH may not). */
+export const DEBIAN_PYTHON = '/usr/bin/python3';
+
+/**
+ * Helpers for writing crates with h5py (layout version 2, checksums included), prefixed to every
+ * script runH5py runs: `put_object(f, path, tree)` writes an object group and its structure,
+ * `checksum(dataset, values)` gives a dataset its hpc_crc32, `ta(name, n)` a structure reference.
+ */
+const H5PY_PRELUDE = `
+import sys, json, zlib, h5py, numpy as np
+def crcs(values, unit):
+    raw = np.ascontiguousarray(values, dtype=values.dtype.newbyteorder('<')).view('u1')
+    step = unit * values.dtype.itemsize
+    return np.array([zlib.crc32(raw[i:i + step]) for i in range(0, raw.size, step)], dtype='<u4')
+def checksum(dataset, values):
+    dataset.attrs['hpc_crc32'] = crcs(values, dataset.chunks[0] if dataset.chunks else max(len(values), 1))
+def put_object(f, path, tree, types=()):
+    g = f.require_group(path)
+    g.attrs['hpc_format_version'] = np.int32(2)
+    g.attrs['hpc_types'] = json.dumps(list(types))
+    text = json.dumps(tree).encode()
+    g.create_dataset('structure', data=np.frombuffer(text, dtype='u1'))
+    g.attrs['hpc_structure_crc32'] = np.uint32(zlib.crc32(text))
+    return g
+def ta(name, n, kind='Float64Array'):
+    return {'$': 'ta', 't': kind, 'n': n, 'ds': name}
+`;
+
+/** Runs a Python script with h5py (and the helpers above); its arguments are sys.argv[1:]. */
+export function runH5py(script: string, ...args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(DEBIAN_PYTHON, ['-c', H5PY_PRELUDE + script, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+    });
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code === 0) resolve(stdout);
+      else reject(new Error(`h5py script failed (${code}): ${stderr}`));
+    });
+  });
+}
+
+/** The typed error a promise rejects with (fails the test for anything else, or a success). */
+export async function typedErrorOf(
+  promise: Promise<unknown>,
+): Promise<{ _tag: string; message: string } & Record<string, unknown>> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!isHpcError(error)) throw new Error(`expected an HpcError, got ${String(error)}`, { cause: error });
+  return error as never;
 }

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ObjectSerializer } from '@hpc/serializer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { H5Dataset } from '../src/hdf5/h5wasm-runtime.ts';
+import { withRawFile } from './hdf5-helpers.ts';
 
 let dir: string;
 beforeAll(async () => {
@@ -17,15 +19,10 @@ describe('structure text and object header', () => {
     const file = join(dir, 'utf8.h5');
     const value = { text: 'héllo € \u{1F600} \ud800', ascii: 'plain', list: ['ü', 'ß'] };
     await new ObjectSerializer(file, { durable: false }).serialize(value, '/v');
-    const { loadH5Runtime } = await import('../src/hdf5/h5wasm-runtime.ts');
-    const { h5 } = await loadH5Runtime();
-    const f = new h5.File(file, 'r');
-    try {
-      const bytes = (f.get('/v/structure') as InstanceType<typeof h5.Dataset>).value as Uint8Array;
+    await withRawFile(file, 'r', (f) => {
+      const bytes = (f.get('/v/structure') as H5Dataset).value as Uint8Array;
       expect(Buffer.from(bytes).equals(Buffer.from(JSON.stringify(value), 'utf8'))).toBe(true);
-    } finally {
-      f.close();
-    }
+    });
     expect(await new ObjectSerializer(file).load('/v')).toEqual(value);
   });
 
@@ -50,7 +47,7 @@ describe('structure text and object header', () => {
     const info = await crate.info('/run');
     expect(info).toMatchObject({
       objectPath: '/run',
-      formatVersion: 1,
+      formatVersion: 2,
       rootType: undefined,
       typeIds: [],
       arrays: [{ name: 'arrays/0', dtype: 'Float64Array', shape: [5000] }],

@@ -7,7 +7,8 @@ import { Process, registerClass, registerProcess } from '@hpc/process';
 import { CODEC_NAMES, ObjectSerializer } from '@hpc/serializer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { relayChunkLength } from '../src/hdf5/blosc-relay-write.ts';
-import { loadH5WriteRuntime } from '../src/hdf5/h5wasm-runtime.ts';
+import { type H5Dataset, loadH5WriteRuntime } from '../src/hdf5/h5wasm-runtime.ts';
+import { withRawFile } from './hdf5-helpers.ts';
 
 let constructorCalls = 0;
 class Point {
@@ -77,7 +78,7 @@ describe('ObjectSerializer round trip', () => {
     expect(await crate.has('/other')).toBe(false);
     const info = await crate.info('/my_process');
     expect(info).toMatchObject({
-      formatVersion: 1,
+      formatVersion: 2,
       rootType: 'hdf5-test/MyProcess',
       codec: 'blosc-lz4 level=5 shuffle=byte',
     });
@@ -195,15 +196,10 @@ describe('ObjectSerializer round trip', () => {
       score: i / 7,
     }));
     await new ObjectSerializer(file).serialize(records, '/records');
-    const { loadH5Runtime } = await import('../src/hdf5/h5wasm-runtime.ts');
-    const { h5 } = await loadH5Runtime();
-    const f = new h5.File(file, 'r');
-    try {
-      const bytes = (f.get('/records/structure') as InstanceType<typeof h5.Dataset>).value as Uint8Array;
+    await withRawFile(file, 'r', (f) => {
+      const bytes = (f.get('/records/structure') as H5Dataset).value as Uint8Array;
       expect(Buffer.from(bytes).toString('utf8')).toBe(JSON.stringify(records));
-    } finally {
-      f.close();
-    }
+    });
   });
 
   it('stores a subarray view as exactly its own elements (h5wasm 0.8 wrote the whole buffer)', async () => {

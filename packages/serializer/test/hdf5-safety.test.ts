@@ -1,12 +1,12 @@
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
 import { isHpcError } from '@hpc/core';
 import { registerClass, unregisterClass } from '@hpc/process';
 import { ObjectSerializer } from '@hpc/serializer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadH5Runtime } from '../src/hdf5/h5wasm-runtime.ts';
-import { runNodeScript, SERIALIZER_ENTRY } from './hdf5-helpers.ts';
+import { runNodeScript, SERIALIZER_ENTRY, withRawFile } from './hdf5-helpers.ts';
 
 class Sample {
   label = 'sample';
@@ -32,31 +32,38 @@ async function errorOf(
   return error as never;
 }
 
-/** Writes an object group by hand, as a broken or hostile writer could. */
+/**
+ * Writes an object group by hand, as a broken or hostile writer could: layout version 2 with
+ * checksums that match (so what is checked is the structure itself), plus a 10-double dataset a0.
+ */
 async function writeCrafted(
   file: string,
   objectPath: string,
   structure: string,
   attrs: { version?: number; types?: string[] } = {},
 ) {
-  const { h5 } = await loadH5Runtime();
-  const f = new h5.File(file, 'w');
-  try {
+  await withRawFile(file, 'w', (f, h5) => {
     f.create_group(objectPath.slice(1));
     const g = f.get(objectPath) as InstanceType<typeof h5.Group>;
-    g.create_attribute('hpc_format_version', attrs.version ?? 1, null, '<i');
+    g.create_attribute('hpc_format_version', attrs.version ?? 2, null, '<i');
     g.create_attribute('hpc_types', JSON.stringify(attrs.types ?? []));
     const bytes = Buffer.from(structure, 'utf8');
+    g.create_attribute('hpc_structure_crc32', crc32(bytes), null, '<I');
     g.create_dataset({
       name: 'structure',
       data: new Uint8Array(bytes),
       shape: [bytes.byteLength],
       dtype: '<B',
     });
-    g.create_dataset({ name: 'a0', data: new Float64Array(10), dtype: '<d' });
-  } finally {
-    f.close();
-  }
+    const a0 = new Float64Array(10);
+    g.create_dataset({ name: 'a0', data: a0, dtype: '<d' });
+    (g.get('a0') as InstanceType<typeof h5.Group>).create_attribute(
+      'hpc_crc32',
+      Uint32Array.of(crc32(new Uint8Array(a0.buffer))),
+      [1],
+      '<I',
+    );
+  });
 }
 
 describe('typed errors name the file and the object path', () => {
@@ -150,12 +157,12 @@ describe('typed errors name the file and the object path', () => {
 
   it('a newer format version is refused', async () => {
     const file = join(dir, 'future.h5');
-    await writeCrafted(file, '/obj', '{"a":1}', { version: 2 });
+    await writeCrafted(file, '/obj', '{"a":1}', { version: 3 });
     expect(await errorOf(new ObjectSerializer(file).load('/obj'))).toMatchObject({
       _tag: 'UnsupportedFormatVersionError',
       file,
       objectPath: '/obj',
-      version: 2,
+      version: 3,
     });
   });
 

@@ -1,12 +1,7 @@
 import { registerClass } from '@hpc/process';
 import { describe, expect, it } from 'vitest';
-import {
-  collectDatasetRefs,
-  decodeStructure,
-  encodeStructure,
-  parseStructure,
-  type StructureEncoding,
-} from '../src/hdf5/tagged-json.ts';
+import { encodeStructure, type StructureEncoding } from '../src/hdf5/tagged-json.ts';
+import { decodeStructure, parseStructure, scanStructure } from '../src/hdf5/tagged-json-decode.ts';
 import type { StoredTypedArray } from '../src/typed-arrays.ts';
 
 class Spot {
@@ -35,7 +30,7 @@ function roundTrip<T>(value: T): T {
   const encoding = encode(value);
   const arrays = new Map(encoding.datasets.map(({ name, view }) => [name, view]));
   const parsed = parseStructure(encoding.json, corrupt);
-  expect(collectDatasetRefs(parsed).map((ref) => ref.name)).toEqual(encoding.datasets.map((d) => d.name));
+  expect(scanStructure(parsed).refs.map((ref) => ref.name)).toEqual(encoding.datasets.map((d) => d.name));
   const decoded = decodeStructure(parsed, {
     loadDataset: (name) => arrays.get(name) as StoredTypedArray,
     corrupt,
@@ -246,7 +241,7 @@ describe('tagged JSON decoder', () => {
     const decoded = decodeStructure(parsed, { loadDataset: () => corrupt('no datasets'), corrupt });
     expect(decoded.root).toBe(parsed.value);
     expect(decoded.instances).toEqual([]);
-    expect(collectDatasetRefs(parsed)).toEqual([]);
+    expect(scanStructure(parsed).refs).toEqual([]);
     expect(Object.hasOwn(decoded.root as object, '__proto__')).toBe(true);
   });
 

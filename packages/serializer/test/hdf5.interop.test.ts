@@ -247,6 +247,40 @@ print(json.dumps({
       tags: ['a'],
     });
   });
+  it('the shipped Python example verifies the checksums: a flipped chunk byte or structure byte is a ChecksumError', async () => {
+    const crateFile = join(dir, 'example-crc.h5');
+    const values = Float64Array.from({ length: 40_000 }, (_, i) => i + 0.5);
+    // Uncompressed, so the bytes can be found; chunked (a dataset larger than a slice is).
+    await new ObjectSerializer(crateFile, { sliceBytes: 64 << 10 }).serialize(
+      { values, marker: 'distinctive' },
+      '/obj',
+      {
+        codec: 'none',
+        chunkBytes: 64 << 10,
+      },
+    );
+    const good = await readFile(crateFile);
+    const flipped = async (marker: Buffer, name: string) => {
+      const bytes = Buffer.from(good);
+      const at = bytes.indexOf(marker);
+      bytes[at] = (bytes[at] as number) ^ 0x01;
+      const file = join(dir, name);
+      await writeFile(file, bytes);
+      return run(PYTHON, [EXAMPLE, file, '/obj']).then(
+        () => 'loaded',
+        (error: { stderr: string }) => error.stderr,
+      );
+    };
+    // Element 20,000 sits in chunk 2 (8192 doubles per 64 KiB chunk).
+    const chunk = await flipped(Buffer.from(Float64Array.of(20_000.5).buffer), 'example-chunk.h5');
+    expect(chunk).toContain('ChecksumError');
+    expect(chunk).toContain('chunk 2 of /obj/arrays/0');
+    const structure = await flipped(Buffer.from('distinctive'), 'example-structure.h5');
+    expect(structure).toContain('ChecksumError');
+    expect(structure).toContain('the structure');
+    const { stdout } = await run(PYTHON, [EXAMPLE, crateFile, '/obj']);
+    expect(JSON.parse(stdout).marker).toBe('distinctive');
+  });
 });
 
 describe('files written by h5py load through our reader', () => {
@@ -266,7 +300,7 @@ describe('files written by h5py load through our reader', () => {
     file = join(dir, 'from-h5py.h5');
     await python(
       `
-import sys, json, h5py, numpy as np
+import sys, json, zlib, h5py, numpy as np
 file, ref_dir, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
 variants = {${Object.entries(variants)
         .map(([k, v]) => `'${k}': ${v}`)
@@ -274,17 +308,24 @@ variants = {${Object.entries(variants)
 data = np.sin(np.arange(n) * 1e-3) * 1000 + np.random.default_rng(1).random(n) * 1e-3
 ints = (np.arange(n, dtype='<i8') - n // 2) * (2 ** 40)
 data.astype('<f8').tofile(f'{ref_dir}/py-f64.bin'); ints.tofile(f'{ref_dir}/py-i64.bin')
+def crcs(arr, unit):  # layout version 2: the CRC-32 of each chunk's little-endian bytes
+    raw = arr.astype(arr.dtype.newbyteorder('<')).view('u1')
+    step = unit * arr.dtype.itemsize
+    return np.array([zlib.crc32(raw[i:i + step]) for i in range(0, raw.size, step)], dtype='<u4')
 with h5py.File(file, 'w') as f:
     def put(path, kw, codec_label):
         g = f.create_group(path)
-        g.attrs['hpc_format_version'] = np.int32(1)
+        g.attrs['hpc_format_version'] = np.int32(2)
         g.attrs['hpc_types'] = '[]'
         for name, arr in (('arrays/0', data), ('arrays/1', ints)):
             if kw is None: g.create_dataset(name, data=arr)
             else: g.create_dataset(name, data=arr, chunks=(16384,), **kw)
+            g[name].attrs['hpc_crc32'] = crcs(arr, n if kw is None else 16384)
         tree = {'codec': codec_label, 'data': {'$': 'ta', 't': 'Float64Array', 'n': n, 'ds': 'arrays/0'},
                 'ints': {'$': 'ta', 't': 'BigInt64Array', 'n': n, 'ds': 'arrays/1'}, 'nested': {'list': [1, 'two', None]}}
-        g.create_dataset('structure', data=np.frombuffer(json.dumps(tree).encode(), dtype='u1'))
+        text = json.dumps(tree).encode()
+        g.create_dataset('structure', data=np.frombuffer(text, dtype='u1'))
+        g.attrs['hpc_structure_crc32'] = np.uint32(zlib.crc32(text))
     for label, kw in variants.items():
         put('/py/' + label, kw, label)
     put('/py-bad/blosc-zlib', dict(compression=32001, compression_opts=(0, 0, 0, 0, 5, 1, 4)), 'blosc-zlib')

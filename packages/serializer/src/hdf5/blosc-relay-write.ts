@@ -35,6 +35,7 @@ export interface RelayWriteOptions extends ArrayLayoutOptions {
   ahead: number;
 }
 
+/** Writes the dataset; returns the CRC-32 of each chunk's own bytes, computed by the compressors. */
 export async function writeRelayedBloscDataset(
   module: H5Module,
   group: H5Group,
@@ -42,7 +43,7 @@ export async function writeRelayedBloscDataset(
   view: StoredTypedArray,
   kind: TypedArrayName,
   options: RelayWriteOptions,
-): Promise<void> {
+): Promise<Uint32Array> {
   const filter = options.codec.filter;
   if (!filter) throw new Error('writeRelayedBloscDataset needs a Blosc codec');
   const length = view.length;
@@ -58,6 +59,7 @@ export async function writeRelayedBloscDataset(
     ...filter.compressionOpts.slice(4),
   ];
   const chunks = Math.ceil(length / chunk);
+  const crcs = new Uint32Array(chunks);
 
   /** Chunk `index`'s own elements (the compressor pads the edge chunk as HDF5 would). */
   const chunkData = (index: number): Uint8Array => {
@@ -69,7 +71,7 @@ export async function writeRelayedBloscDataset(
   let queued = 0;
   const fillQueue = () => {
     while (queued < chunks && queue.length < options.ahead) {
-      const compressed = options.compress(chunkData(queued++), chunkBytes, cdValues);
+      const compressed = options.compress(chunkData(queued++), chunkBytes, cdValues, options.checksums);
       compressed.catch(() => {}); // awaited in order below; a failure surfaces there
       queue.push(compressed);
     }
@@ -88,7 +90,8 @@ export async function writeRelayedBloscDataset(
   try {
     for (let index = 0; index < chunks; index++) {
       fillQueue();
-      const { bytes: compressed, release } = await (queue.shift() as Promise<CompressedChunk>);
+      const { bytes: compressed, crc, release } = await (queue.shift() as Promise<CompressedChunk>);
+      crcs[index] = crc;
       // This chunk's own buffer: HDF5 frees it once written. (If the write fails before the relay
       // runs, it stays allocated in the writing instance: one chunk, on an error path.)
       const payload = mallocOrThrow(module, compressed.byteLength);
@@ -127,4 +130,5 @@ export async function writeRelayedBloscDataset(
   } finally {
     module._free(ticketAddress);
   }
+  return crcs;
 }

@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { type BloscHost, loadBloscHost } from './blosc-host.ts';
+import { checksumOf } from './chunk-checksums.ts';
 import { locateBloscPlugin } from './h5wasm-runtime.ts';
 import { type PooledWorker, WorkerPool, WorkerTasks } from './worker-pool.ts';
 
@@ -17,6 +18,10 @@ export interface CompressTask {
   /** Where the compressed frame goes: chunk bytes + 16, room for any Blosc frame of the chunk. */
   output: Uint8Array;
   cdValues: number[];
+  /** The chunk's own bytes (the edge chunk's are fewer): what its CRC-32 covers. */
+  dataBytes: number;
+  /** Compute the CRC-32 (false only for the benchmark's checksums-off row). */
+  checksum: boolean;
 }
 
 /**
@@ -24,12 +29,14 @@ export interface CompressTask {
  * chunks: no fresh pages for each chunk, on either thread.
  */
 export type CompressReply =
-  | { id: number; bytes: Uint8Array; chunk: Uint8Array; output: Uint8Array }
+  | { id: number; bytes: Uint8Array; crc: number; chunk: Uint8Array; output: Uint8Array }
   | { id: number; error: string; chunk: Uint8Array; output: Uint8Array };
 
 /** A compressed chunk; `release` hands its memory back for later chunks once it has been copied. */
 export interface CompressedChunk {
   bytes: Uint8Array;
+  /** CRC-32 of the chunk's own uncompressed bytes (computed where they are, before compressing). */
+  crc: number;
   release(): void;
 }
 
@@ -41,6 +48,7 @@ export type ChunkCompressor = (
   data: Uint8Array,
   chunkBytes: number,
   cdValues: number[],
+  checksum: boolean,
 ) => Promise<CompressedChunk>;
 
 const compressors = new WorkerPool('compress-worker', import.meta.url, () => ({
@@ -61,11 +69,12 @@ export function defaultWriteThreads(): number {
 }
 
 /** Compresses on the calling thread (small arrays, or no worker script in this bundle). */
-export const compressHere: ChunkCompressor = async (data, chunkBytes, cdValues) => {
+export const compressHere: ChunkCompressor = async (data, chunkBytes, cdValues, checksum) => {
   localHost ??= loadBloscHost(locateBloscPlugin());
+  const crc = checksumOf(data, checksum);
   const output = spareBuffer(chunkBytes + BLOSC_FRAME_OVERHEAD);
   const bytes = localHost.compress(data, chunkBytes, cdValues, output);
-  return { bytes, release: () => keepSpare(output) };
+  return { bytes, crc, release: () => keepSpare(output) };
 };
 
 /** A Blosc 1 frame is at most the chunk plus its 16-byte header (the memcpyed frame). */
@@ -78,7 +87,7 @@ const BLOSC_FRAME_OVERHEAD = 16;
 export function compressorThreads(threads: number): ChunkCompressor | undefined {
   const pool = compressors.take(threads, listen);
   if (pool.length === 0) return undefined;
-  return (data, chunkBytes, cdValues) =>
+  return (data, chunkBytes, cdValues, checksum) =>
     new Promise((resolve, reject) => {
       const pooled = pool.reduce((best, next) => (next.busy < best.busy ? next : best));
       const id = nextId++;
@@ -88,10 +97,8 @@ export function compressorThreads(threads: number): ChunkCompressor | undefined 
       chunk.set(data);
       if (data.byteLength < chunkBytes) chunk.fill(0, data.byteLength);
       const output = spareBuffer(chunkBytes + BLOSC_FRAME_OVERHEAD);
-      pooled.worker.postMessage({ id, chunk, output, cdValues } satisfies CompressTask, [
-        chunk.buffer,
-        output.buffer,
-      ]);
+      const task: CompressTask = { id, chunk, output, cdValues, dataBytes: data.byteLength, checksum };
+      pooled.worker.postMessage(task, [chunk.buffer, output.buffer]);
     });
 }
 
@@ -115,7 +122,8 @@ function listen(pooled: PooledWorker): void {
     const task = tasks.settle(reply.id);
     if (!task || !('bytes' in reply)) keepSpare(reply.output);
     if (!task) return;
-    if ('bytes' in reply) task.resolve({ bytes: reply.bytes, release: () => keepSpare(reply.output) });
+    if ('bytes' in reply)
+      task.resolve({ bytes: reply.bytes, crc: reply.crc, release: () => keepSpare(reply.output) });
     else task.reject(new Error(`Blosc compression failed in a worker thread: ${reply.error}`));
   });
 }

@@ -1,5 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { type BloscHost, loadBloscHost } from './blosc-host.ts';
+import { checksumOf } from './chunk-checksums.ts';
 import type { CompressReply, CompressTask } from './compress-pool.ts';
 
 /**
@@ -14,8 +15,10 @@ port.on('message', (task: CompressTask) => {
   const buffers = [task.chunk.buffer as ArrayBuffer, task.output.buffer as ArrayBuffer];
   try {
     host ??= loadBloscHost((workerData as { bloscPlugin: string }).bloscPlugin);
+    // The chunk's CRC-32 while its bytes are here (the edge chunk's padding is not covered).
+    const crc = checksumOf(task.chunk.subarray(0, task.dataBytes), task.checksum);
     const bytes = host.compress(task.chunk, task.chunk.byteLength, task.cdValues, task.output);
-    const reply: CompressReply = { id: task.id, bytes, chunk: task.chunk, output: task.output };
+    const reply: CompressReply = { id: task.id, bytes, crc, chunk: task.chunk, output: task.output };
     // A frame too big for `output` (never for Blosc 1) would be a fresh buffer: send it too.
     port.postMessage(
       reply,

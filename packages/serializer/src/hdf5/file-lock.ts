@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, linkSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileModes } from '@hpc/core';
 import { FileLockedError } from './hdf5-errors.ts';
 
 /**
@@ -68,7 +69,7 @@ export async function acquireFileLock(file: string, options: LockOptions = {}): 
 function tryCreateLock(path: string, me: LockHolder): boolean {
   let fd: number;
   try {
-    fd = openSync(path, 'wx', 0o644);
+    fd = openSync(path, 'wx', fileModes().file);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw error;

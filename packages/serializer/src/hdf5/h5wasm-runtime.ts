@@ -17,13 +17,15 @@ import { fileURLToPath } from 'node:url';
 import { threadId } from 'node:worker_threads';
 import type * as H5 from 'h5wasm';
 import { simdBloscPlugin } from './blosc-simd-plugin.ts';
+import { type H5Guard, installGuard } from './h5wasm-guard.ts';
 
 /**
  * The one place that loads h5wasm. It is imported lazily (the first HDF5 call pays ~100 ms for
  * the wasm compile; importing '@hpc/serializer' pays nothing) and initialised once per thread:
  *   - only the Node build ('h5wasm/node', real files on disk); the bare 'h5wasm' is a browser
  *     build whose files live in memory and vanish;
- *   - the throwing error handler, so HDF5 failures become exceptions instead of stderr noise;
+ *   - the guard (h5wasm-guard.ts): HDF5 failures become exceptions once h5wasm's C++ code has
+ *     cleaned up, the instance opens only the files of its operations, traps retire it;
  *   - the plugin search list cleared (a user's HDF5_PLUGIN_PATH points at native .so files that
  *     wasm cannot load) and replaced by our wasm plugin folder, with Blosc's shuffle in SIMD
  *     (blosc-simd-plugin.ts) where that can be placed in a folder of our own.
@@ -43,6 +45,8 @@ export type H5Module = H5Wasm['Module'];
 export interface H5Runtime {
   h5: H5Wasm;
   module: H5Module;
+  /** Which files the instance may open, HDF5's error reports, traps (h5wasm-guard.ts). */
+  guard: H5Guard;
   /** Where the wasm filter plugins (libH5Zblosc.so ...) were found. */
   pluginDir: string;
   /** Blosc (32001) is the chunk relay here: Blosc chunks must arrive compressed (blosc-relay-write.ts). */
@@ -51,15 +55,21 @@ export interface H5Runtime {
   simdPluginDir: string | undefined;
 }
 
-let runtime: Promise<H5Runtime> | undefined;
-let writeRuntime: Promise<H5Runtime> | undefined;
+/** One kind of instance (reading or writing): the current one, replaced when it is retired. */
+interface Slot {
+  loading: Promise<H5Runtime> | undefined;
+  current: H5Runtime | undefined;
+  /** Instances loaded so far: each replacement imports the module under a new URL. */
+  generation: number;
+}
+
+const reader: Slot = { loading: undefined, current: undefined, generation: 0 };
+const writer: Slot = { loading: undefined, current: undefined, generation: 0 };
 
 export function loadH5Runtime(): Promise<H5Runtime> {
-  runtime ??= initialise(() => import('h5wasm/node'), []).catch((error: unknown) => {
-    runtime = undefined;
-    throw error;
-  });
-  return runtime;
+  return load(reader, 'hpc-reader', (url) =>
+    initialise(url ? () => import(url) : () => import('h5wasm/node'), []),
+  );
 }
 
 /**
@@ -68,16 +78,52 @@ export function loadH5Runtime(): Promise<H5Runtime> {
  * share the reading instance and its Blosc filter (single-threaded, as h5wasm alone does it).
  */
 export function loadH5WriteRuntime(): Promise<H5Runtime> {
-  if (writeRuntime) return writeRuntime;
-  const url = h5wasmModuleUrl();
-  if (!url) return loadH5Runtime();
-  writeRuntime = initialise(() => import(`${url}?instance=hpc-writer`), [locateRelayPluginDir()]).catch(
+  if (!h5wasmModuleUrl()) return loadH5Runtime();
+  return load(writer, 'hpc-writer', (url) =>
+    initialise(() => import(url as string), [locateRelayPluginDir()]),
+  );
+}
+
+/**
+ * Takes a poisoned instance (a wasm trap, or a file HDF5 would not let go of) out of use: its
+ * descriptors are closed, and the next call loads a fresh instance (the same module under a new
+ * URL: a module once imported stays in memory, so each replacement costs its heap, ~16-100 MiB).
+ * Where h5wasm is bundled (no module URL) no second instance can be made, and it stays.
+ */
+export function retireRuntime(runtime: H5Runtime): void {
+  runtime.guard.poisoned = true;
+  runtime.guard.closeStreams();
+  for (const slot of [reader, writer]) {
+    if (slot.current !== runtime || !h5wasmModuleUrl()) continue;
+    slot.current = undefined;
+    slot.loading = undefined;
+  }
+}
+
+/** The slot's instance, loading it first; the reader's first one is 'h5wasm/node' itself. */
+function load(
+  slot: Slot,
+  name: string,
+  initialiseFrom: (url: string | undefined) => Promise<H5Runtime>,
+): Promise<H5Runtime> {
+  if (slot.current?.guard.poisoned) retireRuntime(slot.current);
+  if (slot.loading) return slot.loading;
+  const base = h5wasmModuleUrl();
+  const generation = slot.generation++;
+  const url =
+    base && (name !== 'hpc-reader' || generation > 0) ? `${base}?instance=${name}-${generation}` : undefined;
+  const loading = initialiseFrom(url).then(
+    (runtime) => {
+      if (slot.loading === loading) slot.current = runtime;
+      return runtime;
+    },
     (error: unknown) => {
-      writeRuntime = undefined;
+      if (slot.loading === loading) slot.loading = undefined;
       throw error;
     },
   );
-  return writeRuntime;
+  slot.loading = loading;
+  return loading;
 }
 
 function h5wasmModuleUrl(): string | undefined {
@@ -92,18 +138,19 @@ function h5wasmModuleUrl(): string | undefined {
 async function initialise(load: () => Promise<unknown>, firstPluginDirs: string[]): Promise<H5Runtime> {
   const h5 = (await load()) as { default: H5Wasm };
   const module = await h5.default.ready;
-  module.activate_throwing_error_handler();
-  while (module.get_plugin_search_paths().length > 0) module.remove_plugin_search_path(0);
   const pluginDir = locatePluginDir();
   const simdDir = simdBloscPluginDir(pluginDir);
   // HDF5 takes the first plugin that serves a filter id: the relay, where present, shadows Blosc,
   // and the SIMD Blosc shadows the shipped one. (H5PLinsert cannot append, so the list is built
   // from its end, each folder at index 0.)
   const dirs = [...firstPluginDirs, ...(simdDir ? [simdDir] : []), pluginDir];
-  for (const dir of dirs.reverse()) module.insert_plugin_search_path(dir, 0);
+  const guard = installGuard(module, dirs);
+  while (module.get_plugin_search_paths().length > 0) module.remove_plugin_search_path(0);
+  for (const dir of [...dirs].reverse()) module.insert_plugin_search_path(dir, 0);
   return {
     h5: h5.default,
     module,
+    guard,
     pluginDir,
     relay: firstPluginDirs.length > 0,
     simdPluginDir: simdDir,

@@ -1,10 +1,82 @@
-import { HpcError } from '@hpc/core';
-import { CorruptFileError } from '../errors.ts';
+import { escapeUnsafeText, HpcError, isHpcError } from '@hpc/core';
+import { CorruptFileError, UnsupportedFormatVersionError } from '../errors.ts';
+import { LAYOUT_FORMAT_VERSION, LEGACY_OPTION } from './layout.ts';
 
 /** Errors specific to HDF5 crates (ObjectSerializer). The format-neutral ones live in ../errors.ts. */
 
 function where(file: string, objectPath?: string): string {
   return objectPath ? `${file}:${objectPath}` : file;
+}
+
+/** Text from a file (a link target, a file name) as an error shows it: quoted, escaped, cut short. */
+export function quoteFromFile(text: string): string {
+  const shown = text.length > 200 ? `${text.slice(0, 200)}...` : text;
+  return JSON.stringify(escapeUnsafeText(shown));
+}
+
+/**
+ * Part of an object would be read from somewhere else: another file (an external link, external
+ * raw storage, a virtual dataset) or another place in this one (a soft or user-defined link).
+ * Refused before any of its data is read.
+ */
+export class ExternalReferenceError extends HpcError {
+  readonly _tag = 'ExternalReferenceError';
+  constructor(
+    readonly file: string,
+    readonly objectPath: string | undefined,
+    /** The HDF5 path of the link or dataset inside the file. */
+    readonly entry: string,
+    detail: string,
+  ) {
+    super(
+      `${where(file, objectPath)}: ${entry} ${detail}; refused: an @hpc object is read only from its own group in its own file (rewrite it without links or external storage, e.g. with h5py)`,
+    );
+  }
+}
+
+/** @hpc/core's brand (a registered symbol), which makes isHpcError true. */
+const HPC_ERROR_BRAND = Symbol.for('@hpc/error');
+
+/**
+ * A caller's argument out of range (an element range, a property path, an option): a RangeError,
+ * as JavaScript callers expect, that is also an @hpc error (isHpcError, `_tag`, file, object path).
+ */
+export class InvalidArgumentError extends RangeError {
+  readonly _tag = 'InvalidArgumentError';
+  readonly [HPC_ERROR_BRAND] = true;
+  constructor(
+    readonly file: string,
+    readonly objectPath: string | undefined,
+    detail: string,
+  ) {
+    super(`${where(file, objectPath)}: ${detail}`);
+    this.name = 'InvalidArgumentError';
+  }
+}
+
+/** Runs `check`, turning the RangeError it throws for a bad option into an InvalidArgumentError. */
+export function checkArgument<T>(file: string, objectPath: string | undefined, check: () => T): T {
+  try {
+    return check();
+  } catch (error) {
+    if (error instanceof RangeError && !(error instanceof InvalidArgumentError))
+      throw new InvalidArgumentError(file, objectPath, error.message);
+    throw error;
+  }
+}
+
+/**
+ * An object of layout version 1, written by an older @hpc without checksums, so damage to it would
+ * go unnoticed. The same class and wording as the .bin format's (UnsupportedFormatVersionError).
+ */
+export function unverifiedFormatError(
+  file: string,
+  objectPath: string,
+  version: number,
+): UnsupportedFormatVersionError {
+  const error = new UnsupportedFormatVersionError(file, version, LAYOUT_FORMAT_VERSION, objectPath);
+  error.message = `${file}:${objectPath} was written in format version ${version} by an older @hpc, without checksums, so damage to it would go unnoticed: re-create it with this version (to read it once for that, pass { ${LEGACY_OPTION}: true } to new ObjectSerializer)`;
+  return error;
 }
 
 /** No object is stored at this path in the file. */
@@ -127,6 +199,8 @@ const CORRUPTION_MARKERS = [
   'unable to load superblock',
   'addr overflow',
   'address overflow',
+  'exceeds eoa',
+  'past end of',
   'filter returned failure',
   "can't read data",
   'unable to read',
@@ -146,7 +220,7 @@ export function translateHdf5Error(
   objectPath: string | undefined,
   operation: string,
 ): unknown {
-  if (error instanceof HpcError) return error;
+  if (isHpcError(error)) return error;
   if (error instanceof Error && error.name === 'RuntimeError' && error.message.includes('Aborted')) {
     return new Hdf5Error(file, objectPath, operation, `the wasm HDF5 library aborted: ${error.message}`, {
       cause: error,

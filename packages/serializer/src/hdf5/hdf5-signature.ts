@@ -1,7 +1,9 @@
 import { closeSync, openSync, readSync } from 'node:fs';
+import { describeErrno, errnoCode, isHpcError } from '@hpc/core';
 import { HDF5_MAGIC } from '../binary-format.ts';
 import { CorruptFileError, NotASerializedFileError } from '../errors.ts';
 import { detectFileFormat } from '../file-format.ts';
+import { Hdf5Error } from './hdf5-errors.ts';
 
 /**
  * Checks the file is HDF5 before h5wasm sees it, so a missing, empty or foreign file gets a
@@ -11,7 +13,11 @@ export async function checkHdf5Signature(file: string, objectPath?: string): Pro
   // The common case, a signature at offset 0, in one synchronous read (~10 µs, where the
   // asynchronous open, stat, read and close cost ~0.3 ms); anything else takes the full check.
   if (startsWithHdf5Signature(file)) return;
-  const { format, size } = await detectFileFormat(file);
+  const { format, size } = await detectFileFormat(file).catch((error: unknown) => {
+    const code = errnoCode(error);
+    if (isHpcError(error) || !code) throw error;
+    throw new Hdf5Error(file, objectPath, 'open the file', describeErrno(code), { cause: error });
+  });
   if (format === 'hdf5') return;
   if (size === 0) throw new CorruptFileError(file, 'the file is empty', objectPath ? { objectPath } : {});
   throw new NotASerializedFileError(

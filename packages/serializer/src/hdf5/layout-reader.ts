@@ -1,20 +1,23 @@
 import { registeredClassById, registeredClassIds } from '@hpc/process';
 import { CorruptFileError, UnknownTypeError, UnsupportedFormatVersionError } from '../errors.ts';
-import { forEachSlice } from './array-dataset.ts';
-import { describeFilters, type StoredFilter, unreadableFilterReason } from './codecs.ts';
-import { matchesDtype, type TypedArrayName, typedArrayNameForDtype } from './dtypes.ts';
-import type { H5Dataset, H5File, H5Group, H5Module } from './h5wasm-runtime.ts';
-import { ObjectNotFoundError, UnsupportedCodecError } from './hdf5-errors.ts';
+import type { DatasetRead, FailRead } from './array-dataset.ts';
+import { readIntegerAttribute, readStringAttribute } from './attributes.ts';
+import { describeFilters, type StoredFilter } from './codecs.ts';
+import { typedArrayNameForDtype } from './dtypes.ts';
+import type { H5Dataset, H5File, H5Module } from './h5wasm-runtime.ts';
+import { InvalidArgumentError, ObjectNotFoundError, unverifiedFormatError } from './hdf5-errors.ts';
 import {
   ARRAYS_GROUP,
   ATTR_CODEC,
   ATTR_CREATED_AT,
+  ATTR_STRUCTURE_CRC32,
   ATTR_TYPE,
   ATTR_TYPES,
   ATTR_VERSION,
   LAYOUT_FORMAT_VERSION,
-  STRUCTURE_DATASET,
+  UNVERIFIED_FORMAT_VERSION,
 } from './layout.ts';
+import { checkOwnLinks, isObjectGroup, linkKind, listObjectPaths, resolveOwnPath } from './object-tree.ts';
 
 /** What an object's group says about it, without reading its data. */
 export interface StoredObjectInfo {
@@ -43,209 +46,170 @@ export interface StoredArrayInfo {
   bytes: number;
 }
 
-export interface ReadLimits {
-  /** Refuse to allocate arrays larger than this (default 64 GiB). */
-  maxArrayBytes: number;
-  sliceBytes: number;
-}
-
-export type EntityKind = 'missing' | 'group' | 'dataset' | 'link or datatype';
-
-/** What is at `path`; 'missing' also when a parent is not a group (HDF5 would report an error there). */
-export function objectKind(module: H5Module, file: H5File, path: string): EntityKind {
-  const segments = path.slice(1).split('/');
-  let current = '';
-  for (let i = 0; i < segments.length; i++) {
-    current += `/${segments[i]}`;
-    if (file.get(current) === null) return 'missing';
-    const type = module.get_type(file.file_id, current);
-    const last = i === segments.length - 1;
-    if (type === module.H5O_TYPE_GROUP) {
-      if (last) return 'group';
-      continue;
-    }
-    if (!last) return 'missing';
-    return type === module.H5O_TYPE_DATASET ? 'dataset' : 'link or datatype';
-  }
-  return 'missing';
-}
-
-export function isObjectGroup(module: H5Module, fileId: bigint, path: string): boolean {
-  return module.get_attribute_names(fileId, path).includes(ATTR_VERSION);
-}
-
-/** Every stored object path, depth-first in name order; object groups are not descended into. */
-export function listObjectPaths(module: H5Module, file: H5File): string[] {
-  const found: string[] = [];
-  const walk = (path: string): void => {
-    const group = file.get(path) as H5Group;
-    for (const name of group.keys()) {
-      const child = path === '/' ? `/${name}` : `${path}/${name}`;
-      if (module.get_type(file.file_id, child) !== module.H5O_TYPE_GROUP) continue;
-      if (isObjectGroup(module, file.file_id, child)) found.push(child);
-      else walk(child);
-    }
-  };
-  walk('/');
-  return found;
-}
-
-/** What load needs from an object's group: that it is one of ours, in a version we read, and its class ids. */
+/** What load needs from an object's group: that it is one of ours, in a version we read. */
 export interface StoredObjectHeader {
   objectPath: string;
   formatVersion: number;
-  typeIds: string[];
+  /** CRC-32 of the structure text; undefined when the object is not verified (version 1). */
+  structureCrc: number | undefined;
 }
 
-/** Reads one attribute's value by name (no Attribute object: that would read its metadata twice). */
-function attributeValue(group: H5Group, names: readonly string[], name: string): unknown {
-  return names.includes(name) ? group.get_attribute(name, false) : undefined;
-}
-
-function stringValue(value: unknown): string | undefined {
-  return typeof value === 'string' ? value : undefined;
-}
-
-/** Finds the object's group and checks it is one of ours, in a version we read; its attribute names. */
-function openObjectGroup(
-  module: H5Module,
-  file: H5File,
-  fileName: string,
-  objectPath: string,
-): { group: H5Group; names: string[]; header: StoredObjectHeader } {
-  const kind = objectKind(module, file, objectPath);
+/** Finds the object's group (through hard links only) and checks it is one of ours. */
+function openObjectGroup(module: H5Module, file: H5File, crate: string, objectPath: string): number {
+  const kind = resolveOwnPath(module, file, crate, objectPath, objectPath);
+  const stored = () => listObjectPaths(module, file, crate);
   if (kind !== 'group') {
     const detail = kind === 'missing' ? 'no object is stored there' : `it is a ${kind}, not a stored object`;
-    throw new ObjectNotFoundError(fileName, objectPath, listObjectPaths(module, file), detail);
+    throw new ObjectNotFoundError(crate, objectPath, stored(), detail);
   }
-  const group = file.get(objectPath) as H5Group;
-  const names = module.get_attribute_names(file.file_id, objectPath);
-  if (!names.includes(ATTR_VERSION)) {
+  if (!isObjectGroup(module, file.file_id, objectPath)) {
     throw new ObjectNotFoundError(
-      fileName,
+      crate,
       objectPath,
-      listObjectPaths(module, file),
+      stored(),
       `the group exists but is not an @hpc object (no ${ATTR_VERSION} attribute)`,
     );
   }
-  const versionValue = group.get_attribute(ATTR_VERSION, false);
-  const version = Number(versionValue);
-  if (!Number.isInteger(version) || version < 1) {
-    throw new CorruptFileError(fileName, `${ATTR_VERSION} is ${JSON.stringify(String(versionValue))}`, {
-      objectPath,
-    });
-  }
+  const version = readIntegerAttribute(module, file.file_id, objectPath, ATTR_VERSION);
+  if (version === undefined || version < 1)
+    throw new CorruptFileError(crate, `${ATTR_VERSION} is not a positive integer`, { objectPath });
   if (version > LAYOUT_FORMAT_VERSION)
-    throw new UnsupportedFormatVersionError(fileName, version, LAYOUT_FORMAT_VERSION, objectPath);
-  let typeIds: unknown = [];
-  const typesText = stringValue(attributeValue(group, names, ATTR_TYPES));
-  if (typesText !== undefined) {
-    try {
-      typeIds = JSON.parse(typesText);
-    } catch (error) {
-      throw new CorruptFileError(fileName, `${ATTR_TYPES} is not a JSON array`, { cause: error, objectPath });
-    }
-  }
-  if (!Array.isArray(typeIds) || !typeIds.every((id) => typeof id === 'string')) {
-    throw new CorruptFileError(fileName, `${ATTR_TYPES} is not an array of class ids`, { objectPath });
-  }
-  return { group, names, header: { objectPath, formatVersion: version, typeIds } };
+    throw new UnsupportedFormatVersionError(crate, version, LAYOUT_FORMAT_VERSION, objectPath);
+  return version;
 }
 
-/** The header checks of readObjectInfo, without the descriptive attributes and the array listing. */
+/**
+ * The checks load and readArray make before reading: the object is one of ours, holds no link
+ * (soft, external, user-defined) anywhere, and is in a version we verify; version 1 only when
+ * `acceptUnverified` (it has no checksums).
+ */
 export function readObjectHeader(
   module: H5Module,
   file: H5File,
-  fileName: string,
+  crate: string,
   objectPath: string,
+  acceptUnverified: boolean,
 ): StoredObjectHeader {
-  return openObjectGroup(module, file, fileName, objectPath).header;
+  const formatVersion = openObjectGroup(module, file, crate, objectPath);
+  checkOwnLinks(module, file, crate, objectPath);
+  if (formatVersion === UNVERIFIED_FORMAT_VERSION) {
+    if (!acceptUnverified) throw unverifiedFormatError(crate, objectPath, formatVersion);
+    return { objectPath, formatVersion, structureCrc: undefined };
+  }
+  const names = module.get_attribute_names(file.file_id, objectPath);
+  const structureCrc = names.includes(ATTR_STRUCTURE_CRC32)
+    ? readIntegerAttribute(module, file.file_id, objectPath, ATTR_STRUCTURE_CRC32)
+    : undefined;
+  if (structureCrc === undefined || structureCrc < 0 || structureCrc > 0xffffffff)
+    throw new CorruptFileError(crate, `the group has no uint32 ${ATTR_STRUCTURE_CRC32} attribute`, {
+      objectPath,
+    });
+  return { objectPath, formatVersion, structureCrc };
 }
 
-/** Finds the object's group, checks it is one of ours, in a version we read, and describes it. */
+/** Finds the object's group, checks it is one of ours, and describes it (also version 1 objects). */
 export function readObjectInfo(
   module: H5Module,
   file: H5File,
-  fileName: string,
+  crate: string,
   objectPath: string,
 ): StoredObjectInfo {
-  const { group, names, header } = openObjectGroup(module, file, fileName, objectPath);
-  const rootType = stringValue(attributeValue(group, names, ATTR_TYPE));
+  const formatVersion = openObjectGroup(module, file, crate, objectPath);
+  const names = module.get_attribute_names(file.file_id, objectPath);
+  const text = (name: string) =>
+    names.includes(name) ? readStringAttribute(module, file.file_id, objectPath, name) : undefined;
+  const rootType = text(ATTR_TYPE);
   return {
     objectPath,
-    formatVersion: header.formatVersion,
+    formatVersion,
     rootType: rootType ? rootType : undefined,
-    typeIds: header.typeIds,
-    codec: stringValue(attributeValue(group, names, ATTR_CODEC)),
-    createdAt: stringValue(attributeValue(group, names, ATTR_CREATED_AT)),
+    typeIds: parseTypeIds(crate, objectPath, text(ATTR_TYPES)),
+    codec: text(ATTR_CODEC),
+    createdAt: text(ATTR_CREATED_AT),
     arrays: describeArrays(module, file, objectPath),
   };
 }
 
+function parseTypeIds(crate: string, objectPath: string, text: string | undefined): string[] {
+  let typeIds: unknown = [];
+  if (text !== undefined) {
+    try {
+      typeIds = JSON.parse(text);
+    } catch (error) {
+      throw new CorruptFileError(crate, `${ATTR_TYPES} is not a JSON array`, { cause: error, objectPath });
+    }
+  }
+  if (!Array.isArray(typeIds) || !typeIds.every((id) => typeof id === 'string'))
+    throw new CorruptFileError(crate, `${ATTR_TYPES} is not an array of class ids`, { objectPath });
+  return typeIds;
+}
+
 function describeArrays(module: H5Module, file: H5File, objectPath: string): StoredArrayInfo[] {
   const folder = `${objectPath}/${ARRAYS_GROUP}`;
-  if (objectKind(module, file, folder) !== 'group') return [];
-  const names = (file.get(folder) as H5Group)
-    .keys()
-    .sort((a, b) => Number(a) - Number(b) || a.localeCompare(b));
+  if (linkKind(module, file.file_id, folder) !== 'group') return [];
+  const names = (module.get_names(file.file_id, folder, false) as string[]).sort(
+    (a, b) => Number(a) - Number(b) || a.localeCompare(b),
+  );
   const arrays: StoredArrayInfo[] = [];
   for (const name of names) {
-    const dataset = file.get(`${folder}/${name}`);
-    if (!dataset || !('metadata' in dataset)) continue;
-    const meta = (dataset as H5Dataset).metadata;
+    const path = `${folder}/${name}`;
+    if (linkKind(module, file.file_id, path) !== 'dataset') continue;
+    const dataset = file.get(path) as H5Dataset;
+    const meta = dataset.metadata;
     const shape = meta.shape ?? [];
     arrays.push({
       name: `${ARRAYS_GROUP}/${name}`,
       dtype: typedArrayNameForDtype(meta) ?? `HDF5 class ${meta.type}, ${meta.size} bytes`,
       shape,
       chunks: meta.chunks ?? null,
-      codec: describeFilters((dataset as H5Dataset).filters as StoredFilter[]),
+      codec: describeFilters(dataset.filters as StoredFilter[]),
       bytes: shape.reduce((product, extent) => product * extent, 1) * meta.size,
     });
   }
   return arrays;
 }
 
-/** Refuses before any data is read when the object needs classes this process has not registered. */
-export function checkTypesRegistered(fileName: string, info: StoredObjectHeader): void {
-  for (const id of info.typeIds) {
-    if (!registeredClassById(id))
-      throw new UnknownTypeError(fileName, id, registeredClassIds(), info.objectPath);
+/** Refuses before any array is read when the structure names classes this process has not registered. */
+export function checkTypesRegistered(crate: string, objectPath: string, typeIds: Iterable<string>): void {
+  for (const id of typeIds) {
+    if (!registeredClassById(id)) throw new UnknownTypeError(crate, id, registeredClassIds(), objectPath);
   }
 }
 
+/** The structure text's read, verified against the group's CRC-32 (one unit: the whole text). */
+export function structureRead(read: DatasetRead, header: StoredObjectHeader): DatasetRead {
+  const { structureCrc } = header;
+  if (structureCrc === undefined) return { ...read, checks: undefined };
+  const checks = { crcs: Uint32Array.of(structureCrc), firstUnit: 0, unit: read.count, length: read.count };
+  return { ...read, checks };
+}
+
 /**
- * The structure text, decoded straight from the wasm heap when it fits one slice (no copy of the
- * bytes into JS first); larger ones are read slice by slice into one buffer.
+ * Decodes the structure text from the bytes `read` gives, in one piece when they come as one
+ * slice (no copy into JS first); a text longer than JavaScript strings can hold is refused.
  */
-export function readStructureJson(
-  module: H5Module,
-  file: H5File,
-  fileName: string,
-  objectPath: string,
-  limits: ReadLimits,
+export function decodeStructureText(
+  total: number,
+  fail: FailRead,
+  read: (sink: (bytes: Uint8Array, done: number, count: number) => void) => void,
 ): string {
-  const checked = inspectArrayDataset(
-    module,
-    file,
-    fileName,
-    objectPath,
-    STRUCTURE_DATASET,
-    'Uint8Array',
-    undefined,
-    limits,
-  );
   let text = '';
   let whole: Buffer | undefined;
-  forEachSlice(module, file.file_id, checked.path, 1, checked, limits.sliceBytes, (bytes, done, count) => {
-    if (done === 0 && count === checked.count) {
-      text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
-      return;
-    }
-    whole ??= Buffer.allocUnsafe(checked.count);
-    whole.set(bytes, done);
-  });
-  return whole ? whole.toString('utf8') : text;
+  try {
+    read((bytes, done, count) => {
+      if (done === 0 && count === total) {
+        text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+        return;
+      }
+      whole ??= Buffer.allocUnsafe(total);
+      whole.set(bytes, done);
+    });
+    return whole ? whole.toString('utf8') : text;
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'ERR_STRING_TOO_LONG')
+      return fail(`the object structure (${total} bytes) is longer than a JavaScript string can be`);
+    throw error;
+  }
 }
 
 /** The elements [start, start + count) of an array of `length`, checked; count defaults to the rest. */
@@ -253,7 +217,7 @@ export function checkReadRange(
   start: number | undefined,
   count: number | undefined,
   length: number,
-  what: string,
+  where: { crate: string; objectPath: string; what: string },
 ): { start: number; count: number } {
   const first = start ?? 0;
   const many = count ?? Math.max(0, length - first);
@@ -264,60 +228,11 @@ export function checkReadRange(
     many < 0 ||
     first + many > length
   ) {
-    throw new RangeError(
-      `cannot read elements [${first}, ${first + many}) of ${what}, which holds ${length}`,
+    throw new InvalidArgumentError(
+      where.crate,
+      where.objectPath,
+      `cannot read elements [${first}, ${first + many}) of ${where.what}, which holds ${length}`,
     );
   }
   return { start: first, count: many };
-}
-
-/** A dataset read that passed every check, ready to run (here or in read workers). */
-export interface CheckedRead {
-  path: string;
-  start: number;
-  count: number;
-  chunk: number;
-  bytesPerElement: number;
-}
-
-/**
- * Checks everything the file claims about one 1-D dataset before anything is allocated: it is a
- * dataset, 1-D, of the expected kind and length, under the size limit, with filters we decode.
- */
-export function inspectArrayDataset(
-  module: H5Module,
-  file: H5File,
-  fileName: string,
-  objectPath: string,
-  relativeName: string,
-  kind: TypedArrayName,
-  expectedLength: number | undefined,
-  limits: ReadLimits,
-  range?: { start: number; count: number },
-): CheckedRead {
-  const path = `${objectPath}/${relativeName}`;
-  const corrupt = (detail: string): never => {
-    throw new CorruptFileError(fileName, `dataset ${path} ${detail}`, { objectPath });
-  };
-  if (objectKind(module, file, path) !== 'dataset') corrupt('is missing');
-  const dataset = file.get(path) as H5Dataset;
-  const meta = dataset.metadata;
-  const shape = meta.shape;
-  if (shape?.length !== 1) corrupt(`has shape ${JSON.stringify(shape)}, not one dimension`);
-  const length = (shape as number[])[0] as number;
-  if (expectedLength !== undefined && length !== expectedLength)
-    corrupt(`holds ${length} elements, but the structure says ${expectedLength}`);
-  if (!matchesDtype(kind, meta))
-    corrupt(`has a dtype (class ${meta.type}, ${meta.size} bytes) that cannot hold a ${kind}`);
-  const { start, count } = checkReadRange(range?.start, range?.count, length, `${fileName}:${path}`);
-  const bytes = count * meta.size;
-  if (bytes > limits.maxArrayBytes) {
-    corrupt(
-      `would need ${bytes} bytes, more than maxArrayBytes (${limits.maxArrayBytes}); raise the limit if the file is trusted`,
-    );
-  }
-  const reason = unreadableFilterReason(dataset.filters as StoredFilter[]);
-  if (reason) throw new UnsupportedCodecError(fileName, objectPath, path, reason);
-  const chunk = meta.chunks?.[0] ?? Math.max(1, Math.floor((4 << 20) / meta.size));
-  return { path, start, count, chunk, bytesPerElement: meta.size };
 }

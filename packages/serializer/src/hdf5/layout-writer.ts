@@ -1,13 +1,16 @@
 import type { ArrayLayoutOptions } from './array-dataset.ts';
 import type { ArrayWriter } from './array-writer.ts';
+import { checksumOf } from './chunk-checksums.ts';
 import type { H5File, H5Group, H5Module } from './h5wasm-runtime.ts';
 import { ObjectExistsError } from './hdf5-errors.ts';
 import {
   ARRAYS_GROUP,
   ATTR_ARRAY_KIND,
   ATTR_CODEC,
+  ATTR_CRC32,
   ATTR_CREATED_AT,
   ATTR_LAYOUT,
+  ATTR_STRUCTURE_CRC32,
   ATTR_TYPE,
   ATTR_TYPES,
   ATTR_VERSION,
@@ -15,8 +18,8 @@ import {
   LAYOUT_NAME,
   STRUCTURE_DATASET,
 } from './layout.ts';
-import { isObjectGroup, objectKind } from './layout-reader.ts';
 import { parentPaths } from './object-path.ts';
+import { isObjectGroup, resolvePath } from './object-tree.ts';
 import type { StructureEncoding } from './tagged-json.ts';
 
 export interface ObjectGroupInput {
@@ -36,7 +39,7 @@ export function writeFileHeader(file: H5File): void {
 /** Creates missing parent groups; refuses to nest an object inside another object or a dataset. */
 export function prepareParents(module: H5Module, file: H5File, fileName: string, objectPath: string): void {
   for (const parent of parentPaths(objectPath)) {
-    const kind = objectKind(module, file, parent);
+    const { kind } = resolvePath(module, file, parent);
     if (kind === 'missing') {
       module.create_group(file.file_id, parent, false);
       continue;
@@ -68,7 +71,13 @@ const utf8 = new TextEncoder();
  * copy in JS that h5wasm would copy again. ASCII text (most JSON) takes one pass; other text is
  * measured first.
  */
-function writeStructure(module: H5Module, file: H5File, path: string, json: string): void {
+function writeStructure(
+  module: H5Module,
+  file: H5File,
+  path: string,
+  json: string,
+  checksums: boolean,
+): number {
   let bytes = Math.max(1, json.length);
   let pointer = heapAlloc(module, bytes);
   try {
@@ -96,6 +105,7 @@ function writeStructure(module: H5Module, file: H5File, path: string, json: stri
       track_order: false,
     };
     module.create_dataset(file.file_id, path, BigInt(pointer), metadata as unknown as WriteMetadata);
+    return checksumOf(module.HEAPU8.subarray(pointer, pointer + written), checksums);
   } finally {
     if (pointer) module._free(pointer);
   }
@@ -108,7 +118,10 @@ function heapAlloc(module: H5Module, bytes: number): number {
   return pointer;
 }
 
-/** Writes one object's group: attributes, the structure dataset, one dataset per large array. */
+/**
+ * Writes one object's group: attributes, the structure dataset and its CRC-32, one dataset per
+ * large array with the CRC-32 of each chunk.
+ */
 export async function writeObjectGroup(
   module: H5Module,
   file: H5File,
@@ -122,7 +135,10 @@ export async function writeObjectGroup(
   group.create_attribute(ATTR_CODEC, input.arrays.codec.label);
   group.create_attribute(ATTR_CREATED_AT, new Date().toISOString());
 
-  writeStructure(module, file, `${input.objectPath}/${STRUCTURE_DATASET}`, input.encoding.json);
+  const { json } = input.encoding;
+  const structurePath = `${input.objectPath}/${STRUCTURE_DATASET}`;
+  const structureCrc = writeStructure(module, file, structurePath, json, input.arrays.checksums);
+  group.create_attribute(ATTR_STRUCTURE_CRC32, structureCrc, null, '<I');
 
   if (input.encoding.datasets.length === 0) return;
   group.create_group(ARRAYS_GROUP);
@@ -130,7 +146,9 @@ export async function writeObjectGroup(
     const slash = name.lastIndexOf('/');
     const parent = group.get(name.slice(0, slash)) as H5Group;
     const leaf = name.slice(slash + 1);
-    await input.writeArray(parent, leaf, view, kind);
-    (parent.get(leaf) as H5Group).create_attribute(ATTR_ARRAY_KIND, kind);
+    const crcs = await input.writeArray(parent, leaf, view, kind);
+    const dataset = parent.get(leaf) as H5Group;
+    dataset.create_attribute(ATTR_ARRAY_KIND, kind);
+    dataset.create_attribute(ATTR_CRC32, crcs, [crcs.length], '<I');
   }
 }

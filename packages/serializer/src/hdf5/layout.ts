@@ -8,12 +8,22 @@
  *       hpc_types           string    JSON array of every class id inside
  *       hpc_codec           string    codec of the array datasets, e.g. "blosc-lz4 level=5 shuffle=byte"
  *       hpc_created_at      string    ISO 8601
+ *       hpc_structure_crc32 uint32    CRC-32 of the structure dataset's bytes (version 2)
  *     structure             uint8[]   UTF-8 JSON of the value, large arrays replaced by references
  *     arrays/0, arrays/1...           1-D chunked datasets, one per large typed array, real dtype;
- *                                     attr hpc_typed_array = the JS kind ("Float64Array", ...)
+ *                                     attr hpc_typed_array = the JS kind ("Float64Array", ...),
+ *                                     attr hpc_crc32 uint32[chunks] = CRC-32 of each chunk's
+ *                                     uncompressed little-endian bytes (version 2; a contiguous
+ *                                     dataset is one chunk; the last chunk covers only its elements)
+ *
+ * HDF5 1.10 checksums object headers (where these attributes live) but not raw data, contiguous
+ * data or the v1 B-tree chunk index: the CRC-32s cover every byte that decides what load returns.
  */
 export const LAYOUT_NAME = 'hpc-objects';
-export const LAYOUT_FORMAT_VERSION = 1;
+export const LAYOUT_FORMAT_VERSION = 2;
+/** Version 1 objects carry no checksums: read only with ObjectSerializerOptions[LEGACY_OPTION]. */
+export const UNVERIFIED_FORMAT_VERSION = 1;
+export const LEGACY_OPTION = 'acceptVersion1WithoutChecksums';
 
 export const ATTR_LAYOUT = 'hpc_layout';
 export const ATTR_VERSION = 'hpc_format_version';
@@ -22,6 +32,8 @@ export const ATTR_TYPES = 'hpc_types';
 export const ATTR_CODEC = 'hpc_codec';
 export const ATTR_CREATED_AT = 'hpc_created_at';
 export const ATTR_ARRAY_KIND = 'hpc_typed_array';
+export const ATTR_CRC32 = 'hpc_crc32';
+export const ATTR_STRUCTURE_CRC32 = 'hpc_structure_crc32';
 
 export const STRUCTURE_DATASET = 'structure';
 export const ARRAYS_GROUP = 'arrays';

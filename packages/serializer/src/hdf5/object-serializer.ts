@@ -1,43 +1,31 @@
 import { stat } from 'node:fs/promises';
-import { CorruptFileError, FileMissingError } from '../errors.ts';
-import { reviveInstances } from '../object-graph.ts';
+import { FileMissingError } from '../errors.ts';
 import type { StoredTypedArray } from '../typed-arrays.ts';
-import { readArrayDataset } from './array-dataset.ts';
 import { arrayWriter } from './array-writer.ts';
 import { type AtomicUpdateOptions, updateFileAtomically } from './atomic-update.ts';
+import { checksumsEnabled } from './chunk-checksums.ts';
 import { type CodecOptions, resolveCodec } from './codecs.ts';
 import { defaultWriteThreads } from './compress-pool.ts';
-import { constructorFor, type TypedArrayName } from './dtypes.ts';
 import { copyFileExcept } from './file-rewrite.ts';
-import { type H5File, type H5Runtime, loadH5Runtime, loadH5WriteRuntime } from './h5wasm-runtime.ts';
-import { ObjectExistsError, translateHdf5Error } from './hdf5-errors.ts';
+import { type SessionRequest, withH5File } from './h5-session.ts';
+import {
+  type H5File,
+  type H5Runtime,
+  loadH5Runtime,
+  loadH5WriteRuntime,
+  retireRuntime,
+} from './h5wasm-runtime.ts';
+import { checkArgument, InvalidArgumentError, ObjectExistsError } from './hdf5-errors.ts';
 import { checkHdf5Signature } from './hdf5-signature.ts';
-import { arrayDatasetName, isSafeDatasetName, LIBVER_BOUNDS } from './layout.ts';
-import {
-  type CheckedRead,
-  checkReadRange,
-  checkTypesRegistered,
-  inspectArrayDataset,
-  isObjectGroup,
-  listObjectPaths,
-  objectKind,
-  type ReadLimits,
-  readObjectHeader,
-  readObjectInfo,
-  readStructureJson,
-  type StoredObjectInfo,
-} from './layout-reader.ts';
+import { arrayDatasetName } from './layout.ts';
+import { readObjectInfo, type StoredObjectInfo } from './layout-reader.ts';
 import { prepareParents, writeFileHeader, writeObjectGroup } from './layout-writer.ts';
+import { loadObject, readObjectArray } from './object-load.ts';
 import { normalizeObjectPath } from './object-path.ts';
-import { type PropertyPath, parsePropertyPath, resolvePropertyPath } from './property-path.ts';
-import { defaultReadThreads, parallelReadsAvailable, readInParallel } from './read-pool.ts';
-import {
-  collectDatasetRefs,
-  type DatasetRef,
-  decodeStructure,
-  encodeStructure,
-  parseStructure,
-} from './tagged-json.ts';
+import { isObjectGroup, listObjectPaths, resolvePath } from './object-tree.ts';
+import type { PropertyPath } from './property-path.ts';
+import { defaultReadThreads } from './read-pool.ts';
+import { encodeStructure } from './tagged-json.ts';
 
 export interface ObjectSerializerOptions {
   /** Wait this long for another process writing the same file (default 60 s), then FileLockedError. */
@@ -46,6 +34,17 @@ export interface ObjectSerializerOptions {
   durable?: boolean;
   /** Refuse to allocate any one array larger than this on read (default 64 GiB). */
   maxArrayBytes?: number;
+  /**
+   * On read, compressed datasets may declare at most this many times the file's size (default
+   * 65536; the codecs reach at most ~18,000x on all-zero data, blosc2 with 64 MiB chunks ~900,000x).
+   * A small file declaring a huge array is refused before anything is allocated.
+   */
+  maxCompressionRatio?: number;
+  /**
+   * Load objects of layout version 1 (written by @hpc before checksums), unverified (default false:
+   * refused with UnsupportedFormatVersionError). For reading an old crate once to re-create it.
+   */
+  acceptVersion1WithoutChecksums?: boolean;
   /**
    * Bytes moved through the wasm heap per call (default 8 MiB: small enough to stay in cache between
    * HDF5 and the result, and each wasm heap keeps its largest slice for good; hard limit 2 GiB).
@@ -85,8 +84,8 @@ const DEFAULT_CHUNK_BYTES = 4 << 20;
 const DEFAULT_ARRAY_THRESHOLD_BYTES = 16 << 10;
 const DEFAULT_SLICE_BYTES = 8 << 20;
 const DEFAULT_MAX_ARRAY_BYTES = 64 * 2 ** 30;
-/** Reads at least this large go to the worker threads. */
-const PARALLEL_READ_MIN_BYTES = 16 << 20;
+/** Above what every codec measured on all-zero data (blosc-zstd level 9: ~18,000x). */
+const DEFAULT_MAX_COMPRESSION_RATIO = 65_536;
 /** Blosc fails on chunks under 128 bytes; arrays this small are always inline. */
 const MIN_DATASET_BYTES = 1024;
 
@@ -111,37 +110,34 @@ export class ObjectSerializer {
       lockTimeoutMs: options.lockTimeoutMs ?? 60_000,
       durable: options.durable ?? true,
       maxArrayBytes: options.maxArrayBytes ?? DEFAULT_MAX_ARRAY_BYTES,
+      maxCompressionRatio: options.maxCompressionRatio ?? DEFAULT_MAX_COMPRESSION_RATIO,
+      acceptVersion1WithoutChecksums: options.acceptVersion1WithoutChecksums ?? false,
       sliceBytes: options.sliceBytes ?? DEFAULT_SLICE_BYTES,
       readThreads: options.readThreads ?? defaultReadThreads(),
       writeThreads: options.writeThreads ?? defaultWriteThreads(),
     };
-    if (
-      !Number.isInteger(this.options.readThreads) ||
-      this.options.readThreads < 1 ||
-      this.options.readThreads > 64
-    ) {
-      throw new RangeError(`readThreads ${this.options.readThreads} is out of range: use 1 to 64`);
-    }
-    const { writeThreads } = this.options;
-    if (!Number.isInteger(writeThreads) || writeThreads < 1 || writeThreads > 64) {
-      throw new RangeError(`writeThreads ${writeThreads} is out of range: use 1 to 64`);
-    }
-    if (
-      !Number.isSafeInteger(this.options.sliceBytes) ||
-      this.options.sliceBytes < 4096 ||
-      this.options.sliceBytes > 1 << 30
-    ) {
-      throw new RangeError(`sliceBytes ${this.options.sliceBytes} is out of range: use 4 KiB to 1 GiB`);
-    }
+    const { readThreads, writeThreads, sliceBytes, maxCompressionRatio } = this.options;
+    const refuse = (detail: string) => {
+      throw new InvalidArgumentError(file, undefined, detail);
+    };
+    if (!Number.isInteger(readThreads) || readThreads < 1 || readThreads > 64)
+      refuse(`readThreads ${readThreads} is out of range: use 1 to 64`);
+    if (!Number.isInteger(writeThreads) || writeThreads < 1 || writeThreads > 64)
+      refuse(`writeThreads ${writeThreads} is out of range: use 1 to 64`);
+    if (!Number.isSafeInteger(sliceBytes) || sliceBytes < 4096 || sliceBytes > 1 << 30)
+      refuse(`sliceBytes ${sliceBytes} is out of range: use 4 KiB to 1 GiB`);
+    if (!(maxCompressionRatio >= 1)) refuse(`maxCompressionRatio ${maxCompressionRatio} must be at least 1`);
   }
 
   /** Stores `value` at `objectPath` (a group path such as '/my_process'), creating the file if needed. */
   async serialize(value: unknown, objectPath: string, options: ObjectSerializeOptions = {}): Promise<void> {
     const path = normalizeObjectPath(this.file, objectPath);
-    const codec = resolveCodec(options);
+    const codec = checkArgument(this.file, path, () => resolveCodec(options));
     const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
     if (!Number.isSafeInteger(chunkBytes) || chunkBytes < 1024 || chunkBytes > 64 << 20) {
-      throw new RangeError(
+      throw new InvalidArgumentError(
+        this.file,
+        path,
         `chunkBytes ${chunkBytes} is out of range: use 1 KiB to 64 MiB (1-4 MiB reads and compresses best)`,
       );
     }
@@ -155,7 +151,7 @@ export class ObjectSerializer {
       datasetThresholdBytes: threshold,
       datasetName: arrayDatasetName,
     });
-    const arrays = { codec, chunkBytes, sliceBytes: this.options.sliceBytes };
+    const arrays = { codec, chunkBytes, sliceBytes: this.options.sliceBytes, checksums: checksumsEnabled() };
     const writer = await loadH5WriteRuntime();
 
     await updateFileAtomically(
@@ -166,7 +162,7 @@ export class ObjectSerializer {
         if (existed) {
           const { module } = writer;
           replacing = this.withFile(writer, this.file, 'r', path, 'inspect', (file) => {
-            const kind = objectKind(module, file, path);
+            const { kind } = resolvePath(module, file, path);
             if (kind === 'missing') return false;
             if (kind === 'group' && isObjectGroup(module, file.file_id, path)) {
               if (!options.overwrite) throw new ObjectExistsError(this.file, path);
@@ -197,70 +193,7 @@ export class ObjectSerializer {
   /** Reads the object at `objectPath` back, reviving registered class instances. */
   async load<T = unknown>(objectPath: string): Promise<T> {
     const path = normalizeObjectPath(this.file, objectPath);
-    await checkHdf5Signature(this.file, path);
-    const runtime = await loadH5Runtime();
-    const { module } = runtime;
-    const limits = this.limits();
-    const corrupt = (detail: string): never => this.corrupt(path, detail);
-    // 1. Check the header, class ids, structure and every dataset it names; read the small ones.
-    const { parsed, arrays, large } = this.withFile(
-      runtime,
-      this.file,
-      'r',
-      path,
-      'read the object',
-      (file) => {
-        checkTypesRegistered(this.file, readObjectHeader(module, file, this.file, path));
-        const parsed = parseStructure(readStructureJson(module, file, this.file, path, limits), corrupt);
-        const arrays = new Map<string, { ref: DatasetRef; array: StoredTypedArray }>();
-        const large: { ref: DatasetRef; checked: CheckedRead }[] = [];
-        for (const ref of collectDatasetRefs(parsed)) {
-          if (!isSafeDatasetName(ref.name))
-            corrupt(`the structure refers to dataset ${JSON.stringify(ref.name)} outside the object`);
-          if (arrays.has(ref.name) || large.some((entry) => entry.ref.name === ref.name))
-            corrupt(`dataset ${ref.name} is referenced twice`);
-          const checked = inspectArrayDataset(
-            module,
-            file,
-            this.file,
-            path,
-            ref.name,
-            ref.kind,
-            ref.length,
-            limits,
-          );
-          if (this.shouldReadInParallel(checked)) large.push({ ref, checked });
-          else
-            arrays.set(ref.name, {
-              ref,
-              array: readArrayDataset(
-                module,
-                file.file_id,
-                checked.path,
-                ref.kind,
-                checked,
-                limits.sliceBytes,
-              ),
-            });
-        }
-        return { parsed, arrays, large };
-      },
-    );
-    // 2. Large arrays: decompressed by worker threads, each with its own wasm instance.
-    for (const { ref, checked } of large)
-      arrays.set(ref.name, { ref, array: await this.readLarge(ref.kind, checked, path) });
-    // 3. Rebuild the value (pure JS, no file access) and give instances their registered classes.
-    const decoded = decodeStructure(parsed, {
-      loadDataset: (name, kind, length) => {
-        const entry = arrays.get(name);
-        if (!entry || entry.ref.kind !== kind || entry.ref.length !== length)
-          return corrupt(`dataset ${name} is referenced inconsistently`);
-        return entry.array;
-      },
-      corrupt,
-    });
-    reviveInstances(this.file, decoded.instances, path);
-    return decoded.root as T;
+    return (await loadObject(this.file, path, this.options)) as T;
   }
 
   /** Reads part of one stored typed array without loading the object: `property` is 'values', 'data.samples[2]' or ['data', 'samples', 2]. */
@@ -270,115 +203,7 @@ export class ObjectSerializer {
     options: ReadArrayOptions = {},
   ): Promise<StoredTypedArray> {
     const path = normalizeObjectPath(this.file, objectPath);
-    const steps = parsePropertyPath(property);
-    await checkHdf5Signature(this.file, path);
-    const runtime = await loadH5Runtime();
-    const { module } = runtime;
-    const limits = this.limits();
-    const corrupt = (detail: string): never => this.corrupt(path, detail);
-    const found = this.withFile(runtime, this.file, 'r', path, 'read an array', (file) => {
-      readObjectHeader(module, file, this.file, path);
-      const parsed = parseStructure(readStructureJson(module, file, this.file, path, limits), corrupt);
-      // Datasets become empty placeholders: only the one asked for is read.
-      const placeholders = new Map<object, DatasetRef>();
-      const decoded = decodeStructure(parsed, {
-        loadDataset: (name, kind, length) => {
-          const placeholder = new (constructorFor(kind))(0) as StoredTypedArray;
-          placeholders.set(placeholder, { name, kind, length });
-          return placeholder;
-        },
-        corrupt,
-      });
-      const target = resolvePropertyPath(decoded.root, steps, `${this.file}:${path}`);
-      const stored = placeholders.get(target);
-      const length = stored ? stored.length : target.length;
-      const { start, count } = checkReadRange(
-        options.start,
-        options.count,
-        length,
-        `${String(property)} in ${this.file}:${path}`,
-      );
-      if (!stored) return { inline: target.slice(start, start + count) as StoredTypedArray };
-      if (!isSafeDatasetName(stored.name))
-        corrupt(`the structure refers to dataset ${JSON.stringify(stored.name)} outside the object`);
-      const checked = inspectArrayDataset(
-        module,
-        file,
-        this.file,
-        path,
-        stored.name,
-        stored.kind,
-        stored.length,
-        limits,
-        { start, count },
-      );
-      if (this.shouldReadInParallel(checked)) return { large: { kind: stored.kind, checked } };
-      return {
-        inline: readArrayDataset(module, file.file_id, checked.path, stored.kind, checked, limits.sliceBytes),
-      };
-    });
-    if (found.inline) return found.inline;
-    const { kind, checked } = found.large as { kind: TypedArrayName; checked: CheckedRead };
-    return this.readLarge(kind, checked, path);
-  }
-
-  private shouldReadInParallel(checked: CheckedRead): boolean {
-    return (
-      this.options.readThreads > 1 &&
-      checked.count * checked.bytesPerElement >= PARALLEL_READ_MIN_BYTES &&
-      parallelReadsAvailable()
-    );
-  }
-
-  private async readLarge(
-    kind: TypedArrayName,
-    checked: CheckedRead,
-    objectPath: string,
-  ): Promise<StoredTypedArray> {
-    let array: StoredTypedArray;
-    try {
-      array = new (constructorFor(kind))(checked.count) as StoredTypedArray;
-    } catch (error) {
-      throw new CorruptFileError(
-        this.file,
-        `an array of ${checked.count} elements is too large to allocate`,
-        { cause: error, objectPath },
-      );
-    }
-    const { path, start, count, chunk, bytesPerElement } = checked;
-    const { h5, module } = await loadH5Runtime();
-    const sliceBytes = this.options.sliceBytes;
-    let file: H5File | undefined;
-    try {
-      file = new h5.File(this.file, 'r');
-      const fileId = file.file_id;
-      await readInParallel(
-        { file: this.file, path, start, count, chunk, bytesPerElement, sliceBytes },
-        new Uint8Array(array.buffer, array.byteOffset, array.byteLength),
-        this.options.readThreads,
-        (from, length) => {
-          const into = new (constructorFor(kind))(
-            array.buffer,
-            array.byteOffset + (from - start) * bytesPerElement,
-            length,
-          ) as StoredTypedArray;
-          readArrayDataset(
-            module,
-            fileId,
-            path,
-            kind,
-            { start: from, count: length, chunk },
-            sliceBytes,
-            into,
-          );
-        },
-      );
-    } catch (error) {
-      throw translateHdf5Error(error, this.file, objectPath, `read dataset ${path}`);
-    } finally {
-      file?.close();
-    }
-    return array;
+    return readObjectArray(this.file, path, property, options, this.options);
   }
 
   /** Stored object paths, depth-first; [] when the file does not exist yet. */
@@ -387,7 +212,7 @@ export class ObjectSerializer {
     await checkHdf5Signature(this.file);
     const runtime = await loadH5Runtime();
     return this.withFile(runtime, this.file, 'r', undefined, 'list objects', (file) =>
-      listObjectPaths(runtime.module, file),
+      listObjectPaths(runtime.module, file, this.file),
     );
   }
 
@@ -398,17 +223,12 @@ export class ObjectSerializer {
     return this.holdsObject(await loadH5Runtime(), path);
   }
 
-  /** Whether the file has an object (a group we wrote) at `path`. */
+  /** Whether the file has an object (a group we wrote, reached by hard links) at `path`. */
   private holdsObject(runtime: H5Runtime, path: string): boolean {
     const { module } = runtime;
-    return this.withFile(
-      runtime,
-      this.file,
-      'r',
-      path,
-      'look up the object',
-      (file) => objectKind(module, file, path) === 'group' && isObjectGroup(module, file.file_id, path),
-    );
+    return this.withFile(runtime, this.file, 'r', path, 'look up the object', (file) => {
+      return resolvePath(module, file, path).kind === 'group' && isObjectGroup(module, file.file_id, path);
+    });
   }
 
   /** What the object's group records (class ids, codec, format version), without reading its data. */
@@ -446,6 +266,7 @@ export class ObjectSerializer {
             fileName: this.file,
             removing: objectPath,
             sliceBytes: this.options.sliceBytes,
+            distrust: () => retireRuntime(runtime),
           },
           source,
           target,
@@ -458,68 +279,12 @@ export class ObjectSerializer {
   private withFile<T>(
     runtime: H5Runtime,
     path: string,
-    mode: 'r' | 'a' | 'w',
+    mode: SessionRequest['mode'],
     objectPath: string | undefined,
     operation: string,
     use: (file: H5File) => T,
   ): T {
-    let file: H5File;
-    try {
-      file = new runtime.h5.File(path, mode, { libver: LIBVER_BOUNDS });
-    } catch (error) {
-      throw translateHdf5Error(error, this.file, objectPath, `open the file to ${operation}`);
-    }
-    const close = () => {
-      try {
-        file.close();
-      } catch {
-        // A failed write may leave nothing to close; the temp file is discarded anyway.
-      }
-    };
-    let result: T;
-    try {
-      result = use(file);
-    } catch (error) {
-      close();
-      throw this.failure(error, objectPath, operation);
-    }
-    if (!(result instanceof Promise)) {
-      close();
-      return result;
-    }
-    // An async use (writing arrays compressed on other threads) keeps the file open until it settles.
-    return result.then(
-      (value) => {
-        close();
-        return value;
-      },
-      (error: unknown) => {
-        close();
-        throw this.failure(error, objectPath, operation);
-      },
-    ) as T;
-  }
-
-  /** The error a failed file operation surfaces as. */
-  private failure(error: unknown, objectPath: string | undefined, operation: string): unknown {
-    if (
-      error instanceof RangeError &&
-      /Array buffer allocation failed|Invalid typed array length/.test(error.message)
-    ) {
-      return new CorruptFileError(this.file, `an array is too large to allocate (${error.message})`, {
-        cause: error,
-        ...(objectPath ? { objectPath } : {}),
-      });
-    }
-    return translateHdf5Error(error, this.file, objectPath, operation);
-  }
-
-  private corrupt(objectPath: string, detail: string): never {
-    throw new CorruptFileError(this.file, detail, { objectPath });
-  }
-
-  private limits(): ReadLimits {
-    return { maxArrayBytes: this.options.maxArrayBytes, sliceBytes: this.options.sliceBytes };
+    return withH5File(runtime, { path, mode, crate: this.file, objectPath, operation }, use);
   }
 
   private updateOptions(): AtomicUpdateOptions {

@@ -1,4 +1,4 @@
-// The parts of the WebAssembly JS API that blosc-host.ts (and its tests) use, as Node provides
+// The parts of the WebAssembly JS API that blosc-host.ts, h5wasm-guard.ts (and tests) use, as Node provides
 // them: TypeScript declares this API only in lib.dom, which a Node package should not pull in.
 declare namespace WebAssembly {
   type Imports = Record<string, Record<string, unknown>>;
@@ -31,4 +31,6 @@ declare namespace WebAssembly {
     constructor(descriptor: { value: 'i32'; mutable?: boolean }, value?: number);
     value: number;
   }
+  /** A trap: out-of-bounds access, unreachable code (Emscripten's abort() throws one too). */
+  class RuntimeError extends Error {}
 }
