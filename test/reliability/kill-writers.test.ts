@@ -1,0 +1,70 @@
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { killLane, type LaneReport } from './support/kill-lane.ts';
+import { derivedSeed } from './support/mutations.ts';
+import { scratchDir } from './support/scratch-dir.ts';
+import { settings } from './support/settings.ts';
+import type { WriterKind } from './support/writers.ts';
+
+/**
+ * SIGKILL at random points of each writer, 200 kills per writer per run: two lanes of 100 per
+ * writer (each lane one file, one writer at a time), the three writers at once. The delays are
+ * seeded (HPC_FUZZ_SEED) and spread over a few writes of each kind.
+ */
+const WRITERS: { kind: WriterKind; what: string; maxDelayMs: number }[] = [
+  { kind: 'bin', what: 'Serializer.serializeToFile', maxDelayMs: 80 },
+  { kind: 'h5', what: 'ObjectSerializer.serialize into a file holding other objects', maxDelayMs: 250 },
+  { kind: 'outcome', what: 'writeOutcome (@hpc/container)', maxDelayMs: 25 },
+];
+const LANES = 2;
+const KILLS_PER_LANE = 100;
+
+let dir: string;
+beforeAll(async () => {
+  dir = await scratchDir('kills');
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+function summary(kind: WriterKind, reports: LaneReport[]): string {
+  const sum = (pick: (report: LaneReport) => number) =>
+    reports.reduce((total, report) => total + pick(report), 0);
+  return (
+    `[reliability] kills ${kind}: ${sum((r) => r.kills)} kills, ${sum((r) => r.failures.length)} failures, ` +
+    `new version after ${sum((r) => r.newVersionAfterKill)} of them, ` +
+    `at most ${Math.max(...reports.map((r) => r.maxLeftovers))} leftover file(s) between kills, ` +
+    `${sum((r) => r.leftoverAtEnd.length)} left after the final write` +
+    (reports.some((r) => r.leftoverAtEnd.length)
+      ? ` (${reports
+          .flatMap((r) => r.leftoverAtEnd)
+          .slice(0, 5)
+          .join(', ')}...)`
+      : '')
+  );
+}
+
+describe.concurrent('writers killed with SIGKILL at random points', () => {
+  for (const { kind, what, maxDelayMs } of WRITERS) {
+    it(`${what}: the file is the old or the new complete version, and no temp files accumulate`, async () => {
+      const lanes = await Promise.all(
+        Array.from({ length: LANES }, async (_, lane) => {
+          const folder = join(dir, `${kind}-${lane}`);
+          const scratch = join(dir, `${kind}-${lane}-scratch`);
+          await mkdir(folder);
+          await mkdir(scratch);
+          return killLane(kind, folder, scratch, {
+            kills: KILLS_PER_LANE,
+            maxDelayMs,
+            seed: derivedSeed(settings.seed(), 'kills', kind, String(lane)),
+          });
+        }),
+      );
+      console.log(summary(kind, lanes));
+      expect(lanes.reduce((total, lane) => total + lane.kills, 0)).toBeGreaterThanOrEqual(200);
+      expect(lanes.flatMap((lane) => lane.failures).slice(0, 10)).toEqual([]);
+      expect(lanes.flatMap((lane) => lane.leftoverAtEnd)).toEqual([]);
+    });
+  }
+});
