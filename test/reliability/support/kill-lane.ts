@@ -17,7 +17,6 @@ import {
   claimedVersion,
   OTHER_OBJECTS,
   readVersion,
-  TARGET_OBJECT,
   targetFile,
   versionValue,
   type WriterKind,
