@@ -7,7 +7,7 @@
  * measured from the RSS the case started with. Garbage left by earlier cases is in both figures,
  * so no forced GC is needed (one per case cost ~8 ms, more than most loads).
  */
-import { copyFileSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ObjectSerializer, Serializer } from '@hpc/serializer';
 import { describeDifference } from './exact-equal.ts';
@@ -31,7 +31,7 @@ export interface CaseReport {
   peakRiseBytes: number;
   arrayBuffersRiseBytes: number;
   pollution: string[];
-  /** File descriptors the case left open (a failed open that never closed its file). */
+  /** Descriptors still open on the damaged file after the case (a failed open that never closed it). */
   leakedDescriptors: number;
   /** The child exits after this report (polluted, or too many leaked descriptors): start another. */
   retiring: boolean;
@@ -56,6 +56,19 @@ const MAX_OPEN_DESCRIPTORS = 1_000;
 
 function openDescriptors(): number {
   return readdirSync('/proc/self/fd').length;
+}
+
+/** Descriptors still open on `file` (counting only those keeps unrelated lazy opens out). */
+function descriptorsOn(file: string): number {
+  let count = 0;
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      if (readlinkSync(`/proc/self/fd/${fd}`) === file) count++;
+    } catch {
+      // Closed while we looked (the readdir's own descriptor).
+    }
+  }
+  return count;
 }
 
 function resolveProperty(
@@ -132,7 +145,6 @@ async function runCase(request: Extract<ChildRequest, { type: 'case' }>): Promis
   rmSync(state.caseFile, { force: true });
   state.caseFile = join(state.workDir, `case-${process.pid}-${casesRun++}.${state.format}`);
   writeFileSync(state.caseFile, applyMutation(state.bytes, request.mutation));
-  const descriptorsBefore = openDescriptors();
   const rssBefore = process.memoryUsage.rss();
   const peakBefore = process.resourceUsage().maxRSS * 1024;
   const arrayBuffersBefore = process.memoryUsage().arrayBuffers;
@@ -140,7 +152,6 @@ async function runCase(request: Extract<ChildRequest, { type: 'case' }>): Promis
   for (const operation of request.operations)
     operations.push({ operation, outcome: await outcomeOf(state, operation) });
   const peakAfter = process.resourceUsage().maxRSS * 1024;
-  const descriptorsAfter = openDescriptors();
   const pollution = prototypeChanges(state.prototypes);
   return {
     type: 'case',
@@ -149,8 +160,8 @@ async function runCase(request: Extract<ChildRequest, { type: 'case' }>): Promis
     peakRiseBytes: peakAfter > peakBefore ? peakAfter - rssBefore : 0,
     arrayBuffersRiseBytes: Math.max(0, process.memoryUsage().arrayBuffers - arrayBuffersBefore),
     pollution,
-    leakedDescriptors: Math.max(0, descriptorsAfter - descriptorsBefore),
-    retiring: pollution.length > 0 || descriptorsAfter > MAX_OPEN_DESCRIPTORS,
+    leakedDescriptors: descriptorsOn(state.caseFile),
+    retiring: pollution.length > 0 || openDescriptors() > MAX_OPEN_DESCRIPTORS,
   };
 }
 

@@ -32,10 +32,11 @@ export class ForkedChild {
   private pending: ((reply: Reply<unknown>) => void) | undefined;
   readonly ready: Promise<Reply<unknown>>;
 
-  constructor(script: string, extraFlags: string[] = []) {
+  constructor(script: string, options: { cwd?: string } = {}) {
     this.child = fork(script, [], {
-      execArgv: [...NODE_SOURCE_FLAGS, ...extraFlags],
+      execArgv: NODE_SOURCE_FLAGS,
       env: childEnv(),
+      ...(options.cwd ? { cwd: options.cwd } : {}),
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
     });
