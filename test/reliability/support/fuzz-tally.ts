@@ -2,7 +2,7 @@
  * The fuzz tally of one format: cases, typed errors, correct loads, wrong loads, hangs, untyped
  * errors (crashes included), plus what a reader needs to act on a failure: the shape and region
  * the damage was aimed at, and the case id and mutation to replay it. Printed, and written as JSON
- * to $HPC_RELIABILITY_REPORT_DIR (scripts/test.sh) so the closing summary repeats it.
+ * to $HPC_RELIABILITY_REPORT_DIR (fuzz-<format>.tally; scripts/test.sh) so the closing summary repeats it.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -178,5 +178,5 @@ export function reportTally(tally: Tally, perKind = 8): void {
   }
   console.log(lines.join('\n'));
   const dir = settings.reportDir();
-  if (dir) writeFileSync(join(dir, `fuzz-${tally.format}.tally.json`), JSON.stringify(tally, null, 2));
+  if (dir) writeFileSync(join(dir, `fuzz-${tally.format}.tally`), JSON.stringify(tally, null, 2));
 }
