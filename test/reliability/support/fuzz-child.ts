@@ -7,9 +7,10 @@
  * measured from the RSS the case started with. Garbage left by earlier cases is in both figures,
  * so no forced GC is needed (one per case cost ~8 ms, more than most loads).
  */
-import { copyFileSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ObjectSerializer, Serializer } from '@hpc/serializer';
+import { descriptorsOn, openDescriptors } from './descriptors.ts';
 import { describeDifference } from './exact-equal.ts';
 import { applyMutation, type Mutation } from './mutations.ts';
 import { classifyError, type OpOutcome } from './outcome.ts';
@@ -53,23 +54,6 @@ let prepared: Prepared | undefined;
 let casesRun = 0;
 /** Beyond this many open descriptors a child retires, long before the process limit. */
 const MAX_OPEN_DESCRIPTORS = 1_000;
-
-function openDescriptors(): number {
-  return readdirSync('/proc/self/fd').length;
-}
-
-/** Descriptors still open on `file` (counting only those keeps unrelated lazy opens out). */
-function descriptorsOn(file: string): number {
-  let count = 0;
-  for (const fd of readdirSync('/proc/self/fd')) {
-    try {
-      if (readlinkSync(`/proc/self/fd/${fd}`) === file) count++;
-    } catch {
-      // Closed while we looked (the readdir's own descriptor).
-    }
-  }
-  return count;
-}
 
 function resolveProperty(
   value: unknown,

@@ -139,10 +139,6 @@ export function tallyResults(
   return tally;
 }
 
-export function failed(tally: Tally): boolean {
-  return tally.failures.length > 0;
-}
-
 export function tallyLine(tally: Tally): string {
   return (
     `${tally.format}: ${tally.cases} cases, ${tally.typedErrors} typed errors, ${tally.correctLoads} correct loads, ` +

@@ -3,12 +3,12 @@
  * or untyped error, or the value it loaded (summarised, so a test can look for bytes that should
  * never have been read), with the memory it took. The parent bounds the time (probe.ts).
  */
-import { readdirSync, readlinkSync } from 'node:fs';
 import { JobContainer } from '@hpc/container';
 import type { RunOutcome } from '@hpc/core';
 import { ObjectSerializer, Serializer } from '@hpc/serializer';
 import { classifyError, type OpOutcome } from './outcome.ts';
 import './shapes.ts';
+import { descriptorsOn } from './descriptors.ts';
 
 export type ProbeRequest =
   | { op: 'bin-load'; file: string }
@@ -47,18 +47,6 @@ function summarise(value: unknown): string {
     return item;
   });
   return (text ?? String(value)).slice(0, 20_000);
-}
-
-function descriptorsOn(file: string): number {
-  let count = 0;
-  for (const fd of readdirSync('/proc/self/fd')) {
-    try {
-      if (readlinkSync(`/proc/self/fd/${fd}`) === file) count++;
-    } catch {
-      // The readdir's own descriptor, closed meanwhile.
-    }
-  }
-  return count;
 }
 
 async function run(request: ProbeRequest): Promise<{ value: unknown; recorded?: RunOutcome }> {
