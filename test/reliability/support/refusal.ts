@@ -11,6 +11,8 @@ export interface Expectation {
   secret?: string;
   /** The file the message must name (default: the file probed). */
   names?: string;
+  /** A result is acceptable too, if it carries no `secret` (an operation that reads nothing the feature points at). */
+  orResult?: boolean;
 }
 
 /** Every way the report misses the expectation, in words; [] when it meets it. */
@@ -25,6 +27,7 @@ export function refusalProblems(report: ProbeReport, file: string, expected: Exp
     if (expected.secret && outcome.message.includes(expected.secret))
       problems.push(`the message shows bytes of another file: ${outcome.message}`);
   } else if (outcome.kind === 'loaded') {
+    if (expected.orResult && !(expected.secret && outcome.summary.includes(expected.secret))) return problems;
     problems.push(
       `it loaded instead of being refused${expected.secret && outcome.summary.includes(expected.secret) ? ', with bytes of another file in the value' : ''}: ${outcome.summary.slice(0, 200)}`,
     );
