@@ -32,6 +32,19 @@ export default defineConfig({
       {
         resolve,
         test: {
+          // Fuzz, hostile files and killed writers (test/reliability/README.md): each file runs its
+          // loads and writers in child processes it can kill, so files run one at a time.
+          disableConsoleIntercept: true,
+          name: 'reliability',
+          include: ['test/reliability/**/*.test.ts'],
+          testTimeout: 600_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        resolve,
+        test: {
           disableConsoleIntercept: true,
           name: 'integration',
           include: [

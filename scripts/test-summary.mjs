@@ -1,14 +1,25 @@
-// Sums vitest JSON reports into one closing line "N passed, N failed, N skipped".
-// In CI (CI=true), a skipped or missing interop/integration test fails the run: they must not skip.
-import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
+// Sums vitest JSON reports into one closing line "N passed, N failed, N skipped", after repeating
+// the reliability suite's fuzz tallies (fuzz-*.tally, JSON, beside the reports).
+// In CI (CI=true), a skipped or missing interop/reliability/integration test fails the run: they must not skip.
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 
-const MUST_NOT_SKIP = new Set(['interop', 'integration']);
+const MUST_NOT_SKIP = new Set(['interop', 'reliability', 'integration']);
+const reports = process.argv.slice(2);
+for (const format of ['bin', 'h5']) {
+  const tallyFile = reports.length ? join(dirname(reports[0]), `fuzz-${format}.tally`) : '';
+  if (!tallyFile || !existsSync(tallyFile)) continue;
+  const t = JSON.parse(readFileSync(tallyFile, 'utf8'));
+  console.log(
+    `reliability fuzz ${format} (seed ${t.seed}): ${t.cases} cases, ${t.typedErrors} typed errors, ${t.correctLoads} correct loads, ` +
+      `${t.wrongLoads} wrong loads, ${t.hangs} hangs, ${t.untypedErrors} untyped errors`,
+  );
+}
 let passed = 0;
 let failed = 0;
 let skipped = 0;
 let problems = 0;
-for (const file of process.argv.slice(2)) {
+for (const file of reports) {
   const project = basename(file, '.json');
   let report;
   try {

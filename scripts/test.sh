@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The project's one test command (README; .ci/run calls exactly this). On a fresh Debian 12 machine
 # it installs what the tests need, then: lint, type-check, build, unit tests, interop tests against
-# Debian's h5py/h5dump, starts the real dev SLURM cluster, and runs the integration tests on it.
-# Ends with one line "N passed, N failed, N skipped"; in CI any skipped interop or integration test
-# fails the run (they must never skip silently).
+# Debian's h5py/h5dump, the reliability suite (seeded fuzz of both crate formats, hostile files,
+# killed writers; seed HPC_FUZZ_SEED, new each run unless set), starts the real dev SLURM cluster,
+# and runs the integration tests on it. Ends with one line "N passed, N failed, N skipped"; in CI
+# any skipped interop, reliability or integration test fails the run (they must never skip silently).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
@@ -35,6 +36,12 @@ run_project() {
 
 run_project unit
 run_project interop
+
+# One seed for the whole reliability run, printed so a failure can be replayed (test/reliability/README.md).
+export HPC_FUZZ_SEED="${HPC_FUZZ_SEED:-$(( $(date +%s) % 1000000007 ))}"
+export HPC_RELIABILITY_REPORT_DIR="$REPORTS"
+echo "[test] reliability seed: HPC_FUZZ_SEED=$HPC_FUZZ_SEED"
+run_project reliability
 
 step "Node 22 compatibility smoke test (engines: node >= 22)"
 (cd .tools/node22 && npm ci --no-audit --no-fund --loglevel=error >/dev/null) || fail "installing Node 22"
