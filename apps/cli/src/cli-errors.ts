@@ -84,19 +84,6 @@ export class LocalHostError extends HpcError {
   readonly _tag = 'LocalHostError';
 }
 
-/** The SLURM driver's job store cannot be read; the job folders are the truth it is rebuilt from. */
-export class JobStoreError extends HpcError {
-  readonly _tag = 'JobStoreError';
-  constructor(
-    message: string,
-    /** The store file. */
-    readonly file: string,
-    options: HpcErrorOptions = {},
-  ) {
-    super(message, options);
-  }
-}
-
 /** A job's own files (job.json, outcome.json) cannot be read; names the file. */
 export class UnreadableJobError extends HpcError {
   readonly _tag = 'UnreadableJobError';

@@ -1,10 +1,9 @@
 import { existsSync } from 'node:fs';
 import { rm, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { fileModes, makeDirectory, resolveSharing } from '@hpc/core';
-import { JobStore, shellQuote } from '@hpc/slurm-driver';
+import { dirname, join } from 'node:path';
+import { fileModes, isHpcError, makeDirectory, resolveSharing } from '@hpc/core';
+import { defaultJobsRoot, defaultStorePath, shellQuote } from '@hpc/slurm-driver';
 import type { CheckResult } from './doctor-checks.ts';
-import { damagedStoreError, slurmJobsRoot, slurmStorePath } from './slurm-store.ts';
 
 /** The state folder exists (created private if it did not) and can be written. */
 export async function checkStateFolder(home: string, env: NodeJS.ProcessEnv): Promise<CheckResult> {
@@ -25,7 +24,7 @@ export async function checkStateFolder(home: string, env: NodeJS.ProcessEnv): Pr
 }
 
 /**
- * The state folder, its job roots and the SLURM store are readable by nobody else: job records
+ * The state folder, its job roots and the SLURM job index are readable by nobody else: job records
  * carry environment values (passwords, tokens) and crates carry the user's data. A home created
  * before @hpc made them private (0700/0600) may still be open to others. With HPC_SHARE=group the
  * group may read; only access for everyone else counts then.
@@ -33,15 +32,16 @@ export async function checkStateFolder(home: string, env: NodeJS.ProcessEnv): Pr
 export async function checkStatePrivacy(home: string, env: NodeJS.ProcessEnv): Promise<CheckResult> {
   const group = resolveSharing(undefined, env) === 'group';
   const others = group ? 0o007 : 0o077;
-  const store = slurmStorePath(home);
+  const index = defaultStorePath(home);
   const paths = [
     home,
     join(home, 'local'),
     join(home, 'local', 'jobs'),
     join(home, 'slurm'),
-    slurmJobsRoot(home),
-    store,
-    `${store}-wal`,
+    defaultJobsRoot(home),
+    dirname(index),
+    index,
+    `${index}-wal`,
   ];
   const open: string[] = [];
   for (const path of paths) {
@@ -66,54 +66,33 @@ export async function checkStatePrivacy(home: string, env: NodeJS.ProcessEnv): P
 }
 
 /**
- * The SLURM job store opens and lists its jobs. A damaged one fails with the command that
- * rebuilds it; with `rebuild` (hpc doctor --rebuild-store) it is rebuilt from the job folders.
- * A healthy store is never rebuilt: it remembers final states that squeue has forgotten.
+ * The SLURM driver's job index opens and lists its jobs. The job folders are the record and the
+ * index (per host, in a private folder of $TMPDIR) is only a cache: the driver rebuilds it from
+ * the folders by itself when it is missing or damaged. What it cannot fix (an index folder that
+ * is not safely yours, an unwritable one) fails here with the driver's own words.
  */
-export async function checkJobStore(
-  home: string,
-  env: NodeJS.ProcessEnv,
-  rebuild: boolean,
-): Promise<CheckResult> {
-  const file = slurmStorePath(home);
-  if (!existsSync(file)) {
-    return { name: 'job store', status: 'skip', detail: `no SLURM job store yet (${file})` };
-  }
+export async function checkJobStore(home: string): Promise<CheckResult> {
+  const root = defaultJobsRoot(home);
+  if (!existsSync(root)) return { name: 'job store', status: 'skip', detail: `no SLURM jobs yet (${root})` };
+  const { SLURMDriver } = await import('@hpc/slurm-driver');
+  const driver = new SLURMDriver({ home });
   try {
-    const store = new JobStore(file);
-    try {
-      const count = store.list().length;
-      return {
-        name: 'job store',
-        status: 'ok',
-        detail: `${file} tracks ${count} SLURM job${count === 1 ? '' : 's'}${rebuild ? ' (healthy: not rebuilt)' : ''}`,
-      };
-    } finally {
-      store.close();
-    }
-  } catch (error) {
-    const damaged = damagedStoreError(error);
-    if (!damaged)
-      return {
-        name: 'job store',
-        status: 'fail',
-        detail: `${file} cannot be opened: ${(error as Error).message}`,
-        fix: 'check its permissions and the free space of its disk',
-      };
-    if (!rebuild)
-      return {
-        name: 'job store',
-        status: 'fail',
-        detail: `${file} is damaged (${damaged.errstr})`,
-        fix: `rebuild it from the job folders in ${slurmJobsRoot(home)}: hpc doctor --rebuild-store`,
-      };
-    const { rebuildSlurmStore } = await import('./rebuild-slurm-store.ts');
-    const result = await rebuildSlurmStore(home, env);
-    const skipped = result.skipped.length ? `; left out ${result.skipped.join(', ')}` : '';
+    const count = (await driver.listJobs()).length;
     return {
       name: 'job store',
       status: 'ok',
-      detail: `rebuilt ${file} with ${result.recorded} job${result.recorded === 1 ? '' : 's'} from ${slurmJobsRoot(home)}${result.keptAs ? `; the damaged store is kept as ${result.keptAs}` : ''}${skipped}`,
+      detail: `${count} SLURM job${count === 1 ? '' : 's'} recorded in ${root}, indexed in ${driver.storePath}`,
     };
+  } catch (error) {
+    return {
+      name: 'job store',
+      status: 'fail',
+      detail: (error as Error).message,
+      fix: isHpcError(error, 'JobStoreError')
+        ? 'see the message: the index is rebuilt from the job folders once its folder is usable'
+        : 'check the permissions and free space of the home and of $TMPDIR',
+    };
+  } finally {
+    driver.close();
   }
 }

@@ -8,12 +8,19 @@ export async function detectFileKind(file: string): Promise<{ kind: FileFormat; 
     const { format, size } = await detectFileFormat(file);
     return { kind: format, size };
   } catch (error) {
+    // The reader's typed errors already say what the path is ("it is a folder"): keep their words.
     const code = (error as NodeJS.ErrnoException).code;
     const what = isHpcError(error, 'FileMissingError')
       ? 'file not found'
-      : code === 'EISDIR'
-        ? 'is a folder, not a file'
+      : isHpcError(error, 'NotASerializedFileError', 'FileReadError')
+        ? detailAfter(error.message, file)
         : `cannot open (${code ?? (error as Error).message})`;
     throw new InputFileError(`${file}: ${what}`, file, { cause: error });
   }
+}
+
+/** '<file> is not an @hpc serialized file: it is a folder' → 'it is a folder'. */
+function detailAfter(message: string, file: string): string {
+  const colon = message.startsWith(file) ? message.indexOf(': ') : -1;
+  return colon >= 0 ? message.slice(colon + 2) : message;
 }

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { chown, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { defaultStorePath } from '@hpc/slurm-driver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, cleanHome, fixture, makeHome, runHpc } from './hpc-process.ts';
 
@@ -109,13 +110,26 @@ describe('hpc status survives one bad record (local driver)', () => {
   });
 });
 
-describe('a damaged SLURM job store (no cluster needed to open it)', () => {
+describe('a damaged SLURM job index (no cluster needed to open it)', () => {
   let slurmHome: string;
-  const store = () => join(slurmHome, 'slurm', 'jobs.sqlite');
-  const slurm = { HPC_DRIVER: 'slurm' };
+  let tmp: string;
+  const slurm = () => ({ HPC_DRIVER: 'slurm', TMPDIR: tmp });
+  /** The per-host index the driver keeps for this home, under this test's own TMPDIR. */
+  const indexFile = () => {
+    const previous = process.env.TMPDIR;
+    process.env.TMPDIR = tmp;
+    try {
+      return defaultStorePath(slurmHome);
+    } finally {
+      if (previous === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = previous;
+    }
+  };
 
   beforeAll(async () => {
     slurmHome = join(home, 'slurm-home');
+    tmp = join(home, 'slurm-tmp');
+    await mkdir(tmp);
     // Two SLURM job folders as the driver leaves them after sbatch accepted the jobs, with their
     // outcome files (so their state needs no scheduler), and one that sbatch never accepted.
     const root = join(slurmHome, 'slurm', 'jobs');
@@ -145,50 +159,43 @@ describe('a damaged SLURM job store (no cluster needed to open it)', () => {
       );
     }
     await mkdir(join(root, 'MyProcess-20250101-000003-cccc'));
-    await writeFile(store(), Buffer.alloc(4096, 0x5a)); // not a database any more
   });
 
-  it('status says which store is damaged and how to rebuild it from the job folders (exit 1)', async () => {
-    const result = await runHpc(['status'], { home: slurmHome, env: slurm });
-    expect(result.exitCode).toBe(1);
-    const lines = result.stderr.trimEnd().split('\n');
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toContain(`the SLURM job store ${store()} is damaged (file is not a database)`);
-    expect(lines[0]).toContain(join(slurmHome, 'slurm', 'jobs'));
-    expect(lines[0]).toContain('hpc doctor --rebuild-store');
-  });
-
-  it('doctor fails the job store check with the fix; --rebuild-store rebuilds it and keeps the damaged file', async () => {
-    const checked = await runHpc(['doctor', '--json'], { home: slurmHome });
-    expect(checked.exitCode).toBe(1);
-    const check = (report: string) =>
-      (
-        JSON.parse(report) as { checks: { name: string; status: string; detail: string; fix?: string }[] }
-      ).checks.find((entry) => entry.name === 'job store');
-    expect(check(checked.stdout)).toMatchObject({
-      status: 'fail',
-      fix: expect.stringContaining('--rebuild-store'),
-    });
-
-    const rebuilt = await runHpc(['doctor', '--rebuild-store', '--json'], { home: slurmHome });
-    const detail = check(rebuilt.stdout);
-    expect(detail?.status).toBe('ok');
-    expect(detail?.detail).toContain(`rebuilt ${store()} with 2 jobs`);
-    expect(detail?.detail).toContain('MyProcess-20250101-000003-cccc (no job.json: never submitted)');
-    const kept = (await readdir(join(slurmHome, 'slurm'))).filter((name) =>
-      name.startsWith('jobs.sqlite.damaged-'),
-    );
-    expect(kept).toHaveLength(1);
-    expect(existsSync(store())).toBe(true);
-
-    const status = await runHpc(['status', '--json'], { home: slurmHome, env: slurm });
+  it('a garbage index is rebuilt from the job folders: status answers for every recorded job', async () => {
+    const first = await runHpc(['status', '--json'], { home: slurmHome, env: slurm() });
+    expect(first.exitCode).toBe(0);
+    const index = indexFile();
+    expect(existsSync(index)).toBe(true);
+    await writeFile(index, Buffer.alloc(4096, 0x5a)); // not a database any more
+    const status = await runHpc(['status', '--json'], { home: slurmHome, env: slurm() });
+    expect(status.stderr).toBe('');
     expect(status.exitCode).toBe(0);
     expect((JSON.parse(status.stdout) as StatusJson).jobs).toEqual([
       expect.objectContaining({ id: '4101', status: 'completed' }),
       expect.objectContaining({ id: '4102', status: 'completed' }),
     ]);
+    const doctor = await runHpc(['doctor', '--json'], { home: slurmHome, env: { TMPDIR: tmp } });
+    const check = (
+      JSON.parse(doctor.stdout) as { checks: { name: string; status: string; detail: string }[] }
+    ).checks.find((entry) => entry.name === 'job store');
+    expect(check).toMatchObject({ status: 'ok', detail: expect.stringContaining('2 SLURM jobs recorded') });
+    expect(check?.detail).toContain(index);
+  });
 
-    const again = await runHpc(['doctor', '--rebuild-store', '--json'], { home: slurmHome });
-    expect(check(again.stdout)?.detail).toContain('tracks 2 SLURM jobs (healthy: not rebuilt)');
+  it("an index folder that is not safely the user's is refused in one line naming it (exit 1)", async () => {
+    const folder = dirname(indexFile());
+    await chown(folder, 65534, 65534); // another user made $TMPDIR/hpc-<uid> first
+    try {
+      const status = await runHpc(['status'], { home: slurmHome, env: slurm() });
+      expect(status.exitCode).toBe(1);
+      const lines = status.stderr.trimEnd().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toContain(`${folder} is owned by uid 65534, not a private folder of yours`);
+      const doctor = await runHpc(['doctor', '--json'], { home: slurmHome, env: { TMPDIR: tmp } });
+      expect(doctor.exitCode).toBe(1);
+      expect(doctor.stdout).toContain('owned by uid 65534');
+    } finally {
+      await chown(folder, 0, 0);
+    }
   });
 });

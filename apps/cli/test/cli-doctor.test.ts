@@ -81,21 +81,20 @@ describe('hpc doctor: who else can read the state folder', () => {
     expect((await stat(fresh)).mode & 0o777).toBe(0o700);
   });
 
-  it('warns about a world- or group-readable home, its job roots and its store, with the chmod to run', async () => {
+  it('warns about a world- or group-readable home, its job roots and its job records, with the chmod to run', async () => {
     const open = join(home, 'open-home');
     await mkdir(join(open, 'local', 'jobs'), { recursive: true });
-    await mkdir(join(open, 'slurm'), { recursive: true });
-    await writeFile(join(open, 'slurm', 'jobs.sqlite'), '');
+    await mkdir(join(open, 'slurm', 'jobs'), { recursive: true });
     await chmod(open, 0o755);
     await chmod(join(open, 'local', 'jobs'), 0o750);
-    await chmod(join(open, 'slurm', 'jobs.sqlite'), 0o644);
+    await chmod(join(open, 'slurm', 'jobs'), 0o755);
     await chmod(join(open, 'local'), 0o700);
     await chmod(join(open, 'slurm'), 0o700);
     const warned = await privacy(open);
     expect(warned?.status).toBe('warn');
     expect(warned?.detail).toContain(`${open} (0755)`);
     expect(warned?.detail).toContain(`${join(open, 'local', 'jobs')} (0750)`);
-    expect(warned?.detail).toContain(`${join(open, 'slurm', 'jobs.sqlite')} (0644)`);
+    expect(warned?.detail).toContain(`${join(open, 'slurm', 'jobs')} (0755)`);
     expect(warned?.detail).not.toContain(`${join(open, 'local')} (`);
     expect(warned?.fix).toBe(`chmod -R go-rwx '${open}'`);
 

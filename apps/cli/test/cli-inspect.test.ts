@@ -1,7 +1,8 @@
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Process, registerClass, registerProcess } from '@hpc/process';
 import { ObjectSerializer, Serializer } from '@hpc/serializer';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, cleanHome, ESC, makeHome, runHpc } from './hpc-process.ts';
 
@@ -120,5 +121,17 @@ describe('hpc inspect', () => {
     const missing = await runHpc(['inspect', join(home, 'nope.h5')], { home });
     expect(missing.exitCode).toBe(1);
     expect(missing.stderr).toContain('file not found');
+
+    const folder = join(home, 'a-folder.h5');
+    await mkdir(folder);
+    const isFolder = await runHpc(['inspect', folder], { home });
+    expect(isFolder.exitCode).toBe(1);
+    expect(isFolder.stderr).toContain(`hpc inspect: ${folder}: it is a folder`);
+
+    const fifo = join(home, 'a-pipe.bin');
+    await execa('mkfifo', [fifo]);
+    const pipe = await runHpc(['inspect', fifo], { home, timeoutMs: 10_000 });
+    expect(pipe.exitCode).toBe(1);
+    expect(pipe.stderr).toContain('not a regular file');
   });
 });

@@ -46,6 +46,8 @@ export {
   type JobState,
   type JobStateDetails,
   type JobStatus,
+  type UnreadableRecord,
+  unreadableState,
 } from './job-state.ts';
 export { formatRemoteError, type RemoteError, toRemoteError } from './remote-error.ts';
 export {

@@ -26,6 +26,7 @@ import {
   type Sharing,
   type SubmitOptions,
   type TrackedJob,
+  unreadableState,
   type WaitOptions,
 } from '@hpc/core';
 import { allocateJobDir, jobDirOf, listJobIds, mapConcurrently } from './job-folders.ts';
@@ -140,7 +141,9 @@ export class LocalDriver implements Driver<SubmitTarget> {
   async checkAllJobStatuses(): Promise<Map<JobId, JobState>> {
     const entries = await this.readRecords();
     const states = await mapConcurrently(entries, READ_CONCURRENCY, async (entry) =>
-      'record' in entry ? this.stateOf(entry.record).catch(unreadable) : unreadable(entry.error),
+      'record' in entry
+        ? this.stateOf(entry.record).catch((error: unknown) => unreadableState(error, entry.record.jobDir))
+        : unreadableState(entry.error, this.jobDirOf(entry.id)),
     );
     return new Map(entries.map((entry, index) => [asJobId(entry.id), states[index] as JobState]));
   }
@@ -276,8 +279,3 @@ export class LocalDriver implements Driver<SubmitTarget> {
 
 /** A job folder's record, or why it could not be read. */
 type RecordEntry = { id: string; record: LocalJobRecord } | { id: string; error: unknown };
-
-/** The state of a job whose files cannot be read: 'unknown', with the typed error's words. */
-function unreadable(error: unknown): JobState {
-  return { status: 'unknown', reason: (error as Error)?.message ?? String(error) };
-}

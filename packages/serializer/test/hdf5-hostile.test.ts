@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -163,6 +164,16 @@ checksum(g['arrays/0'], values)`,
     );
     const loaded = await new ObjectSerializer(file).load<{ v: Float64Array }>('/obj');
     expect(loaded.v).toEqual(Float64Array.from({ length: 100 }, (_, i) => i));
+  });
+});
+
+describe('not a regular file', () => {
+  it('a FIFO in place of the crate is refused at once, never opened blocking', async () => {
+    const fifo = join(dir, 'pipe.h5');
+    execFileSync('mkfifo', [fifo]);
+    const error = await typedErrorOf(new ObjectSerializer(fifo).load('/x'));
+    expect(error._tag).toBe('NotASerializedFileError');
+    expect(error.message).toContain('not a regular file');
   });
 });
 

@@ -1,4 +1,4 @@
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { readJobLog, resultOrFailure, type SubmitTarget, waitForTerminalState } from '@hpc/container';
 import {
   type Driver,
@@ -18,6 +18,7 @@ import { type CommandRunner, createCommandRunner } from './command-runner.ts';
 import { SchedulerCommandError, SchedulerUnavailableError, SubmissionInterruptedError } from './errors.ts';
 import { onInterrupt } from './interrupt-guard.ts';
 import { defaultName, JobPreparation, type Prepared, type SLURMSubmitOptions } from './job-preparation.ts';
+import { defaultJobsRoot } from './store-location.ts';
 
 export type { SLURMSubmitOptions } from './job-preparation.ts';
 
@@ -86,7 +87,7 @@ export class SLURMDriver implements Driver<SubmitTarget> {
 
   constructor(private readonly options: SLURMDriverOptions = {}) {
     this.home = options.home ?? hpcHome();
-    const registryRoot = join(this.home, 'slurm', 'jobs');
+    const registryRoot = defaultJobsRoot(this.home);
     this.jobsRoot = resolve(options.jobsRoot ?? registryRoot);
     this.sharing = resolveSharing(options.share);
     this.modes = fileModes(this.sharing);

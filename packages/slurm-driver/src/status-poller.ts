@@ -119,7 +119,11 @@ export class StatusPoller {
       const outcome = outcomes[i];
       if (outcome instanceof UnreadableOutcome) {
         // This job's own record of its run is damaged: say so, naming the file; the others go on.
-        const state: JobState = { status: 'unknown', reason: outcome.reason };
+        const state: JobState = {
+          status: 'unknown',
+          reason: outcome.reason,
+          unreadable: { file: outcome.file, message: outcome.reason },
+        };
         states.set(job.id, state);
         updates.push({ id: job.id, state, final: false, missingSince: job.missingSince });
         return;
@@ -320,6 +324,7 @@ export class StatusPoller {
       const file = join(jobDir, JOB_FILES.outcome);
       const message = error instanceof Error ? error.message : String(error);
       return new UnreadableOutcome(
+        file,
         `${message.includes(file) ? message : `cannot read ${file}: ${message}`}; the run's result cannot be trusted (look at job.err, then remove the file to let SLURM's state decide)`,
       );
     }
@@ -328,7 +333,10 @@ export class StatusPoller {
 
 /** An outcome.json that exists but cannot be read (truncated, edited, another version). */
 class UnreadableOutcome {
-  constructor(readonly reason: string) {}
+  constructor(
+    readonly file: string,
+    readonly reason: string,
+  ) {}
 }
 
 /**

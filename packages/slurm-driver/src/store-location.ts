@@ -13,6 +13,11 @@ import { hostname, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { JobStoreError } from './errors.ts';
 
+/** Where job folders are recorded under an @hpc home: `<home>/slurm/jobs` (the record of every job). */
+export function defaultJobsRoot(home: string): string {
+  return join(resolve(home), 'slurm', 'jobs');
+}
+
 /**
  * Where the job index lives by default: a per-user private folder on this host's own temporary
  * file system (`$TMPDIR/hpc-<uid>/`), one file per host and @hpc home. `~/.hpc` is usually on NFS,

@@ -20,7 +20,7 @@ import { flagOption, type OptionValues } from '../parse-command-line.ts';
 import type { Style } from '../terminal-style.ts';
 
 /**
- * hpc doctor [--json] [--rebuild-store]: every check with what to fix; exit 1 when one failed.
+ * hpc doctor [--json]: every check with what to fix; exit 1 when one failed.
  * Details carry paths and the scheduler's own words, so they are shown escaped.
  */
 export async function runDoctor(
@@ -34,7 +34,7 @@ export async function runDoctor(
     checkDriver(ctx.env),
     await checkStateFolder(home, ctx.env),
     await checkStatePrivacy(home, ctx.env),
-    await checkJobStore(home, ctx.env, flagOption(values, 'rebuild-store')),
+    await checkJobStore(home),
     await checkNodeRunner(),
   ];
   const slurm = checkSlurmCommands(ctx.env.PATH ?? '');

@@ -38,7 +38,7 @@ export async function runLogs(
     }
     return await follow(driver, id, stream, tailLines, print);
   } catch (error) {
-    throw await explainUnreadableJob(error, driver, id);
+    throw explainUnreadableJob(error, id);
   } finally {
     driver.close?.();
   }

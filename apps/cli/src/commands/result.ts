@@ -36,7 +36,7 @@ export async function runResult(
     }
     if (isHpcError(error, 'UnknownTypeError'))
       throw new ResultTypeError(id, (error as Error).message, { cause: error });
-    throw await explainUnreadableJob(error, driver, id);
+    throw explainUnreadableJob(error, id);
   } finally {
     driver.close?.();
   }

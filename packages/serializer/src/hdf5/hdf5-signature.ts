@@ -1,4 +1,4 @@
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { describeErrno, errnoCode, isHpcError } from '@hpc/core';
 import { HDF5_MAGIC } from '../binary-format.ts';
 import { CorruptFileError, NotASerializedFileError } from '../errors.ts';
@@ -31,11 +31,13 @@ export async function checkHdf5Signature(file: string, objectPath?: string): Pro
 function startsWithHdf5Signature(file: string): boolean {
   let fd: number;
   try {
-    fd = openSync(file, 'r');
+    // Non-blocking, so a FIFO cannot hang the open; only a regular file takes this fast path.
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch {
     return false;
   }
   try {
+    if (!fstatSync(fd).isFile()) return false;
     const head = Buffer.alloc(HDF5_MAGIC.length);
     return readSync(fd, head, 0, head.length, 0) === head.length && head.equals(HDF5_MAGIC);
   } catch {
