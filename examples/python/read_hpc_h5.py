@@ -81,6 +81,16 @@ def list_objects(path):
     return sorted(found)
 
 
+def _header_text(group):
+    """What hpc_header_crc32 covers: [hpc_type, hpc_types, hpc_codec, hpc_created_at] as compact JSON
+    (these strings live in HDF5's global heap, which HDF5 does not checksum)."""
+    def text(name):
+        value = group.attrs.get(name)
+        return value.decode("utf-8") if isinstance(value, bytes) else value
+    fields = [text(name) for name in ("hpc_type", "hpc_types", "hpc_codec", "hpc_created_at")]
+    return json.dumps(fields, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
 def load(path, object_path, allow_unverified=False):
     with h5py.File(path, "r") as f:
         group = f[object_path]
@@ -94,6 +104,7 @@ def load(path, object_path, allow_unverified=False):
         text = group["structure"][()].tobytes()
         if verify:
             _check(text, group.attrs["hpc_structure_crc32"], f"{where}: the structure")
+            _check(_header_text(group), group.attrs["hpc_header_crc32"], f"{where}: the attributes")
         tree = json.loads(text.decode("utf-8"))
         objects = []  # the k-th object met depth-first, for {"$":"ref","i":k}
 

@@ -33,7 +33,9 @@ describe('on a terminal', () => {
           await runHpc(['submit', fixture('sleeping-process.ts'), '--args', String(ms)], { home })
         ).stdout.trim(),
       );
-    const { exitCode, output } = await runOnTerminal(['status', '--watch', '--interval', '0.2']);
+    // The ids are named: without them --watch follows only unfinished jobs, and under load the
+    // first may be done before the watch starts.
+    const { exitCode, output } = await runOnTerminal(['status', ...ids, '--watch', '--interval', '0.2']);
     expect(exitCode).toBe(0);
     expect(output).toMatch(CURSOR_UP);
     expect(output).toMatch(COLOUR);

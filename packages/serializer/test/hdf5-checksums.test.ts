@@ -153,6 +153,23 @@ describe('damage is found where HDF5 does not look', () => {
     expect(error.message).toContain('checksum mismatch in dataset /obj/structure, its only chunk');
   });
 
+  it('a flipped byte in a string attribute (global heap, not checksummed by HDF5): info refuses it', async () => {
+    const file = join(dir, 'attributes.h5');
+    await new ObjectSerializer(file).serialize({ x: 1 }, '/obj', { codec: 'gzip' });
+    const stamp = (await new ObjectSerializer(file).info('/obj')).createdAt as string;
+    const damaged = join(dir, 'attributes-damaged.h5');
+    await flipAt(file, Buffer.from(stamp), damaged);
+    const error = await typedErrorOf(new ObjectSerializer(damaged).info('/obj'));
+    expect(error).toMatchObject({ _tag: 'CorruptFileError', objectPath: '/obj' });
+    expect(error.message).toContain("checksum mismatch in the object's attributes");
+    // The codec label lives there too.
+    const codecDamaged = join(dir, 'codec-damaged.h5');
+    await flipAt(file, Buffer.from('gzip level='), codecDamaged);
+    expect((await typedErrorOf(new ObjectSerializer(codecDamaged).info('/obj'))).message).toContain(
+      "checksum mismatch in the object's attributes",
+    );
+  });
+
   it('the chunk index: a filter mask that skips Blosc, and an entry count of zero (v1 B-tree, not checksummed)', async () => {
     const values = ramp(100_000);
     const file = join(dir, 'btree.h5');

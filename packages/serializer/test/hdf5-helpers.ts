@@ -90,6 +90,8 @@ def put_object(f, path, tree, types=()):
     g = f.require_group(path)
     g.attrs['hpc_format_version'] = np.int32(2)
     g.attrs['hpc_types'] = json.dumps(list(types))
+    header = [None, json.dumps(list(types)), None, None]  # hpc_type, hpc_types, hpc_codec, hpc_created_at
+    g.attrs['hpc_header_crc32'] = np.uint32(zlib.crc32(json.dumps(header, separators=(',', ':'), ensure_ascii=False).encode()))
     text = json.dumps(tree).encode()
     g.create_dataset('structure', data=np.frombuffer(text, dtype='u1'))
     g.attrs['hpc_structure_crc32'] = np.uint32(zlib.crc32(text))

@@ -1,3 +1,4 @@
+import { crc32 } from 'node:zlib';
 import { registeredClassById, registeredClassIds } from '@hpc/process';
 import { CorruptFileError, UnknownTypeError, UnsupportedFormatVersionError } from '../errors.ts';
 import type { DatasetRead, FailRead } from './array-dataset.ts';
@@ -10,10 +11,12 @@ import {
   ARRAYS_GROUP,
   ATTR_CODEC,
   ATTR_CREATED_AT,
+  ATTR_HEADER_CRC32,
   ATTR_STRUCTURE_CRC32,
   ATTR_TYPE,
   ATTR_TYPES,
   ATTR_VERSION,
+  headerChecksumText,
   LAYOUT_FORMAT_VERSION,
   UNVERIFIED_FORMAT_VERSION,
 } from './layout.ts';
@@ -119,13 +122,32 @@ export function readObjectInfo(
   const text = (name: string) =>
     names.includes(name) ? readStringAttribute(module, file.file_id, objectPath, name) : undefined;
   const rootType = text(ATTR_TYPE);
+  const typesText = text(ATTR_TYPES);
+  const codec = text(ATTR_CODEC);
+  const createdAt = text(ATTR_CREATED_AT);
+  if (formatVersion !== UNVERIFIED_FORMAT_VERSION) {
+    // These strings live in HDF5's global heap, which nothing checksums: ours covers them.
+    const stored = names.includes(ATTR_HEADER_CRC32)
+      ? readIntegerAttribute(module, file.file_id, objectPath, ATTR_HEADER_CRC32)
+      : undefined;
+    if (stored === undefined)
+      throw new CorruptFileError(crate, `the group has no uint32 ${ATTR_HEADER_CRC32} attribute`, {
+        objectPath,
+      });
+    if (crc32(headerChecksumText([rootType, typesText, codec, createdAt])) !== stored)
+      throw new CorruptFileError(
+        crate,
+        `checksum mismatch in the object's attributes (${ATTR_TYPE}, ${ATTR_TYPES}, ${ATTR_CODEC}, ${ATTR_CREATED_AT})`,
+        { objectPath },
+      );
+  }
   return {
     objectPath,
     formatVersion,
     rootType: rootType ? rootType : undefined,
-    typeIds: parseTypeIds(crate, objectPath, text(ATTR_TYPES)),
-    codec: text(ATTR_CODEC),
-    createdAt: text(ATTR_CREATED_AT),
+    typeIds: parseTypeIds(crate, objectPath, typesText),
+    codec,
+    createdAt,
     arrays: describeArrays(module, file, objectPath),
   };
 }

@@ -1,3 +1,4 @@
+import { crc32 } from 'node:zlib';
 import type { ArrayLayoutOptions } from './array-dataset.ts';
 import type { ArrayWriter } from './array-writer.ts';
 import { checksumOf } from './chunk-checksums.ts';
@@ -9,11 +10,13 @@ import {
   ATTR_CODEC,
   ATTR_CRC32,
   ATTR_CREATED_AT,
+  ATTR_HEADER_CRC32,
   ATTR_LAYOUT,
   ATTR_STRUCTURE_CRC32,
   ATTR_TYPE,
   ATTR_TYPES,
   ATTR_VERSION,
+  headerChecksumText,
   LAYOUT_FORMAT_VERSION,
   LAYOUT_NAME,
   STRUCTURE_DATASET,
@@ -130,10 +133,17 @@ export async function writeObjectGroup(
   module.create_group(file.file_id, input.objectPath, false);
   const group = file.get(input.objectPath) as H5Group;
   group.create_attribute(ATTR_VERSION, LAYOUT_FORMAT_VERSION, null, '<i');
-  group.create_attribute(ATTR_TYPE, input.encoding.rootType ?? '');
-  group.create_attribute(ATTR_TYPES, JSON.stringify(input.encoding.typeIds));
-  group.create_attribute(ATTR_CODEC, input.arrays.codec.label);
-  group.create_attribute(ATTR_CREATED_AT, new Date().toISOString());
+  const header = [
+    input.encoding.rootType ?? '',
+    JSON.stringify(input.encoding.typeIds),
+    input.arrays.codec.label,
+    new Date().toISOString(),
+  ] as const;
+  group.create_attribute(ATTR_TYPE, header[0]);
+  group.create_attribute(ATTR_TYPES, header[1]);
+  group.create_attribute(ATTR_CODEC, header[2]);
+  group.create_attribute(ATTR_CREATED_AT, header[3]);
+  group.create_attribute(ATTR_HEADER_CRC32, crc32(headerChecksumText(header)), null, '<I');
 
   const { json } = input.encoding;
   const structurePath = `${input.objectPath}/${STRUCTURE_DATASET}`;

@@ -9,6 +9,9 @@
  *       hpc_codec           string    codec of the array datasets, e.g. "blosc-lz4 level=5 shuffle=byte"
  *       hpc_created_at      string    ISO 8601
  *       hpc_structure_crc32 uint32    CRC-32 of the structure dataset's bytes (version 2)
+ *       hpc_header_crc32    uint32    CRC-32 of the UTF-8 JSON [hpc_type, hpc_types, hpc_codec,
+ *                                     hpc_created_at]: those strings live in the global heap,
+ *                                     which HDF5 does not checksum (version 2)
  *     structure             uint8[]   UTF-8 JSON of the value, large arrays replaced by references
  *     arrays/0, arrays/1...           1-D chunked datasets, one per large typed array, real dtype;
  *                                     attr hpc_typed_array = the JS kind ("Float64Array", ...),
@@ -34,6 +37,12 @@ export const ATTR_CREATED_AT = 'hpc_created_at';
 export const ATTR_ARRAY_KIND = 'hpc_typed_array';
 export const ATTR_CRC32 = 'hpc_crc32';
 export const ATTR_STRUCTURE_CRC32 = 'hpc_structure_crc32';
+export const ATTR_HEADER_CRC32 = 'hpc_header_crc32';
+
+/** The text hpc_header_crc32 covers: the object's string attributes, in this order. */
+export function headerChecksumText(fields: readonly (string | undefined)[]): string {
+  return JSON.stringify(fields.map((field) => field ?? null));
+}
 
 export const STRUCTURE_DATASET = 'structure';
 export const ARRAYS_GROUP = 'arrays';

@@ -91,6 +91,12 @@ class ObjectReading {
       kind: 'Uint8Array',
       length: undefined,
     });
+    // The structure is written uncompressed: text longer than the file was not written by us (a
+    // gzip-compressed structure of spaces would otherwise decompress to 600 MiB from a few KiB).
+    if (structure.declaredBytes > this.context.limits.fileBytes)
+      this.fail(
+        `the structure dataset declares ${structure.declaredBytes} bytes, more than the ${this.context.limits.fileBytes}-byte file holds`,
+      );
     checkDeclaredSizes(this.context, [structure]);
     const read = this.verify
       ? structureRead(structure.read, header)

@@ -56,7 +56,35 @@ export function parseStructure(json: string, corrupt: (detail: string) => never)
     const at = /position (\d+)/.exec((error as Error).message)?.[1];
     return corrupt(`the object structure is not valid JSON${at === undefined ? '' : ` (at byte ${at})`}`);
   }
+  if (json.length > 2 * MAX_STRUCTURE_DEPTH && nestingDepth(json) > MAX_STRUCTURE_DEPTH)
+    return corrupt(`the object structure is nested more than ${MAX_STRUCTURE_DEPTH} levels deep`);
   return { value, tagged: json.includes(TAG) };
+}
+
+/**
+ * Deeper than any value the encoder writes (its recursion stops near 3,000 levels), so a deeper
+ * structure was not written by us; returning it would hand the caller a value its own recursive
+ * code cannot walk. Only texts long enough to be that deep are scanned.
+ */
+export const MAX_STRUCTURE_DEPTH = 10_000;
+
+/** The deepest nesting of arrays and objects in valid JSON text (brackets inside strings skipped). */
+function nestingDepth(json: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < json.length; i++) {
+    const code = json.charCodeAt(i);
+    if (inString) {
+      if (code === 0x5c)
+        i++; // backslash: skip the escaped character
+      else if (code === 0x22) inString = false;
+    } else if (code === 0x22) inString = true;
+    else if (code === 0x5b || code === 0x7b) {
+      if (++depth > deepest) deepest = depth;
+    } else if (code === 0x5d || code === 0x7d) depth--;
+  }
+  return deepest;
 }
 
 /** A typed array or buffer stored as a dataset, as the structure names it. */
