@@ -51,13 +51,16 @@ beforeAll(async () => {
   await crate.serialize({ values: new Float64Array(20_000) }, '/settings');
   await execa('/usr/bin/python3', [
     '-c',
-    `import h5py, json, sys
+    `import h5py, json, sys, zlib, numpy as np
 hostile = sys.argv[2]
 with h5py.File(sys.argv[1], 'r+') as f:
     g = f['settings']
-    for name, value in (('hpc_type', hostile), ('hpc_types', json.dumps([hostile])), ('hpc_codec', hostile), ('hpc_created_at', hostile)):
+    header = [hostile, json.dumps([hostile]), hostile, hostile]
+    for name, value in zip(('hpc_type', 'hpc_types', 'hpc_codec', 'hpc_created_at'), header):
         del g.attrs[name]
         g.attrs[name] = value
+    # With the checksum over these attributes made right: a hostile file, not a damaged one.
+    g.attrs['hpc_header_crc32'] = np.uint32(zlib.crc32(json.dumps(header, separators=(',', ':'), ensure_ascii=False).encode()))
     g.move('arrays/0', 'arrays/0' + hostile)
     f.move('settings', 'set' + hostile)`,
     h5,
