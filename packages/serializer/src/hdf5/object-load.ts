@@ -190,7 +190,7 @@ export async function loadObject(crate: string, objectPath: string, options: Loa
   // 1. Check the header, structure, class ids and every dataset it names; read the small ones.
   const { parsed, arrays, large } = reading.session('read the object', (file) => {
     const { header, structure, parsed } = reading.structure(file);
-    const needs = scanStructure(parsed);
+    const needs = scanStructure(parsed, fail);
     checkTypesRegistered(crate, objectPath, needs.typeIds);
     const inspected = new Map<string, { ref: DatasetRef; array: InspectedArray }>();
     for (const ref of needs.refs) {

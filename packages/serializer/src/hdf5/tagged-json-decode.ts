@@ -56,36 +56,15 @@ export function parseStructure(json: string, corrupt: (detail: string) => never)
     const at = /position (\d+)/.exec((error as Error).message)?.[1];
     return corrupt(`the object structure is not valid JSON${at === undefined ? '' : ` (at byte ${at})`}`);
   }
-  if (json.length > 2 * MAX_STRUCTURE_DEPTH && nestingDepth(json) > MAX_STRUCTURE_DEPTH)
-    return corrupt(`the object structure is nested more than ${MAX_STRUCTURE_DEPTH} levels deep`);
   return { value, tagged: json.includes(TAG) };
 }
 
 /**
- * Deeper than any value the encoder writes (its recursion stops near 3,000 levels), so a deeper
- * structure was not written by us; returning it would hand the caller a value its own recursive
- * code cannot walk. Only texts long enough to be that deep are scanned.
+ * Deeper than any value the encoder writes (its recursion stops near 3,000 levels): a tagged
+ * structure that deep was not written by us, and decoding it would recurse that deep. (Plain JSON
+ * with no tag is returned as JSON.parse built it, without any walk of ours.)
  */
 export const MAX_STRUCTURE_DEPTH = 10_000;
-
-/** The deepest nesting of arrays and objects in valid JSON text (brackets inside strings skipped). */
-function nestingDepth(json: string): number {
-  let depth = 0;
-  let deepest = 0;
-  let inString = false;
-  for (let i = 0; i < json.length; i++) {
-    const code = json.charCodeAt(i);
-    if (inString) {
-      if (code === 0x5c)
-        i++; // backslash: skip the escaped character
-      else if (code === 0x22) inString = false;
-    } else if (code === 0x22) inString = true;
-    else if (code === 0x5b || code === 0x7b) {
-      if (++depth > deepest) deepest = depth;
-    } else if (code === 0x5d || code === 0x7d) depth--;
-  }
-  return deepest;
-}
 
 /** A typed array or buffer stored as a dataset, as the structure names it. */
 export interface DatasetRef {
@@ -103,15 +82,22 @@ export interface StructureNeeds {
 }
 
 /** Walks the parsed structure once, without recursion (any depth JSON.parse accepts). */
-export function scanStructure(parsed: ParsedStructure): StructureNeeds {
+export function scanStructure(parsed: ParsedStructure, corrupt: (detail: string) => never): StructureNeeds {
   const needs: StructureNeeds = { refs: [], typeIds: new Set() };
   if (!parsed.tagged) return needs;
   const pending: unknown[] = [parsed.value];
+  const depths: number[] = [0];
   while (pending.length > 0) {
     const node = pending.pop();
+    const depth = depths.pop() as number;
     if (typeof node !== 'object' || node === null) continue;
+    if (depth > MAX_STRUCTURE_DEPTH)
+      corrupt(`the object structure is nested more than ${MAX_STRUCTURE_DEPTH} levels deep`);
     if (Array.isArray(node)) {
-      for (let i = node.length - 1; i >= 0; i--) pending.push(node[i]);
+      for (let i = node.length - 1; i >= 0; i--) {
+        pending.push(node[i]);
+        depths.push(depth + 1);
+      }
       continue;
     }
     const tagged = node as Record<string, unknown>;
@@ -127,7 +113,10 @@ export function scanStructure(parsed: ParsedStructure): StructureNeeds {
     }
     if (tag === 'obj' && typeof tagged.c === 'string') needs.typeIds.add(tagged.c);
     const keys = Object.keys(tagged);
-    for (let i = keys.length - 1; i >= 0; i--) pending.push(tagged[keys[i] as string]);
+    for (let i = keys.length - 1; i >= 0; i--) {
+      pending.push(tagged[keys[i] as string]);
+      depths.push(depth + 1);
+    }
   }
   return needs;
 }
