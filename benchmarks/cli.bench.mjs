@@ -2,15 +2,16 @@
  * The hpc command's own costs, measured on the built CLI as a user runs it (a separate process,
  * stdout to a pipe):
  *  1. `hpc --help` start-up (goal < 300 ms);
- *  2. `hpc status` with 10,000 tracked SLURM jobs seeded straight into the driver's store — most
- *     finished (answered from the store), some really queued on the dev cluster (held jobs) — with
- *     the scheduler calls counted by squeue/sacct shims (goal < 1 s, one round trip);
+ *  2. `hpc status` with 10,000 tracked SLURM jobs seeded as job folders (job.json, the driver's
+ *     record) — most finished (final states cached there), some really queued on the dev cluster
+ *     (held jobs) — with the scheduler calls counted by squeue/sacct shims (goal < 1 s, one round
+ *     trip); the first run on a host builds the per-host index from the folders;
  *  3. `hpc status --local` with 10,000 local job folders.
  *
  * Run (after `pnpm turbo run build`, with the dev cluster up for 2.):
  *   source scripts/env.sh && hpc_use_toolchain && node benchmarks/cli.bench.mjs [jobs = 10000]
- * It re-runs itself with the flags that import the workspace's TypeScript sources (to seed the
- * SLURM store through its JobStore class). Held jobs it submits are cancelled at the end.
+ * It re-runs itself with the flags that import the workspace's TypeScript sources. Held jobs it
+ * submits are cancelled at the end.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -82,10 +83,9 @@ const scratch = await mkdtemp(join(tmpdir(), 'hpc-cli-bench-'));
   rows.push(['  for scale: bare `node -e 0`', ms(median(node)), '']);
 }
 
-// 2. SLURM store with JOBS tracked jobs.
+// 2. SLURM job folders with JOBS tracked jobs.
 const held = [];
 if (onPath('sbatch')) {
-  const { JobStore } = await import('@hpc/slurm-driver');
   const shims = join(scratch, 'shims');
   await mkdir(shims);
   const callLog = join(scratch, 'calls.log');
@@ -100,37 +100,40 @@ if (onPath('sbatch')) {
     const home = join(scratch, `slurm-${live}`);
     const jobsRoot = join(home, 'slurm', 'jobs');
     await mkdir(jobsRoot, { recursive: true });
-    const store = new JobStore(join(home, 'slurm', 'jobs.sqlite'));
+    // Job folders as the driver leaves them: job.json is the record (finished ones with their
+    // final state cached); the driver's per-host index is built from them on first use.
+    const writeRecord = async (folder, fields) => {
+      const jobDir = join(jobsRoot, folder);
+      await mkdir(jobDir, { recursive: true, mode: 0o700 });
+      const record = {
+        version: 2,
+        driver: 'slurm',
+        token: folder.slice(-16),
+        jobDir,
+        host: 'bench',
+        pid: 1,
+        ...fields,
+      };
+      await writeFile(join(jobDir, 'job.json'), JSON.stringify(record), { mode: 0o600 });
+    };
     const now = Date.now();
-    const finished = [];
     for (let i = 0; i < JOBS - live; i++) {
       const id = String(9_000_000 + i);
       const submittedAt = new Date(now - (JOBS - i) * 60_000).toISOString();
-      store.add({ id, name: `sweep-${i % 50}`, jobDir: join(jobsRoot, id), submittedAt });
-      const failed = i % 97 === 0;
-      finished.push({
+      const node = `n${(i % 3) + 1}`;
+      const finalState =
+        i % 97 === 0
+          ? { status: 'failed', cause: 'exit-code', exitCode: 3, raw: 'FAILED', node, elapsedMs: 61_000 }
+          : { status: 'completed', exitCode: 0, raw: 'COMPLETED', node, elapsedMs: 42_000 + (i % 1000) };
+      await writeRecord(`sweep-${i}-${String(i).padStart(16, '0')}`, {
         id,
-        final: true,
-        missingSince: undefined,
-        state: failed
-          ? {
-              status: 'failed',
-              cause: 'exit-code',
-              exitCode: 3,
-              raw: 'FAILED',
-              node: `n${(i % 3) + 1}`,
-              elapsedMs: 61_000,
-            }
-          : {
-              status: 'completed',
-              exitCode: 0,
-              raw: 'COMPLETED',
-              node: `n${(i % 3) + 1}`,
-              elapsedMs: 42_000 + (i % 1000),
-            },
+        name: `sweep-${i % 50}`,
+        createdAt: submittedAt,
+        submittedAt,
+        idFrom: 'sbatch',
+        finalState,
       });
     }
-    store.update(finished);
     for (let i = 0; i < live; i++) {
       const { stdout } = await execa('sbatch', [
         '--parsable',
@@ -142,15 +145,31 @@ if (onPath('sbatch')) {
       ]);
       const id = stdout.trim().split(';')[0];
       held.push(id);
-      store.add({ id, name: 'live', jobDir: join(jobsRoot, id), submittedAt: new Date().toISOString() });
+      const at = new Date().toISOString();
+      await writeRecord(`live-${i}-${String(i).padStart(16, 'a')}`, {
+        id,
+        name: 'live',
+        createdAt: at,
+        submittedAt: at,
+        idFrom: 'sbatch',
+      });
     }
-    store.close();
+    const index = join(scratch, `index-${live}`);
+    await mkdir(index, { mode: 0o700 });
     const env = {
       ...baseEnv,
       HPC_HOME: home,
+      TMPDIR: index,
       PATH: `${shims}${delimiter}${baseEnv.PATH}`,
       HPC_BENCH_CALLS: callLog,
     };
+    // The first command on a host builds the index from the 10,000 job folders.
+    const first = await timeHpc(['status'], env);
+    rows.push([
+      `hpc status, first on this host: ${JOBS} SLURM jobs (${live} queued)`,
+      ms(first.wall),
+      'builds the per-host index from the job folders (once per host)',
+    ]);
     for (const args of [['status'], ['status', '--json']]) {
       const walls = [];
       let calls = '';
