@@ -83,29 +83,3 @@ export class ResultTypeError extends HpcError {
 export class LocalHostError extends HpcError {
   readonly _tag = 'LocalHostError';
 }
-
-/** The SLURM driver's job store cannot be read; the job folders are the truth it is rebuilt from. */
-export class JobStoreError extends HpcError {
-  readonly _tag = 'JobStoreError';
-  constructor(
-    message: string,
-    /** The store file. */
-    readonly file: string,
-    options: HpcErrorOptions = {},
-  ) {
-    super(message, options);
-  }
-}
-
-/** A job's own files (job.json, outcome.json) cannot be read; names the file. */
-export class UnreadableJobError extends HpcError {
-  readonly _tag = 'UnreadableJobError';
-  constructor(
-    readonly jobId: string,
-    readonly file: string,
-    detail: string,
-    options: HpcErrorOptions = {},
-  ) {
-    super(`cannot read job ${jobId}: ${file}: ${detail} (repair or remove that file)`, options);
-  }
-}

@@ -240,21 +240,17 @@ export const COMMAND_SPECS: Readonly<Record<CommandName, CommandSpec>> = {
     name: 'doctor',
     summary:
       'check Node, SLURM commands, accounting, Lmod, the Blosc filter and state folder; says what to fix',
-    usage: ['hpc doctor [--json] [--rebuild-store]'],
+    usage: ['hpc doctor [--json]'],
     positionals: [0, 0],
     positionalName: '',
-    options: {
-      json: JSON_OPTION,
-      'rebuild-store': {
-        type: 'boolean',
-        description: 'rebuild a damaged SLURM job store from the job folders (the damaged file is kept)',
-      },
-    },
+    options: { json: JSON_OPTION },
     details: [
-      'Exit code 1 when a check failed (warnings alone exit 0). A state folder other users can read',
-      'is a warning with the chmod that fixes it (with HPC_SHARE=group, only access beyond the group).',
+      'Exit code 1 when a check failed (warnings alone exit 0). A state folder, job folder or job',
+      'record other users can read is a warning with the chmod that fixes it (with HPC_SHARE=group,',
+      "only access beyond the group). The SLURM job index is a per-host cache in $TMPDIR/hpc-<uid>/,",
+      'rebuilt from the job folders by itself when it is missing or damaged.',
     ],
-    examples: ['hpc doctor', 'hpc doctor --rebuild-store'],
+    examples: ['hpc doctor', 'hpc doctor --json'],
   },
 };
 

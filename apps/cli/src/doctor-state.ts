@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import { rm, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { fileModes, makeDirectory, resolveSharing } from '@hpc/core';
-import { JobStore, shellQuote } from '@hpc/slurm-driver';
+import { dirname, join } from 'node:path';
+import { fileModes, isHpcError, JOB_FILES, makeDirectory, resolveSharing, type TrackedJob } from '@hpc/core';
+import { defaultLocalRoot, LocalDriver } from '@hpc/local-driver';
+import { defaultJobsRoot, type JobStoreError, SLURMDriver, shellQuote } from '@hpc/slurm-driver';
 import type { CheckResult } from './doctor-checks.ts';
-import { damagedStoreError, slurmJobsRoot, slurmStorePath } from './slurm-store.ts';
 
 /** The state folder exists (created private if it did not) and can be written. */
 export async function checkStateFolder(home: string, env: NodeJS.ProcessEnv): Promise<CheckResult> {
@@ -24,31 +24,91 @@ export async function checkStateFolder(home: string, env: NodeJS.ProcessEnv): Pr
   }
 }
 
+/** What the state checks learn from the drivers: their jobs (for their folders) and the SLURM index. */
+export interface StateSurvey {
+  localRoot: string;
+  slurmJobsRoot: string;
+  jobs: TrackedJob[];
+  /** The SLURM driver's job index, when there are SLURM job folders. */
+  slurmIndex: string | undefined;
+  /** The 'job store' check. */
+  store: CheckResult;
+}
+
 /**
- * The state folder, its job roots and the SLURM store are readable by nobody else: job records
- * carry environment values (passwords, tokens) and crates carry the user's data. A home created
- * before @hpc made them private (0700/0600) may still be open to others. With HPC_SHARE=group the
- * group may read; only access for everyone else counts then.
+ * Asks both drivers, with their own defaults for `home`, for their jobs (no scheduler call: the
+ * SLURM driver answers from its index, rebuilding it from the job folders when it is missing or
+ * corrupt). The SLURM index is opened only when SLURM job folders exist.
  */
-export async function checkStatePrivacy(home: string, env: NodeJS.ProcessEnv): Promise<CheckResult> {
+export async function surveyState(home: string): Promise<StateSurvey> {
+  const localRoot = defaultLocalRoot(home);
+  const slurmJobsRoot = defaultJobsRoot(home);
+  const jobs = await new LocalDriver({ root: localRoot }).listJobs().catch(() => [] as TrackedJob[]);
+  if (!existsSync(slurmJobsRoot)) {
+    const store: CheckResult = {
+      name: 'job store',
+      status: 'skip',
+      detail: `no SLURM job folders yet (${slurmJobsRoot})`,
+    };
+    return { localRoot, slurmJobsRoot, jobs, slurmIndex: undefined, store };
+  }
+  const driver = new SLURMDriver({ home });
+  try {
+    const slurmJobs = await driver.listJobs();
+    jobs.push(...slurmJobs);
+    const store = storeCheck(driver, slurmJobs.length);
+    return { localRoot, slurmJobsRoot, jobs, slurmIndex: driver.storePath, store };
+  } catch (error) {
+    if (!isHpcError<JobStoreError>(error, 'JobStoreError')) throw error;
+    const store: CheckResult = {
+      name: 'job store',
+      status: 'fail',
+      detail: `the SLURM job index ${error.file} cannot be used: ${error.detail}`,
+      fix: error.remedy,
+    };
+    return { localRoot, slurmJobsRoot, jobs, slurmIndex: undefined, store };
+  } finally {
+    driver.close();
+  }
+}
+
+/** The SLURM index answered: how many jobs, whether it had to be rebuilt, which job records cannot be read. */
+function storeCheck(driver: SLURMDriver, count: number): CheckResult {
+  const rebuilt = driver.indexRebuiltAfter;
+  const detail = `${driver.storePath} indexes ${count} SLURM job${count === 1 ? '' : 's'} from ${driver.jobsRoot}${
+    rebuilt ? ` (it was damaged: ${rebuilt.detail}; rebuilt from the job folders)` : ''
+  }`;
+  const unreadable = driver.unreadableRecords;
+  if (unreadable.length === 0) return { name: 'job store', status: 'ok', detail };
+  return {
+    name: 'job store',
+    status: 'warn',
+    detail: `${detail}; ${unreadable.length} job record${unreadable.length === 1 ? '' : 's'} cannot be read, so ${unreadable.length === 1 ? 'its job is' : 'their jobs are'} not tracked: ${unreadable.map(({ file, message }) => `${file} (${message})`).join(', ')}`,
+    fix: 'repair or remove those job.json files',
+  };
+}
+
+/**
+ * The state folder, the drivers' job roots, every job folder and its job.json, and the SLURM index
+ * (its folder and files) are readable by nobody else: job records carry environment values
+ * (passwords, tokens) and crates carry the user's data. A home created before @hpc made them
+ * private (0700/0600) may still be open to others. With HPC_SHARE=group the group may read; only
+ * access for everyone else counts then. The index folder is always the user's alone.
+ */
+export async function checkStatePrivacy(
+  home: string,
+  env: NodeJS.ProcessEnv,
+  survey: StateSurvey,
+): Promise<CheckResult> {
   const group = resolveSharing(undefined, env) === 'group';
   const others = group ? 0o007 : 0o077;
-  const store = slurmStorePath(home);
-  const paths = [
-    home,
-    join(home, 'local'),
-    join(home, 'local', 'jobs'),
-    join(home, 'slurm'),
-    slurmJobsRoot(home),
-    store,
-    `${store}-wal`,
-  ];
-  const open: string[] = [];
-  for (const path of paths) {
-    const info = await stat(path).catch(() => undefined);
-    if (info && (info.mode & others) !== 0)
-      open.push(`${path} (${(info.mode & 0o777).toString(8).padStart(4, '0')})`);
+  const paths: [string, number][] = [home, survey.localRoot, survey.slurmJobsRoot].map((path) => [path, others]);
+  for (const job of survey.jobs) paths.push([job.jobDir, others], [join(job.jobDir, JOB_FILES.record), others]);
+  if (survey.slurmIndex) {
+    paths.push([dirname(survey.slurmIndex), 0o077]);
+    for (const suffix of ['', '-wal', '-shm']) paths.push([`${survey.slurmIndex}${suffix}`, others]);
   }
+  const open = await openToOthers(paths);
   if (open.length === 0)
     return {
       name: 'state privacy',
@@ -57,63 +117,28 @@ export async function checkStatePrivacy(home: string, env: NodeJS.ProcessEnv): P
         ? `${home} is shared with your group only (HPC_SHARE=group)`
         : `${home} is private to you`,
     };
+  const outside = survey.slurmIndex && open.some((entry) => !entry.startsWith(home));
   return {
     name: 'state privacy',
     status: 'warn',
     detail: `${group ? 'users outside your group' : 'other users'} can open ${open.join(', ')}: job records hold environment values and crates hold your data`,
-    fix: `chmod -R ${group ? 'o-rwx' : 'go-rwx'} ${shellQuote(home)}`,
+    fix: `chmod -R ${group ? 'o-rwx' : 'go-rwx'} ${shellQuote(home)}${outside ? ` ${shellQuote(dirname(survey.slurmIndex as string))}` : ''}`,
   };
 }
 
-/**
- * The SLURM job store opens and lists its jobs. A damaged one fails with the command that
- * rebuilds it; with `rebuild` (hpc doctor --rebuild-store) it is rebuilt from the job folders.
- * A healthy store is never rebuilt: it remembers final states that squeue has forgotten.
- */
-export async function checkJobStore(
-  home: string,
-  env: NodeJS.ProcessEnv,
-  rebuild: boolean,
-): Promise<CheckResult> {
-  const file = slurmStorePath(home);
-  if (!existsSync(file)) {
-    return { name: 'job store', status: 'skip', detail: `no SLURM job store yet (${file})` };
+/** Paths that exist and grant any of `bits`, as 'path (0755)'; stat calls in batches, in order. */
+async function openToOthers(paths: readonly [string, number][]): Promise<string[]> {
+  const open: string[] = [];
+  for (let start = 0; start < paths.length; start += STAT_BATCH) {
+    const batch = paths.slice(start, start + STAT_BATCH);
+    const infos = await Promise.all(batch.map(([path]) => stat(path).catch(() => undefined)));
+    batch.forEach(([path, bits], index) => {
+      const mode = infos[index]?.mode;
+      if (mode !== undefined && (mode & bits) !== 0) open.push(`${path} (${(mode & 0o777).toString(8).padStart(4, '0')})`);
+    });
   }
-  try {
-    const store = new JobStore(file);
-    try {
-      const count = store.list().length;
-      return {
-        name: 'job store',
-        status: 'ok',
-        detail: `${file} tracks ${count} SLURM job${count === 1 ? '' : 's'}${rebuild ? ' (healthy: not rebuilt)' : ''}`,
-      };
-    } finally {
-      store.close();
-    }
-  } catch (error) {
-    const damaged = damagedStoreError(error);
-    if (!damaged)
-      return {
-        name: 'job store',
-        status: 'fail',
-        detail: `${file} cannot be opened: ${(error as Error).message}`,
-        fix: 'check its permissions and the free space of its disk',
-      };
-    if (!rebuild)
-      return {
-        name: 'job store',
-        status: 'fail',
-        detail: `${file} is damaged (${damaged.errstr})`,
-        fix: `rebuild it from the job folders in ${slurmJobsRoot(home)}: hpc doctor --rebuild-store`,
-      };
-    const { rebuildSlurmStore } = await import('./rebuild-slurm-store.ts');
-    const result = await rebuildSlurmStore(home, env);
-    const skipped = result.skipped.length ? `; left out ${result.skipped.join(', ')}` : '';
-    return {
-      name: 'job store',
-      status: 'ok',
-      detail: `rebuilt ${file} with ${result.recorded} job${result.recorded === 1 ? '' : 's'} from ${slurmJobsRoot(home)}${result.keptAs ? `; the damaged store is kept as ${result.keptAs}` : ''}${skipped}`,
-    };
-  }
+  return open;
 }
+
+/** Files stat'ed at once: a home with 10,000 jobs has 20,000 paths to look at. */
+const STAT_BATCH = 64;

@@ -1,4 +1,5 @@
-import { isHpcError } from '@hpc/core';
+import { stat } from 'node:fs/promises';
+import { errnoCode, isHpcError } from '@hpc/core';
 import { detectFileFormat, type FileFormat } from '@hpc/serializer';
 import { InputFileError } from './cli-errors.ts';
 
@@ -8,12 +9,19 @@ export async function detectFileKind(file: string): Promise<{ kind: FileFormat; 
     const { format, size } = await detectFileFormat(file);
     return { kind: format, size };
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const what = isHpcError(error, 'FileMissingError')
-      ? 'file not found'
-      : code === 'EISDIR'
-        ? 'is a folder, not a file'
-        : `cannot open (${code ?? (error as Error).message})`;
-    throw new InputFileError(`${file}: ${what}`, file, { cause: error });
+    throw new InputFileError(`${file}: ${await whyNotOpened(file, error)}`, file, { cause: error });
   }
+}
+
+/** The reader's refusal in the words of a command about one file. */
+async function whyNotOpened(file: string, error: unknown): Promise<string> {
+  if (isHpcError(error, 'FileMissingError')) return 'file not found';
+  // The reader refuses anything but a regular file before reading a byte; say which it is.
+  if (isHpcError(error, 'NotASerializedFileError')) {
+    const info = await stat(file).catch(() => undefined);
+    return info?.isDirectory()
+      ? 'is a folder, not a file'
+      : 'is not a regular file (a pipe, device or socket), so it is not read';
+  }
+  return `cannot open (${errnoCode(error) ?? (error as Error).message})`;
 }

@@ -7,7 +7,6 @@ import { renderCommandHelp, renderMainHelp } from './help-text.ts';
 import { isLocalHostInvocation } from './local-host-command.ts';
 import { shownLines } from './output-safety.ts';
 import { type OptionValues, parseCommandLine } from './parse-command-line.ts';
-import { explainStoreFailure } from './slurm-store.ts';
 
 type CommandRunner = (values: OptionValues, positionals: string[], ctx: CliContext) => Promise<ExitCode>;
 
@@ -48,8 +47,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await run(invocation.values, invocation.positionals, ctx);
       }
     }
-  } catch (thrown) {
-    const error = explainStoreFailure(thrown, ctx.env) ?? thrown;
+  } catch (error) {
     const usage = exitCodeFor(error) === EXIT_CODES.usage;
     reportError(
       error,

@@ -1,6 +1,5 @@
-import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, cleanHome, fixture, makeHome, runHpc } from './hpc-process.ts';
 
@@ -40,8 +39,9 @@ describe('hpc status survives one bad record (local driver)', () => {
     const [first, second, third, fourth] = ids as [string, string, string, string];
     for (const id of [first, fourth])
       expect(result.stdout).toMatch(new RegExp(`^${id}\\s+MyProcess\\s+completed`, 'm'));
-    for (const id of [second, third])
-      expect(result.stdout).toMatch(new RegExp(`^${id}\\s+unreadable\\s*$`, 'm'));
+    // Job 2's job.json is fine, so the driver still knows its name; job 3's name is lost with its record.
+    expect(result.stdout).toMatch(new RegExp(`^${second}\\s+MyProcess\\s+unreadable\\s*$`, 'm'));
+    expect(result.stdout).toMatch(new RegExp(`^${third}\\s+unreadable\\s*$`, 'm'));
     expect(result.stdout).toContain('2 completed · 2 unreadable');
     expect(result.stderr).toContain(
       `hpc status: job ${second} is unreadable: ${join(jobDir(second), 'outcome.json')}: `,
@@ -98,7 +98,7 @@ describe('hpc status survives one bad record (local driver)', () => {
       },
     );
     expect(result.exitCode).toBe(1);
-    expect(result.stdout).toMatch(new RegExp(`${ids[1]}\\s+unreadable`));
+    expect(result.stdout).toMatch(new RegExp(`${ids[1]}\\s+MyProcess\\s+unreadable`));
     expect(result.stderr).toContain(join(jobDir(ids[1] as string), 'outcome.json'));
   });
 
@@ -109,21 +109,29 @@ describe('hpc status survives one bad record (local driver)', () => {
   });
 });
 
-describe('a damaged SLURM job store (no cluster needed to open it)', () => {
+describe('the SLURM job index and records, damaged or unsafe (no cluster needed: the jobs say they finished)', () => {
   let slurmHome: string;
-  const store = () => join(slurmHome, 'slurm', 'jobs.sqlite');
-  const slurm = { HPC_DRIVER: 'slurm' };
+  /** The hpc runs' TMPDIR: the driver keeps its per-host index in <tmp>/hpc-<uid>/. */
+  let tmp: string;
+  const slurm = (tmpDir = tmp) => ({ HPC_DRIVER: 'slurm', TMPDIR: tmpDir });
+  const indexFolder = (tmpDir = tmp) => join(tmpDir, `hpc-${process.getuid?.()}`);
+  const jobsRoot = () => join(slurmHome, 'slurm', 'jobs');
+  const damagedRecord = () => join(jobsRoot(), 'MyProcess-20250101-000004-dddd', 'job.json');
+  type DoctorJson = { checks: { name: string; status: string; detail: string; fix?: string }[] };
+  const storeCheck = (report: string) =>
+    (JSON.parse(report) as DoctorJson).checks.find((entry) => entry.name === 'job store');
 
   beforeAll(async () => {
     slurmHome = join(home, 'slurm-home');
+    tmp = join(slurmHome, 'tmp');
+    await mkdir(tmp, { recursive: true });
     // Two SLURM job folders as the driver leaves them after sbatch accepted the jobs, with their
     // outcome files (so their state needs no scheduler), and one that sbatch never accepted.
-    const root = join(slurmHome, 'slurm', 'jobs');
     for (const [folder, id] of [
       ['MyProcess-20250101-000001-aaaa', '4101'],
       ['MyProcess-20250101-000002-bbbb', '4102'],
     ] as const) {
-      const jobDir = join(root, folder);
+      const jobDir = join(jobsRoot(), folder);
       await mkdir(jobDir, { recursive: true });
       const submittedAt = `2025-01-01T00:00:0${id.at(-1)}.000Z`;
       await writeFile(
@@ -144,51 +152,82 @@ describe('a damaged SLURM job store (no cluster needed to open it)', () => {
         }),
       );
     }
-    await mkdir(join(root, 'MyProcess-20250101-000003-cccc'));
-    await writeFile(store(), Buffer.alloc(4096, 0x5a)); // not a database any more
+    await mkdir(join(jobsRoot(), 'MyProcess-20250101-000003-cccc'));
   });
 
-  it('status says which store is damaged and how to rebuild it from the job folders (exit 1)', async () => {
-    const result = await runHpc(['status'], { home: slurmHome, env: slurm });
-    expect(result.exitCode).toBe(1);
-    const lines = result.stderr.trimEnd().split('\n');
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toContain(`the SLURM job store ${store()} is damaged (file is not a database)`);
-    expect(lines[0]).toContain(join(slurmHome, 'slurm', 'jobs'));
-    expect(lines[0]).toContain('hpc doctor --rebuild-store');
-  });
-
-  it('doctor fails the job store check with the fix; --rebuild-store rebuilds it and keeps the damaged file', async () => {
-    const checked = await runHpc(['doctor', '--json'], { home: slurmHome });
-    expect(checked.exitCode).toBe(1);
-    const check = (report: string) =>
-      (
-        JSON.parse(report) as { checks: { name: string; status: string; detail: string; fix?: string }[] }
-      ).checks.find((entry) => entry.name === 'job store');
-    expect(check(checked.stdout)).toMatchObject({
-      status: 'fail',
-      fix: expect.stringContaining('--rebuild-store'),
-    });
-
-    const rebuilt = await runHpc(['doctor', '--rebuild-store', '--json'], { home: slurmHome });
-    const detail = check(rebuilt.stdout);
-    expect(detail?.status).toBe('ok');
-    expect(detail?.detail).toContain(`rebuilt ${store()} with 2 jobs`);
-    expect(detail?.detail).toContain('MyProcess-20250101-000003-cccc (no job.json: never submitted)');
-    const kept = (await readdir(join(slurmHome, 'slurm'))).filter((name) =>
-      name.startsWith('jobs.sqlite.damaged-'),
-    );
-    expect(kept).toHaveLength(1);
-    expect(existsSync(store())).toBe(true);
-
-    const status = await runHpc(['status', '--json'], { home: slurmHome, env: slurm });
-    expect(status.exitCode).toBe(0);
-    expect((JSON.parse(status.stdout) as StatusJson).jobs).toEqual([
+  const expectBothCompleted = (stdout: string) =>
+    expect((JSON.parse(stdout) as StatusJson).jobs).toEqual([
       expect.objectContaining({ id: '4101', status: 'completed' }),
       expect.objectContaining({ id: '4102', status: 'completed' }),
     ]);
 
-    const again = await runHpc(['doctor', '--rebuild-store', '--json'], { home: slurmHome });
-    expect(check(again.stdout)?.detail).toContain('tracks 2 SLURM jobs (healthy: not rebuilt)');
+  it('a garbage index is rebuilt from the job folders: status answers, with a one-line notice, once', async () => {
+    const first = await runHpc(['status', '--json'], { home: slurmHome, env: slurm() });
+    expect(first.exitCode).toBe(0);
+    expect(first.stderr).toBe('');
+    const [name] = (await readdir(indexFolder())).filter((entry) => entry.endsWith('.sqlite'));
+    const index = join(indexFolder(), name as string);
+    await writeFile(index, Buffer.alloc(4096, 0x5a)); // not a database any more
+
+    const rebuilt = await runHpc(['status', '--json'], { home: slurmHome, env: slurm() });
+    expect(rebuilt.exitCode).toBe(0);
+    expectBothCompleted(rebuilt.stdout);
+    const lines = rebuilt.stderr.trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(`the SLURM job index ${index} was damaged (`);
+    expect(lines[0]).toContain(`rebuilt from the job folders in ${jobsRoot()}`);
+    expect((await readFile(index)).subarray(0, 15).toString()).toBe('SQLite format 3');
+
+    const again = await runHpc(['status', '--json'], { home: slurmHome, env: slurm() });
+    expect(again.exitCode).toBe(0);
+    expect(again.stderr).toBe('');
+    expectBothCompleted(again.stdout);
+  });
+
+  it("an index folder that is not the user's own: the driver's error in one line, naming the folder and what to do (exit 1)", async () => {
+    const unsafeTmp = join(slurmHome, 'unsafe-tmp');
+    await mkdir(join(unsafeTmp, 'someone-elses'), { recursive: true });
+    await symlink(join(unsafeTmp, 'someone-elses'), indexFolder(unsafeTmp));
+    const result = await runHpc(['status'], { home: slurmHome, env: slurm(unsafeTmp) });
+    expect(result.exitCode).toBe(1);
+    const lines = result.stderr.trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^hpc status: the job index /);
+    expect(lines[0]).toContain(`${indexFolder(unsafeTmp)} is a symbolic link, not a private folder of yours`);
+    expect(lines[0]).toContain('remove that folder, or set TMPDIR');
+
+    const doctor = await runHpc(['doctor', '--json'], { home: slurmHome, env: { TMPDIR: unsafeTmp } });
+    expect(doctor.exitCode).toBe(1);
+    expect(storeCheck(doctor.stdout)).toMatchObject({
+      status: 'fail',
+      detail: expect.stringContaining(`${indexFolder(unsafeTmp)} is a symbolic link`),
+      fix: expect.stringContaining('remove that folder, or set TMPDIR'),
+    });
+  });
+
+  it('a damaged job.json: the file is named, the other jobs are listed, exit 1', async () => {
+    await mkdir(dirname(damagedRecord()));
+    await writeFile(damagedRecord(), '{"version": 2, "token": "dd');
+    const table = await runHpc(['status'], { home: slurmHome, env: slurm() });
+    expect(table.exitCode).toBe(1);
+    for (const id of ['4101', '4102']) expect(table.stdout).toMatch(new RegExp(`^${id}\\s+MyProcess\\s+completed`, 'm'));
+    expect(table.stderr).toContain(`hpc status: a job record is unreadable: ${damagedRecord()}: not JSON`);
+
+    const json = await runHpc(['status', '--json'], { home: slurmHome, env: slurm() });
+    expect(json.exitCode).toBe(1);
+    expectBothCompleted(json.stdout);
+    const parsed = JSON.parse(json.stdout) as { unreadableRecords?: { file: string; message: string }[] };
+    expect(parsed.unreadableRecords).toEqual([
+      { file: damagedRecord(), message: expect.stringMatching(/^not JSON .*truncated/) },
+    ]);
+  });
+
+  it('doctor: the job store check counts the jobs in the real index and names the unreadable record', async () => {
+    const result = await runHpc(['doctor', '--json'], { home: slurmHome, env: { TMPDIR: tmp } });
+    const check = storeCheck(result.stdout);
+    expect(check?.status).toBe('warn');
+    expect(check?.detail).toMatch(new RegExp(`^${indexFolder()}/slurm-index-.+\\.sqlite indexes 2 SLURM jobs from ${jobsRoot()}`));
+    expect(check?.detail).toContain(`${damagedRecord()} (not JSON`);
+    expect(check?.fix).toBe('repair or remove those job.json files');
   });
 });

@@ -120,5 +120,9 @@ describe('hpc inspect', () => {
     const missing = await runHpc(['inspect', join(home, 'nope.h5')], { home });
     expect(missing.exitCode).toBe(1);
     expect(missing.stderr).toContain('file not found');
+
+    const folder = await runHpc(['inspect', home], { home });
+    expect(folder.exitCode).toBe(1);
+    expect(folder.stderr).toBe(`hpc inspect: ${home}: is a folder, not a file\n`);
   });
 });

@@ -46,6 +46,7 @@ export {
   type JobState,
   type JobStateDetails,
   type JobStatus,
+  type UnreadableRecord,
 } from './job-state.ts';
 export { formatRemoteError, type RemoteError, toRemoteError } from './remote-error.ts';
 export {
@@ -63,3 +64,10 @@ export {
 } from './safe-text.ts';
 export { parseSlurmTimeMs } from './slurm-time.ts';
 export { sweepStaleTempFiles, tempFileName } from './stale-temp-files.ts';
+export {
+  JobFileUnreadableError,
+  JobUnreadableError,
+  unreadableFileOf,
+  unreadableJobState,
+  unreadableRecordOf,
+} from './unreadable-record.ts';

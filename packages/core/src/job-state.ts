@@ -57,8 +57,24 @@ export type JobState = JobStateDetails &
     | { status: 'preempted' }
     | { status: 'requeued' }
     | { status: 'lost'; reason: string }
-    | { status: 'unknown'; reason: string }
+    | {
+        status: 'unknown';
+        reason: string;
+        /**
+         * Set when the job's own record or outcome (job.json, outcome.json) exists but cannot be
+         * read: which file, and what is wrong with it. Every driver reports such a job this way
+         * and goes on with the others (unreadableJobState).
+         */
+        unreadable?: UnreadableRecord;
+      }
   );
+
+/** A job file that exists but cannot be read (truncated, garbled, another version, a permission). */
+export interface UnreadableRecord {
+  file: string;
+  /** What is wrong with it, without the file name: 'it is not valid JSON (40 bytes; truncated or damaged)'. */
+  message: string;
+}
 
 const TERMINAL: ReadonlySet<JobStatus> = new Set([
   'completed',

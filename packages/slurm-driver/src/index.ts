@@ -68,7 +68,7 @@ export {
   StatusPoller,
   type StatusPollerOptions,
 } from './status-poller.ts';
-export { defaultStorePath, journalModeFor } from './store-location.ts';
+export { defaultJobsRoot, defaultStorePath, journalModeFor } from './store-location.ts';
 export {
   findAccountedSubmissions,
   findQueuedSubmissions,

@@ -14,6 +14,14 @@ import { dirname, join, resolve } from 'node:path';
 import { JobStoreError } from './errors.ts';
 
 /**
+ * Where job folders go by default, and where every job folder is (or has a pointer): the record
+ * every host shares, `<home>/slurm/jobs`.
+ */
+export function defaultJobsRoot(home: string): string {
+  return join(home, 'slurm', 'jobs');
+}
+
+/**
  * Where the job index lives by default: a per-user private folder on this host's own temporary
  * file system (`$TMPDIR/hpc-<uid>/`), one file per host and @hpc home. `~/.hpc` is usually on NFS,
  * shared by several login nodes, where SQLite's WAL mode is unsafe (its shared-memory index needs
