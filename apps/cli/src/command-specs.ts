@@ -247,7 +247,7 @@ export const COMMAND_SPECS: Readonly<Record<CommandName, CommandSpec>> = {
     details: [
       'Exit code 1 when a check failed (warnings alone exit 0). A state folder, job folder or job',
       'record other users can read is a warning with the chmod that fixes it (with HPC_SHARE=group,',
-      "only access beyond the group). The SLURM job index is a per-host cache in $TMPDIR/hpc-<uid>/,",
+      'only access beyond the group). The SLURM job index is a per-host cache in $TMPDIR/hpc-<uid>/,',
       'rebuilt from the job folders by itself when it is missing or damaged.',
     ],
     examples: ['hpc doctor', 'hpc doctor --json'],

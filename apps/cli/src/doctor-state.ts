@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { rm, stat, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileModes, isHpcError, JOB_FILES, makeDirectory, resolveSharing, type TrackedJob } from '@hpc/core';
 import { defaultLocalRoot, LocalDriver } from '@hpc/local-driver';
 import { defaultJobsRoot, type JobStoreError, SLURMDriver, shellQuote } from '@hpc/slurm-driver';
@@ -93,7 +93,7 @@ function storeCheck(driver: SLURMDriver, count: number): CheckResult {
  * (its folder and files) are readable by nobody else: job records carry environment values
  * (passwords, tokens) and crates carry the user's data. A home created before @hpc made them
  * private (0700/0600) may still be open to others. With HPC_SHARE=group the group may read; only
- * access for everyone else counts then. The index folder is always the user's alone.
+ * access for everyone else counts then.
  */
 export async function checkStatePrivacy(
   home: string,
@@ -101,14 +101,13 @@ export async function checkStatePrivacy(
   survey: StateSurvey,
 ): Promise<CheckResult> {
   const group = resolveSharing(undefined, env) === 'group';
-  const others = group ? 0o007 : 0o077;
-  const paths: [string, number][] = [home, survey.localRoot, survey.slurmJobsRoot].map((path) => [path, others]);
-  for (const job of survey.jobs) paths.push([job.jobDir, others], [join(job.jobDir, JOB_FILES.record), others]);
+  const paths = [home, survey.localRoot, survey.slurmJobsRoot];
+  for (const job of survey.jobs) paths.push(job.jobDir, join(job.jobDir, JOB_FILES.record));
   if (survey.slurmIndex) {
-    paths.push([dirname(survey.slurmIndex), 0o077]);
-    for (const suffix of ['', '-wal', '-shm']) paths.push([`${survey.slurmIndex}${suffix}`, others]);
+    paths.push(dirname(survey.slurmIndex));
+    for (const suffix of ['', '-wal', '-shm']) paths.push(`${survey.slurmIndex}${suffix}`);
   }
-  const open = await openToOthers(paths);
+  const open = await openToOthers(paths, group ? 0o007 : 0o077);
   if (open.length === 0)
     return {
       name: 'state privacy',
@@ -117,24 +116,29 @@ export async function checkStatePrivacy(
         ? `${home} is shared with your group only (HPC_SHARE=group)`
         : `${home} is private to you`,
     };
-  const outside = survey.slurmIndex && open.some((entry) => !entry.startsWith(home));
+  // The index, and job folders placed elsewhere (submit's jobsRoot), are outside the home.
+  const outside = open.filter(({ path }) => relative(home, path).startsWith('..'));
   return {
     name: 'state privacy',
     status: 'warn',
-    detail: `${group ? 'users outside your group' : 'other users'} can open ${open.join(', ')}: job records hold environment values and crates hold your data`,
-    fix: `chmod -R ${group ? 'o-rwx' : 'go-rwx'} ${shellQuote(home)}${outside ? ` ${shellQuote(dirname(survey.slurmIndex as string))}` : ''}`,
+    detail: `${group ? 'users outside your group' : 'other users'} can open ${open.map(({ path, mode }) => `${path} (${mode})`).join(', ')}: job records hold environment values and crates hold your data`,
+    fix: `chmod -R ${group ? 'o-rwx' : 'go-rwx'} ${[home, ...outside.map(({ path }) => path)].map(shellQuote).join(' ')}`,
   };
 }
 
-/** Paths that exist and grant any of `bits`, as 'path (0755)'; stat calls in batches, in order. */
-async function openToOthers(paths: readonly [string, number][]): Promise<string[]> {
-  const open: string[] = [];
+/** The paths that exist and grant any of `bits`, with their mode ('0755'); stat calls in batches, in order. */
+async function openToOthers(
+  paths: readonly string[],
+  bits: number,
+): Promise<{ path: string; mode: string }[]> {
+  const open: { path: string; mode: string }[] = [];
   for (let start = 0; start < paths.length; start += STAT_BATCH) {
     const batch = paths.slice(start, start + STAT_BATCH);
-    const infos = await Promise.all(batch.map(([path]) => stat(path).catch(() => undefined)));
-    batch.forEach(([path, bits], index) => {
+    const infos = await Promise.all(batch.map((path) => stat(path).catch(() => undefined)));
+    batch.forEach((path, index) => {
       const mode = infos[index]?.mode;
-      if (mode !== undefined && (mode & bits) !== 0) open.push(`${path} (${(mode & 0o777).toString(8).padStart(4, '0')})`);
+      if (mode !== undefined && (mode & bits) !== 0)
+        open.push({ path, mode: (mode & 0o777).toString(8).padStart(4, '0') });
     });
   }
   return open;

@@ -210,7 +210,8 @@ describe('the SLURM job index and records, damaged or unsafe (no cluster needed:
     await writeFile(damagedRecord(), '{"version": 2, "token": "dd');
     const table = await runHpc(['status'], { home: slurmHome, env: slurm() });
     expect(table.exitCode).toBe(1);
-    for (const id of ['4101', '4102']) expect(table.stdout).toMatch(new RegExp(`^${id}\\s+MyProcess\\s+completed`, 'm'));
+    for (const id of ['4101', '4102'])
+      expect(table.stdout).toMatch(new RegExp(`^${id}\\s+MyProcess\\s+completed`, 'm'));
     expect(table.stderr).toContain(`hpc status: a job record is unreadable: ${damagedRecord()}: not JSON`);
 
     const json = await runHpc(['status', '--json'], { home: slurmHome, env: slurm() });
@@ -226,7 +227,9 @@ describe('the SLURM job index and records, damaged or unsafe (no cluster needed:
     const result = await runHpc(['doctor', '--json'], { home: slurmHome, env: { TMPDIR: tmp } });
     const check = storeCheck(result.stdout);
     expect(check?.status).toBe('warn');
-    expect(check?.detail).toMatch(new RegExp(`^${indexFolder()}/slurm-index-.+\\.sqlite indexes 2 SLURM jobs from ${jobsRoot()}`));
+    expect(check?.detail).toMatch(
+      new RegExp(`^${indexFolder()}/slurm-index-.+\\.sqlite indexes 2 SLURM jobs from ${jobsRoot()}`),
+    );
     expect(check?.detail).toContain(`${damagedRecord()} (not JSON`);
     expect(check?.fix).toBe('repair or remove those job.json files');
   });

@@ -114,14 +114,14 @@ describe('hpc doctor: who else can read the state folder', () => {
     expect(warned?.detail).toContain(`${index} (0644)`);
     expect(warned?.detail).not.toContain(`${join(open, 'local')} (`);
     expect(warned?.detail).not.toContain(slurmJob);
-    expect(warned?.fix).toBe(`chmod -R go-rwx '${open}' '${indexFolder}'`);
+    expect(warned?.fix).toBe(`chmod -R go-rwx '${open}' '${index}'`);
 
     // HPC_SHARE=group asks for group access: then only what everyone else may do counts.
     const shared = await privacy(open, { ...env, HPC_SHARE: 'group' });
     expect(shared?.status).toBe('warn');
     expect(shared?.detail).toContain(`${open} (0755)`);
     expect(shared?.detail).not.toContain('(0750)');
-    expect(shared?.fix).toBe(`chmod -R o-rwx '${open}' '${indexFolder}'`);
+    expect(shared?.fix).toBe(`chmod -R o-rwx '${open}' '${index}'`);
 
     await execa('chmod', ['-R', 'go-rwx', open, indexFolder]);
     expect(await privacy(open, env)).toMatchObject({ status: 'ok', detail: `${open} is private to you` });

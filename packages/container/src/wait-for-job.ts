@@ -1,7 +1,7 @@
 import {
   isTerminalState,
-  JobUnreadableError,
   type JobState,
+  JobUnreadableError,
   unreadableFileOf,
   type WaitOptions,
   WaitTimeoutError,

@@ -228,8 +228,11 @@ export class LocalDriver implements Driver<SubmitTarget> {
 
   /** One job's record (this process's live copy if it has one), or why it cannot be read; undefined when there is none. */
   private async readEntry(id: string): Promise<RecordEntry | undefined> {
+    const live = this.live.get(id)?.record;
+    if (live) return { id, record: live };
+    const jobDir = this.jobDirOf(id); // a JobNotFoundError for an id that is not one of ours
     try {
-      const record = this.live.get(id)?.record ?? (await readJobRecord(this.jobDirOf(id)));
+      const record = await readJobRecord(jobDir);
       return record ? { id, record } : undefined;
     } catch (error) {
       return { id, error };
@@ -303,5 +306,7 @@ function unknownState(error: unknown, name?: string): JobState {
   const reason = (error as Error)?.message ?? String(error);
   const details = name === undefined ? {} : { name };
   const unreadable = unreadableRecordOf(error);
-  return unreadable ? unreadableJobState(unreadable, reason, details) : { ...details, status: 'unknown', reason };
+  return unreadable
+    ? unreadableJobState(unreadable, reason, details)
+    : { ...details, status: 'unknown', reason };
 }

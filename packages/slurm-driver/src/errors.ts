@@ -89,7 +89,10 @@ export class JobStoreError extends HpcError {
     readonly jobsRoot: string,
     options: HpcErrorOptions = {},
   ) {
-    super(`the job index ${file} cannot be used: ${detail}; ${storeRemedy(problem, file, jobsRoot)}`, options);
+    super(
+      `the job index ${file} cannot be used: ${detail}; ${storeRemedy(problem, file, jobsRoot)}`,
+      options,
+    );
     this.remedy = storeRemedy(problem, file, jobsRoot);
   }
 }

@@ -31,8 +31,8 @@ import { JobRegistry } from './job-registry.ts';
 import type { StoredJob } from './job-store.ts';
 import { runSbatch, type SbatchAnswer } from './sbatch-answer.ts';
 import { Semaphore } from './semaphore.ts';
-import { defaultJobsRoot } from './store-location.ts';
 import { type PollStats, StatusPoller, type StatusPollerOptions } from './status-poller.ts';
+import { defaultJobsRoot } from './store-location.ts';
 import { type ReconcileOptions, type ReconcileReport, SubmissionReconciler } from './submission-reconcile.ts';
 
 export interface SLURMDriverOptions {
@@ -152,7 +152,10 @@ export class SLURMDriver implements Driver<SubmitTarget> {
    * record the job's id is unknown, so those folders are not tracked (and in no status answer).
    */
   get unreadableRecords(): UnreadableRecord[] {
-    return [...this.registry.unreadable.values()].map((error) => ({ file: error.file, message: error.detail }));
+    return [...this.registry.unreadable.values()].map((error) => ({
+      file: error.file,
+      message: error.detail,
+    }));
   }
 
   /**

@@ -1,6 +1,12 @@
 import type { CliContext } from '../cli-context.ts';
 import { UsageError } from '../cli-errors.ts';
-import { chooseDriver, closeDriver, createDriver, type DriverKind, groupIdsByDriver } from '../driver-select.ts';
+import {
+  chooseDriver,
+  closeDriver,
+  createDriver,
+  type DriverKind,
+  groupIdsByDriver,
+} from '../driver-select.ts';
 import { EXIT_CODES, type ExitCode } from '../exit-codes.ts';
 import { fetchJobViews } from '../fetch-jobs.ts';
 import { describeView, isFinished, type JobView, unreadableOf } from '../job-view.ts';
