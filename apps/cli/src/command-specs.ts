@@ -153,7 +153,8 @@ export const COMMAND_SPECS: Readonly<Record<CommandName, CommandSpec>> = {
       'With --watch and no ids, the jobs not yet finished are watched. Exit code with --watch: 0 when',
       'every watched job completed, 1 otherwise. With --json and --watch, one JSON document per poll.',
       "A job whose record cannot be read is listed as 'unreadable' (the file is named on stderr) with",
-      'all the others, and the exit code is 1.',
+      'all the others, and the exit code is 1; so is a SLURM job.json too damaged to give its job id',
+      '(named on stderr, not listed).',
     ],
     examples: [
       'hpc status',

@@ -202,7 +202,9 @@ describe('LocalDriver status survives one unreadable job', () => {
     await writeFile(outcomeFile, (await readFile(outcomeFile, 'utf8')).slice(0, 40));
     const recordFile = join(jobDir(garbledRecord), 'job.json');
     await writeFile(recordFile, '{"id": "local-2", "driv');
+    await mkdir(join(root, 'jobs', 'local-notes')); // not a job folder: neither listed nor fatal
     const states = await new LocalDriver({ root }).checkAllJobStatuses();
+    expect([...states.keys()]).toEqual(ids);
     expect(states.get(garbledOutcome)).toMatchObject({
       status: 'unknown',
       reason: expect.stringContaining(`cannot read the job outcome ${outcomeFile}: it is not valid JSON`),
