@@ -83,16 +83,3 @@ export class ResultTypeError extends HpcError {
 export class LocalHostError extends HpcError {
   readonly _tag = 'LocalHostError';
 }
-
-/** A job's own files (job.json, outcome.json) cannot be read; names the file. */
-export class UnreadableJobError extends HpcError {
-  readonly _tag = 'UnreadableJobError';
-  constructor(
-    readonly jobId: string,
-    readonly file: string,
-    detail: string,
-    options: HpcErrorOptions = {},
-  ) {
-    super(`cannot read job ${jobId}: ${file}: ${detail} (repair or remove that file)`, options);
-  }
-}

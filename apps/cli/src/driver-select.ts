@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Driver } from '@hpc/core';
+import type { Output } from './cli-context.ts';
 import { UsageError } from './cli-errors.ts';
 import { findOnPath } from './command-path.ts';
+import { shown } from './output-safety.ts';
 
 export type DriverKind = 'local' | 'slurm';
 
@@ -71,8 +73,16 @@ export function bundledRunnerPath(): string | undefined {
   return existsSync(path) ? path : undefined;
 }
 
-/** A driver with a close() for the SLURM store; the heavy driver packages load only here. */
-export async function createDriver(kind: DriverKind): Promise<Driver & { close?: () => void }> {
+/** What the CLI uses of a driver: the Driver interface, and what only the SLURM driver has. */
+export type CliDriver = Driver & {
+  /** Closes the SLURM job index. */
+  close?: () => void;
+  /** Set when the SLURM driver found its job index corrupt and rebuilt it from the job folders. */
+  readonly indexRebuiltAfter?: { file: string; detail: string; jobsRoot: string } | undefined;
+};
+
+/** A driver of `kind`; the heavy driver packages load only here. Give it back with closeDriver. */
+export async function createDriver(kind: DriverKind): Promise<CliDriver> {
   const runnerPath = bundledRunnerPath();
   if (kind === 'slurm') {
     const { SLURMDriver } = await import('@hpc/slurm-driver');
@@ -80,4 +90,17 @@ export async function createDriver(kind: DriverKind): Promise<Driver & { close?:
   }
   const { LocalDriver } = await import('@hpc/local-driver');
   return new LocalDriver(runnerPath ? { runnerPath } : {});
+}
+
+/**
+ * Closes the driver, after one line on stderr if it rebuilt a corrupt SLURM job index: nothing
+ * was lost (the job folders are the record), but a damaged file may point at a failing disk.
+ */
+export function closeDriver(driver: CliDriver, stderr: Output): void {
+  const rebuilt = driver.indexRebuiltAfter;
+  if (rebuilt)
+    stderr.write(
+      `${stderr.style.yellow('hpc:')} the SLURM job index ${shown(rebuilt.file)} was damaged (${shown(rebuilt.detail)}) and has been rebuilt from the job folders in ${shown(rebuilt.jobsRoot)}\n`,
+    );
+  driver.close?.();
 }

@@ -1,4 +1,5 @@
-import { isHpcError } from '@hpc/core';
+import { stat } from 'node:fs/promises';
+import { errnoCode, isHpcError } from '@hpc/core';
 import { detectFileFormat, type FileFormat } from '@hpc/serializer';
 import { InputFileError } from './cli-errors.ts';
 
@@ -8,19 +9,19 @@ export async function detectFileKind(file: string): Promise<{ kind: FileFormat; 
     const { format, size } = await detectFileFormat(file);
     return { kind: format, size };
   } catch (error) {
-    // The reader's typed errors already say what the path is ("it is a folder"): keep their words.
-    const code = (error as NodeJS.ErrnoException).code;
-    const what = isHpcError(error, 'FileMissingError')
-      ? 'file not found'
-      : isHpcError(error, 'NotASerializedFileError', 'FileReadError')
-        ? detailAfter(error.message, file)
-        : `cannot open (${code ?? (error as Error).message})`;
-    throw new InputFileError(`${file}: ${what}`, file, { cause: error });
+    throw new InputFileError(`${file}: ${await whyNotOpened(file, error)}`, file, { cause: error });
   }
 }
 
-/** '<file> is not an @hpc serialized file: it is a folder' → 'it is a folder'. */
-function detailAfter(message: string, file: string): string {
-  const colon = message.startsWith(file) ? message.indexOf(': ') : -1;
-  return colon >= 0 ? message.slice(colon + 2) : message;
+/** The reader's refusal in the words of a command about one file. */
+async function whyNotOpened(file: string, error: unknown): Promise<string> {
+  if (isHpcError(error, 'FileMissingError')) return 'file not found';
+  // The reader refuses anything but a regular file before reading a byte; say which it is.
+  if (isHpcError(error, 'NotASerializedFileError')) {
+    const info = await stat(file).catch(() => undefined);
+    return info?.isDirectory()
+      ? 'is a folder, not a file'
+      : 'is not a regular file (a pipe, device or socket), so it is not read';
+  }
+  return `cannot open (${errnoCode(error) ?? (error as Error).message})`;
 }

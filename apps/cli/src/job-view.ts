@@ -1,4 +1,11 @@
-import { describeJobState, isTerminalState, type JobState, type JobStatus } from '@hpc/core';
+import {
+  describeJobState,
+  isTerminalState,
+  type JobState,
+  type JobStatus,
+  type UnreadableRecord,
+  unreadableFileOf,
+} from '@hpc/core';
 import type { Paint, Style } from './terminal-style.ts';
 
 /** One tracked job as the CLI shows it: what the driver said, plus the numbers a table needs. */
@@ -8,30 +15,28 @@ export interface JobView {
   driver: string;
   name: string;
   state: JobState;
-  /** Set when the job's record could not be read (its state is then 'unknown'): which file, and why. */
-  unreadable?: UnreadableRecord;
 }
 
-export interface UnreadableRecord {
-  file: string;
-  message: string;
+/** Which of the job's files cannot be read, and why: the driver says so in the state ('unknown' with `unreadable`). */
+export function unreadableOf(view: JobView): UnreadableRecord | undefined {
+  return unreadableFileOf(view.state);
 }
 
 /** What a summary counts: the job states, plus jobs whose record could not be read. */
 export type ViewStatus = JobStatus | 'unreadable';
 
 export function viewStatus(view: JobView): ViewStatus {
-  return view.unreadable ? 'unreadable' : view.state.status;
+  return unreadableOf(view) ? 'unreadable' : view.state.status;
 }
 
 /** The STATE text: 'pending (Dependency)', 'failed (exit-code 3)', 'unreadable'. */
 export function describeView(view: JobView): string {
-  return view.unreadable ? 'unreadable' : describeJobState(view.state);
+  return unreadableOf(view) ? 'unreadable' : describeJobState(view.state);
 }
 
 /** Nothing more will change: the job has ended, or its record cannot be read (watching it would never end). */
 export function isFinished(view: JobView): boolean {
-  return view.unreadable !== undefined || isTerminalState(view.state);
+  return unreadableOf(view) !== undefined || isTerminalState(view.state);
 }
 
 /** The JSON shape of one job in `hpc status --json` (stable: scripts read it). */
@@ -62,6 +67,7 @@ export function elapsedMs(state: JobState, now = Date.now()): number | undefined
 }
 
 export function jobJson(view: JobView, now = Date.now()): JobJson {
+  const unreadable = unreadableOf(view);
   return {
     id: view.id,
     driver: view.driver,
@@ -73,7 +79,7 @@ export function jobJson(view: JobView, now = Date.now()): JobJson {
     node: view.state.node ?? null,
     exitCode: view.state.exitCode ?? null,
     state: view.state,
-    ...(view.unreadable ? { unreadable: view.unreadable } : {}),
+    ...(unreadable ? { unreadable } : {}),
   };
 }
 

@@ -1,7 +1,5 @@
-import { existsSync } from 'node:fs';
-import { chown, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { defaultStorePath } from '@hpc/slurm-driver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, cleanHome, fixture, makeHome, runHpc } from './hpc-process.ts';
 
@@ -41,8 +39,9 @@ describe('hpc status survives one bad record (local driver)', () => {
     const [first, second, third, fourth] = ids as [string, string, string, string];
     for (const id of [first, fourth])
       expect(result.stdout).toMatch(new RegExp(`^${id}\\s+MyProcess\\s+completed`, 'm'));
-    for (const id of [second, third])
-      expect(result.stdout).toMatch(new RegExp(`^${id}\\s+unreadable\\s*$`, 'm'));
+    // Job 2's job.json is fine, so the driver still knows its name; job 3's name is lost with its record.
+    expect(result.stdout).toMatch(new RegExp(`^${second}\\s+MyProcess\\s+unreadable\\s*$`, 'm'));
+    expect(result.stdout).toMatch(new RegExp(`^${third}\\s+unreadable\\s*$`, 'm'));
     expect(result.stdout).toContain('2 completed · 2 unreadable');
     expect(result.stderr).toContain(
       `hpc status: job ${second} is unreadable: ${join(jobDir(second), 'outcome.json')}: `,
@@ -99,7 +98,7 @@ describe('hpc status survives one bad record (local driver)', () => {
       },
     );
     expect(result.exitCode).toBe(1);
-    expect(result.stdout).toMatch(new RegExp(`${ids[1]}\\s+unreadable`));
+    expect(result.stdout).toMatch(new RegExp(`${ids[1]}\\s+MyProcess\\s+unreadable`));
     expect(result.stderr).toContain(join(jobDir(ids[1] as string), 'outcome.json'));
   });
 
@@ -110,34 +109,29 @@ describe('hpc status survives one bad record (local driver)', () => {
   });
 });
 
-describe('a damaged SLURM job index (no cluster needed to open it)', () => {
+describe('the SLURM job index and records, damaged or unsafe (no cluster needed: the jobs say they finished)', () => {
   let slurmHome: string;
+  /** The hpc runs' TMPDIR: the driver keeps its per-host index in <tmp>/hpc-<uid>/. */
   let tmp: string;
-  const slurm = () => ({ HPC_DRIVER: 'slurm', TMPDIR: tmp });
-  /** The per-host index the driver keeps for this home, under this test's own TMPDIR. */
-  const indexFile = () => {
-    const previous = process.env.TMPDIR;
-    process.env.TMPDIR = tmp;
-    try {
-      return defaultStorePath(slurmHome);
-    } finally {
-      if (previous === undefined) delete process.env.TMPDIR;
-      else process.env.TMPDIR = previous;
-    }
-  };
+  const slurm = (tmpDir = tmp) => ({ HPC_DRIVER: 'slurm', TMPDIR: tmpDir });
+  const indexFolder = (tmpDir = tmp) => join(tmpDir, `hpc-${process.getuid?.()}`);
+  const jobsRoot = () => join(slurmHome, 'slurm', 'jobs');
+  const damagedRecord = () => join(jobsRoot(), 'MyProcess-20250101-000004-dddd', 'job.json');
+  type DoctorJson = { checks: { name: string; status: string; detail: string; fix?: string }[] };
+  const storeCheck = (report: string) =>
+    (JSON.parse(report) as DoctorJson).checks.find((entry) => entry.name === 'job store');
 
   beforeAll(async () => {
     slurmHome = join(home, 'slurm-home');
-    tmp = join(home, 'slurm-tmp');
-    await mkdir(tmp);
+    tmp = join(slurmHome, 'tmp');
+    await mkdir(tmp, { recursive: true });
     // Two SLURM job folders as the driver leaves them after sbatch accepted the jobs, with their
     // outcome files (so their state needs no scheduler), and one that sbatch never accepted.
-    const root = join(slurmHome, 'slurm', 'jobs');
     for (const [folder, id] of [
       ['MyProcess-20250101-000001-aaaa', '4101'],
       ['MyProcess-20250101-000002-bbbb', '4102'],
     ] as const) {
-      const jobDir = join(root, folder);
+      const jobDir = join(jobsRoot(), folder);
       await mkdir(jobDir, { recursive: true });
       const submittedAt = `2025-01-01T00:00:0${id.at(-1)}.000Z`;
       await writeFile(
@@ -158,44 +152,85 @@ describe('a damaged SLURM job index (no cluster needed to open it)', () => {
         }),
       );
     }
-    await mkdir(join(root, 'MyProcess-20250101-000003-cccc'));
+    await mkdir(join(jobsRoot(), 'MyProcess-20250101-000003-cccc'));
   });
 
-  it('a garbage index is rebuilt from the job folders: status answers for every recorded job', async () => {
-    const first = await runHpc(['status', '--json'], { home: slurmHome, env: slurm() });
-    expect(first.exitCode).toBe(0);
-    const index = indexFile();
-    expect(existsSync(index)).toBe(true);
-    await writeFile(index, Buffer.alloc(4096, 0x5a)); // not a database any more
-    const status = await runHpc(['status', '--json'], { home: slurmHome, env: slurm() });
-    expect(status.stderr).toBe('');
-    expect(status.exitCode).toBe(0);
-    expect((JSON.parse(status.stdout) as StatusJson).jobs).toEqual([
+  const expectBothCompleted = (stdout: string) =>
+    expect((JSON.parse(stdout) as StatusJson).jobs).toEqual([
       expect.objectContaining({ id: '4101', status: 'completed' }),
       expect.objectContaining({ id: '4102', status: 'completed' }),
     ]);
-    const doctor = await runHpc(['doctor', '--json'], { home: slurmHome, env: { TMPDIR: tmp } });
-    const check = (
-      JSON.parse(doctor.stdout) as { checks: { name: string; status: string; detail: string }[] }
-    ).checks.find((entry) => entry.name === 'job store');
-    expect(check).toMatchObject({ status: 'ok', detail: expect.stringContaining('2 SLURM jobs recorded') });
-    expect(check?.detail).toContain(index);
+
+  it('a garbage index is rebuilt from the job folders: status answers, with a one-line notice, once', async () => {
+    const first = await runHpc(['status', '--json'], { home: slurmHome, env: slurm() });
+    expect(first.exitCode).toBe(0);
+    expect(first.stderr).toBe('');
+    const [name] = (await readdir(indexFolder())).filter((entry) => entry.endsWith('.sqlite'));
+    const index = join(indexFolder(), name as string);
+    await writeFile(index, Buffer.alloc(4096, 0x5a)); // not a database any more
+
+    const rebuilt = await runHpc(['status', '--json'], { home: slurmHome, env: slurm() });
+    expect(rebuilt.exitCode).toBe(0);
+    expectBothCompleted(rebuilt.stdout);
+    const lines = rebuilt.stderr.trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(`the SLURM job index ${index} was damaged (`);
+    expect(lines[0]).toContain(`rebuilt from the job folders in ${jobsRoot()}`);
+    expect((await readFile(index)).subarray(0, 15).toString()).toBe('SQLite format 3');
+
+    const again = await runHpc(['status', '--json'], { home: slurmHome, env: slurm() });
+    expect(again.exitCode).toBe(0);
+    expect(again.stderr).toBe('');
+    expectBothCompleted(again.stdout);
   });
 
-  it("an index folder that is not safely the user's is refused in one line naming it (exit 1)", async () => {
-    const folder = dirname(indexFile());
-    await chown(folder, 65534, 65534); // another user made $TMPDIR/hpc-<uid> first
-    try {
-      const status = await runHpc(['status'], { home: slurmHome, env: slurm() });
-      expect(status.exitCode).toBe(1);
-      const lines = status.stderr.trimEnd().split('\n');
-      expect(lines).toHaveLength(1);
-      expect(lines[0]).toContain(`${folder} is owned by uid 65534, not a private folder of yours`);
-      const doctor = await runHpc(['doctor', '--json'], { home: slurmHome, env: { TMPDIR: tmp } });
-      expect(doctor.exitCode).toBe(1);
-      expect(doctor.stdout).toContain('owned by uid 65534');
-    } finally {
-      await chown(folder, 0, 0);
-    }
+  it("an index folder that is not the user's own: the driver's error in one line, naming the folder and what to do (exit 1)", async () => {
+    const unsafeTmp = join(slurmHome, 'unsafe-tmp');
+    await mkdir(join(unsafeTmp, 'someone-elses'), { recursive: true });
+    await symlink(join(unsafeTmp, 'someone-elses'), indexFolder(unsafeTmp));
+    const result = await runHpc(['status'], { home: slurmHome, env: slurm(unsafeTmp) });
+    expect(result.exitCode).toBe(1);
+    const lines = result.stderr.trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^hpc status: the job index /);
+    expect(lines[0]).toContain(`${indexFolder(unsafeTmp)} is a symbolic link, not a private folder of yours`);
+    expect(lines[0]).toContain('remove that folder, or set TMPDIR');
+
+    const doctor = await runHpc(['doctor', '--json'], { home: slurmHome, env: { TMPDIR: unsafeTmp } });
+    expect(doctor.exitCode).toBe(1);
+    expect(storeCheck(doctor.stdout)).toMatchObject({
+      status: 'fail',
+      detail: expect.stringContaining(`${indexFolder(unsafeTmp)} is a symbolic link`),
+      fix: expect.stringContaining('remove that folder, or set TMPDIR'),
+    });
+  });
+
+  it('a damaged job.json: the file is named, the other jobs are listed, exit 1', async () => {
+    await mkdir(dirname(damagedRecord()));
+    await writeFile(damagedRecord(), '{"version": 2, "token": "dd');
+    const table = await runHpc(['status'], { home: slurmHome, env: slurm() });
+    expect(table.exitCode).toBe(1);
+    for (const id of ['4101', '4102'])
+      expect(table.stdout).toMatch(new RegExp(`^${id}\\s+MyProcess\\s+completed`, 'm'));
+    expect(table.stderr).toContain(`hpc status: a job record is unreadable: ${damagedRecord()}: not JSON`);
+
+    const json = await runHpc(['status', '--json'], { home: slurmHome, env: slurm() });
+    expect(json.exitCode).toBe(1);
+    expectBothCompleted(json.stdout);
+    const parsed = JSON.parse(json.stdout) as { unreadableRecords?: { file: string; message: string }[] };
+    expect(parsed.unreadableRecords).toEqual([
+      { file: damagedRecord(), message: expect.stringMatching(/^not JSON .*truncated/) },
+    ]);
+  });
+
+  it('doctor: the job store check counts the jobs in the real index and names the unreadable record', async () => {
+    const result = await runHpc(['doctor', '--json'], { home: slurmHome, env: { TMPDIR: tmp } });
+    const check = storeCheck(result.stdout);
+    expect(check?.status).toBe('warn');
+    expect(check?.detail).toMatch(
+      new RegExp(`^${indexFolder()}/slurm-index-.+\\.sqlite indexes 2 SLURM jobs from ${jobsRoot()}`),
+    );
+    expect(check?.detail).toContain(`${damagedRecord()} (not JSON`);
+    expect(check?.fix).toBe('repair or remove those job.json files');
   });
 });

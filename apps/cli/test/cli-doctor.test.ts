@@ -1,8 +1,8 @@
-import { chmod, mkdir, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, cleanHome, makeHome, runHpc } from './hpc-process.ts';
+import { assertBuilt, cleanHome, fixture, makeHome, runHpc } from './hpc-process.ts';
 
 let home: string;
 let bareBin: string;
@@ -81,31 +81,49 @@ describe('hpc doctor: who else can read the state folder', () => {
     expect((await stat(fresh)).mode & 0o777).toBe(0o700);
   });
 
-  it('warns about a world- or group-readable home, its job roots and its job records, with the chmod to run', async () => {
+  it('warns about a world- or group-readable home, its job folders, job records and SLURM index, with the chmod to run', async () => {
     const open = join(home, 'open-home');
-    await mkdir(join(open, 'local', 'jobs'), { recursive: true });
-    await mkdir(join(open, 'slurm', 'jobs'), { recursive: true });
+    const tmp = join(home, 'open-tmp');
+    await mkdir(tmp);
+    // A real local job, and a SLURM job folder as the driver leaves it (private), to see where doctor looks.
+    const submitted = await runHpc(['submit', fixture('my-process.ts'), '--wait', '--json'], { home: open });
+    expect(submitted.exitCode).toBe(0);
+    const localJob = join(open, 'local', 'jobs', (JSON.parse(submitted.stdout) as { id: string }).id);
+    const slurmJob = join(open, 'slurm', 'jobs', 'MyProcess-20250101-000001-aaaa');
+    await mkdir(slurmJob, { recursive: true, mode: 0o700 });
+    const record = { id: '4101', driver: 'slurm', name: 'MyProcess', jobDir: slurmJob, submittedAt: 'x' };
+    await writeFile(join(slurmJob, 'job.json'), JSON.stringify(record), { mode: 0o600 });
     await chmod(open, 0o755);
-    await chmod(join(open, 'local', 'jobs'), 0o750);
-    await chmod(join(open, 'slurm', 'jobs'), 0o755);
-    await chmod(join(open, 'local'), 0o700);
     await chmod(join(open, 'slurm'), 0o700);
-    const warned = await privacy(open);
+    await chmod(join(open, 'slurm', 'jobs'), 0o700);
+    await chmod(localJob, 0o750);
+    await chmod(join(localJob, 'job.json'), 0o644);
+    const env = { TMPDIR: tmp };
+    expect((await privacy(open, env))?.detail).not.toContain('.sqlite');
+    // The index doctor just opened, made readable as an older version might have left it.
+    const indexFolder = join(tmp, `hpc-${process.getuid?.()}`);
+    const [indexName] = (await readdir(indexFolder)).filter((name) => name.endsWith('.sqlite'));
+    const index = join(indexFolder, indexName as string);
+    await chmod(index, 0o644);
+
+    const warned = await privacy(open, env);
     expect(warned?.status).toBe('warn');
     expect(warned?.detail).toContain(`${open} (0755)`);
-    expect(warned?.detail).toContain(`${join(open, 'local', 'jobs')} (0750)`);
-    expect(warned?.detail).toContain(`${join(open, 'slurm', 'jobs')} (0755)`);
+    expect(warned?.detail).toContain(`${localJob} (0750)`);
+    expect(warned?.detail).toContain(`${join(localJob, 'job.json')} (0644)`);
+    expect(warned?.detail).toContain(`${index} (0644)`);
     expect(warned?.detail).not.toContain(`${join(open, 'local')} (`);
-    expect(warned?.fix).toBe(`chmod -R go-rwx '${open}'`);
+    expect(warned?.detail).not.toContain(slurmJob);
+    expect(warned?.fix).toBe(`chmod -R go-rwx '${open}' '${index}'`);
 
     // HPC_SHARE=group asks for group access: then only what everyone else may do counts.
-    const shared = await privacy(open, { HPC_SHARE: 'group' });
+    const shared = await privacy(open, { ...env, HPC_SHARE: 'group' });
     expect(shared?.status).toBe('warn');
     expect(shared?.detail).toContain(`${open} (0755)`);
     expect(shared?.detail).not.toContain('(0750)');
-    expect(shared?.fix).toBe(`chmod -R o-rwx '${open}'`);
+    expect(shared?.fix).toBe(`chmod -R o-rwx '${open}' '${index}'`);
 
-    await execa('chmod', ['-R', 'go-rwx', open]);
-    expect(await privacy(open)).toMatchObject({ status: 'ok', detail: `${open} is private to you` });
+    await execa('chmod', ['-R', 'go-rwx', open, indexFolder]);
+    expect(await privacy(open, env)).toMatchObject({ status: 'ok', detail: `${open} is private to you` });
   });
 });

@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Process, registerClass, registerProcess } from '@hpc/process';
 import { ObjectSerializer, Serializer } from '@hpc/serializer';
@@ -122,16 +122,14 @@ describe('hpc inspect', () => {
     expect(missing.exitCode).toBe(1);
     expect(missing.stderr).toContain('file not found');
 
-    const folder = join(home, 'a-folder.h5');
-    await mkdir(folder);
-    const isFolder = await runHpc(['inspect', folder], { home });
-    expect(isFolder.exitCode).toBe(1);
-    expect(isFolder.stderr).toContain(`hpc inspect: ${folder}: it is a folder`);
+    const folder = await runHpc(['inspect', home], { home });
+    expect(folder.exitCode).toBe(1);
+    expect(folder.stderr).toBe(`hpc inspect: ${home}: is a folder, not a file\n`);
 
     const fifo = join(home, 'a-pipe.bin');
     await execa('mkfifo', [fifo]);
     const pipe = await runHpc(['inspect', fifo], { home, timeoutMs: 10_000 });
     expect(pipe.exitCode).toBe(1);
-    expect(pipe.stderr).toContain('not a regular file');
+    expect(pipe.stderr).toContain('is not a regular file');
   });
 });

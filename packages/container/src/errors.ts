@@ -1,4 +1,4 @@
-import { type CrateDigest, HpcError } from '@hpc/core';
+import { type CrateDigest, HpcError, JobFileUnreadableError } from '@hpc/core';
 
 /** The crate holds something that is not a Process (the root must be a registered Process subclass). */
 export class NotAProcessError extends HpcError {
@@ -70,13 +70,9 @@ export class CrateChangedError extends HpcError {
 }
 
 /** An outcome.json that cannot be read: truncated, garbled, of another version, or unreadable. */
-export class OutcomeUnreadableError extends HpcError {
+export class OutcomeUnreadableError extends JobFileUnreadableError {
   readonly _tag = 'OutcomeUnreadableError';
-  constructor(
-    readonly file: string,
-    readonly detail: string,
-    options: { cause?: unknown } = {},
-  ) {
-    super(`cannot read the job outcome ${file}: ${detail}`, options);
+  constructor(file: string, detail: string, options: { cause?: unknown } = {}) {
+    super(file, detail, `cannot read the job outcome ${file}: ${detail}`, options);
   }
 }

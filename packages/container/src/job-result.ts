@@ -1,4 +1,11 @@
-import { isTerminalState, JobFailedError, JobNotFinishedError, type JobState } from '@hpc/core';
+import {
+  isTerminalState,
+  JobFailedError,
+  JobNotFinishedError,
+  type JobState,
+  JobUnreadableError,
+  unreadableFileOf,
+} from '@hpc/core';
 import { tailFile } from './file-tail.ts';
 import { jobPaths } from './job-paths.ts';
 import { readOutcome, readResult } from './outcome-files.ts';
@@ -9,6 +16,8 @@ import { readOutcome, readResult } from './outcome-files.ts';
  * and the tail of the job's stderr.
  */
 export async function resultOrFailure<T>(jobId: string, jobDir: string, state: JobState): Promise<T> {
+  const unreadable = unreadableFileOf(state);
+  if (unreadable) throw new JobUnreadableError(jobId, unreadable);
   if (!isTerminalState(state)) throw new JobNotFinishedError(jobId, state);
   const outcome = await readOutcome(jobDir);
   if (state.status === 'completed' && outcome?.status === 'ok') return readResult<T>(jobDir);

@@ -1,9 +1,18 @@
-import { isTerminalState, type JobState, type WaitOptions, WaitTimeoutError } from '@hpc/core';
+import {
+  isTerminalState,
+  type JobState,
+  JobUnreadableError,
+  unreadableFileOf,
+  type WaitOptions,
+  WaitTimeoutError,
+} from '@hpc/core';
 
 /**
  * Polls `check` until the job reaches a terminal state, backing off from `pollIntervalMs` by
  * 1.5x per poll up to `maxPollIntervalMs`; honours an AbortSignal and a timeout.
  * `wake` lets a driver cut a sleep short when it knows something changed (a child exited).
+ * A job whose record or outcome cannot be read ends the wait with a JobUnreadableError naming the
+ * file: those files are written whole (atomically), so a damaged one stays damaged until repaired.
  */
 export async function waitForTerminalState(
   jobId: string,
@@ -26,6 +35,8 @@ export async function waitForTerminalState(
     }
     last = state;
     if (isTerminalState(state)) return state;
+    const unreadable = unreadableFileOf(state);
+    if (unreadable) throw new JobUnreadableError(jobId, unreadable);
     const remaining = options.timeoutMs === undefined ? interval : options.timeoutMs - (Date.now() - started);
     if (remaining <= 0) throw new WaitTimeoutError(jobId, options.timeoutMs ?? 0, state);
     await sleep(Math.min(interval, remaining), options.signal, options.wake?.());

@@ -1,5 +1,5 @@
 import type { JobId } from './job-id.ts';
-import type { JobState } from './job-state.ts';
+import type { JobState, UnreadableRecord } from './job-state.ts';
 
 /** A crate file on disk, optionally one object inside an HDF5 crate ('/my_process'). */
 export interface CrateRef {
@@ -75,4 +75,11 @@ export interface Driver<Target = unknown> {
   getResult<T = unknown>(id: string): Promise<T>;
   logs(id: string, options?: LogOptions): Promise<string>;
   listJobs(): Promise<TrackedJob[]>;
+  /**
+   * Job records the driver found but could not read well enough to know their job's id (a damaged
+   * SLURM job.json), as of the last status call: those jobs are in no status answer. A job whose
+   * id is known but whose files cannot be read is in the answer instead, as 'unknown' with
+   * `unreadable`.
+   */
+  readonly unreadableRecords?: readonly UnreadableRecord[];
 }

@@ -47,7 +47,6 @@ export {
   type JobStateDetails,
   type JobStatus,
   type UnreadableRecord,
-  unreadableState,
 } from './job-state.ts';
 export { formatRemoteError, type RemoteError, toRemoteError } from './remote-error.ts';
 export {
@@ -65,3 +64,10 @@ export {
 } from './safe-text.ts';
 export { parseSlurmTimeMs } from './slurm-time.ts';
 export { sweepStaleTempFiles, tempFileName } from './stale-temp-files.ts';
+export {
+  JobFileUnreadableError,
+  JobUnreadableError,
+  unreadableFileOf,
+  unreadableJobState,
+  unreadableRecordOf,
+} from './unreadable-record.ts';

@@ -26,23 +26,6 @@ export type FailureCause =
   | 'signal'
   | 'infrastructure';
 
-/** A job file that exists but cannot be read (truncated, garbled, another version): which, and why. */
-export interface UnreadableRecord {
-  file: string;
-  message: string;
-}
-
-/** The 'unknown' state of a job whose record cannot be read, from the typed error that says so. */
-export function unreadableState(error: unknown, fallbackFile: string): JobState {
-  const named = (error as { file?: unknown } | null)?.file;
-  const file = typeof named === 'string' ? named : fallbackFile;
-  const line = ((error as Error | null)?.message ?? String(error)).split('\n')[0] ?? '';
-  // The message usually names the file itself ("cannot read ... <file>: why"): keep only the why.
-  const at = line.indexOf(`${file}: `);
-  const message = at >= 0 ? line.slice(at + file.length + 2) : line;
-  return { status: 'unknown', reason: line, unreadable: { file, message } };
-}
-
 export interface JobStateDetails {
   /** The scheduler's own text, e.g. 'CANCELLED by 0' or 'PENDING (Dependency)'. */
   raw?: string;
@@ -77,10 +60,21 @@ export type JobState = JobStateDetails &
     | {
         status: 'unknown';
         reason: string;
-        /** Set when the job's own record (job.json, outcome.json) exists but cannot be read. */
+        /**
+         * Set when the job's own record or outcome (job.json, outcome.json) exists but cannot be
+         * read: which file, and what is wrong with it. Every driver reports such a job this way
+         * and goes on with the others (unreadableJobState).
+         */
         unreadable?: UnreadableRecord;
       }
   );
+
+/** A job file that exists but cannot be read (truncated, garbled, another version, a permission). */
+export interface UnreadableRecord {
+  file: string;
+  /** What is wrong with it, without the file name: 'it is not valid JSON (40 bytes; truncated or damaged)'. */
+  message: string;
+}
 
 const TERMINAL: ReadonlySet<JobStatus> = new Set([
   'completed',

@@ -1,4 +1,4 @@
 export { parseSlurmTimeMs } from '@hpc/core';
 export { JobRecordUnreadableError, type LocalJobRecord } from './job-record.ts';
-export { LocalDriver, type LocalDriverOptions } from './local-driver.ts';
+export { defaultLocalRoot, LocalDriver, type LocalDriverOptions } from './local-driver.ts';
 export { localJobState } from './local-state.ts';

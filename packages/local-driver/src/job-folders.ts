@@ -12,17 +12,20 @@ export function jobNumber(id: string): number {
   return Number(id.slice(JOB_ID_PREFIX.length));
 }
 
+function isJobId(name: string): boolean {
+  return name.startsWith(JOB_ID_PREFIX) && Number.isSafeInteger(jobNumber(name));
+}
+
 /** The folder of a job id, or JobNotFoundError for anything that is not a local id ('../etc'). */
 export function jobDirOf(jobsRoot: string, id: string): string {
-  if (!id.startsWith(JOB_ID_PREFIX) || !Number.isSafeInteger(jobNumber(id)))
-    throw new JobNotFoundError(id, 'local');
+  if (!isJobId(id)) throw new JobNotFoundError(id, 'local');
   return join(jobsRoot, id);
 }
 
-/** Every job id under the root, in id order. */
+/** Every job id under the root, in id order (other entries, such as 'local-notes', are not jobs). */
 export async function listJobIds(jobsRoot: string): Promise<string[]> {
   const names = await readdir(jobsRoot).catch(() => [] as string[]);
-  return names.filter((name) => name.startsWith(JOB_ID_PREFIX)).sort((a, b) => jobNumber(a) - jobNumber(b));
+  return names.filter(isJobId).sort((a, b) => jobNumber(a) - jobNumber(b));
 }
 
 /** The next free id, its folder made with `mode`: mkdir is atomic, so it is never shared. */

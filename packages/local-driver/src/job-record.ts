@@ -5,7 +5,7 @@ import {
   type CrateDigest,
   errnoCode,
   fileModes,
-  HpcError,
+  JobFileUnreadableError,
   type JobState,
   writeFileAtomic,
 } from '@hpc/core';
@@ -44,14 +44,10 @@ export interface LocalJobRecord {
 }
 
 /** A job.json that cannot be read or parsed (truncated, garbled, permission). */
-export class JobRecordUnreadableError extends HpcError {
+export class JobRecordUnreadableError extends JobFileUnreadableError {
   readonly _tag = 'JobRecordUnreadableError';
-  constructor(
-    readonly file: string,
-    detail: string,
-    options: { cause?: unknown } = {},
-  ) {
-    super(`cannot read the local job record ${file}: ${detail}`, options);
+  constructor(file: string, detail: string, options: { cause?: unknown } = {}) {
+    super(file, detail, `cannot read the local job record ${file}: ${detail}`, options);
   }
 }
 

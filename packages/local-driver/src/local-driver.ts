@@ -21,12 +21,14 @@ import {
   type JobId,
   JobNotFoundError,
   type JobState,
+  JobUnreadableError,
   type LogOptions,
   resolveSharing,
   type Sharing,
   type SubmitOptions,
   type TrackedJob,
-  unreadableState,
+  unreadableJobState,
+  unreadableRecordOf,
   type WaitOptions,
 } from '@hpc/core';
 import { allocateJobDir, jobDirOf, listJobIds, mapConcurrently } from './job-folders.ts';
@@ -36,7 +38,7 @@ import { localJobState } from './local-state.ts';
 import { terminateProcessGroup } from './process-group.ts';
 
 export interface LocalDriverOptions {
-  /** Folder for job folders (default $HPC_HOME/local, i.e. ~/.hpc/local). */
+  /** Folder for job folders (default defaultLocalRoot(): $HPC_HOME/local, i.e. ~/.hpc/local). */
   root?: string;
   /** Jobs run at once (default: the number of cores). */
   concurrency?: number;
@@ -51,6 +53,11 @@ export interface LocalDriverOptions {
    * files 0600). 'group' (0750/0640) for projects whose group reads results.
    */
   share?: Sharing;
+}
+
+/** Where the local driver keeps its job folders by default: `<home>/local` ($HPC_HOME, else ~/.hpc). */
+export function defaultLocalRoot(home: string = hpcHome()): string {
+  return join(home, 'local');
 }
 
 /** File reads in flight at once when reading every job's folder. */
@@ -72,7 +79,7 @@ export class LocalDriver implements Driver<SubmitTarget> {
   private running = 0;
 
   constructor(private readonly options: LocalDriverOptions = {}) {
-    this.root = options.root ?? join(hpcHome(), 'local');
+    this.root = options.root ?? defaultLocalRoot();
     this.concurrency = Math.max(1, options.concurrency ?? availableParallelism());
     this.share = resolveSharing(options.share);
     this.modes = fileModes(this.share);
@@ -127,11 +134,11 @@ export class LocalDriver implements Driver<SubmitTarget> {
     return asJobId(id);
   }
 
+  /** The job's state; 'unknown' with `unreadable` naming the file when its job.json or outcome.json cannot be read. */
   async checkJobStatus(id: string): Promise<JobState> {
-    const live = this.live.get(id);
-    const record = live?.record ?? (await readJobRecord(this.jobDirOf(id)));
-    if (!record) throw new JobNotFoundError(id, this.kind);
-    return this.stateOf(record);
+    const entry = await this.readEntry(id);
+    if (!entry) throw new JobNotFoundError(id, this.kind);
+    return this.stateOfEntry(entry);
   }
 
   /**
@@ -140,12 +147,15 @@ export class LocalDriver implements Driver<SubmitTarget> {
    */
   async checkAllJobStatuses(): Promise<Map<JobId, JobState>> {
     const entries = await this.readRecords();
-    const states = await mapConcurrently(entries, READ_CONCURRENCY, async (entry) =>
-      'record' in entry
-        ? this.stateOf(entry.record).catch((error: unknown) => unreadableState(error, entry.record.jobDir))
-        : unreadableState(entry.error, this.jobDirOf(entry.id)),
-    );
+    const states = await mapConcurrently(entries, READ_CONCURRENCY, (entry) => this.stateOfEntry(entry));
     return new Map(entries.map((entry, index) => [asJobId(entry.id), states[index] as JobState]));
+  }
+
+  /** A state for every job folder, whatever is wrong with its files (unknownState). */
+  private stateOfEntry(entry: RecordEntry): Promise<JobState> {
+    if (!('record' in entry)) return Promise.resolve(unknownState(entry.error));
+    const { record } = entry;
+    return this.stateOf(record).catch((error: unknown) => unknownState(error, record.name));
   }
 
   /**
@@ -165,8 +175,7 @@ export class LocalDriver implements Driver<SubmitTarget> {
 
   async cancelJob(id: string): Promise<void> {
     const live = this.live.get(id);
-    const record = live?.record ?? (await readJobRecord(this.jobDirOf(id)));
-    if (!record) throw new JobNotFoundError(id, this.kind);
+    const record = await this.recordOf(id);
     if (record.endedAt || (await readOutcome(record.jobDir))) return;
     record.cancelledAt = new Date().toISOString();
     await writeJobRecord(record, this.modes.file);
@@ -195,9 +204,7 @@ export class LocalDriver implements Driver<SubmitTarget> {
   }
 
   async logs(id: string, options: LogOptions = {}): Promise<string> {
-    const record = this.live.get(id)?.record ?? (await readJobRecord(this.jobDirOf(id)));
-    if (!record) throw new JobNotFoundError(id, this.kind);
-    return readJobLog(record.jobDir, options);
+    return readJobLog((await this.recordOf(id)).jobDir, options);
   }
 
   /** Every job with a readable record (checkAllJobStatuses reports the unreadable ones). */
@@ -215,19 +222,30 @@ export class LocalDriver implements Driver<SubmitTarget> {
   /** Every job's record, in id order (this process's live copies where it has them). */
   private async readRecords(): Promise<RecordEntry[]> {
     const ids = await listJobIds(this.jobsRoot());
-    const entries = await mapConcurrently(
-      ids,
-      READ_CONCURRENCY,
-      async (id): Promise<RecordEntry | undefined> => {
-        try {
-          const record = this.live.get(id)?.record ?? (await readJobRecord(this.jobDirOf(id)));
-          return record ? { id, record } : undefined;
-        } catch (error) {
-          return { id, error };
-        }
-      },
-    );
+    const entries = await mapConcurrently(ids, READ_CONCURRENCY, (id) => this.readEntry(id));
     return entries.filter((entry): entry is RecordEntry => entry !== undefined);
+  }
+
+  /** One job's record (this process's live copy if it has one), or why it cannot be read; undefined when there is none. */
+  private async readEntry(id: string): Promise<RecordEntry | undefined> {
+    const live = this.live.get(id)?.record;
+    if (live) return { id, record: live };
+    const jobDir = this.jobDirOf(id); // a JobNotFoundError for an id that is not one of ours
+    try {
+      const record = await readJobRecord(jobDir);
+      return record ? { id, record } : undefined;
+    } catch (error) {
+      return { id, error };
+    }
+  }
+
+  /** The job's record for cancel and logs: a JobNotFoundError without one, a JobUnreadableError when it cannot be read. */
+  private async recordOf(id: string): Promise<LocalJobRecord> {
+    const entry = await this.readEntry(id);
+    if (!entry) throw new JobNotFoundError(id, this.kind);
+    if ('record' in entry) return entry.record;
+    const unreadable = unreadableRecordOf(entry.error);
+    throw unreadable ? new JobUnreadableError(id, unreadable, { cause: entry.error }) : entry.error;
   }
 
   private jobsRoot(): string {
@@ -279,3 +297,16 @@ export class LocalDriver implements Driver<SubmitTarget> {
 
 /** A job folder's record, or why it could not be read. */
 type RecordEntry = { id: string; record: LocalJobRecord } | { id: string; error: unknown };
+
+/**
+ * The state of a job whose files cannot be read: 'unknown' with the error's words, and with
+ * `unreadable` naming the file when the error is about one (job.json, outcome.json).
+ */
+function unknownState(error: unknown, name?: string): JobState {
+  const reason = (error as Error)?.message ?? String(error);
+  const details = name === undefined ? {} : { name };
+  const unreadable = unreadableRecordOf(error);
+  return unreadable
+    ? unreadableJobState(unreadable, reason, details)
+    : { ...details, status: 'unknown', reason };
+}

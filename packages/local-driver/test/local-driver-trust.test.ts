@@ -202,17 +202,42 @@ describe('LocalDriver status survives one unreadable job', () => {
     await writeFile(outcomeFile, (await readFile(outcomeFile, 'utf8')).slice(0, 40));
     const recordFile = join(jobDir(garbledRecord), 'job.json');
     await writeFile(recordFile, '{"id": "local-2", "driv');
+    await mkdir(join(root, 'jobs', 'local-notes')); // not a job folder: neither listed nor fatal
     const states = await new LocalDriver({ root }).checkAllJobStatuses();
+    expect([...states.keys()]).toEqual(ids);
     expect(states.get(garbledOutcome)).toMatchObject({
       status: 'unknown',
       reason: expect.stringContaining(`cannot read the job outcome ${outcomeFile}: it is not valid JSON`),
+      unreadable: { file: outcomeFile, message: expect.stringMatching(/^it is not valid JSON/) },
+      name: 'SleepProcess',
     });
     expect(states.get(garbledRecord)).toMatchObject({
       status: 'unknown',
       reason: expect.stringContaining(`cannot read the local job record ${recordFile}`),
+      unreadable: { file: recordFile, message: expect.stringMatching(/^it is not valid JSON/) },
     });
     expect(states.get(fine)).toMatchObject({ status: 'completed' });
     expect((await new LocalDriver({ root }).listJobs()).map((job) => job.id)).toEqual([garbledOutcome, fine]);
+
+    // Asked one by one, the same states; the calls that need the files fail naming them.
+    const other = new LocalDriver({ root });
+    for (const id of [garbledOutcome, garbledRecord])
+      expect(await other.checkJobStatus(id)).toEqual(states.get(id));
+    const unreadable = (file: string, id: string) => ({
+      _tag: 'JobUnreadableError',
+      jobId: id,
+      file,
+      message: expect.stringMatching(new RegExp(`^cannot read job ${id}: ${file}: it is not valid JSON`)),
+    });
+    await expect(other.getResult(garbledOutcome)).rejects.toMatchObject(
+      unreadable(outcomeFile, garbledOutcome),
+    );
+    await expect(other.waitForJob(garbledOutcome)).rejects.toMatchObject(
+      unreadable(outcomeFile, garbledOutcome),
+    );
+    await expect(other.getResult(garbledRecord)).rejects.toMatchObject(unreadable(recordFile, garbledRecord));
+    await expect(other.logs(garbledRecord)).rejects.toMatchObject(unreadable(recordFile, garbledRecord));
+    await expect(other.cancelJob(garbledRecord)).rejects.toMatchObject(unreadable(recordFile, garbledRecord));
   });
 });
 

@@ -1,4 +1,4 @@
-import { HpcError, type HpcErrorOptions } from '@hpc/core';
+import { HpcError, type HpcErrorOptions, JobFileUnreadableError } from '@hpc/core';
 
 // The setting errors are shared by every driver (@hpc/core): re-exported here, where they were first.
 export { InvalidJobSettingError, type InvalidSettingProblem } from '@hpc/core';
@@ -79,33 +79,35 @@ export type JobStoreProblem = 'corrupt' | 'newer-schema' | 'unsafe-folder' | 'un
  */
 export class JobStoreError extends HpcError {
   readonly _tag = 'JobStoreError';
+  /** What to do about it (the end of the message). */
+  readonly remedy: string;
   constructor(
     readonly file: string,
     readonly problem: JobStoreProblem,
-    detail: string,
+    /** What is wrong, without the remedy: SQLite's words for a corrupt file, the owner of an unsafe folder. */
+    readonly detail: string,
     readonly jobsRoot: string,
     options: HpcErrorOptions = {},
   ) {
     super(
-      `the job index ${file} cannot be used: ${detail}; ${
-        problem === 'unsafe-folder'
-          ? 'remove that folder, or pass SLURMDriverOptions.storePath to keep the index elsewhere'
-          : `remove ${file} (with its -wal and -shm files): the driver rebuilds it from the job folders under ${jobsRoot}`
-      }`,
+      `the job index ${file} cannot be used: ${detail}; ${storeRemedy(problem, file, jobsRoot)}`,
       options,
     );
+    this.remedy = storeRemedy(problem, file, jobsRoot);
   }
 }
 
+function storeRemedy(problem: JobStoreProblem, file: string, jobsRoot: string): string {
+  return problem === 'unsafe-folder'
+    ? 'remove that folder, or set TMPDIR (or SLURMDriverOptions.storePath) to keep the index in a folder of your own'
+    : `remove ${file} (with its -wal and -shm files): the driver rebuilds it from the job folders under ${jobsRoot}`;
+}
+
 /** A job folder's job.json that cannot be read or is not a job record (truncated, edited, foreign). */
-export class JobRecordError extends HpcError {
+export class JobRecordError extends JobFileUnreadableError {
   readonly _tag = 'JobRecordError';
-  constructor(
-    readonly file: string,
-    detail: string,
-    options: HpcErrorOptions = {},
-  ) {
-    super(`cannot read the job record ${file}: ${detail}`, options);
+  constructor(file: string, detail: string, options: HpcErrorOptions = {}) {
+    super(file, detail, `cannot read the job record ${file}: ${detail}`, options);
   }
 }
 

@@ -50,6 +50,8 @@ export class JobRegistry {
   readonly root: string;
   /** job.json files the last refresh could not read (file -> error); those folders are not tracked. */
   readonly unreadable = new Map<string, JobRecordError>();
+  /** Set when this registry found the index corrupt and rebuilt it from the folders: what it met. */
+  rebuiltAfter: JobStoreError | undefined;
   private opened: JobStore | undefined;
   private readonly finalStates: FinalStateWriter;
   private rootStamp: bigint | undefined;
@@ -76,6 +78,7 @@ export class JobRegistry {
       this.opened = open();
     } catch (error) {
       if (!isHpcCorrupt(error)) throw error;
+      this.rebuiltAfter = error;
       this.removeIndexFiles();
       this.opened = open();
     }
@@ -89,6 +92,7 @@ export class JobRegistry {
       return work(this.store());
     } catch (error) {
       if (!isHpcCorrupt(error)) throw error;
+      this.rebuiltAfter = error;
       this.opened?.close();
       this.opened = undefined;
       this.removeIndexFiles();
@@ -388,6 +392,6 @@ function folderName(name: string): string {
   );
 }
 
-function isHpcCorrupt(error: unknown): boolean {
+function isHpcCorrupt(error: unknown): error is JobStoreError {
   return error instanceof JobStoreError && error.problem === 'corrupt';
 }

@@ -12,13 +12,18 @@ import {
   resolveSharing,
   type Sharing,
   type TrackedJob,
+  type UnreadableRecord,
   type WaitOptions,
 } from '@hpc/core';
 import { type CommandRunner, createCommandRunner } from './command-runner.ts';
-import { SchedulerCommandError, SchedulerUnavailableError, SubmissionInterruptedError } from './errors.ts';
+import {
+  type JobStoreError,
+  SchedulerCommandError,
+  SchedulerUnavailableError,
+  SubmissionInterruptedError,
+} from './errors.ts';
 import { onInterrupt } from './interrupt-guard.ts';
 import { defaultName, JobPreparation, type Prepared, type SLURMSubmitOptions } from './job-preparation.ts';
-import { defaultJobsRoot } from './store-location.ts';
 
 export type { SLURMSubmitOptions } from './job-preparation.ts';
 
@@ -27,6 +32,7 @@ import type { StoredJob } from './job-store.ts';
 import { runSbatch, type SbatchAnswer } from './sbatch-answer.ts';
 import { Semaphore } from './semaphore.ts';
 import { type PollStats, StatusPoller, type StatusPollerOptions } from './status-poller.ts';
+import { defaultJobsRoot } from './store-location.ts';
 import { type ReconcileOptions, type ReconcileReport, SubmissionReconciler } from './submission-reconcile.ts';
 
 export interface SLURMDriverOptions {
@@ -141,9 +147,23 @@ export class SLURMDriver implements Driver<SubmitTarget> {
     return this.poller.lastStats;
   }
 
-  /** job.json files that could not be read (file -> error): those folders are not tracked. */
-  get unreadableRecords(): ReadonlyMap<string, Error> {
-    return this.registry.unreadable;
+  /**
+   * The job.json files the last catch-up with the folders could not read: without a readable
+   * record the job's id is unknown, so those folders are not tracked (and in no status answer).
+   */
+  get unreadableRecords(): UnreadableRecord[] {
+    return [...this.registry.unreadable.values()].map((error) => ({
+      file: error.file,
+      message: error.detail,
+    }));
+  }
+
+  /**
+   * Set when this driver found its job index corrupt and rebuilt it from the job folders (a missing
+   * index is rebuilt without a word: a reboot clears $TMPDIR). The error says which file and why.
+   */
+  get indexRebuiltAfter(): JobStoreError | undefined {
+    return this.registry.rebuiltAfter;
   }
 
   /**

@@ -1,7 +1,16 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readOutcome as readOutcomeFile, stateFromOutcome, stoppedAtTimeLimitWarning } from '@hpc/container';
-import { isTerminalState, JOB_FILES, type JobId, type JobState, type RunOutcome } from '@hpc/core';
+import {
+  isTerminalState,
+  JOB_FILES,
+  type JobId,
+  type JobState,
+  type RunOutcome,
+  type UnreadableRecord,
+  unreadableJobState,
+  unreadableRecordOf,
+} from '@hpc/core';
 import { type CommandRunner, isAccountingDisabled } from './command-runner.ts';
 import { SchedulerCommandError, SchedulerUnavailableError } from './errors.ts';
 import type { StateUpdate, StoredJob } from './job-store.ts';
@@ -119,11 +128,7 @@ export class StatusPoller {
       const outcome = outcomes[i];
       if (outcome instanceof UnreadableOutcome) {
         // This job's own record of its run is damaged: say so, naming the file; the others go on.
-        const state: JobState = {
-          status: 'unknown',
-          reason: outcome.reason,
-          unreadable: { file: outcome.file, message: outcome.reason },
-        };
+        const state = unreadableJobState(outcome.unreadable, outcome.reason);
         states.set(job.id, state);
         updates.push({ id: job.id, state, final: false, missingSince: job.missingSince });
         return;
@@ -321,11 +326,11 @@ export class StatusPoller {
       return await this.readOutcome(jobDir);
     } catch (error) {
       // readOutcome's OutcomeUnreadableError names the file; anything else gets it named here.
-      const file = join(jobDir, JOB_FILES.outcome);
       const message = error instanceof Error ? error.message : String(error);
+      const unreadable = unreadableRecordOf(error) ?? { file: join(jobDir, JOB_FILES.outcome), message };
       return new UnreadableOutcome(
-        file,
-        `${message.includes(file) ? message : `cannot read ${file}: ${message}`}; the run's result cannot be trusted (look at job.err, then remove the file to let SLURM's state decide)`,
+        unreadable,
+        `${message.includes(unreadable.file) ? message : `cannot read ${unreadable.file}: ${message}`}; the run's result cannot be trusted (look at job.err, then remove the file to let SLURM's state decide)`,
       );
     }
   }
@@ -334,7 +339,7 @@ export class StatusPoller {
 /** An outcome.json that exists but cannot be read (truncated, edited, another version). */
 class UnreadableOutcome {
   constructor(
-    readonly file: string,
+    readonly unreadable: UnreadableRecord,
     readonly reason: string,
   ) {}
 }

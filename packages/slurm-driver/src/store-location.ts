@@ -13,9 +13,12 @@ import { hostname, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { JobStoreError } from './errors.ts';
 
-/** Where job folders are recorded under an @hpc home: `<home>/slurm/jobs` (the record of every job). */
+/**
+ * Where job folders go by default, and where every job folder is (or has a pointer): the record
+ * every host shares, `<home>/slurm/jobs`.
+ */
 export function defaultJobsRoot(home: string): string {
-  return join(resolve(home), 'slurm', 'jobs');
+  return join(home, 'slurm', 'jobs');
 }
 
 /**

@@ -103,11 +103,18 @@ describe('JobRegistry: the folders are the record, the index a per-host cache', 
     const { root, host, home } = setup();
     const a = track(host('a'));
     await a.confirm(await a.begin('x', root), asJobId('7'), 'sbatch');
+    expect(a.rebuiltAfter).toBeUndefined(); // a new index is built without a word
     a.close();
     writeFileSync(join(home, 'a.sqlite'), Buffer.alloc(64 * 1024, 0x5a));
     const again = track(host('a'));
     expect(again.jobs().map((job) => job.id)).toEqual(['7']);
     expect(readFileSync(join(home, 'a.sqlite')).subarray(0, 15).toString()).toBe('SQLite format 3');
+    expect(again.rebuiltAfter).toMatchObject({
+      _tag: 'JobStoreError',
+      problem: 'corrupt',
+      file: join(home, 'a.sqlite'),
+      detail: expect.stringMatching(/not a database/),
+    });
   });
 
   it('names a damaged job.json and tracks the others', async () => {

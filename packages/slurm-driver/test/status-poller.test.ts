@@ -217,7 +217,13 @@ describe('StatusPoller with outcome files on disk', () => {
     expect(states.get(asJobId('1'))?.status).toBe('completed');
     expect(states.get(asJobId('3'))?.status).toBe('running');
     const damaged = states.get(asJobId('2'));
-    expect(damaged).toMatchObject({ status: 'unknown' });
+    expect(damaged).toMatchObject({
+      status: 'unknown',
+      unreadable: {
+        file: join(root, '2', 'outcome.json'),
+        message: expect.stringMatching(/^it is not valid JSON/),
+      },
+    });
     expect(damaged && 'reason' in damaged && damaged.reason).toContain(join(root, '2', 'outcome.json'));
     expect(store.get('2')?.terminal).toBe(false);
   });

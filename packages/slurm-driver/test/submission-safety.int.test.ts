@@ -281,6 +281,11 @@ printf '%s' "$out" > ${JSON.stringify(marks)}.tmp && mv ${JSON.stringify(marks)}
     const damaged = states.get(held);
     expect(damaged?.status).toBe('unknown');
     expect(damaged && 'reason' in damaged ? damaged.reason : '').toContain(outcome);
+    expect(damaged).toMatchObject({ unreadable: { file: outcome } });
+    await expect(driverFor(home).getResult(held)).rejects.toMatchObject({
+      _tag: 'JobUnreadableError',
+      file: outcome,
+    });
   });
 
   it('lets a 30 s job with a 2-minute limit finish: no early checkpoint signal, no timeout', async () => {

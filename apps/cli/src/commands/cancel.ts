@@ -1,9 +1,15 @@
 import type { CliContext } from '../cli-context.ts';
 import { UsageError } from '../cli-errors.ts';
-import { chooseDriver, createDriver, type DriverKind, groupIdsByDriver } from '../driver-select.ts';
+import {
+  chooseDriver,
+  closeDriver,
+  createDriver,
+  type DriverKind,
+  groupIdsByDriver,
+} from '../driver-select.ts';
 import { EXIT_CODES, type ExitCode } from '../exit-codes.ts';
 import { fetchJobViews } from '../fetch-jobs.ts';
-import { describeView, isFinished, type JobView } from '../job-view.ts';
+import { describeView, isFinished, type JobView, unreadableOf } from '../job-view.ts';
 import { hostSocketPath, requestHostCancel } from '../local-host-control.ts';
 import { localRootOf } from '../local-jobs.ts';
 import { shown, toSafeJson } from '../output-safety.ts';
@@ -37,7 +43,7 @@ export async function runCancel(values: OptionValues, ids: string[], ctx: CliCon
       const views = new Map((await fetchJobViews(driver)).map((view): [string, JobView] => [view.id, view]));
       const targets =
         groupIds ??
-        [...views.values()].filter((view) => view.unreadable || !isFinished(view)).map((view) => view.id);
+        [...views.values()].filter((view) => unreadableOf(view) || !isFinished(view)).map((view) => view.id);
       for (const id of targets) {
         const view = views.get(id);
         if (!view) {
@@ -47,10 +53,11 @@ export async function runCancel(values: OptionValues, ids: string[], ctx: CliCon
           });
           continue;
         }
-        if (view.unreadable) {
+        const unreadable = unreadableOf(view);
+        if (unreadable) {
           report.failed.push({
             id,
-            error: `job ${id} was not cancelled: its record is unreadable (${view.unreadable.file}: ${view.unreadable.message})`,
+            error: `job ${id} was not cancelled: its record is unreadable (${unreadable.file}: ${unreadable.message})`,
           });
           continue;
         }
@@ -68,7 +75,7 @@ export async function runCancel(values: OptionValues, ids: string[], ctx: CliCon
         }
       }
     } finally {
-      driver.close?.();
+      closeDriver(driver, ctx.stderr);
     }
   }
 

@@ -13,7 +13,7 @@ import {
   checkNodeRunner,
   checkSlurmCommands,
 } from '../doctor-checks.ts';
-import { checkJobStore, checkStateFolder, checkStatePrivacy } from '../doctor-state.ts';
+import { checkStateFolder, checkStatePrivacy, surveyState } from '../doctor-state.ts';
 import { EXIT_CODES, type ExitCode } from '../exit-codes.ts';
 import { shown, toSafeJson } from '../output-safety.ts';
 import { flagOption, type OptionValues } from '../parse-command-line.ts';
@@ -29,12 +29,14 @@ export async function runDoctor(
   ctx: CliContext,
 ): Promise<ExitCode> {
   const home = hpcHome(ctx.env);
+  const stateFolder = await checkStateFolder(home, ctx.env);
+  const survey = await surveyState(home);
   const checks: CheckResult[] = [
     checkNode(),
     checkDriver(ctx.env),
-    await checkStateFolder(home, ctx.env),
-    await checkStatePrivacy(home, ctx.env),
-    await checkJobStore(home),
+    stateFolder,
+    await checkStatePrivacy(home, ctx.env, survey),
+    survey.store,
     await checkNodeRunner(),
   ];
   const slurm = checkSlurmCommands(ctx.env.PATH ?? '');

@@ -1,11 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Driver, isTerminalState } from '@hpc/core';
 import type { CliContext } from '../cli-context.ts';
-import { chooseDriver, createDriver } from '../driver-select.ts';
+import { chooseDriver, closeDriver, createDriver } from '../driver-select.ts';
 import { EXIT_CODES, type ExitCode } from '../exit-codes.ts';
 import { shownLines } from '../output-safety.ts';
 import { countOption, flagOption, type OptionValues } from '../parse-command-line.ts';
-import { explainUnreadableJob } from '../unreadable-record.ts';
 
 const FOLLOW_INTERVAL_MS = 1_000;
 
@@ -37,10 +36,8 @@ export async function runLogs(
       return EXIT_CODES.ok;
     }
     return await follow(driver, id, stream, tailLines, print);
-  } catch (error) {
-    throw explainUnreadableJob(error, id);
   } finally {
-    driver.close?.();
+    closeDriver(driver, ctx.stderr);
   }
 }
 

@@ -1,11 +1,10 @@
 import { describeJobState, isHpcError, type JobNotFinishedError } from '@hpc/core';
 import type { CliContext } from '../cli-context.ts';
 import { ResultNotReadyError, ResultTypeError } from '../cli-errors.ts';
-import { chooseDriver, createDriver } from '../driver-select.ts';
+import { chooseDriver, closeDriver, createDriver } from '../driver-select.ts';
 import { EXIT_CODES, type ExitCode } from '../exit-codes.ts';
 import { flagOption, listOption, type OptionValues } from '../parse-command-line.ts';
 import { isJobFailedError, printJobFailure, printResult } from '../result-report.ts';
-import { explainUnreadableJob } from '../unreadable-record.ts';
 import { importUserModule } from '../user-module.ts';
 
 /** hpc result <id> [--wait] [--json] [--import <module>]... */
@@ -36,8 +35,8 @@ export async function runResult(
     }
     if (isHpcError(error, 'UnknownTypeError'))
       throw new ResultTypeError(id, (error as Error).message, { cause: error });
-    throw explainUnreadableJob(error, id);
+    throw error;
   } finally {
-    driver.close?.();
+    closeDriver(driver, ctx.stderr);
   }
 }

@@ -1,12 +1,16 @@
-import { join } from 'node:path';
-import { hpcHome } from '@hpc/core';
+import type { UnreadableRecord } from '@hpc/core';
 import type { CliContext } from '../cli-context.ts';
 import { UsageError } from '../cli-errors.ts';
-import { chooseDriver, createDriver, type DriverKind, groupIdsByDriver } from '../driver-select.ts';
+import {
+  chooseDriver,
+  closeDriver,
+  createDriver,
+  type DriverKind,
+  groupIdsByDriver,
+} from '../driver-select.ts';
 import { EXIT_CODES, type ExitCode } from '../exit-codes.ts';
 import { fetchJobViews } from '../fetch-jobs.ts';
-import { type JobView, jobJson, renderSummary } from '../job-view.ts';
-import { localJobIds } from '../local-jobs.ts';
+import { type JobView, jobJson, renderSummary, unreadableOf } from '../job-view.ts';
 import { shown, toSafeJson } from '../output-safety.ts';
 import { flagOption, type OptionValues, secondsOption } from '../parse-command-line.ts';
 import { summaryJson } from '../status-json.ts';
@@ -16,13 +20,10 @@ import { watchJobs } from '../watch-jobs.ts';
 const DEFAULT_INTERVAL_MS = 2_000;
 const MIN_INTERVAL_MS = 100;
 
-async function hasLocalJobs(env: NodeJS.ProcessEnv): Promise<boolean> {
-  return (await localJobIds(join(hpcHome(env), 'local'))).length > 0;
-}
-
 /**
  * hpc status [ids...] [--watch] [--json] [--local]. A job whose record cannot be read is shown as
- * unreadable (the file is named on stderr) with all the others, and the exit code is 1.
+ * unreadable (the file is named on stderr) with all the others, and the exit code is 1; so is a
+ * record the driver could not tie to a job id (it is named, not listed).
  */
 export async function runStatus(values: OptionValues, ids: string[], ctx: CliContext): Promise<ExitCode> {
   const json = flagOption(values, 'json');
@@ -35,13 +36,7 @@ export async function runStatus(values: OptionValues, ids: string[], ctx: CliCon
     ? groupIdsByDriver(ids, { local, env: ctx.env })
     : new Map([[chooseDriver({ local, env: ctx.env }).kind, undefined]]);
   // Listing everything on a cluster also shows jobs submitted with --local, unless a driver was forced.
-  if (
-    !ids.length &&
-    !flagOption(values, 'watch') &&
-    !local &&
-    !ctx.env.HPC_DRIVER &&
-    (await hasLocalJobs(ctx.env))
-  ) {
+  if (!ids.length && !flagOption(values, 'watch') && !local && !ctx.env.HPC_DRIVER) {
     groups.set('local', undefined);
   }
 
@@ -63,9 +58,10 @@ export async function runStatus(values: OptionValues, ids: string[], ctx: CliCon
         signal: controller.signal,
         ...(groupIds ? { ids: groupIds } : {}),
       });
-      reportUnreadable(result.views, ctx);
+      const records = groupIds ? [] : (driver.unreadableRecords ?? []);
+      const unreadable = reportUnreadable(result.views, records, ctx);
       // An unreadable job's state is 'unknown', so it never counts as completed.
-      return result.views.every((view) => view.state.status === 'completed')
+      return unreadable === EXIT_CODES.ok && result.views.every((view) => view.state.status === 'completed')
         ? EXIT_CODES.ok
         : EXIT_CODES.failed;
     } catch (error) {
@@ -73,27 +69,30 @@ export async function runStatus(values: OptionValues, ids: string[], ctx: CliCon
       throw error;
     } finally {
       process.off('SIGINT', onInterrupt);
-      driver.close?.();
+      closeDriver(driver, ctx.stderr);
     }
   }
 
   const views: JobView[] = [];
+  const records: UnreadableRecord[] = [];
   for (const [kind, groupIds] of groups) {
     const driver = await createDriver(kind);
     try {
       views.push(...(await fetchJobViews(driver, groupIds)));
+      if (!groupIds) records.push(...(driver.unreadableRecords ?? []));
     } finally {
-      driver.close?.();
+      closeDriver(driver, ctx.stderr);
     }
   }
   if (json) {
     const now = Date.now();
+    const jobs = views.map((view) => jobJson(view, now));
     ctx.stdout.write(
-      `${toSafeJson({ summary: summaryJson(views), jobs: views.map((view) => jobJson(view, now)) })}\n`,
+      `${toSafeJson({ summary: summaryJson(views), jobs, ...(records.length ? { unreadableRecords: records } : {}) })}\n`,
     );
-    return reportUnreadable(views, ctx);
+    return reportUnreadable(views, records, ctx);
   }
-  if (views.length === 0) {
+  if (views.length === 0 && records.length === 0) {
     ctx.stdout.write(
       `no tracked jobs (${[...groups.keys()].join(', ')} driver); submit one with: hpc submit my-process.ts\n`,
     );
@@ -103,18 +102,32 @@ export async function runStatus(values: OptionValues, ids: string[], ctx: CliCon
   const lines = renderStatusTable(views, style, ctx.stdout.columns);
   lines.push(renderSummary(views, style));
   ctx.stdout.write(`${lines.join('\n')}\n`);
-  return reportUnreadable(views, ctx);
+  return reportUnreadable(views, records, ctx);
 }
 
-/** One line on stderr per job whose record could not be read; exit 1 when there was one. */
-function reportUnreadable(views: readonly JobView[], ctx: CliContext): ExitCode {
+/**
+ * One line on stderr per job whose files could not be read, and per record no job id could be
+ * read from; exit 1 when there was one.
+ */
+function reportUnreadable(
+  views: readonly JobView[],
+  records: readonly UnreadableRecord[],
+  ctx: CliContext,
+): ExitCode {
+  const prefix = ctx.stderr.style.red('hpc status:');
   let exitCode: ExitCode = EXIT_CODES.ok;
   for (const view of views) {
-    if (!view.unreadable) continue;
+    const unreadable = unreadableOf(view);
+    if (!unreadable) continue;
     exitCode = EXIT_CODES.failed;
-    const { file, message } = view.unreadable;
     ctx.stderr.write(
-      `${ctx.stderr.style.red('hpc status:')} job ${shown(view.id)} is unreadable: ${shown(file)}: ${shown(message)} (repair or remove that file; the other jobs are listed)\n`,
+      `${prefix} job ${shown(view.id)} is unreadable: ${shown(unreadable.file)}: ${shown(unreadable.message)} (repair or remove that file; the other jobs are listed)\n`,
+    );
+  }
+  for (const { file, message } of records) {
+    exitCode = EXIT_CODES.failed;
+    ctx.stderr.write(
+      `${prefix} a job record is unreadable: ${shown(file)}: ${shown(message)} (its job cannot be listed until that file is repaired or removed; the other jobs are listed)\n`,
     );
   }
   return exitCode;

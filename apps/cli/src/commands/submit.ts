@@ -4,7 +4,7 @@ import { type CrateRef, type Driver, describeJobState, type JobState, type Submi
 import type { Process } from '@hpc/process';
 import type { CliContext } from '../cli-context.ts';
 import { InputFileError, UsageError } from '../cli-errors.ts';
-import { chooseDriver, createDriver } from '../driver-select.ts';
+import { chooseDriver, closeDriver, createDriver } from '../driver-select.ts';
 import { EXIT_CODES, type ExitCode } from '../exit-codes.ts';
 import { shown, toSafeJson } from '../output-safety.ts';
 import { flagOption, type OptionValues, stringOption } from '../parse-command-line.ts';
@@ -72,7 +72,7 @@ export async function runSubmit(
       id = await driver.submitJob(target, options);
       if (wait) return await waitAndReport(driver, id, ctx, json);
     } finally {
-      driver.close?.();
+      closeDriver(driver, ctx.stderr);
     }
   }
   if (json) ctx.stdout.write(`${toSafeJson({ id, driver: choice.kind }, false)}\n`);
