@@ -62,7 +62,8 @@ export function parsePartitions(text: string): PartitionLimits[] {
     const maxMem = positiveInteger(fields.get('MaxMemPerNode'));
     if (maxMem !== undefined) partition.maxMemPerNodeMiB = maxMem;
     const tresMem = /(?:^|,)mem=(\d+(?:\.\d+)?)([KMGT])?/.exec(fields.get('TRES') ?? '');
-    if (tresMem) partition.totalMemMiB = Math.round(Number(tresMem[1]) * MIB_PER_UNIT[tresMem[2] ?? 'M']);
+    if (tresMem)
+      partition.totalMemMiB = Math.round(Number(tresMem[1]) * (MIB_PER_UNIT[tresMem[2] ?? 'M'] ?? 1));
     const nodes = positiveInteger(fields.get('TotalNodes'));
     if (nodes !== undefined) partition.totalNodes = nodes;
     const cpus = positiveInteger(fields.get('TotalCPUs'));
