@@ -1,3 +1,4 @@
+import { expandSlurmId } from './array-ids.ts';
 import type { SlurmJobReport } from './slurm-state.ts';
 
 /**
@@ -11,7 +12,11 @@ export function squeueArgs(ids: readonly string[]): string[] {
   return ['--noheader', '--states=all', `--jobs=${ids.join(',')}`, `--format=${SQUEUE_FORMAT}`];
 }
 
-/** Parses `squeue -h -o SQUEUE_FORMAT` text into reports by job id. Lines it cannot read are skipped. */
+/**
+ * Parses `squeue -h -o SQUEUE_FORMAT` text into reports by job id. A collapsed record of an array's
+ * pending tasks (`123_[8-999%50]`) gives one report per task (`123_8` ... `123_999`). Lines it cannot
+ * read are skipped (a task list squeue cut short among them: run it with SLURM_BITSTR_LEN=0).
+ */
 export function parseSqueue(text: string): Map<string, SlurmJobReport> {
   const reports = new Map<string, SlurmJobReport>();
   for (const line of text.split('\n')) {
@@ -29,7 +34,13 @@ export function parseSqueue(text: string): Map<string, SlurmJobReport> {
     if (submittedAt) report.submittedAt = submittedAt;
     const startedAt = slurmTime(started);
     if (startedAt) report.startedAt = startedAt;
-    reports.set(id.trim(), report);
+    let ids: string[];
+    try {
+      ids = expandSlurmId(id);
+    } catch {
+      continue;
+    }
+    for (const taskId of ids) reports.set(taskId, report);
   }
   return reports;
 }

@@ -79,3 +79,23 @@ describe('cluster limits', () => {
     expect(slurmMinutes(undefined)).toBeUndefined();
   });
 });
+
+describe('parseSqueue with arrays', () => {
+  it('gives each pending task of a collapsed record its own report, and skips a cut-off list', async () => {
+    const { parseSqueue } = await import('../src/squeue-parse.ts');
+    const text = [
+      '137_[3-5,9%2]|PENDING|JobArrayTaskLimit||2026-12-02T13:49:59|N/A|sweep',
+      '137_1|RUNNING|None|n1|2026-12-02T13:49:59|2026-12-02T13:50:01|sweep',
+      '155_[1,4,9-10,16,25,27,30-31,34|PENDING|JobHeldUser||2026-12-02T13:49:59|N/A|cut',
+      '200|COMPLETED|None|n2|2026-12-02T13:49:59|2026-12-02T13:50:01|plain',
+    ].join('\n');
+    const reports = parseSqueue(text);
+    expect([...reports.keys()]).toEqual(['137_3', '137_4', '137_5', '137_9', '137_1', '200']);
+    expect(reports.get('137_9')).toMatchObject({
+      state: 'PENDING',
+      reason: 'JobArrayTaskLimit',
+      name: 'sweep',
+    });
+    expect(reports.get('137_1')).toMatchObject({ state: 'RUNNING', nodes: 'n1' });
+  });
+});
