@@ -24,11 +24,21 @@ const run = (command, commandArgs) =>
   execFileSync(command, commandArgs, { cwd: REPO, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
 
 if (!args.includes('--no-build')) {
-  execFileSync('pnpm', ['exec', 'turbo', 'run', 'build'], { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync('pnpm', ['exec', 'turbo', 'run', 'build'], {
+    cwd: REPO,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
 }
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
-run('pnpm', ['-r', '--workspace-concurrency=1', '--config.ignore-scripts=true', 'pack', '--pack-destination', out]);
+run('pnpm', [
+  '-r',
+  '--workspace-concurrency=1',
+  '--config.ignore-scripts=true',
+  'pack',
+  '--pack-destination',
+  out,
+]);
 
 /** Every file a packed package.json points at, from `exports` (all conditions) and `bin`. */
 function namedFiles(manifest) {
@@ -43,10 +53,17 @@ function namedFiles(manifest) {
 }
 
 const problems = [];
-const tarballs = readdirSync(out).filter((file) => file.endsWith('.tgz')).sort();
+const tarballs = readdirSync(out)
+  .filter((file) => file.endsWith('.tgz'))
+  .sort();
 for (const tarball of tarballs) {
   const file = join(out, tarball);
-  const listed = new Set(run('tar', ['tzf', file]).split('\n').filter(Boolean).map((f) => f.replace(/^package\//, '')));
+  const listed = new Set(
+    run('tar', ['tzf', file])
+      .split('\n')
+      .filter(Boolean)
+      .map((f) => f.replace(/^package\//, '')),
+  );
   const manifest = JSON.parse(run('tar', ['xzOf', file, 'package/package.json']));
   for (const needed of ['LICENSE', 'README.md', ...namedFiles(manifest)]) {
     if (!listed.has(needed)) problems.push(`${tarball}: does not ship ${needed}`);
