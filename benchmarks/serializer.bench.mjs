@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import v8 from 'node:v8';
 import { crc32 } from 'node:zlib';
-import { nodeRunnerPath } from '@hpc/node-runner';
+import { nodeRunnerPath } from '@hpc/runner';
 import { Process, registerProcess } from '@hpc/process';
 import { Serializer } from '@hpc/serializer';
 

@@ -44,7 +44,7 @@ export interface LocalDriverOptions {
   concurrency?: number;
   /** Node binary for the runner (default: this process's). */
   nodePath?: string;
-  /** The runner script (default: @hpc/node-runner's built runner). */
+  /** The runner script (default: @hpc/runner's runner bundle, dist/node-runner.mjs). */
   runnerPath?: string;
   /** Between SIGTERM and SIGKILL on cancel or time limit (default 5 s). */
   killGraceMs?: number;

@@ -1,0 +1,106 @@
+import { isAbsolute, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import * as hpcContainer from '@hpc/container';
+import { JobContainer, jobPaths } from '@hpc/container';
+import * as hpcCore from '@hpc/core';
+import { exitCodeOf, type FileWriteError, isHpcError, type RunOutcome } from '@hpc/core';
+import * as hpcProcess from '@hpc/process';
+import * as hpcSerializer from '@hpc/serializer';
+import { installModuleHooks } from './module-hooks.ts';
+import { parseRunnerArgs, type RunnerArgs } from './runner-args.ts';
+
+/**
+ * node-runner: the program a job script (or the local driver) starts on the compute node
+ * (its entry point, node-runner.ts, is bundled into dist/node-runner.mjs).
+ * Exit codes: 0 ok, 1 run() threw, 2 infrastructure failure (bad crate, failed import, signal).
+ * Every run ends with an outcome.json, except when the command line names no job (usage error)
+ * or the outcome itself cannot be written: then one line on stderr says why, and the exit is 2.
+ */
+export async function runNodeRunner(argv: readonly string[]): Promise<number> {
+  let args: RunnerArgs;
+  try {
+    args = parseRunnerArgs(argv);
+  } catch (error) {
+    process.stderr.write(`node-runner: ${(error as Error).message}\n`);
+    return 2;
+  }
+  installModuleHooks(
+    {
+      '@hpc/core': hpcCore,
+      '@hpc/process': hpcProcess,
+      '@hpc/serializer': hpcSerializer,
+      '@hpc/container': hpcContainer,
+    },
+    { 'h5wasm/node': new URL('./h5wasm/hdf5_hl.js', import.meta.url).href },
+  );
+  const container = new JobContainer(args.crate, {
+    object: args.object,
+    jobDir: args.jobDir,
+    ...(args.crateDigest ? { crateDigest: args.crateDigest } : {}),
+    ...(args.jobId ? { jobId: args.jobId } : {}),
+    ...(args.share ? { share: args.share } : {}),
+  });
+  process.on('SIGTERM', () => void container.interrupt('terminated'));
+  process.on('SIGINT', () => void container.interrupt('cancelled'));
+  // The time-limit warning stops only a Process that can checkpoint (JobContainer.warnOfTimeLimit).
+  process.on('SIGUSR1', () => void container.warnOfTimeLimit());
+  try {
+    const outcome = await importAndRun(container, args.imports);
+    reportFailure(outcome);
+    return exitCodeOf(outcome);
+  } catch (error) {
+    return recordUnexpected(container, error);
+  }
+}
+
+async function importAndRun(container: JobContainer, imports: readonly string[]): Promise<RunOutcome> {
+  for (const specifier of imports) {
+    try {
+      await import(toImportUrl(specifier));
+    } catch (error) {
+      const wrapped = new Error(
+        `importing ${specifier} failed: ${(error as Error)?.message ?? String(error)}`,
+        { cause: error },
+      );
+      wrapped.name = 'ModuleImportError';
+      return container.recordFailure('import-failed', wrapped);
+    }
+  }
+  return container.execute();
+}
+
+function reportFailure(outcome: RunOutcome): void {
+  if (outcome.status !== 'failed') return;
+  const why = outcome.kind === 'process' ? 'run() threw' : outcome.reason;
+  process.stderr.write(`node-runner: job failed (${why}): ${outcome.error.name}: ${outcome.error.message}\n`);
+}
+
+/**
+ * The outcome could not be written (disk full, folder removed): say so in one line. Anything else
+ * that escaped the container is our bug: record it as 'internal' if the outcome can still be written.
+ */
+async function recordUnexpected(container: JobContainer, error: unknown): Promise<number> {
+  if (!isOutcomeWriteFailure(container, error)) {
+    process.stderr.write(`node-runner: internal error: ${(error as Error)?.stack ?? String(error)}\n`);
+    try {
+      await container.recordFailure('internal', error);
+      return 2;
+    } catch (recordError) {
+      error = recordError;
+    }
+  }
+  process.stderr.write(`node-runner: the job's outcome was not recorded: ${(error as Error).message}\n`);
+  return 2;
+}
+
+function isOutcomeWriteFailure(container: JobContainer, error: unknown): error is FileWriteError {
+  return (
+    isHpcError<FileWriteError>(error, 'FileWriteError') && error.file === jobPaths(container.jobDir).outcome
+  );
+}
+
+function toImportUrl(specifier: string): string {
+  if (specifier.startsWith('file:') || specifier.startsWith('data:')) return specifier;
+  if (isAbsolute(specifier) || specifier.startsWith('.')) return pathToFileURL(resolve(specifier)).href;
+  return specifier;
+}
