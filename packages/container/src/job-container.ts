@@ -21,9 +21,9 @@ import { verifyCrate } from './crate-copy.ts';
 import { InterruptedError, NotAProcessError } from './errors.ts';
 import { classifyLoadError, infrastructure } from './failure-reasons.ts';
 import { JOB_FILES, jobPaths } from './job-folder/job-files.ts';
+import { writeOutcome } from './job-folder/outcome-files.ts';
 import { loadCrate } from './load-crate.ts';
 import { createLogger } from './logger.ts';
-import { writeOutcome } from './job-folder/outcome-files.ts';
 import { OutputCapture } from './output-capture.ts';
 import { runGuarded } from './run-guard.ts';
 

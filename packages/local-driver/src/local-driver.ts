@@ -252,7 +252,8 @@ export class LocalDriver implements Driver<SubmitTarget> {
     return join(this.root, 'jobs');
   }
 
-  private jobDirOf(id: string): string {
+  /** The folder of one of this driver's jobs; JobNotFoundError for an id that is not a local one. */
+  jobDirOf(id: string): string {
     return jobDirOf(this.jobsRoot(), id);
   }
 

@@ -12,7 +12,13 @@ import {
 } from '@hpc/core';
 import { JobRecordError, JobStoreError } from './errors.ts';
 import { FinalStateWriter } from './final-state-writer.ts';
-import { JOB_RECORD_VERSION, type JobRecord, readJobRecord, recordPath, writeJobRecord } from './job-record.ts';
+import {
+  JOB_RECORD_VERSION,
+  type JobRecord,
+  readJobRecord,
+  recordPath,
+  writeJobRecord,
+} from './job-record.ts';
 import { JobStore, type StateUpdate, type StoredIntent, type StoredJob } from './job-store.ts';
 import { defaultStorePath, ensurePrivateFolder, journalModeFor } from './store-location.ts';
 

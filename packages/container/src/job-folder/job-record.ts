@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { asFileWriteError, errnoCode, fileModes, type JobState, writeFileAtomic } from '@hpc/core';
 import { jobPaths } from './job-files.ts';
 
@@ -86,7 +86,10 @@ export interface WriteRecordOptions {
 }
 
 /** Writes job.json atomically (in the record's jobDir); a failure is a FileWriteError naming it. */
-export async function writeRecordFile(record: JobRecordCommon, options: WriteRecordOptions = {}): Promise<void> {
+export async function writeRecordFile(
+  record: JobRecordCommon,
+  options: WriteRecordOptions = {},
+): Promise<void> {
   const file = jobPaths(record.jobDir).record;
   try {
     await writeFileAtomic(file, `${JSON.stringify(record, null, 2)}\n`, {
