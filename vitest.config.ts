@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
 // Tests run against package sources (the '@hpc/source' export condition); child processes that
-// need a built node-runner use apps/node-runner/dist, which the test command builds first.
+// need a built node-runner use packages/runner/dist (the runner bundle), which the test command builds first.
 const resolve = { conditions: ['@hpc/source'] };
 
 export default defineConfig({

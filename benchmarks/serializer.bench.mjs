@@ -12,8 +12,8 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import v8 from 'node:v8';
 import { crc32 } from 'node:zlib';
-import { nodeRunnerPath } from '@hpc/node-runner';
 import { Process, registerProcess } from '@hpc/process';
+import { nodeRunnerPath } from '@hpc/runner';
 import { Serializer } from '@hpc/serializer';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);

@@ -9,7 +9,7 @@ RUN npm install -g pnpm@11.28.11
 WORKDIR /src
 COPY . .
 RUN pnpm install --frozen-lockfile \
- && pnpm --filter @hpc/node-runner... run build
+ && pnpm --filter @hpc/runner... run build
 
 # ---- the node image
 FROM node:24-bookworm-slim
@@ -17,5 +17,5 @@ COPY scripts/cluster/ /opt/hpc/scripts/cluster/
 RUN /opt/hpc/scripts/cluster/up.sh --install-only \
  && rm -rf /var/lib/apt/lists/*
 # dist/ holds node-runner.mjs and the HDF5 filter plugins it loads from beside itself.
-COPY --from=build /src/apps/node-runner/dist/ /opt/hpc/node-runner/
+COPY --from=build /src/packages/runner/dist/ /opt/hpc/node-runner/
 ENTRYPOINT ["node", "/opt/hpc/node-runner/node-runner.mjs"]

@@ -9,9 +9,9 @@ import { copyHdf5Plugins, HDF5_WORKER_ENTRIES, SERIALIZER_PACKAGE_JSON } from '.
  * the wasm Blosc plugins h5wasm needs. Nothing else has to be installed next to it.
  */
 function copyRuntimeFiles(): void {
-  const runner = join('node_modules', '@hpc', 'node-runner', 'dist', 'node-runner.mjs');
+  const runner = join('node_modules', '@hpc', 'runner', 'dist', 'node-runner.mjs');
   if (!existsSync(runner))
-    throw new Error(`${runner} is missing: build @hpc/node-runner first (pnpm turbo run build)`);
+    throw new Error(`${runner} is missing: build @hpc/runner first (pnpm turbo run build)`);
   copyFileSync(runner, 'dist/node-runner.mjs');
   // The runner loads h5wasm from beside itself for HDF5 crates.
   cpSync(join(dirname(runner), 'h5wasm'), 'dist/h5wasm', { recursive: true });

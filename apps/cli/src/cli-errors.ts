@@ -78,8 +78,3 @@ export class ResultTypeError extends HpcError {
     );
   }
 }
-
-/** The detached process that supervises a local job did not report back. */
-export class LocalHostError extends HpcError {
-  readonly _tag = 'LocalHostError';
-}

@@ -48,7 +48,7 @@ export async function checkNodeRunner(): Promise<CheckResult> {
     return {
       name: 'node-runner',
       status: 'warn',
-      detail: "no node-runner next to the CLI (running from sources?); the drivers use @hpc/node-runner's",
+      detail: "no node-runner next to the CLI (running from sources?); the drivers use @hpc/runner's",
       fix: 'build the CLI: pnpm turbo run build --filter @hpc/cli',
     };
   }

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
-import { fileModes, isHpcError, JOB_FILES, makeDirectory, resolveSharing, type TrackedJob } from '@hpc/core';
+import { jobPaths } from '@hpc/container';
+import { fileModes, isHpcError, makeDirectory, resolveSharing, type TrackedJob } from '@hpc/core';
 import { defaultLocalRoot, LocalDriver } from '@hpc/local-driver';
 import { defaultJobsRoot, type JobStoreError, SLURMDriver, shellQuote } from '@hpc/slurm-driver';
 import type { CheckResult } from './doctor-checks.ts';
@@ -102,7 +103,7 @@ export async function checkStatePrivacy(
 ): Promise<CheckResult> {
   const group = resolveSharing(undefined, env) === 'group';
   const paths = [home, survey.localRoot, survey.slurmJobsRoot];
-  for (const job of survey.jobs) paths.push(job.jobDir, join(job.jobDir, JOB_FILES.record));
+  for (const job of survey.jobs) paths.push(job.jobDir, jobPaths(job.jobDir).record);
   if (survey.slurmIndex) {
     paths.push(dirname(survey.slurmIndex));
     for (const suffix of ['', '-wal', '-shm']) paths.push(`${survey.slurmIndex}${suffix}`);

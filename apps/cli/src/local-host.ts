@@ -1,20 +1,18 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { appendFile, mkdir, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveImports } from '@hpc/container';
 import { type CrateRef, HpcError, hpcHome, isHpcError, type SubmitOptions } from '@hpc/core';
-import { LocalDriver } from '@hpc/local-driver';
+import { defaultLocalRoot, LocalDriver, LocalHostError, LocalJobHost } from '@hpc/local-driver';
 import type { Process } from '@hpc/process';
 import { Serializer } from '@hpc/serializer';
 import { execa, getOneMessage, sendMessage } from 'execa';
-import { LocalHostError } from './cli-errors.ts';
+import { JobStartError } from './cli-errors.ts';
 import { bundledRunnerPath } from './driver-select.ts';
 import { LOCAL_HOST_COMMAND } from './local-host-command.ts';
-import { hostSocketPath, serveHostControl } from './local-host-control.ts';
-import { waitForLocalRecord } from './local-start.ts';
 
 /**
  * Local jobs submitted from the command line are supervised by a small detached "host" process
@@ -33,6 +31,9 @@ interface HostRequest {
 type HostReply = { id: string } | { error: { tag: string; name: string; message: string; stack?: string } };
 
 const HOST_START_TIMEOUT_MS = 30_000;
+/** How long the host waits for the driver's record of the runner's start, and of its end. */
+const START_RECORD_TIMEOUT_MS = 10_000;
+const END_RECORD_TIMEOUT_MS = 5_000;
 
 /** Submits through a new host process and returns the job id once the runner has started. */
 export async function submitThroughHost(
@@ -51,7 +52,7 @@ export async function submitThroughHost(
     };
   } else {
     // The Process is serialized here (its classes are registered here); the host only links the file in.
-    const staging = join(home, 'local', 'staging');
+    const staging = join(defaultLocalRoot(home), 'staging');
     await mkdir(staging, { recursive: true });
     const crate = join(staging, `${randomUUID()}.bin`);
     const { types } = await Serializer.serializeToFile(target, crate);
@@ -105,19 +106,19 @@ export async function runLocalHost(): Promise<number> {
   } finally {
     if (request.staged) await rm(request.crate, { force: true });
   }
-  await waitForLocalRecord(driver.root, id, (record) => record.pid !== undefined);
-  const stopControl = await serveHostControl(hostSocketPath(driver.root, id), () => driver.cancelJob(id));
+  const host = new LocalJobHost(driver);
+  // The runner's pid on disk, so that another process asking about the job sees it started.
+  if (!(await host.waitForStart(id, START_RECORD_TIMEOUT_MS)))
+    throw new JobStartError(id, START_RECORD_TIMEOUT_MS);
+  const stopControl = await host.serveCancel(id);
   await sendMessage({ id } as never);
   try {
     await driver.waitForJob(id);
     // The driver records how the runner ended just after it exits; let that write land.
-    await waitForLocalRecord(driver.root, id, (record) => record.endedAt !== undefined, 5_000);
+    if (!(await host.waitForRecordedEnd(id, END_RECORD_TIMEOUT_MS)))
+      throw new JobStartError(id, END_RECORD_TIMEOUT_MS);
   } catch (error) {
-    const log = join(driver.root, 'host-errors.log');
-    await appendFile(
-      log,
-      `${new Date().toISOString()} ${id}: ${(error as Error)?.stack ?? String(error)}\n`,
-    ).catch(() => {});
+    await host.logError(id, error);
   } finally {
     await stopControl();
   }

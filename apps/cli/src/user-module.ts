@@ -3,9 +3,9 @@ import { extname, isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as hpcContainer from '@hpc/container';
 import * as hpcCore from '@hpc/core';
-import { installModuleHooks } from '@hpc/node-runner';
 import * as hpcProcess from '@hpc/process';
 import { type AnyClass, isProcess, type Process, registeredClassOf } from '@hpc/process';
+import { installModuleHooks } from '@hpc/runner';
 import * as hpcSerializer from '@hpc/serializer';
 import { UsageError, UserModuleError } from './cli-errors.ts';
 

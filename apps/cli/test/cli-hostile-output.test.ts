@@ -40,6 +40,14 @@ async function replaceJsonStrings(file: string, from: string, to: string): Promi
   await writeFile(file, JSON.stringify(record));
 }
 
+async function waitForRecordedEnd(file: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(JSON.parse(await readFile(file, 'utf8')) as { endedAt?: string }).endedAt) {
+    if (Date.now() > deadline) throw new Error(`${file} records no end after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
 beforeAll(async () => {
   assertBuilt();
   home = await makeHome();
@@ -78,11 +86,11 @@ with h5py.File(sys.argv[1], 'r+') as f:
   jobId = submitted.stdout.trim();
   const watched = await runHpc(['status', jobId, '--watch', '--interval', '0.2'], { home });
   expect(watched.exitCode).toBe(1);
-  await replaceJsonStrings(
-    join(home, 'local', 'jobs', jobId, 'job.json'),
-    'FailingProcess',
-    `Fail${HOSTILE}`,
-  );
+  // The outcome says 'failed' before the runner exits; the job's host then records the end in
+  // job.json. Edit the record only after that write, or the host's copy replaces the edit.
+  const record = join(home, 'local', 'jobs', jobId, 'job.json');
+  await waitForRecordedEnd(record);
+  await replaceJsonStrings(record, 'FailingProcess', `Fail${HOSTILE}`);
 });
 afterAll(() => cleanHome(home));
 

@@ -10,13 +10,27 @@ export {
 } from './errors.ts';
 export { classifyLoadError, stoppedAtTimeLimitWarning } from './failure-reasons.ts';
 export { openForAppend } from './file-open.ts';
-export { tailFile } from './file-tail.ts';
 export { type ExecuteOptions, JobContainer, type JobContainerOptions } from './job-container.ts';
-export { readJobLog } from './job-log.ts';
-export { type JobPaths, jobPaths } from './job-paths.ts';
+export {
+  JOB_FILES,
+  type JobPaths,
+  type JobRecord,
+  type JobRecordCommon,
+  jobPaths,
+  type ReadRecordOptions,
+  type RecordUnreadable,
+  readJobLog,
+  readOutcome,
+  readRecordFile,
+  readRecordFileSync,
+  readResult,
+  tailFile,
+  type WriteRecordOptions,
+  writeOutcome,
+  writeRecordFile,
+} from './job-folder/index.ts';
 export { resultOrFailure } from './job-result.ts';
 export { loadCrate } from './load-crate.ts';
-export { readOutcome, readResult, writeOutcome } from './outcome-files.ts';
 export { stateFromOutcome } from './outcome-state.ts';
 export {
   resolveImports,

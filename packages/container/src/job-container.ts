@@ -20,10 +20,10 @@ import { Serializer } from '@hpc/serializer';
 import { verifyCrate } from './crate-copy.ts';
 import { InterruptedError, NotAProcessError } from './errors.ts';
 import { classifyLoadError, infrastructure } from './failure-reasons.ts';
-import { jobPaths } from './job-paths.ts';
+import { JOB_FILES, jobPaths } from './job-folder/job-files.ts';
+import { writeOutcome } from './job-folder/outcome-files.ts';
 import { loadCrate } from './load-crate.ts';
 import { createLogger } from './logger.ts';
-import { writeOutcome } from './outcome-files.ts';
 import { OutputCapture } from './output-capture.ts';
 import { runGuarded } from './run-guard.ts';
 
@@ -227,7 +227,7 @@ export class JobContainer {
         asFileWriteError(error, resultFile, 'write the result to'),
       );
     }
-    return { status: 'ok', resultFile: 'result.bin' };
+    return { status: 'ok', resultFile: JOB_FILES.result };
   }
 
   /** Stops waiting for an interrupted run() once its grace period is over. */

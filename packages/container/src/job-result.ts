@@ -6,9 +6,9 @@ import {
   JobUnreadableError,
   unreadableFileOf,
 } from '@hpc/core';
-import { tailFile } from './file-tail.ts';
-import { jobPaths } from './job-paths.ts';
-import { readOutcome, readResult } from './outcome-files.ts';
+import { tailFile } from './job-folder/file-tail.ts';
+import { jobPaths } from './job-folder/job-files.ts';
+import { readOutcome, readResult } from './job-folder/outcome-files.ts';
 
 /**
  * What getResult() means for any driver: the stored result of a completed job, or a

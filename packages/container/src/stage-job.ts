@@ -16,7 +16,7 @@ import { Serializer, summarizeGraph } from '@hpc/serializer';
 import { copyCrate, writeCrate } from './crate-copy.ts';
 import { MissingModuleError } from './errors.ts';
 import { JobContainer } from './job-container.ts';
-import { jobPaths } from './job-paths.ts';
+import { jobPaths } from './job-folder/job-files.ts';
 import { checkSettingText } from './submit-settings.ts';
 
 /** What a driver can submit: a crate file, one object in an HDF5 crate, a Process, or a JobContainer. */

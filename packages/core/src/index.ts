@@ -52,7 +52,6 @@ export { formatRemoteError, type RemoteError, toRemoteError } from './remote-err
 export {
   exitCodeOf,
   type InfrastructureFailure,
-  JOB_FILES,
   RUN_OUTCOME_VERSION,
   type RunOutcome,
 } from './run-outcome.ts';

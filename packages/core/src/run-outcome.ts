@@ -1,20 +1,6 @@
 import type { RemoteError } from './remote-error.ts';
 
-/** Where a container writes its files inside a job folder (names fixed so every tool finds them). */
-export const JOB_FILES = {
-  crate: 'process.bin',
-  outcome: 'outcome.json',
-  result: 'result.bin',
-  stdout: 'stdout.log',
-  stderr: 'stderr.log',
-  /** The scheduler's (or local driver's) capture of the whole job's stdout / stderr. */
-  schedulerStdout: 'job.out',
-  schedulerStderr: 'job.err',
-  /** The driver's record of the job (submit options, ids), JSON. */
-  record: 'job.json',
-  workDir: 'work',
-} as const;
-
+// The job folder's file names (JOB_FILES) live with the job-folder protocol in @hpc/container.
 export const RUN_OUTCOME_VERSION = 1;
 
 /** Why the plumbing (not the user's run()) failed. */

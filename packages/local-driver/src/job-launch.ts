@@ -2,7 +2,7 @@ import { closeSync } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { jobPaths, openForAppend } from '@hpc/container';
 import { asFileWriteError, type FileModes, type Sharing } from '@hpc/core';
-import { runnerCommand } from '@hpc/node-runner';
+import { runnerCommand } from '@hpc/runner';
 import { execa, type Result, type ResultPromise } from 'execa';
 import { type LocalJobRecord, readJobRecord, writeJobRecord } from './job-record.ts';
 import { terminateProcessGroup } from './process-group.ts';

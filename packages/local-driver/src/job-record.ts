@@ -1,21 +1,12 @@
-import { readFile } from 'node:fs/promises';
-import { jobPaths } from '@hpc/container';
-import {
-  asFileWriteError,
-  type CrateDigest,
-  errnoCode,
-  fileModes,
-  JobFileUnreadableError,
-  type JobState,
-  writeFileAtomic,
-} from '@hpc/core';
+import { type JobRecord, jobPaths, readRecordFile, writeRecordFile } from '@hpc/container';
+import { type CrateDigest, fileModes, JobFileUnreadableError } from '@hpc/core';
 
 /** What the local driver writes about a job in its folder (job.json), so any process can read it. */
-export interface LocalJobRecord {
+export type LocalJobRecord = JobRecord<'local', LocalRecordFields>;
+
+/** The local driver's own fields of job.json, and the common ones it always sets. */
+export interface LocalRecordFields {
   id: string;
-  driver: 'local';
-  name: string;
-  jobDir: string;
   crate: string;
   /** SHA-256 of the staged crate; the runner refuses a crate that no longer matches it. */
   crateDigest: CrateDigest;
@@ -39,8 +30,6 @@ export interface LocalJobRecord {
   timedOutAt?: string;
   /** Why the driver could not start or follow the job (its folder removed, a write failed). */
   failure?: string;
-  /** The terminal state, cached once the job is over and its runner gone. */
-  finalState?: JobState;
 }
 
 /** A job.json that cannot be read or parsed (truncated, garbled, permission). */
@@ -52,27 +41,20 @@ export class JobRecordUnreadableError extends JobFileUnreadableError {
 }
 
 export async function readJobRecord(jobDir: string): Promise<LocalJobRecord | undefined> {
-  const file = jobPaths(jobDir).record;
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    if (errnoCode(error) === 'ENOENT') return undefined;
-    throw new JobRecordUnreadableError(file, (error as Error).message, { cause: error });
-  }
+  const text = await readRecordFile(
+    jobDir,
+    (file, detail, cause) => new JobRecordUnreadableError(file, detail, { cause }),
+  );
+  if (text === undefined) return undefined;
   try {
     return JSON.parse(text) as LocalJobRecord;
   } catch (error) {
+    const file = jobPaths(jobDir).record;
     throw new JobRecordUnreadableError(file, `it is not valid JSON (${text.length} bytes)`, { cause: error });
   }
 }
 
 /** Writes job.json (it holds env values: private unless the driver shares with the group). */
 export async function writeJobRecord(record: LocalJobRecord, mode = fileModes().file): Promise<void> {
-  const file = jobPaths(record.jobDir).record;
-  try {
-    await writeFileAtomic(file, `${JSON.stringify(record, null, 2)}\n`, { durable: false, mode });
-  } catch (error) {
-    throw asFileWriteError(error, file, 'write the job record');
-  }
+  await writeRecordFile(record, { mode, durable: false });
 }

@@ -44,7 +44,7 @@ export interface LocalDriverOptions {
   concurrency?: number;
   /** Node binary for the runner (default: this process's). */
   nodePath?: string;
-  /** The runner script (default: @hpc/node-runner's built runner). */
+  /** The runner script (default: @hpc/runner's runner bundle, dist/node-runner.mjs). */
   runnerPath?: string;
   /** Between SIGTERM and SIGKILL on cancel or time limit (default 5 s). */
   killGraceMs?: number;
@@ -252,7 +252,8 @@ export class LocalDriver implements Driver<SubmitTarget> {
     return join(this.root, 'jobs');
   }
 
-  private jobDirOf(id: string): string {
+  /** The folder of one of this driver's jobs; JobNotFoundError for an id that is not a local one. */
+  jobDirOf(id: string): string {
     return jobDirOf(this.jobsRoot(), id);
   }
 

@@ -7,7 +7,7 @@ import {
   validateSubmitOptions,
 } from '@hpc/container';
 import type { CrateDigest, FileModes, Sharing, SubmitOptions } from '@hpc/core';
-import { runnerCommand } from '@hpc/node-runner';
+import { runnerCommand } from '@hpc/runner';
 import { slurmFilenamePattern } from './filename-pattern.ts';
 import type { JobRecord } from './job-record.ts';
 import type { Submission } from './job-registry.ts';

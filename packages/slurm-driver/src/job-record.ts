@@ -1,6 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { asFileWriteError, JOB_FILES, type JobState, writeFileAtomic } from '@hpc/core';
+import {
+  type JobRecord as FolderRecord,
+  jobPaths,
+  readRecordFileSync,
+  writeRecordFile,
+} from '@hpc/container';
 import { JobRecordError } from './errors.ts';
 
 export const JOB_RECORD_VERSION = 2;
@@ -11,13 +14,13 @@ export const JOB_RECORD_VERSION = 2;
  * (the id), and once more when the job reaches a state that can never change (`finalState`), so
  * no host has to ask SLURM about it again.
  */
-export interface JobRecord {
+export type JobRecord = FolderRecord<'slurm', SlurmRecordFields>;
+
+/** The SLURM driver's own fields of job.json (the common ones are in @hpc/container's JobRecord). */
+export interface SlurmRecordFields {
   version: typeof JOB_RECORD_VERSION;
-  driver: 'slurm';
   /** Unique per submission: in the folder's name and in the job's `--comment=hpc:<token>`. */
   token: string;
-  name: string;
-  jobDir: string;
   /** When the submission began (before sbatch ran). */
   createdAt: string;
   /** The submitting process (diagnostics; a dead submitter's intent is settled early). */
@@ -25,21 +28,14 @@ export interface JobRecord {
   pid: number;
   /** SLURM's job id, once known. Absent: sbatch has not answered (yet). */
   id?: string;
-  submittedAt?: string;
   /** How the id was learned: sbatch's answer, or found in the queue by the token (submission-lookup.ts). */
   idFrom?: 'sbatch' | 'lookup';
-  imports?: string[];
-  crate?: string;
-  object?: string;
-  /** 'sha256:<hex>' of the crate as staged; the node-runner refuses a crate that differs. */
-  crateDigest?: string;
-  finalState?: JobState;
   /** forgetJob(): the folder stays, the job is no longer tracked. */
   forgottenAt?: string;
 }
 
 export function recordPath(jobDir: string): string {
-  return join(jobDir, JOB_FILES.record);
+  return jobPaths(jobDir).record;
 }
 
 /**
@@ -98,17 +94,13 @@ export function parseJobRecord(text: string, file: string): JobRecord {
 
 /** The record in a job folder; undefined when the folder (or its job.json) does not exist. */
 export function readJobRecord(jobDir: string): JobRecord | undefined {
-  const file = recordPath(jobDir);
-  let text: string;
-  try {
-    // Synchronous on purpose: 10,000 records read in 71 ms this way, 583 ms with fs/promises.
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    throw new JobRecordError(file, (error as Error).message, { cause: error });
-  }
-  return parseJobRecord(text, file);
+  // Synchronous on purpose: 10,000 records read in 71 ms this way, 583 ms with fs/promises.
+  const text = readRecordFileSync(
+    jobDir,
+    (file, detail, cause) => new JobRecordError(file, detail, { cause }),
+    { absent: ['ENOENT', 'ENOTDIR'] },
+  );
+  return text === undefined ? undefined : parseJobRecord(text, recordPath(jobDir));
 }
 
 /**
@@ -116,10 +108,5 @@ export function readJobRecord(jobDir: string): JobRecord | undefined {
  * it must survive a crash of the machine before sbatch runs; later writes are recoverable.
  */
 export async function writeJobRecord(record: JobRecord, mode: number, durable: boolean): Promise<void> {
-  const file = recordPath(record.jobDir);
-  try {
-    await writeFileAtomic(file, `${JSON.stringify(record, null, 2)}\n`, { mode, durable });
-  } catch (error) {
-    throw asFileWriteError(error, file, 'write the job record');
-  }
+  await writeRecordFile(record, { mode, durable });
 }

@@ -12,7 +12,13 @@ import {
 } from '@hpc/core';
 import { JobRecordError, JobStoreError } from './errors.ts';
 import { FinalStateWriter } from './final-state-writer.ts';
-import { JOB_RECORD_VERSION, type JobRecord, readJobRecord, writeJobRecord } from './job-record.ts';
+import {
+  JOB_RECORD_VERSION,
+  type JobRecord,
+  readJobRecord,
+  recordPath,
+  writeJobRecord,
+} from './job-record.ts';
 import { JobStore, type StateUpdate, type StoredIntent, type StoredJob } from './job-store.ts';
 import { defaultStorePath, ensurePrivateFolder, journalModeFor } from './store-location.ts';
 
@@ -286,7 +292,7 @@ export class JobRegistry {
     }
     store.transaction(() => {
       for (const { name, record, error } of found) {
-        const file = join(this.root, name, 'job.json');
+        const file = recordPath(join(this.root, name));
         if (error) this.unreadable.set(file, error);
         else this.unreadable.delete(file);
         if (!record) store.markFolder(name, error ? 'unreadable' : 'pending');

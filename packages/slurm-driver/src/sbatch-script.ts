@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import { checkSettingText } from '@hpc/container';
-import { checkpointLeadSeconds, JOB_FILES, parseSlurmTimeMs } from '@hpc/core';
+import { checkSettingText, JOB_FILES } from '@hpc/container';
+import { checkpointLeadSeconds, parseSlurmTimeMs } from '@hpc/core';
 import { InvalidJobSettingError } from './errors.ts';
 import { slurmFilenamePattern } from './filename-pattern.ts';
 import { type SbatchDirective, type SlurmArgs, validateSlurmArgs } from './sbatch-options.ts';

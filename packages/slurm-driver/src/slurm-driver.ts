@@ -59,7 +59,7 @@ export interface SLURMDriverOptions {
   binDir?: string;
   /** Node binary on the compute nodes (default: this process's). */
   nodePath?: string;
-  /** The node-runner script (default: @hpc/node-runner's built runner). */
+  /** The node-runner script (default: @hpc/runner's runner bundle, dist/node-runner.mjs). */
   runnerPath?: string;
   /** Files that define `module` on the nodes (default: Lmod's usual places). */
   lmodInit?: string[];

@@ -1,9 +1,13 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { readOutcome as readOutcomeFile, stateFromOutcome, stoppedAtTimeLimitWarning } from '@hpc/container';
+import {
+  JOB_FILES,
+  readOutcome as readOutcomeFile,
+  stateFromOutcome,
+  stoppedAtTimeLimitWarning,
+} from '@hpc/container';
 import {
   isTerminalState,
-  JOB_FILES,
   type JobId,
   type JobState,
   type RunOutcome,

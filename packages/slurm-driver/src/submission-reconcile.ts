@@ -1,8 +1,8 @@
 import { existsSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { readOutcome } from '@hpc/container';
-import { asJobId, JOB_FILES } from '@hpc/core';
+import { JOB_FILES, readOutcome } from '@hpc/container';
+import { asJobId } from '@hpc/core';
 import type { CommandRunner } from './command-runner.ts';
 import { SchedulerCommandError, SchedulerUnavailableError } from './errors.ts';
 import { readJobRecord } from './job-record.ts';

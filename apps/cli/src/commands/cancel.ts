@@ -10,8 +10,7 @@ import {
 import { EXIT_CODES, type ExitCode } from '../exit-codes.ts';
 import { fetchJobViews } from '../fetch-jobs.ts';
 import { describeView, isFinished, type JobView, unreadableOf } from '../job-view.ts';
-import { hostSocketPath, requestHostCancel } from '../local-host-control.ts';
-import { localRootOf } from '../local-jobs.ts';
+import { cancelThroughHost } from '../local-cancel.ts';
 import { shown, toSafeJson } from '../output-safety.ts';
 import { flagOption, type OptionValues } from '../parse-command-line.ts';
 
@@ -66,8 +65,7 @@ export async function runCancel(values: OptionValues, ids: string[], ctx: CliCon
           continue;
         }
         try {
-          const root = localRootOf(driver);
-          const byHost = root !== undefined && (await requestHostCancel(hostSocketPath(root, id)));
+          const byHost = await cancelThroughHost(driver, id);
           if (!byHost) await driver.cancelJob(id);
           report.cancelled.push(id);
         } catch (error) {

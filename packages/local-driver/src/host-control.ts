@@ -1,8 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { createConnection, createServer, type Server } from 'node:net';
-import { join } from 'node:path';
-import { LocalHostError } from './cli-errors.ts';
-import { localJobDir } from './local-jobs.ts';
+import { HpcError } from '@hpc/core';
 
 /**
  * A local job's host listens on a Unix socket in the job folder, so `hpc cancel` can ask the
@@ -12,8 +10,9 @@ import { localJobDir } from './local-jobs.ts';
  */
 export const HOST_SOCKET = 'host.sock';
 
-export function hostSocketPath(localRoot: string, jobId: string): string {
-  return join(localJobDir(localRoot, jobId), HOST_SOCKET);
+/** The process that supervises a local job (its host) did not answer, or could not do what was asked. */
+export class LocalHostError extends HpcError {
+  readonly _tag = 'LocalHostError';
 }
 
 /** Host side: answers 'cancel' by running `cancel()`. Returns a stop function (closes and removes the socket). */

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { LogOptions } from '@hpc/core';
 import { tailFile } from './file-tail.ts';
-import { jobPaths } from './job-paths.ts';
+import { jobPaths } from './job-files.ts';
 
 /** A job's scheduler-captured stdout or stderr (job.out / job.err); '' before the job writes any. */
 export async function readJobLog(jobDir: string, options: LogOptions = {}): Promise<string> {

@@ -36,7 +36,7 @@ export default [
   // node for binary crates. HDF5 crates also use dist/h5wasm/ and dist/plugins/ beside it.
   defineConfig({
     ...RUNNER_BUNDLE,
-    entry: { 'node-runner': 'src/main.ts' },
+    entry: { 'node-runner': 'src/node-runner.ts' },
     noExternal: [/^(?!h5wasm)/],
     external: ['h5wasm/node'],
     onSuccess: async () => {

@@ -8,8 +8,8 @@ import {
   writeFileAtomic,
 } from '@hpc/core';
 import { Serializer } from '@hpc/serializer';
-import { OutcomeUnreadableError } from './errors.ts';
-import { jobPaths } from './job-paths.ts';
+import { OutcomeUnreadableError } from '../errors.ts';
+import { jobPaths } from './job-files.ts';
 
 /**
  * The outcome a container wrote, or undefined while there is none (still running, or lost).

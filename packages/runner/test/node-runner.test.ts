@@ -2,7 +2,7 @@ import { copyFile, cp, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promi
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { readOutcome, readResult } from '@hpc/container';
-import { nodeRunnerPath, parseRunnerArgs, runnerCommand } from '@hpc/node-runner';
+import { nodeRunnerPath, parseRunnerArgs, runnerCommand } from '@hpc/runner';
 import { Serializer } from '@hpc/serializer';
 import { execa } from 'execa';
 import { beforeEach, describe, expect, it } from 'vitest';

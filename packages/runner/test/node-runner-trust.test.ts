@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { digestOfFile, readOutcome, readResult } from '@hpc/container';
 import { isHpcError } from '@hpc/core';
-import { formatRunnerArgs, parseRunnerArgs, type RunnerArgs, runnerCommand } from '@hpc/node-runner';
+import { formatRunnerArgs, parseRunnerArgs, type RunnerArgs, runnerCommand } from '@hpc/runner';
 import { Serializer } from '@hpc/serializer';
 import { execa } from 'execa';
 import { beforeEach, describe, expect, it } from 'vitest';

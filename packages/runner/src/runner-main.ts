@@ -10,12 +10,13 @@ import { installModuleHooks } from './module-hooks.ts';
 import { parseRunnerArgs, type RunnerArgs } from './runner-args.ts';
 
 /**
- * node-runner: the program a job script (or the local driver) starts on the compute node.
+ * node-runner: the program a job script (or the local driver) starts on the compute node
+ * (its entry point, node-runner.ts, is bundled into dist/node-runner.mjs).
  * Exit codes: 0 ok, 1 run() threw, 2 infrastructure failure (bad crate, failed import, signal).
  * Every run ends with an outcome.json, except when the command line names no job (usage error)
  * or the outcome itself cannot be written: then one line on stderr says why, and the exit is 2.
  */
-async function main(argv: readonly string[]): Promise<number> {
+export async function runNodeRunner(argv: readonly string[]): Promise<number> {
   let args: RunnerArgs;
   try {
     args = parseRunnerArgs(argv);
@@ -102,17 +103,4 @@ function toImportUrl(specifier: string): string {
   if (specifier.startsWith('file:') || specifier.startsWith('data:')) return specifier;
   if (isAbsolute(specifier) || specifier.startsWith('.')) return pathToFileURL(resolve(specifier)).href;
   return specifier;
-}
-
-main(process.argv.slice(2)).then(
-  (code) => exitWhenFlushed(code),
-  (error: unknown) => {
-    process.stderr.write(`node-runner: internal error: ${(error as Error)?.stack ?? String(error)}\n`);
-    exitWhenFlushed(2);
-  },
-);
-
-/** Exits even if user code left timers or sockets open; the outcome is already on disk. */
-function exitWhenFlushed(code: number): void {
-  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
 }

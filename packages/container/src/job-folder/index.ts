@@ -1,0 +1,18 @@
+/**
+ * The job-folder protocol: what a job folder holds and how to read and write it, for the
+ * container (on the compute node), both drivers and the CLI. Nothing else spells a file name.
+ */
+export { tailFile } from './file-tail.ts';
+export { JOB_FILES, type JobPaths, jobPaths } from './job-files.ts';
+export { readJobLog } from './job-log.ts';
+export {
+  type JobRecord,
+  type JobRecordCommon,
+  type ReadRecordOptions,
+  type RecordUnreadable,
+  readRecordFile,
+  readRecordFileSync,
+  type WriteRecordOptions,
+  writeRecordFile,
+} from './job-record.ts';
+export { readOutcome, readResult, writeOutcome } from './outcome-files.ts';
