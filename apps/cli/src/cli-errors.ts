@@ -83,3 +83,16 @@ export class ResultTypeError extends HpcError {
 export class LocalHostError extends HpcError {
   readonly _tag = 'LocalHostError';
 }
+
+declare module '@hpc/core' {
+  /** This file's error tags, for `isHpcError(error, tag)` (checked at compile time). */
+  interface HpcErrorTags {
+    InputFileError: InputFileError;
+    JobStartError: JobStartError;
+    LocalHostError: LocalHostError;
+    ResultNotReadyError: ResultNotReadyError;
+    ResultTypeError: ResultTypeError;
+    UsageError: UsageError;
+    UserModuleError: UserModuleError;
+  }
+}

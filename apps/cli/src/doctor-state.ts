@@ -59,7 +59,7 @@ export async function surveyState(home: string): Promise<StateSurvey> {
     const store = storeCheck(driver, slurmJobs.length);
     return { localRoot, slurmJobsRoot, jobs, slurmIndex: driver.storePath, store };
   } catch (error) {
-    if (!isHpcError<JobStoreError>(error, 'JobStoreError')) throw error;
+    if (!isHpcError(error, 'JobStoreError')) throw error;
     const store: CheckResult = {
       name: 'job store',
       status: 'fail',

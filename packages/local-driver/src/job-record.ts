@@ -76,3 +76,10 @@ export async function writeJobRecord(record: LocalJobRecord, mode = fileModes().
     throw asFileWriteError(error, file, 'write the job record');
   }
 }
+
+declare module '@hpc/core' {
+  /** This file's error tags, for `isHpcError(error, tag)` (checked at compile time). */
+  interface HpcErrorTags {
+    JobRecordUnreadableError: JobRecordUnreadableError;
+  }
+}

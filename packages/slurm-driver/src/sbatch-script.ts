@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { checkSettingText } from '@hpc/container';
-import { checkpointLeadSeconds, JOB_FILES, parseSlurmTimeMs } from '@hpc/core';
+import { checkpointLeadSeconds, isHpcError, JOB_FILES, parseSlurmTimeMs } from '@hpc/core';
 import { InvalidJobSettingError } from './errors.ts';
 import { slurmFilenamePattern } from './filename-pattern.ts';
 import { type SbatchDirective, type SlurmArgs, validateSlurmArgs } from './sbatch-options.ts';
@@ -177,7 +177,7 @@ function checkpointLead(requested: number | undefined, directives: readonly Sbat
   try {
     limitMs = time === undefined ? undefined : parseSlurmTimeMs(time);
   } catch (error) {
-    throw new InvalidJobSettingError('slurmArgs.time', time, 'invalid-value', (error as Error).message);
+    throw new InvalidJobSettingError('slurmArgs.time', time, 'invalid-value', timeLimitProblem(error));
   }
   // SLURM reads a limit of 0 as "no limit", like UNLIMITED (sbatch(1)).
   return checkpointLeadSeconds(limitMs ? limitMs / 1000 : undefined, requested);
@@ -195,4 +195,10 @@ function withSubmissionToken(
   const own = directives.find((d) => d.key === 'comment');
   if (!own) return [...directives, { key: 'comment', value: mark }];
   return directives.map((d) => (d === own ? { key: 'comment', value: `${own.value} ${mark}` } : d));
+}
+
+/** What was wrong with a time limit parseSlurmTimeMs refused, for the setting's message. */
+function timeLimitProblem(error: unknown): string {
+  if (isHpcError(error, 'InvalidOption')) return error.remedy;
+  throw error;
 }

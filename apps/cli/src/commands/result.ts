@@ -30,7 +30,7 @@ export async function runResult(
       printJobFailure(ctx, error, json);
       return EXIT_CODES.failed;
     }
-    if (isHpcError<JobNotFinishedError>(error, 'JobNotFinishedError')) {
+    if (isHpcError(error, 'JobNotFinishedError')) {
       throw new ResultNotReadyError(id, describeJobState(error.state), { cause: error });
     }
     if (isHpcError(error, 'UnknownTypeError'))
