@@ -3,7 +3,7 @@ import { rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileModes, isHpcError, JOB_FILES, makeDirectory, resolveSharing, type TrackedJob } from '@hpc/core';
 import { defaultLocalRoot, LocalDriver } from '@hpc/local-driver';
-import { defaultJobsRoot, type JobStoreError, SLURMDriver, shellQuote } from '@hpc/slurm-driver';
+import { defaultJobsRoot, SLURMDriver, shellQuote } from '@hpc/slurm-driver';
 import type { CheckResult } from './doctor-checks.ts';
 
 /** The state folder exists (created private if it did not) and can be written. */

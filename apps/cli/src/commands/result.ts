@@ -1,4 +1,4 @@
-import { describeJobState, isHpcError, type JobNotFinishedError } from '@hpc/core';
+import { describeJobState, isHpcError } from '@hpc/core';
 import type { CliContext } from '../cli-context.ts';
 import { ResultNotReadyError, ResultTypeError } from '../cli-errors.ts';
 import { chooseDriver, closeDriver, createDriver } from '../driver-select.ts';
