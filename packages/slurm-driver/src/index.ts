@@ -28,6 +28,7 @@ export {
 } from './job-preparation.ts';
 export { JOB_RECORD_VERSION, type JobRecord, parseJobRecord, readJobRecord } from './job-record.ts';
 export { JobRegistry, type RegistryOptions, type Submission } from './job-registry.ts';
+export { decideJobState, decisiveOutcomeState, type JobStateEvidence } from './job-state-policy.ts';
 export {
   type FolderKind,
   JobStore,
@@ -63,7 +64,6 @@ export {
 export { mapSlurmState, parseExitCode, type SlurmJobReport } from './slurm-state.ts';
 export { parseSqueue, SQUEUE_FORMAT, slurmTime, squeueArgs } from './squeue-parse.ts';
 export {
-  decisiveOutcomeState,
   type PollStats,
   StatusPoller,
   type StatusPollerOptions,
