@@ -14,7 +14,7 @@ describe('error tags', () => {
   it('every _tag an HpcError class declares is registered in HpcErrorTags', () => {
     // Classes of HpcError (directly or through another @hpc class); a builtin base has no brand.
     const thrown = texts.flatMap((text) =>
-      [...text.matchAll(/class \w+ extends (\w+) \{[^]*?readonly _tag = '(\w+)'/g)]
+      [...text.matchAll(/class \w+ extends (\w+) \{[\s\S]*?readonly _tag = '(\w+)'/g)]
         .filter((m) => !/^(Error|RangeError|TypeError)$/.test(m[1] as string))
         .map((m) => m[2]),
     );
