@@ -15,7 +15,12 @@ export default defineConfig({
         test: {
           disableConsoleIntercept: true,
           name: 'unit',
-          include: ['packages/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts'],
+          // test/architecture: the dependency direction, module sizes and public-API snapshots (in CI).
+          include: [
+            'packages/*/test/**/*.test.ts',
+            'apps/*/test/**/*.test.ts',
+            'test/architecture/**/*.test.ts',
+          ],
           exclude: ['**/*.int.test.ts', '**/*.interop.test.ts', '**/node_modules/**'],
           testTimeout: 30_000,
         },

@@ -12,7 +12,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type CommandRunner, createCommandRunner, SLURMDriver } from '../packages/slurm-driver/src/index.ts';
+import { type CommandRunner, createCommandRunner } from '../packages/slurm-driver/src/command-runner.ts';
+import { SLURMDriver } from '../packages/slurm-driver/src/slurm-driver.ts';
 import { AddNumbers } from '../packages/slurm-driver/test/fixtures/slurm-processes.ts';
 import { cancel, timeSacct } from './slurm-bench-helpers.ts';
 

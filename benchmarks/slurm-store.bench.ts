@@ -15,13 +15,10 @@ import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileModes } from '../packages/core/src/index.ts';
-import {
-  type CommandRunner,
-  createCommandRunner,
-  JOB_RECORD_VERSION,
-  JobRegistry,
-  SLURMDriver,
-} from '../packages/slurm-driver/src/index.ts';
+import { type CommandRunner, createCommandRunner } from '../packages/slurm-driver/src/command-runner.ts';
+import { JOB_RECORD_VERSION } from '../packages/slurm-driver/src/job-record.ts';
+import { JobRegistry } from '../packages/slurm-driver/src/job-registry.ts';
+import { SLURMDriver } from '../packages/slurm-driver/src/slurm-driver.ts';
 import { cancel, timeSacct } from './slurm-bench-helpers.ts';
 
 const N = Number(process.argv[2] ?? 10_000);

@@ -78,3 +78,15 @@ export class ResultTypeError extends HpcError {
     );
   }
 }
+
+declare module '@hpc/core' {
+  /** This file's error tags, for `isHpcError(error, tag)` (checked at compile time). */
+  interface HpcErrorTags {
+    InputFileError: InputFileError;
+    JobStartError: JobStartError;
+    ResultNotReadyError: ResultNotReadyError;
+    ResultTypeError: ResultTypeError;
+    UsageError: UsageError;
+    UserModuleError: UserModuleError;
+  }
+}

@@ -4,7 +4,7 @@ import { dirname, join, relative } from 'node:path';
 import { jobPaths } from '@hpc/container';
 import { fileModes, isHpcError, makeDirectory, resolveSharing, type TrackedJob } from '@hpc/core';
 import { defaultLocalRoot, LocalDriver } from '@hpc/local-driver';
-import { defaultJobsRoot, type JobStoreError, SLURMDriver, shellQuote } from '@hpc/slurm-driver';
+import { defaultJobsRoot, SLURMDriver, shellQuote } from '@hpc/slurm-driver';
 import type { CheckResult } from './doctor-checks.ts';
 
 /** The state folder exists (created private if it did not) and can be written. */
@@ -60,7 +60,7 @@ export async function surveyState(home: string): Promise<StateSurvey> {
     const store = storeCheck(driver, slurmJobs.length);
     return { localRoot, slurmJobsRoot, jobs, slurmIndex: driver.storePath, store };
   } catch (error) {
-    if (!isHpcError<JobStoreError>(error, 'JobStoreError')) throw error;
+    if (!isHpcError(error, 'JobStoreError')) throw error;
     const store: CheckResult = {
       name: 'job store',
       status: 'fail',

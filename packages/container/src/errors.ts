@@ -76,3 +76,16 @@ export class OutcomeUnreadableError extends JobFileUnreadableError {
     super(file, detail, `cannot read the job outcome ${file}: ${detail}`, options);
   }
 }
+
+declare module '@hpc/core' {
+  /** This file's error tags, for `isHpcError(error, tag)` (checked at compile time). */
+  interface HpcErrorTags {
+    CrateChangedError: CrateChangedError;
+    ExitCalledError: ExitCalledError;
+    InterruptedError: InterruptedError;
+    MissingModuleError: MissingModuleError;
+    NotAProcessError: NotAProcessError;
+    ObjectPathRequiredError: ObjectPathRequiredError;
+    OutcomeUnreadableError: OutcomeUnreadableError;
+  }
+}

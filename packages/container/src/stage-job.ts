@@ -7,6 +7,7 @@ import {
   type CrateDigest,
   type CrateRef,
   fileModes,
+  InvalidOptionError,
   isHpcError,
   makeDirectory,
   type Sharing,
@@ -108,7 +109,12 @@ function normalizeTarget(target: SubmitTarget): { crate: string; object?: string
     const ref = target as CrateRef;
     return { crate: resolve(ref.crate), ...(ref.object ? { object: ref.object } : {}) };
   }
-  throw new TypeError('submitJob expects a crate path, { crate, object }, a Process or a JobContainer');
+  throw new InvalidOptionError({
+    option: 'submitJob(target)',
+    value: target,
+    allowed: 'a crate path, { crate, object }, a Process or a JobContainer',
+    remedy: 'pass the process instance to run, or the path of a crate that holds it',
+  });
 }
 
 /** Class ids stored in a crate; undefined when its format keeps no manifest (HDF5 crates). */

@@ -2,6 +2,7 @@ import {
   describeUnsafeCharacter,
   findUnsafeCharacter,
   InvalidJobSettingError,
+  isHpcError,
   parseSlurmTimeMs,
   type SubmitOptions,
 } from '@hpc/core';
@@ -111,7 +112,13 @@ function timeLimitOf(time: unknown): number | undefined {
   try {
     ms = parseSlurmTimeMs(text);
   } catch (error) {
-    throw new InvalidJobSettingError('slurmArgs.time', time, 'invalid-value', (error as Error).message);
+    throw new InvalidJobSettingError('slurmArgs.time', time, 'invalid-value', timeLimitProblem(error));
   }
   return ms === 0 ? undefined : ms;
+}
+
+/** What was wrong with a time limit parseSlurmTimeMs refused, for the setting's message. */
+function timeLimitProblem(error: unknown): string {
+  if (isHpcError(error, 'InvalidOption')) return error.remedy;
+  throw error;
 }

@@ -9,7 +9,7 @@ import {
   readRecordFileSync,
   writeRecordFile,
 } from '@hpc/container';
-import { type FileWriteError, isHpcError } from '@hpc/core';
+import { isHpcError } from '@hpc/core';
 import { describe, expect, it } from 'vitest';
 
 type TestRecord = JobRecord<'test', { id: string; attempts: number }>;
@@ -46,6 +46,6 @@ describe('the job record protocol (job.json)', () => {
   it('names job.json in a FileWriteError when the folder is gone', async () => {
     const jobDir = join(await mkdtemp(join(tmpdir(), 'hpc-record-')), 'removed');
     const error = await writeRecordFile({ driver: 'test', name: 'job', jobDir }).catch((e: unknown) => e);
-    expect(isHpcError<FileWriteError>(error, 'FileWriteError') && error.file).toBe(jobPaths(jobDir).record);
+    expect(isHpcError(error, 'FileWriteError') && error.file).toBe(jobPaths(jobDir).record);
   });
 });

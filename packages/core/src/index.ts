@@ -15,7 +15,7 @@ export {
 } from './checkpoint-lead.ts';
 export { type CrateDigest, crateDigestOf, createCrateHash, isCrateDigest } from './crate-digest.ts';
 export type { CrateRef, Driver, LogOptions, SubmitOptions, TrackedJob, WaitOptions } from './driver.ts';
-export { HpcError, type HpcErrorOptions, isHpcError } from './errors.ts';
+export { HpcError, type HpcErrorOptions, type HpcErrorTag, type HpcErrorTags, isHpcError } from './errors.ts';
 export {
   FILE_MODES,
   type FileModes,
@@ -48,6 +48,12 @@ export {
   type JobStatus,
   type UnreadableRecord,
 } from './job-state.ts';
+export {
+  describeValue,
+  InternalError,
+  type InvalidOptionDetails,
+  InvalidOptionError,
+} from './option-errors.ts';
 export { formatRemoteError, type RemoteError, toRemoteError } from './remote-error.ts';
 export {
   exitCodeOf,

@@ -1,3 +1,5 @@
+import { InvalidOptionError } from './option-errors.ts';
+
 /**
  * Parses sbatch's --time formats into milliseconds: "minutes", "minutes:seconds",
  * "hours:minutes:seconds", "days-hours", "days-hours:minutes", "days-hours:minutes:seconds".
@@ -8,9 +10,12 @@ export function parseSlurmTimeMs(text: string): number | undefined {
   if (/^(unlimited|infinite)$/i.test(value)) return undefined;
   const match = /^(?:(\d+)-)?(\d+)(?::(\d+))?(?::(\d+))?$/.exec(value);
   if (!match)
-    throw new RangeError(
-      `not a SLURM time limit: ${JSON.stringify(text)} (use minutes, MM:SS, HH:MM:SS or D-HH:MM:SS)`,
-    );
+    throw new InvalidOptionError({
+      option: 'time limit',
+      value: text,
+      allowed: 'a SLURM time limit (minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS or UNLIMITED)',
+      remedy: `${JSON.stringify(text)} is not a SLURM time limit: write e.g. '90' (minutes), '1:30:00' or '2-00:00:00'`,
+    });
   const [, days, a, b, c] = match;
   const n = (part: string | undefined) => (part === undefined ? 0 : Number(part));
   let seconds: number;

@@ -81,3 +81,10 @@ export function requestHostCancel(socketPath: string, timeoutMs = 10_000): Promi
     });
   });
 }
+
+declare module '@hpc/core' {
+  /** This file's error tags, for `isHpcError(error, tag)` (checked at compile time). */
+  interface HpcErrorTags {
+    LocalHostError: LocalHostError;
+  }
+}

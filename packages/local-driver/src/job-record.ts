@@ -58,3 +58,10 @@ export async function readJobRecord(jobDir: string): Promise<LocalJobRecord | un
 export async function writeJobRecord(record: LocalJobRecord, mode = fileModes().file): Promise<void> {
   await writeRecordFile(record, { mode, durable: false });
 }
+
+declare module '@hpc/core' {
+  /** This file's error tags, for `isHpcError(error, tag)` (checked at compile time). */
+  interface HpcErrorTags {
+    JobRecordUnreadableError: JobRecordUnreadableError;
+  }
+}

@@ -1,4 +1,4 @@
-import { HpcError } from '@hpc/core';
+import { HpcError, InvalidOptionError } from '@hpc/core';
 
 /**
  * Classes that may be revived from files, under explicit stable ids. The registry is one per
@@ -48,7 +48,12 @@ export class ClassRegistrationError extends HpcError {
 /** Registers a class so files may hold its instances. Idempotent for the same class. */
 export function registerClass<C extends AnyClass>(ctor: C, options: RegisterOptions = {}): C {
   if (typeof ctor !== 'function' || typeof ctor.prototype !== 'object') {
-    throw new TypeError('registerClass expects a class');
+    throw new InvalidOptionError({
+      option: 'registerClass(ctor)',
+      value: ctor,
+      allowed: 'a class (a constructor function)',
+      remedy: 'pass the class itself, e.g. registerClass(MyProcess), not an instance or its name',
+    });
   }
   const id = options.id ?? ctor.name;
   if (!ID_PATTERN.test(id)) {
@@ -98,4 +103,11 @@ export function unregisterClass(id: string): boolean {
   byId.delete(id);
   byCtor.delete(entry.ctor);
   return true;
+}
+
+declare module '@hpc/core' {
+  /** This file's error tags, for `isHpcError(error, tag)` (checked at compile time). */
+  interface HpcErrorTags {
+    ClassRegistrationError: ClassRegistrationError;
+  }
 }

@@ -82,3 +82,10 @@ function sharing(text: string): Sharing {
     throw new RunnerUsageError(`--share must be private or group, not ${JSON.stringify(text)}`);
   return text as Sharing;
 }
+
+declare module '@hpc/core' {
+  /** This file's error tags, for `isHpcError(error, tag)` (checked at compile time). */
+  interface HpcErrorTags {
+    RunnerUsageError: RunnerUsageError;
+  }
+}

@@ -94,9 +94,7 @@ async function recordUnexpected(container: JobContainer, error: unknown): Promis
 }
 
 function isOutcomeWriteFailure(container: JobContainer, error: unknown): error is FileWriteError {
-  return (
-    isHpcError<FileWriteError>(error, 'FileWriteError') && error.file === jobPaths(container.jobDir).outcome
-  );
+  return isHpcError(error, 'FileWriteError') && error.file === jobPaths(container.jobDir).outcome;
 }
 
 function toImportUrl(specifier: string): string {

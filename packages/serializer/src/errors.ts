@@ -131,3 +131,18 @@ export class InsufficientMemoryError extends HpcError {
     this.bytes = options.bytes;
   }
 }
+
+declare module '@hpc/core' {
+  /** This file's error tags, for `isHpcError(error, tag)` (checked at compile time). */
+  interface HpcErrorTags {
+    CorruptFileError: CorruptFileError;
+    FileMissingError: FileMissingError;
+    FileReadError: FileReadError;
+    ForbiddenKeyError: ForbiddenKeyError;
+    InsufficientMemoryError: InsufficientMemoryError;
+    NotASerializedFileError: NotASerializedFileError;
+    UnknownTypeError: UnknownTypeError;
+    UnsupportedFormatVersionError: UnsupportedFormatVersionError;
+    UnsupportedValueError: UnsupportedValueError;
+  }
+}

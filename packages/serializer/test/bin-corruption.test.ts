@@ -17,7 +17,7 @@ class Point {
 registerClass(Point, { id: 'bin-corruption/Point' });
 
 /** Errors a damaged file may give; anything else (or a value that differs) is a failure. */
-const READ_ERRORS = ['CorruptFileError', 'NotASerializedFileError', 'UnsupportedFormatVersionError'];
+const READ_ERRORS = ['CorruptFileError', 'NotASerializedFileError', 'UnsupportedFormatVersionError'] as const;
 
 function sample(start: number, end: number, count: number): number[] {
   if (end - start <= count) return Array.from({ length: end - start }, (_, i) => start + i);

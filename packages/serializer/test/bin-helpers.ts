@@ -1,4 +1,4 @@
-import { isHpcError } from '@hpc/core';
+import { type HpcErrorTag, isHpcError } from '@hpc/core';
 import { expect } from 'vitest';
 import { alignUp, encodeHeader, FORMAT_VERSION, HEADER_BYTES } from '../src/binary-format.ts';
 import { OutOfLineSerializer } from '../src/v8-payload.ts';
@@ -50,7 +50,7 @@ export function craftCrate(crate: CraftedCrate = {}): Buffer {
 }
 
 /** The typed error `promise` rejects with (failing the test if it resolves or throws untyped). */
-export async function expectTagged(promise: Promise<unknown>, tag: string, text?: RegExp) {
+export async function expectTagged(promise: Promise<unknown>, tag: HpcErrorTag, text?: RegExp) {
   const error = await promise.then(
     () => undefined,
     (e: unknown) => e,

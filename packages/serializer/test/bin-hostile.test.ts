@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, open, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { HpcErrorTag } from '@hpc/core';
 import { Process, registerClass, registerProcess } from '@hpc/process';
 import { Serializer } from '@hpc/serializer';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -21,7 +22,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'hpc-bin-hostile-'));
 });
 
-async function refused(name: string, bytes: Buffer, text: RegExp, tag = 'CorruptFileError') {
+async function refused(name: string, bytes: Buffer, text: RegExp, tag: HpcErrorTag = 'CorruptFileError') {
   const file = join(dir, name);
   await writeFile(file, bytes);
   return expectTagged(Serializer.deserializeFromFile(file), tag, text);

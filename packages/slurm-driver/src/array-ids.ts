@@ -91,3 +91,10 @@ export function expandSlurmId(id: string): string[] {
   if (form.kind === 'task') return [`${form.arrayId}_${form.task}`];
   return form.tasks.map((task) => `${form.arrayId}_${task}`);
 }
+
+declare module '@hpc/core' {
+  /** This file's error tags, for `isHpcError(error, tag)` (checked at compile time). */
+  interface HpcErrorTags {
+    ArrayTaskSpecError: ArrayTaskSpecError;
+  }
+}

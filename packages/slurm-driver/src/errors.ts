@@ -145,3 +145,15 @@ function describeUnavailable(
 function oneLine(text: string): string {
   return text.trim().split('\n').filter(Boolean).slice(-3).join(' / ');
 }
+
+declare module '@hpc/core' {
+  /** This file's error tags, for `isHpcError(error, tag)` (checked at compile time). */
+  interface HpcErrorTags {
+    JobRecordError: JobRecordError;
+    JobStoreError: JobStoreError;
+    SchedulerCommandError: SchedulerCommandError;
+    SchedulerUnavailableError: SchedulerUnavailableError;
+    SubmissionInterruptedError: SubmissionInterruptedError;
+    SubmissionRefusedError: SubmissionRefusedError;
+  }
+}

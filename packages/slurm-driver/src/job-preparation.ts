@@ -13,7 +13,12 @@ import type { JobRecord } from './job-record.ts';
 import type { Submission } from './job-registry.ts';
 import { writePrivateFile } from './private-files.ts';
 import type { SlurmArgs } from './sbatch-options.ts';
-import { renderSbatchScript, type SbatchScriptSpec, SLURM_JOB_FILES } from './sbatch-script.ts';
+import {
+  renderSbatchScript,
+  type SbatchScriptSpec,
+  SLURM_JOB_FILES,
+  validateJobScript,
+} from './sbatch-script.ts';
 
 /** submitJob's options: the shared ones, with sbatch options that may also be numbers or flags. */
 export interface SLURMSubmitOptions extends Omit<SubmitOptions, 'slurmArgs'> {
@@ -51,8 +56,8 @@ export class JobPreparation {
   /**
    * Refuses any setting that cannot go into a job script or reach SLURM safely, before a folder
    * exists: the checks every driver makes (validateSubmitOptions), the paths (also for SLURM's
-   * filename patterns), then everything the script holds, by rendering it once with placeholder
-   * paths under the jobs root.
+   * filename patterns), then everything the script holds (validateJobScript, with placeholder
+   * paths under the jobs root; nothing is rendered).
    */
   validate(target: SubmitTarget, settings: SLURMSubmitOptions, jobsRoot: string): void {
     validateSubmitOptions(settings as SubmitOptions);
@@ -61,7 +66,7 @@ export class JobPreparation {
     const object = targetObject(target);
     if (object !== undefined) checkSettingText('object', object, true);
     const jobDir = join(jobsRoot, 'job');
-    renderSbatchScript({
+    validateJobScript({
       ...this.scriptSpec(
         settings,
         settings.name ?? 'job',

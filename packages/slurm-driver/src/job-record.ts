@@ -4,7 +4,9 @@ import {
   readRecordFileSync,
   writeRecordFile,
 } from '@hpc/container';
+import { asJobId } from '@hpc/core';
 import { JobRecordError } from './errors.ts';
+import type { StoredIntent } from './job-store.ts';
 
 export const JOB_RECORD_VERSION = 2;
 
@@ -109,4 +111,40 @@ export function readJobRecord(jobDir: string): JobRecord | undefined {
  */
 export async function writeJobRecord(record: JobRecord, mode: number, durable: boolean): Promise<void> {
   await writeRecordFile(record, { mode, durable });
+}
+
+/** The folder's record, or the error that says why it cannot be read (other errors are thrown). */
+export function readSafely(jobDir: string): { record?: JobRecord; error?: JobRecordError } {
+  try {
+    const record = readJobRecord(jobDir);
+    return record ? { record } : {};
+  } catch (error) {
+    if (error instanceof JobRecordError) return { error };
+    throw error;
+  }
+}
+
+/** The job index row a confirmed record stands for. */
+export function jobFromRecord(record: JobRecord, folder: string) {
+  return {
+    id: asJobId(record.id as string),
+    name: record.name,
+    jobDir: record.jobDir,
+    submittedAt: record.submittedAt ?? record.createdAt,
+    folder,
+    ...(record.finalState ? { state: record.finalState } : {}),
+  };
+}
+
+/** The job index row of a submission sbatch has not answered (yet). */
+export function intentFromRecord(record: JobRecord, folder: string): StoredIntent {
+  return {
+    token: record.token,
+    folder,
+    jobDir: record.jobDir,
+    name: record.name,
+    createdAt: record.createdAt,
+    host: record.host,
+    pid: record.pid,
+  };
 }

@@ -2,20 +2,16 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync, rmSync, statSync, symlinkSync, unlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import {
-  asFileWriteError,
-  asJobId,
-  type FileModes,
-  isTerminalState,
-  type JobId,
-  makeDirectory,
-} from '@hpc/core';
-import { JobRecordError, JobStoreError } from './errors.ts';
+import { asFileWriteError, type FileModes, isTerminalState, type JobId, makeDirectory } from '@hpc/core';
+import { type JobRecordError, JobStoreError } from './errors.ts';
 import { FinalStateWriter } from './final-state-writer.ts';
 import {
+  intentFromRecord,
   JOB_RECORD_VERSION,
   type JobRecord,
+  jobFromRecord,
   readJobRecord,
+  readSafely,
   recordPath,
   writeJobRecord,
 } from './job-record.ts';
@@ -353,39 +349,6 @@ export class JobRegistry {
       }
     }
   }
-}
-
-function readSafely(jobDir: string): { record?: JobRecord; error?: JobRecordError } {
-  try {
-    const record = readJobRecord(jobDir);
-    return record ? { record } : {};
-  } catch (error) {
-    if (error instanceof JobRecordError) return { error };
-    throw error;
-  }
-}
-
-function jobFromRecord(record: JobRecord, folder: string) {
-  return {
-    id: asJobId(record.id as string),
-    name: record.name,
-    jobDir: record.jobDir,
-    submittedAt: record.submittedAt ?? record.createdAt,
-    folder,
-    ...(record.finalState ? { state: record.finalState } : {}),
-  };
-}
-
-function intentFromRecord(record: JobRecord, folder: string): StoredIntent {
-  return {
-    token: record.token,
-    folder,
-    jobDir: record.jobDir,
-    name: record.name,
-    createdAt: record.createdAt,
-    host: record.host,
-    pid: record.pid,
-  };
 }
 
 /** A folder name from the job name: letters, digits, '_', '.', '-' (at most 48). */

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { checkSettingText, JOB_FILES } from '@hpc/container';
-import { checkpointLeadSeconds, parseSlurmTimeMs } from '@hpc/core';
+import { checkpointLeadSeconds, isHpcError, parseSlurmTimeMs } from '@hpc/core';
 import { InvalidJobSettingError } from './errors.ts';
 import { slurmFilenamePattern } from './filename-pattern.ts';
 import { type SbatchDirective, type SlurmArgs, validateSlurmArgs } from './sbatch-options.ts';
@@ -61,13 +61,27 @@ export interface SbatchScriptSpec {
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/** A job script's settings after validateJobScript: every value checked, ready to render. */
+export interface CheckedJobScript {
+  readonly jobDir: string;
+  readonly command: { readonly file: string; readonly args: readonly string[] };
+  /** The `#SBATCH` lines, in order: name, output/error patterns, signal, then the user's options. */
+  readonly header: readonly (readonly [string, string | undefined])[];
+  readonly modules: readonly string[];
+  readonly modulePaths: readonly string[];
+  readonly lmodInit: readonly string[];
+  readonly condaEnv: string | undefined;
+  readonly conda: string;
+  readonly env: readonly (readonly [string, string])[];
+}
+
 /**
- * Renders the batch script for one job. Pure: same input, same text. Every value is quoted —
- * `#SBATCH` values for sbatch's directive parser, everything else with shellQuote; paths SLURM reads
- * as filename patterns are escaped (filename-pattern.ts) — and values with control or bidi/format
- * characters are refused with an InvalidJobSettingError naming the setting.
+ * Checks every setting a job script holds, before anything is written: values with control or
+ * bidi/format characters, bad names, a time limit SLURM would not read, paths SLURM would read as
+ * other filename patterns. Throws an InvalidJobSettingError naming the setting; returns what
+ * renderJobScript needs.
  */
-export function renderSbatchScript(spec: SbatchScriptSpec): string {
+export function validateJobScript(spec: SbatchScriptSpec): CheckedJobScript {
   const directives = validateSlurmArgs(spec.slurmArgs);
   checkSettingText('name', spec.name);
   checkSettingText('jobDir', spec.jobDir);
@@ -80,26 +94,7 @@ export function renderSbatchScript(spec: SbatchScriptSpec): string {
   );
   const condaEnv = spec.condaEnv === undefined ? undefined : checkWord('condaEnv', spec.condaEnv);
   const conda = checkSettingText('condaExecutable', spec.condaExecutable ?? 'conda', true);
-  const env = Object.entries(spec.env ?? {}).map(([key, value]) => {
-    if (!ENV_NAME.test(key)) {
-      throw new InvalidJobSettingError(
-        `env.${key}`,
-        value,
-        'invalid-name',
-        'environment variable names are letters, digits and _, not starting with a digit',
-      );
-    }
-    if (typeof value !== 'string')
-      throw new InvalidJobSettingError(
-        `env.${key}`,
-        value,
-        'not-a-string',
-        'environment values must be strings',
-      );
-    // Values are data: newlines and tabs are kept (shellQuote carries them), nothing else unsafe.
-    refuseUnsafeCharacters(`env.${key}`, value, value, { keepLayout: true });
-    return [key, value] as const;
-  });
+  const env = Object.entries(spec.env ?? {}).map(([key, value]) => checkEnv(key, value));
   checkSettingText('command.file', spec.command.file, true);
   for (const [i, arg] of spec.command.args.entries()) checkSettingText(`command.args[${i}]`, arg);
   const signalSeconds = checkpointLead(spec.checkpointSignalSeconds, directives);
@@ -114,9 +109,26 @@ export function renderSbatchScript(spec: SbatchScriptSpec): string {
     header.push(['signal', `B:USR1@${signalSeconds}`]);
   for (const { key, value } of withSubmissionToken(directives, spec.submissionToken))
     header.push([key, value]);
+  const command = { file: spec.command.file, args: spec.command.args };
+  return { jobDir: spec.jobDir, command, header, modules, modulePaths, lmodInit, condaEnv, conda, env };
+}
 
+/**
+ * Renders the batch script for one job: validateJobScript, then renderJobScript. Pure: same input,
+ * same text. Every value is quoted — `#SBATCH` values for sbatch's directive parser, everything else
+ * with shellQuote; paths SLURM reads as filename patterns are escaped (filename-pattern.ts) — and
+ * values with control or bidi/format characters are refused with an InvalidJobSettingError naming
+ * the setting.
+ */
+export function renderSbatchScript(spec: SbatchScriptSpec): string {
+  return renderJobScript(validateJobScript(spec));
+}
+
+/** The script text of checked settings. Pure, and throws nothing: validateJobScript did the checks. */
+export function renderJobScript(script: CheckedJobScript): string {
+  const { modules, modulePaths, lmodInit, condaEnv, conda } = script;
   const lines = ['#!/bin/bash'];
-  for (const [key, value] of header)
+  for (const [key, value] of script.header)
     lines.push(value === undefined ? `#SBATCH --${key}` : `#SBATCH --${key}=${sbatchDirectiveQuote(value)}`);
   lines.push(
     '# Generated by @hpc/slurm-driver. Every value below is quoted; edit the submit options, not this file.',
@@ -148,14 +160,36 @@ export function renderSbatchScript(spec: SbatchScriptSpec): string {
     );
   }
   lines.push('set -u');
-  lines.push(`export HPC_JOB_DIR=${shellQuote(spec.jobDir)}`);
-  for (const [key, value] of env) lines.push(`export ${key}=${shellQuote(value)}`);
+  lines.push(`export HPC_JOB_DIR=${shellQuote(script.jobDir)}`);
+  for (const [key, value] of script.env) lines.push(`export ${key}=${shellQuote(value)}`);
   lines.push(
     '# The node-runner replaces this shell, so SIGUSR1 (checkpoint) and SIGTERM reach it directly.',
-    `exec ${[spec.command.file, ...spec.command.args].map(shellQuote).join(' ')}`,
+    `exec ${[script.command.file, ...script.command.args].map(shellQuote).join(' ')}`,
     '',
   );
   return lines.join('\n');
+}
+
+/** One environment variable, checked: a shell name, a string value without unsafe characters. */
+function checkEnv(key: string, value: unknown): readonly [string, string] {
+  if (!ENV_NAME.test(key)) {
+    throw new InvalidJobSettingError(
+      `env.${key}`,
+      value,
+      'invalid-name',
+      'environment variable names are letters, digits and _, not starting with a digit',
+    );
+  }
+  if (typeof value !== 'string')
+    throw new InvalidJobSettingError(
+      `env.${key}`,
+      value,
+      'not-a-string',
+      'environment values must be strings',
+    );
+  // Values are data: newlines and tabs are kept (shellQuote carries them), nothing else unsafe.
+  refuseUnsafeCharacters(`env.${key}`, value, value, { keepLayout: true });
+  return [key, value];
 }
 
 /**
@@ -177,7 +211,7 @@ function checkpointLead(requested: number | undefined, directives: readonly Sbat
   try {
     limitMs = time === undefined ? undefined : parseSlurmTimeMs(time);
   } catch (error) {
-    throw new InvalidJobSettingError('slurmArgs.time', time, 'invalid-value', (error as Error).message);
+    throw new InvalidJobSettingError('slurmArgs.time', time, 'invalid-value', timeLimitProblem(error));
   }
   // SLURM reads a limit of 0 as "no limit", like UNLIMITED (sbatch(1)).
   return checkpointLeadSeconds(limitMs ? limitMs / 1000 : undefined, requested);
@@ -195,4 +229,10 @@ function withSubmissionToken(
   const own = directives.find((d) => d.key === 'comment');
   if (!own) return [...directives, { key: 'comment', value: mark }];
   return directives.map((d) => (d === own ? { key: 'comment', value: `${own.value} ${mark}` } : d));
+}
+
+/** What was wrong with a time limit parseSlurmTimeMs refused, for the setting's message. */
+function timeLimitProblem(error: unknown): string {
+  if (isHpcError(error, 'InvalidOption')) return error.remedy;
+  throw error;
 }

@@ -1,3 +1,5 @@
+import { InvalidOptionError } from '@hpc/core';
+
 /** At most `limit` tasks at once; the rest wait in order. */
 export class Semaphore {
   private active = 0;
@@ -5,7 +7,12 @@ export class Semaphore {
 
   constructor(private readonly limit: number) {
     if (!Number.isInteger(limit) || limit < 1)
-      throw new RangeError(`a semaphore needs a limit of at least 1, got ${limit}`);
+      throw new InvalidOptionError({
+        option: 'maxConcurrentSubmissions',
+        value: limit,
+        allowed: 'a whole number of at least 1',
+        remedy: 'pass e.g. { maxConcurrentSubmissions: 4 } (the default) to SLURMDriver',
+      });
   }
 
   async use<T>(task: () => Promise<T>): Promise<T> {

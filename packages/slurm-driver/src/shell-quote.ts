@@ -1,10 +1,15 @@
+import { InternalError } from '@hpc/core';
+
 /**
  * Quotes one value for bash: always single quotes, a single quote becomes '\''. Nothing inside
  * single quotes is expanded ($, `, \, !, newlines), so the value reaches the command verbatim.
  * The one quoting function for every value the job script's shell reads.
  */
 export function shellQuote(value: string): string {
-  if (value.includes('\0')) throw new TypeError('a shell word cannot contain NUL');
+  if (value.includes('\0'))
+    throw new InternalError(
+      'a shell word reached shellQuote with a NUL character (settings are checked before)',
+    );
   return `'${value.replaceAll("'", `'\\''`)}'`;
 }
 

@@ -1,11 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  JOB_FILES,
-  readOutcome as readOutcomeFile,
-  stateFromOutcome,
-  stoppedAtTimeLimitWarning,
-} from '@hpc/container';
+import { JOB_FILES, readOutcome as readOutcomeFile } from '@hpc/container';
 import {
   isTerminalState,
   type JobId,
@@ -17,9 +12,9 @@ import {
 } from '@hpc/core';
 import { type CommandRunner, isAccountingDisabled } from './command-runner.ts';
 import { SchedulerCommandError, SchedulerUnavailableError } from './errors.ts';
+import { decideJobState, decisiveOutcomeState } from './job-state-policy.ts';
 import type { StateUpdate, StoredJob } from './job-store.ts';
 import { parseSacct, sacctArgs } from './sacct-parse.ts';
-import { SETUP_FAILED_EXIT_CODE } from './sbatch-script.ts';
 import { mapSlurmState, type SlurmJobReport } from './slurm-state.ts';
 import { parseSqueue, squeueArgs } from './squeue-parse.ts';
 
@@ -163,7 +158,17 @@ export class StatusPoller {
         accounting = await this.sacct(forSacct);
       }
       for (const { job, outcome } of ask) {
-        const update = this.decide(job, outcome, queue.get(job.id), accounting, at);
+        const update = decideJobState({
+          job,
+          outcome,
+          queued: queue.get(job.id),
+          accounted: accounting?.get(job.id),
+          sacctAnswered: accounting !== undefined,
+          squeueOnly: this.accounting === false,
+          now: at,
+          outcomeGraceMs: this.outcomeGraceMs,
+          missingGraceMs: this.missingGraceMs,
+        });
         states.set(job.id, update.state);
         updates.push(update);
       }
@@ -172,121 +177,6 @@ export class StatusPoller {
     this.lastStats = stats;
     this.last = { at: this.now(), states };
     return states;
-  }
-
-  private decide(
-    job: StoredJob,
-    outcome: RunOutcome | undefined,
-    queued: SlurmJobReport | undefined,
-    accounted: Map<string, SlurmJobReport> | undefined,
-    now: number,
-  ): StateUpdate {
-    const fromQueue = queued && mapSlurmState(queued);
-    const accountedReport = accounted?.get(job.id);
-    const fromAccounting = accountedReport && mapSlurmState(accountedReport);
-    const squeueOnly = this.accounting === false;
-    let slurm: JobState | undefined;
-    let authoritative = false;
-    if (fromQueue && !isTerminalState(fromQueue)) {
-      slurm = fromQueue; // the controller's live view wins (also over an older sacct record of a requeued job)
-    } else if (fromAccounting && isTerminalState(fromAccounting)) {
-      slurm = fromAccounting;
-      authoritative = true;
-    } else if (fromQueue) {
-      // Finished in squeue. If sacct has a (stale) row it lags and will have the exit code soon; if
-      // it has none at all (held jobs that were never eligible are never recorded) squeue is final.
-      slurm = fromQueue;
-      authoritative = squeueOnly || (accounted !== undefined && !accountedReport);
-    } else if (fromAccounting) {
-      slurm = fromAccounting; // gone from squeue but sacct still says PENDING/RUNNING: it lags, ask again
-    } else if (squeueOnly && job.state && isTerminalState(job.state)) {
-      return { id: job.id, state: job.state, final: true, missingSince: undefined };
-    }
-
-    if (!slurm) {
-      if (!squeueOnly && accounted === undefined) {
-        return {
-          id: job.id,
-          state: unknown(job, 'SLURM did not answer for it this time'),
-          final: false,
-          missingSince: job.missingSince,
-        };
-      }
-      const since = job.missingSince ?? now;
-      if (now - since >= this.missingGraceMs) {
-        const where = squeueOnly ? 'squeue (accounting is off)' : 'squeue or sacct';
-        return {
-          id: job.id,
-          state: {
-            status: 'lost',
-            reason: `${where} no longer knows job ${job.id} and it wrote no ${JOB_FILES.outcome}`,
-          },
-          final: true,
-          missingSince: since,
-        };
-      }
-      return {
-        id: job.id,
-        state: unknown(job, 'not (yet) visible in squeue or sacct'),
-        final: false,
-        missingSince: since,
-      };
-    }
-    if (!isTerminalState(slurm)) return { id: job.id, state: slurm, final: false, missingSince: undefined };
-
-    if (
-      outcome &&
-      stoppedAtTimeLimitWarning(outcome) &&
-      (slurm.status === 'failed' || slurm.status === 'completed')
-    ) {
-      // The node-runner stopped run() at SLURM's time-limit warning (SIGUSR1) and exited itself.
-      const raw = `${slurm.raw ?? ''}; stopped at the time-limit warning (SIGUSR1)`;
-      return {
-        id: job.id,
-        state: { ...slurm, status: 'timeout', raw },
-        final: authoritative,
-        missingSince: undefined,
-      };
-    }
-    if (slurm.status === 'completed' && !outcome) {
-      const since = job.missingSince ?? now;
-      if (now - since < this.outcomeGraceMs) {
-        return {
-          id: job.id,
-          state: {
-            ...slurm,
-            status: 'completing',
-            raw: `${slurm.raw ?? 'COMPLETED'}; waiting for ${JOB_FILES.outcome}`,
-          },
-          final: false,
-          missingSince: since,
-        };
-      }
-      const reason = `SLURM reports ${slurm.raw ?? 'COMPLETED'} but the job wrote no ${JOB_FILES.outcome} (see job.err)`;
-      return {
-        id: job.id,
-        state: { ...slurm, status: 'lost', reason },
-        final: authoritative,
-        missingSince: since,
-      };
-    }
-    if (slurm.status === 'failed' && slurm.cause === 'exit-code' && !outcome) {
-      const code = slurm.exitCode;
-      const state: JobState =
-        code === SETUP_FAILED_EXIT_CODE
-          ? {
-              ...slurm,
-              cause: 'infrastructure',
-              message:
-                'the job script failed before the node-runner started (module load / conda activate); see job.err',
-            }
-          : {
-              ...slurm,
-              message: `exited with code ${code ?? '?'} without writing ${JOB_FILES.outcome}; see job.err`,
-            };
-      return { id: job.id, state, final: authoritative, missingSince: undefined };
-    }
-    return { id: job.id, state: slurm, final: authoritative, missingSince: undefined };
   }
 
   private async squeue(ids: readonly string[]): Promise<Map<string, SlurmJobReport>> {
@@ -346,24 +236,4 @@ class UnreadableOutcome {
     readonly unreadable: UnreadableRecord,
     readonly reason: string,
   ) {}
-}
-
-/**
- * The state an outcome file decides on its own: ok, or a failure of run() or of the plumbing. A run
- * ended by a signal is left to SLURM, which knows whether it was a timeout, a cancel or a node.
- */
-export function decisiveOutcomeState(outcome: RunOutcome): JobState | undefined {
-  if (outcome.status === 'failed' && outcome.kind === 'infrastructure' && outcome.reason === 'signalled')
-    return undefined;
-  const raw =
-    outcome.status === 'ok'
-      ? 'COMPLETED (outcome ok)'
-      : outcome.kind === 'process'
-        ? 'FAILED (run() threw)'
-        : `FAILED (${outcome.reason})`;
-  return { ...stateFromOutcome(outcome), raw };
-}
-
-function unknown(job: StoredJob, reason: string): JobState {
-  return { status: 'unknown', reason: `${reason}${job.state ? `; last seen ${job.state.status}` : ''}` };
 }

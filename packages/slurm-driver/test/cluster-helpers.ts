@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isTerminalState, type JobState } from '@hpc/core';
-import { isSlurmAvailable, type SLURMDriver, shellQuote } from '../src/index.ts';
+import { shellQuote } from '../src/shell-quote.ts';
+import { isSlurmAvailable } from '../src/slurm-available.ts';
+import type { SLURMDriver } from '../src/slurm-driver.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 export const UP_SCRIPT = `${REPO_ROOT}scripts/cluster/up.sh`;

@@ -2,7 +2,9 @@ import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createCommandRunner, isSlurmAvailable, type SchedulerUnavailableError } from '../src/index.ts';
+import { createCommandRunner } from '../src/command-runner.ts';
+import type { SchedulerUnavailableError } from '../src/errors.ts';
+import { isSlurmAvailable } from '../src/slurm-available.ts';
 
 /** Tiny real programs standing in for SLURM commands, for failures the real cluster gives only sometimes. */
 const binDir = mkdtempSync(join(tmpdir(), 'hpc-fake-slurm-'));

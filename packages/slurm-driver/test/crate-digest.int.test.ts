@@ -13,7 +13,9 @@ import { join } from 'node:path';
 import { isHpcError, type JobFailedError } from '@hpc/core';
 import { Serializer } from '@hpc/serializer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readJobRecord, SLURM_JOB_FILES, SLURMDriver } from '../src/index.ts';
+import { readJobRecord } from '../src/job-record.ts';
+import { SLURM_JOB_FILES } from '../src/sbatch-script.ts';
+import { SLURMDriver } from '../src/slurm-driver.ts';
 import { rejectionOf, requireCluster, scontrol, waitForState } from './cluster-helpers.ts';
 import { AddNumbers } from './fixtures/slurm-processes.ts';
 

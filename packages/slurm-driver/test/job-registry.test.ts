@@ -14,15 +14,11 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { asJobId, fileModes } from '@hpc/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  defaultStorePath,
-  JobPreparation,
-  JobRegistry,
-  type JobStoreError,
-  parseJobRecord,
-  readJobRecord,
-  type SLURMSubmitOptions,
-} from '../src/index.ts';
+import type { JobStoreError } from '../src/errors.ts';
+import { JobPreparation, type SLURMSubmitOptions } from '../src/job-preparation.ts';
+import { parseJobRecord, readJobRecord } from '../src/job-record.ts';
+import { JobRegistry } from '../src/job-registry.ts';
+import { defaultStorePath } from '../src/store-location.ts';
 import { nodeScriptArgs, REPO_ROOT } from './cluster-helpers.ts';
 import { AddNumbers } from './fixtures/slurm-processes.ts';
 
@@ -238,7 +234,7 @@ describe('JobRegistry: two processes writing one index at once', () => {
     const { root, home } = setup();
     const storePath = join(home, 'shared.sqlite');
     const script = `
-      const { JobRegistry } = await import(${JSON.stringify(`${REPO_ROOT}packages/slurm-driver/src/index.ts`)});
+      const { JobRegistry } = await import(${JSON.stringify(`${REPO_ROOT}packages/slurm-driver/src/job-registry.ts`)});
       const { fileModes } = await import('@hpc/core');
       const registry = new JobRegistry({ root: ${JSON.stringify(root)}, home: ${JSON.stringify(home)}, modes: fileModes(), storePath: ${JSON.stringify(storePath)} });
       const base = Number(process.argv.at(-1));

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { asJobId } from '@hpc/core';
 import { describe, expect, it } from 'vitest';
-import { JobStore } from '../src/index.ts';
+import { JobStore } from '../src/job-store.ts';
 
 describe('JobStore', () => {
   const path = join(mkdtempSync(join(tmpdir(), 'hpc-store-')), 'jobs.sqlite');

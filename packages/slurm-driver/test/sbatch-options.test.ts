@@ -1,6 +1,7 @@
 import { isHpcError } from '@hpc/core';
 import { describe, expect, it } from 'vitest';
-import { type InvalidJobSettingError, SBATCH_OPTIONS, validateSlurmArgs } from '../src/index.ts';
+import type { InvalidJobSettingError } from '../src/errors.ts';
+import { SBATCH_OPTIONS, validateSlurmArgs } from '../src/sbatch-options.ts';
 
 function problemOf(slurmArgs: Record<string, unknown>): InvalidJobSettingError {
   try {

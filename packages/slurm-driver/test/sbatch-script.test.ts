@@ -3,7 +3,13 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type InvalidJobSettingError, renderSbatchScript, type SbatchScriptSpec } from '../src/index.ts';
+import type { InvalidJobSettingError } from '../src/errors.ts';
+import {
+  renderJobScript,
+  renderSbatchScript,
+  type SbatchScriptSpec,
+  validateJobScript,
+} from '../src/sbatch-script.ts';
 
 const spec: SbatchScriptSpec = {
   name: 'my-job',
@@ -284,6 +290,21 @@ describe('renderSbatchScript: bidi and other format characters', () => {
     expect(renderSbatchScript({ ...spec, env: { PEM: 'a\nb\tc' } })).toContain("export PEM='a\nb\tc'");
     expect(() => renderSbatchScript({ ...spec, env: { X: 'a\u001b[31m' } })).toThrow(
       expect.objectContaining({ setting: 'env.X', problem: 'control-character' }),
+    );
+  });
+});
+
+describe('validateJobScript and renderJobScript', () => {
+  it('validates without rendering, and renders the checked settings to the same text', () => {
+    const checked = validateJobScript(spec);
+    expect(checked.header[0]).toEqual(['job-name', 'my-job']);
+    expect(renderJobScript(checked)).toBe(renderSbatchScript(spec));
+    expect(renderJobScript(checked)).toBe(renderJobScript(checked));
+  });
+
+  it('throws the typed setting errors from validation', () => {
+    expect(() => validateJobScript({ ...spec, env: { '1X': 'a' } })).toThrow(
+      expect.objectContaining({ _tag: 'InvalidJobSettingError', setting: 'env.1X', problem: 'invalid-name' }),
     );
   });
 });

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isHpcError } from '@hpc/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type SchedulerUnavailableError, SLURMDriver } from '../src/index.ts';
+import type { SchedulerUnavailableError } from '../src/errors.ts';
+import { SLURMDriver } from '../src/slurm-driver.ts';
 import { requireCluster, UP_SCRIPT, waitForState } from './cluster-helpers.ts';
 import { AddNumbers } from './fixtures/slurm-processes.ts';
 

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { sbatchDirectiveQuote, shellQuote } from '../src/index.ts';
+import { sbatchDirectiveQuote, shellQuote } from '../src/shell-quote.ts';
 
 const HOSTILE = [
   '$(touch /tmp/pwned)',

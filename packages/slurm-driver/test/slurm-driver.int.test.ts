@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isHpcError, type JobFailedError, type JobId, type JobState } from '@hpc/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SLURM_JOB_FILES, SLURMDriver, type SubmissionRefusedError } from '../src/index.ts';
+import type { SubmissionRefusedError } from '../src/errors.ts';
+import { SLURM_JOB_FILES } from '../src/sbatch-script.ts';
+import { SLURMDriver } from '../src/slurm-driver.ts';
 import {
   nodeScriptArgs,
   REPO_ROOT,

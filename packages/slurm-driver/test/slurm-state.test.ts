@@ -1,14 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { isTerminalState, type JobState } from '@hpc/core';
 import { describe, expect, it } from 'vitest';
-import {
-  mapSlurmState,
-  parseExitCode,
-  parseSacct,
-  parseSqueue,
-  sacctArgs,
-  squeueArgs,
-} from '../src/index.ts';
+import { parseSacct, sacctArgs } from '../src/sacct-parse.ts';
+import { mapSlurmState, parseExitCode } from '../src/slurm-state.ts';
+import { parseSqueue, squeueArgs } from '../src/squeue-parse.ts';
 
 const captured = (name: string) =>
   readFileSync(new URL(`fixtures/captured/${name}`, import.meta.url), 'utf8');

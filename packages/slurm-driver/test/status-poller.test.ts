@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { writeOutcome } from '@hpc/container';
 import { asJobId, type RunOutcome } from '@hpc/core';
 import { describe, expect, it } from 'vitest';
-import { type CommandRunner, JobStore, StatusPoller, type StatusPollerOptions } from '../src/index.ts';
+import type { CommandRunner } from '../src/command-runner.ts';
+import { JobStore } from '../src/job-store.ts';
+import { StatusPoller, type StatusPollerOptions } from '../src/status-poller.ts';
 
 /**
  * A scripted scheduler for the poller's decisions (lag windows, missing accounting, lost jobs),

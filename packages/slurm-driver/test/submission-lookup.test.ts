@@ -7,7 +7,7 @@ import {
   lookupSqueueArgs,
   matchTokens,
   slurmLocalTime,
-} from '../src/index.ts';
+} from '../src/submission-lookup.ts';
 
 const captured = (name: string) =>
   readFileSync(new URL(`fixtures/captured/${name}`, import.meta.url), 'utf8');

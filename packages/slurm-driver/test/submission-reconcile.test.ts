@@ -3,14 +3,10 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileModes } from '@hpc/core';
 import { describe, expect, it } from 'vitest';
-import {
-  type CommandRunner,
-  JOB_RECORD_VERSION,
-  type JobRecord,
-  JobRegistry,
-  readJobRecord,
-  SubmissionReconciler,
-} from '../src/index.ts';
+import type { CommandRunner } from '../src/command-runner.ts';
+import { JOB_RECORD_VERSION, type JobRecord, readJobRecord } from '../src/job-record.ts';
+import { JobRegistry } from '../src/job-registry.ts';
+import { SubmissionReconciler } from '../src/submission-reconcile.ts';
 
 const T0 = Date.parse('2026-12-02T08:00:00Z');
 /** A pid no process has (Linux pids stay below 2^22). */

@@ -4,14 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isHpcError, type JobId } from '@hpc/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type InvalidJobSettingError,
-  readJobRecord,
-  type SchedulerUnavailableError,
-  SLURM_JOB_FILES,
-  SLURMDriver,
-  type SLURMDriverOptions,
-} from '../src/index.ts';
+import type { InvalidJobSettingError, SchedulerUnavailableError } from '../src/errors.ts';
+import { readJobRecord } from '../src/job-record.ts';
+import { SLURM_JOB_FILES } from '../src/sbatch-script.ts';
+import { SLURMDriver, type SLURMDriverOptions } from '../src/slurm-driver.ts';
 import {
   eventually,
   exited,

@@ -1,4 +1,4 @@
-import { describeJobState, isHpcError, type JobNotFinishedError } from '@hpc/core';
+import { describeJobState, isHpcError } from '@hpc/core';
 import type { CliContext } from '../cli-context.ts';
 import { ResultNotReadyError, ResultTypeError } from '../cli-errors.ts';
 import { chooseDriver, closeDriver, createDriver } from '../driver-select.ts';
@@ -30,7 +30,7 @@ export async function runResult(
       printJobFailure(ctx, error, json);
       return EXIT_CODES.failed;
     }
-    if (isHpcError<JobNotFinishedError>(error, 'JobNotFinishedError')) {
+    if (isHpcError(error, 'JobNotFinishedError')) {
       throw new ResultNotReadyError(id, describeJobState(error.state), { cause: error });
     }
     if (isHpcError(error, 'UnknownTypeError'))

@@ -255,3 +255,17 @@ export class CannotRewriteError extends HpcError {
     );
   }
 }
+
+declare module '@hpc/core' {
+  /** This file's error tags, for `isHpcError(error, tag)` (checked at compile time). */
+  interface HpcErrorTags {
+    CannotRewriteError: CannotRewriteError;
+    ExternalReferenceError: ExternalReferenceError;
+    FileLockedError: FileLockedError;
+    Hdf5Error: Hdf5Error;
+    InvalidObjectPathError: InvalidObjectPathError;
+    ObjectExistsError: ObjectExistsError;
+    ObjectNotFoundError: ObjectNotFoundError;
+    UnsupportedCodecError: UnsupportedCodecError;
+  }
+}
