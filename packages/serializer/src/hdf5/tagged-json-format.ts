@@ -24,8 +24,6 @@
  */
 export const TAG = '$';
 
-/** Keys that would alter prototypes or constructors if written onto a revived instance. */
-export const FORBIDDEN_INSTANCE_KEYS = ['__proto__', 'constructor', 'prototype'] as const;
 
 /** The body of a registered class instance: "a" Array subclass, "m" Map, "s" Set, "v" fields of anything else. */
 export const BODY_KEYS = ['a', 'm', 's', 'v'] as const;

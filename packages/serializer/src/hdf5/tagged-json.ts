@@ -1,9 +1,10 @@
 import { registeredClassOf } from '@hpc/process';
 import { UnsupportedValueError } from '../errors.ts';
-import { summarizeGraph } from '../object-graph.ts';
+import { findUnstorable } from '../storable/find-unstorable.ts';
+import { FORBIDDEN_INSTANCE_KEYS, isStorableView } from '../storable/rules.ts';
 import type { StoredTypedArray } from '../typed-arrays.ts';
 import { type TypedArrayName, typedArrayName } from './dtypes.ts';
-import { FORBIDDEN_INSTANCE_KEYS, TAG } from './tagged-json-format.ts';
+import { TAG } from './tagged-json-format.ts';
 
 /** Writing the structure text (its format: tagged-json-format.ts). */
 export interface StructureEncoding {
@@ -23,7 +24,7 @@ export interface EncodeOptions {
   datasetName: (index: number) => string;
 }
 
-/** Something the encoder cannot store; summarizeGraph is asked to name the path before it is reported. */
+/** Something the encoder cannot store; findUnstorable (storable/) names the path before it is reported. */
 class Unstorable extends Error {}
 
 function base64(view: ArrayBufferView): string {
@@ -272,7 +273,7 @@ function encodeEntries(state: Encoder, map: Map<unknown, unknown>): unknown[] {
 }
 
 /**
- * The class id of a registered class instance, with the checks summarizeGraph makes (exact
+ * The class id of a registered class instance, with the checks of storable/ (exact
  * registered prototype, no forbidden or symbol keys); anything else is refused.
  */
 function instanceType(state: Encoder, value: object): string {
@@ -288,7 +289,7 @@ function instanceType(state: Encoder, value: object): string {
   return entry.id;
 }
 
-/** Built-in objects stored as tags (classified as summarizeGraph does); undefined for anything else. */
+/** Built-in objects stored as tags (classified as storable/rules.ts does); undefined for anything else. */
 function encodeBuiltin(state: Encoder, value: object, proto: object): unknown {
   if (value instanceof Date) {
     if (proto !== Date.prototype) return undefined;
@@ -324,7 +325,7 @@ function encodeBuiltin(state: Encoder, value: object, proto: object): unknown {
 
 function encodeView(state: Encoder, value: ArrayBufferView): unknown {
   if (value instanceof DataView) return encodeBytes(state, value, 'dv');
-  const kind = typedArrayName(value);
+  const kind = isStorableView(value) ? typedArrayName(value) : undefined;
   if (!kind) throw new Unstorable(`${value.constructor.name} cannot be stored (no matching HDF5 type)`);
   const view = value as StoredTypedArray;
   return view.byteLength >= state.threshold
@@ -353,7 +354,7 @@ function storeDataset(state: Encoder, view: StoredTypedArray, kind: TypedArrayNa
  * containers on the way to something JSON cannot say (a tag, a repeated object) are copied. One
  * native JSON.stringify of that form is the structure text, so plain data costs its walk plus
  * what JSON costs. Whatever is refused is refused here, before any file is touched, with
- * summarizeGraph's error naming the property path.
+ * the error of storable/find-unstorable.ts naming the full property path.
  */
 export function encodeStructure(root: unknown, options: EncodeOptions): StructureEncoding {
   const state = takeEncoder(root, options);
@@ -361,9 +362,11 @@ export function encodeStructure(root: unknown, options: EncodeOptions): Structur
     const json = JSON.stringify(encodeValue(state, root));
     return { json, datasets: state.datasets, typeIds: [...state.typeIds], rootType: state.rootType };
   } catch (error) {
-    // summarizeGraph walks again to name the path of a function, symbol or unregistered class.
-    summarizeGraph(root);
-    if (error instanceof RangeError && /call stack/i.test(error.message)) {
+    // The shared rules walk again to name the path of whatever was refused.
+    const tooDeep = error instanceof RangeError && /call stack/i.test(error.message);
+    const refused = tooDeep ? undefined : findUnstorable(root);
+    if (refused) throw refused;
+    if (tooDeep) {
       throw new UnsupportedValueError(
         '$',
         'a too deeply nested value',
