@@ -47,9 +47,9 @@ export const SERIALIZER_PACKAGE_JSON = join('node_modules', '@hpc', 'serializer'
 /** The HDF5 worker threads as bundle entries: parallel Blosc decoding on read, compression on write. */
 export const HDF5_WORKER_ENTRIES = {
   'hdf5-read-worker': fileURLToPath(
-    new URL('./packages/serializer/src/hdf5/read-worker.ts', import.meta.url),
+    new URL('./packages/serializer/src/hdf5/accel/read-worker.ts', import.meta.url),
   ),
   'hdf5-compress-worker': fileURLToPath(
-    new URL('./packages/serializer/src/hdf5/compress-worker.ts', import.meta.url),
+    new URL('./packages/serializer/src/hdf5/accel/compress-worker.ts', import.meta.url),
   ),
 };

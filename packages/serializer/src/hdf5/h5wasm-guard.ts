@@ -1,4 +1,4 @@
-/// <reference path="./webassembly.d.ts" />
+/// <reference path="./accel/webassembly.d.ts" />
 import { resolve, sep } from 'node:path';
 
 /**

@@ -16,7 +16,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { threadId } from 'node:worker_threads';
 import type * as H5 from 'h5wasm';
-import { simdBloscPlugin } from './blosc-simd-plugin.ts';
+import { simdBloscPlugin } from './accel/blosc-simd-plugin.ts';
 import { type H5Guard, installGuard } from './h5wasm-guard.ts';
 
 /**

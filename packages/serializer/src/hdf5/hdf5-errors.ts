@@ -1,6 +1,6 @@
 import { escapeUnsafeText, HpcError, isHpcError } from '@hpc/core';
 import { CorruptFileError, UnsupportedFormatVersionError } from '../errors.ts';
-import { LAYOUT_FORMAT_VERSION, LEGACY_OPTION } from './layout.ts';
+import { LAYOUT_FORMAT_VERSION, LEGACY_OPTION } from './format/layout.ts';
 
 /** Errors specific to HDF5 crates (ObjectSerializer). The format-neutral ones live in ../errors.ts. */
 

@@ -1,8 +1,8 @@
 import { registeredClassOf } from '@hpc/process';
-import { UnsupportedValueError } from '../errors.ts';
-import { findUnstorable } from '../storable/find-unstorable.ts';
-import { FORBIDDEN_INSTANCE_KEYS, isStorableView } from '../storable/rules.ts';
-import type { StoredTypedArray } from '../typed-arrays.ts';
+import { UnsupportedValueError } from '../../errors.ts';
+import { findUnstorable } from '../../storable/find-unstorable.ts';
+import { FORBIDDEN_INSTANCE_KEYS, isStorableView } from '../../storable/rules.ts';
+import type { StoredTypedArray } from '../../typed-arrays.ts';
 import { type TypedArrayName, typedArrayName } from './dtypes.ts';
 import { TAG } from './tagged-json-format.ts';
 

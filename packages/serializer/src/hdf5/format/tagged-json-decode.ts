@@ -1,5 +1,5 @@
 import { registeredClassById } from '@hpc/process';
-import type { StoredTypedArray } from '../typed-arrays.ts';
+import type { StoredTypedArray } from '../../typed-arrays.ts';
 import { isTypedArrayName, type TypedArrayName } from './dtypes.ts';
 import { BODY_KEYS, BODY_NAMES, TAG } from './tagged-json-format.ts';
 

@@ -1,9 +1,9 @@
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { describeErrno, errnoCode, isHpcError } from '@hpc/core';
-import { HDF5_MAGIC } from '../binary-format.ts';
-import { CorruptFileError, NotASerializedFileError } from '../errors.ts';
-import { detectFileFormat } from '../file-format.ts';
-import { Hdf5Error } from './hdf5-errors.ts';
+import { HDF5_MAGIC } from '../../bin/binary-format.ts';
+import { CorruptFileError, NotASerializedFileError } from '../../errors.ts';
+import { detectFileFormat } from '../../file-format.ts';
+import { Hdf5Error } from '../hdf5-errors.ts';
 
 /**
  * Checks the file is HDF5 before h5wasm sees it, so a missing, empty or foreign file gets a

@@ -1,6 +1,6 @@
-import { CorruptFileError } from '../errors.ts';
-import type { H5File, H5Module } from './h5wasm-runtime.ts';
-import { ExternalReferenceError, quoteFromFile } from './hdf5-errors.ts';
+import { CorruptFileError } from '../../errors.ts';
+import type { H5File, H5Module } from '../h5wasm-runtime.ts';
+import { ExternalReferenceError, quoteFromFile } from '../hdf5-errors.ts';
 import { ATTR_VERSION } from './layout.ts';
 
 /**

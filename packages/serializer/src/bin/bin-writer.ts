@@ -9,7 +9,7 @@ import {
   MAX_CRC32,
 } from './binary-format.ts';
 import { crc32Of, writeChecksummed } from './checksummed-io.ts';
-import { typedArrayCode } from './typed-arrays.ts';
+import { typedArrayCode } from '../typed-arrays.ts';
 import { type EncodedStructure, encodeStructure } from './v8-payload.ts';
 
 /** A structure and where each of its out-of-line arrays goes, from the data start. */

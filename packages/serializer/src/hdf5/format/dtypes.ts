@@ -3,7 +3,7 @@ import {
   type TypedArrayConstructor,
   typedArrayCode,
   typedArrayConstructor,
-} from '../typed-arrays.ts';
+} from '../../typed-arrays.ts';
 
 /**
  * Typed array kinds and their HDF5 dtypes (always little-endian, always explicit: a JS number is

@@ -1,4 +1,4 @@
-import type { DatasetRead } from './array-dataset.ts';
+import type { DatasetRead } from '../format/array-dataset.ts';
 
 /**
  * What the main thread and the read workers share for parallel reads (read-pool.ts runs them,

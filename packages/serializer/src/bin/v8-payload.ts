@@ -1,8 +1,8 @@
 import v8 from 'node:v8';
 import { registeredClassById } from '@hpc/process';
-import { CorruptFileError, UnsupportedValueError } from './errors.ts';
-import { type ClassInstance, reviveInstances, summarizeGraph } from './object-graph.ts';
-import { type StoredTypedArray, TYPED_ARRAYS } from './typed-arrays.ts';
+import { CorruptFileError, UnsupportedValueError } from '../errors.ts';
+import { type ClassInstance, reviveInstances, summarizeGraph } from '../object-graph.ts';
+import { type StoredTypedArray, TYPED_ARRAYS } from '../typed-arrays.ts';
 
 /**
  * v8's structured serialization with one change: typed arrays of at least `inlineLimitBytes` are

@@ -1,8 +1,8 @@
-import type { StoredTypedArray } from '../typed-arrays.ts';
-import { type ArrayLayoutOptions, chunkLength, datasetPath, mallocOrThrow } from './array-dataset.ts';
+import type { StoredTypedArray } from '../../typed-arrays.ts';
+import { type ArrayLayoutOptions, chunkLength, datasetPath, mallocOrThrow } from '../format/array-dataset.ts';
 import type { ChunkCompressor, CompressedChunk } from './compress-pool.ts';
-import { constructorFor, TYPED_ARRAY_DTYPES, type TypedArrayName } from './dtypes.ts';
-import type { H5Group, H5Module } from './h5wasm-runtime.ts';
+import { constructorFor, TYPED_ARRAY_DTYPES, type TypedArrayName } from '../format/dtypes.ts';
+import type { H5Group, H5Module } from '../h5wasm-runtime.ts';
 
 /**
  * Writes a typed array as a Blosc dataset whose chunks were compressed outside HDF5 (on worker

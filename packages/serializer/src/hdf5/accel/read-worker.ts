@@ -1,7 +1,7 @@
 import { parentPort } from 'node:worker_threads';
-import { forEachSlice } from './array-dataset.ts';
-import type { H5Guard } from './h5wasm-guard.ts';
-import { loadH5Runtime } from './h5wasm-runtime.ts';
+import { forEachSlice } from '../format/array-dataset.ts';
+import type { H5Guard } from '../h5wasm-guard.ts';
+import { loadH5Runtime } from '../h5wasm-runtime.ts';
 import { type ReadJob, type ReadReply, ringFlags, ringSlot } from './read-ring.ts';
 
 /**

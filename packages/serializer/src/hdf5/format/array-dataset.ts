@@ -1,9 +1,9 @@
-import type { StoredTypedArray } from '../typed-arrays.ts';
+import type { StoredTypedArray } from '../../typed-arrays.ts';
 import { type ChunkChecks, ChunkVerifier, checksumOf, unitCount } from './chunk-checksums.ts';
 import type { ResolvedCodec } from './codecs.ts';
 import { constructorFor, TYPED_ARRAY_DTYPES, type TypedArrayName } from './dtypes.ts';
-import { guardOf } from './h5wasm-guard.ts';
-import type { H5Group, H5Module } from './h5wasm-runtime.ts';
+import { guardOf } from '../h5wasm-guard.ts';
+import type { H5Group, H5Module } from '../h5wasm-runtime.ts';
 
 /**
  * Typed arrays to and from 1-D HDF5 datasets, in slices: the wasm heap is capped at 2 GiB and

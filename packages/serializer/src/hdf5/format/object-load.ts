@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
-import { CorruptFileError, FileMissingError } from '../errors.ts';
-import { reviveInstances } from '../object-graph.ts';
-import type { StoredTypedArray } from '../typed-arrays.ts';
+import { CorruptFileError, FileMissingError } from '../../errors.ts';
+import { reviveInstances } from '../../object-graph.ts';
+import type { StoredTypedArray } from '../../typed-arrays.ts';
 import { type DatasetRead, type FailRead, forEachSlice, readArrayDataset } from './array-dataset.ts';
 import {
   checkDeclaredSizes,
@@ -12,10 +12,10 @@ import {
 } from './array-inspect.ts';
 import { checksumsEnabled } from './chunk-checksums.ts';
 import { constructorFor, type TypedArrayName } from './dtypes.ts';
-import { withH5File } from './h5-session.ts';
-import { type H5File, type H5Runtime, loadH5Runtime } from './h5wasm-runtime.ts';
-import { checkArgument } from './hdf5-errors.ts';
-import { checkHdf5Signature } from './hdf5-signature.ts';
+import { withH5File } from '../h5-session.ts';
+import { type H5File, type H5Runtime, loadH5Runtime } from '../h5wasm-runtime.ts';
+import { checkArgument } from '../hdf5-errors.ts';
+import { checkHdf5Signature } from '../file/hdf5-signature.ts';
 import { isSafeDatasetName, STRUCTURE_DATASET } from './layout.ts';
 import {
   checkReadRange,
@@ -26,7 +26,7 @@ import {
   structureRead,
 } from './layout-reader.ts';
 import { type PropertyPath, parsePropertyPath, resolvePropertyPath } from './property-path.ts';
-import { parallelReadsAvailable, readInParallel } from './read-pool.ts';
+import { parallelReadsAvailable, readInParallel } from '../accel/read-pool.ts';
 import { type DatasetRef, decodeStructure, parseStructure, scanStructure } from './tagged-json-decode.ts';
 
 /**

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
-import { CorruptFileError } from '../errors.ts';
-import type { DatasetRead } from './array-dataset.ts';
-import { ExternalReferenceError, quoteFromFile } from './hdf5-errors.ts';
+import { CorruptFileError } from '../../errors.ts';
+import type { DatasetRead } from '../format/array-dataset.ts';
+import { ExternalReferenceError, quoteFromFile } from '../hdf5-errors.ts';
 import {
   type ReadJob,
   type ReadReply,

@@ -2,8 +2,8 @@ import { crc32 } from 'node:zlib';
 import type { ArrayLayoutOptions } from './array-dataset.ts';
 import type { ArrayWriter } from './array-writer.ts';
 import { checksumOf } from './chunk-checksums.ts';
-import type { H5File, H5Group, H5Module } from './h5wasm-runtime.ts';
-import { ObjectExistsError } from './hdf5-errors.ts';
+import type { H5File, H5Group, H5Module } from '../h5wasm-runtime.ts';
+import { ObjectExistsError } from '../hdf5-errors.ts';
 import {
   ARRAYS_GROUP,
   ATTR_ARRAY_KIND,
@@ -23,7 +23,7 @@ import {
 } from './layout.ts';
 import { parentPaths } from './object-path.ts';
 import { isObjectGroup, resolvePath } from './object-tree.ts';
-import type { StructureEncoding } from './tagged-json.ts';
+import type { StructureEncoding } from './tagged-json-encode.ts';
 
 export interface ObjectGroupInput {
   objectPath: string;

@@ -1,4 +1,4 @@
-import { InvalidObjectPathError } from './hdf5-errors.ts';
+import { InvalidObjectPathError } from '../hdf5-errors.ts';
 
 /**
  * Object paths name HDF5 groups: '/my_process', '/runs/3/fit'. Normalised to a leading '/',

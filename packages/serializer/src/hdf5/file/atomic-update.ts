@@ -4,7 +4,7 @@ import { copyFile, open } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { asFileWriteError, fileModes, syncFolder } from '@hpc/core';
 import { acquireFileLock, type LockOptions, lockPathFor } from './file-lock.ts';
-import { Hdf5Error } from './hdf5-errors.ts';
+import { Hdf5Error } from '../hdf5-errors.ts';
 import { checkHdf5Signature } from './hdf5-signature.ts';
 
 /**

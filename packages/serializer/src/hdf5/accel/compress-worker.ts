@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { type BloscHost, loadBloscHost } from './blosc-host.ts';
-import { checksumOf } from './chunk-checksums.ts';
+import { checksumOf } from '../format/chunk-checksums.ts';
 import type { CompressReply, CompressTask } from './compress-pool.ts';
 
 /**

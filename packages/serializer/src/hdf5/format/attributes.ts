@@ -1,4 +1,4 @@
-import type { H5Module } from './h5wasm-runtime.ts';
+import type { H5Module } from '../h5wasm-runtime.ts';
 
 /**
  * Attribute values, read without h5wasm's high-level reader: that one frees variable-length

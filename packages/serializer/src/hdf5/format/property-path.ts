@@ -1,4 +1,4 @@
-import type { StoredTypedArray } from '../typed-arrays.ts';
+import type { StoredTypedArray } from '../../typed-arrays.ts';
 
 /** Where a typed array sits inside a stored object: 'values', 'fit.samples[2]', or ['fit', 'samples', 2]. */
 export type PropertyPath = string | readonly (string | number)[];

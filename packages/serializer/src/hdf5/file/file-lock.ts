@@ -3,7 +3,7 @@ import { closeSync, linkSync, openSync, readFileSync, renameSync, unlinkSync, wr
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileModes } from '@hpc/core';
-import { FileLockedError } from './hdf5-errors.ts';
+import { FileLockedError } from '../hdf5-errors.ts';
 
 /**
  * A write lock beside the file (`<file>.lock`, created with O_EXCL), because h5wasm takes no HDF5

@@ -1,7 +1,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
 import type { PositionalWrite } from '@hpc/core';
-import { readFully } from './read-fully.ts';
+import { readFully } from '../read-fully.ts';
 
 /**
  * Array bytes move in pieces, and each piece's CRC-32 is computed on the main thread while the
