@@ -48,6 +48,7 @@ export {
   type JobStatus,
   type UnreadableRecord,
 } from './job-state.ts';
+export { InternalError, InvalidOptionError } from './option-errors.ts';
 export { formatRemoteError, type RemoteError, toRemoteError } from './remote-error.ts';
 export {
   exitCodeOf,

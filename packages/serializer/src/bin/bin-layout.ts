@@ -1,3 +1,5 @@
+import { CorruptFileError, NotASerializedFileError, UnsupportedFormatVersionError } from '../errors.ts';
+import { typedArrayConstructor } from '../typed-arrays.ts';
 import {
   type ArrayEntry,
   alignUp,
@@ -11,8 +13,6 @@ import {
   MAX_CRC32,
   UNCHECKED_FORMAT_VERSION,
 } from './binary-format.ts';
-import { CorruptFileError, NotASerializedFileError, UnsupportedFormatVersionError } from '../errors.ts';
-import { typedArrayConstructor } from '../typed-arrays.ts';
 
 /**
  * Everything a .bin reader checks about the layout, before it allocates anything that the file

@@ -1,5 +1,8 @@
 import type { FileHandle } from 'node:fs/promises';
 import { isHpcError } from '@hpc/core';
+import { CorruptFileError, InsufficientMemoryError } from '../errors.ts';
+import { asReadError, openForReading, readFully } from '../read-fully.ts';
+import { type StoredTypedArray, TYPED_ARRAYS } from '../typed-arrays.ts';
 import {
   type ArrayPlacement,
   checkHeader,
@@ -9,9 +12,6 @@ import {
 } from './bin-layout.ts';
 import { type CrateManifest, HEADER_BYTES, headerChecksum } from './binary-format.ts';
 import { readChecksummed } from './checksummed-io.ts';
-import { CorruptFileError, InsufficientMemoryError } from '../errors.ts';
-import { asReadError, openForReading, readFully } from '../read-fully.ts';
-import { type StoredTypedArray, TYPED_ARRAYS } from '../typed-arrays.ts';
 import { decodeStructure } from './v8-payload.ts';
 
 interface Preamble {

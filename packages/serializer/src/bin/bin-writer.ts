@@ -1,4 +1,5 @@
 import { type PositionalWrite, writeFileAtomic } from '@hpc/core';
+import { typedArrayCode } from '../typed-arrays.ts';
 import {
   type ArrayEntry,
   alignUp,
@@ -9,7 +10,6 @@ import {
   MAX_CRC32,
 } from './binary-format.ts';
 import { crc32Of, writeChecksummed } from './checksummed-io.ts';
-import { typedArrayCode } from '../typed-arrays.ts';
 import { type EncodedStructure, encodeStructure } from './v8-payload.ts';
 
 /** A structure and where each of its out-of-line arrays goes, from the data start. */

@@ -1,4 +1,5 @@
 import v8 from 'node:v8';
+import { isHpcError } from '@hpc/core';
 import { registeredClassById } from '@hpc/process';
 import { CorruptFileError, UnsupportedValueError } from '../errors.ts';
 import { type ClassInstance, reviveInstances, summarizeGraph } from '../object-graph.ts';
@@ -36,6 +37,7 @@ export class OutOfLineDeserializer extends v8.DefaultDeserializer {
   constructor(
     payload: Buffer,
     private readonly arrays: readonly StoredTypedArray[],
+    private readonly file: string,
   ) {
     super(payload);
   }
@@ -46,14 +48,19 @@ export class OutOfLineDeserializer extends v8.DefaultDeserializer {
       const index = this.readUint32();
       const array = this.arrays[index];
       if (!array)
-        throw new RangeError(
+        throw this.damaged(
           `payload refers to out-of-line array ${index}, but the file has ${this.arrays.length}`,
         );
       return array;
     }
-    if (tag !== INLINE) throw new RangeError(`unknown host object tag ${tag}`);
+    if (tag !== INLINE) throw this.damaged(`unknown host object tag ${tag}`);
     // biome-ignore lint/suspicious/noExplicitAny: see above.
     return (v8.DefaultDeserializer.prototype as any)._readHostObject.call(this);
+  }
+
+  /** The payload contradicts itself: said as decodeStructure says any undecodable structure. */
+  private damaged(detail: string): CorruptFileError {
+    return new CorruptFileError(this.file, `the object structure cannot be decoded (${detail})`);
   }
 }
 
@@ -93,10 +100,11 @@ export function encodeStructure(value: unknown, inlineLimitBytes: number): Encod
 export function decodeStructure<T>(file: string, meta: Buffer, arrays: readonly StoredTypedArray[]): T {
   let decoded: unknown;
   try {
-    const deserializer = new OutOfLineDeserializer(meta, arrays);
+    const deserializer = new OutOfLineDeserializer(meta, arrays, file);
     deserializer.readHeader();
     decoded = deserializer.readValue();
   } catch (error) {
+    if (isHpcError(error, 'CorruptFileError')) throw error;
     throw new CorruptFileError(file, `the object structure cannot be decoded (${(error as Error).message})`, {
       cause: error,
     });

@@ -1,12 +1,22 @@
 import { stat } from 'node:fs/promises';
 import { FileMissingError } from '../errors.ts';
 import type { StoredTypedArray } from '../typed-arrays.ts';
-import { arrayWriter } from './format/array-writer.ts';
+import { defaultWriteThreads } from './accel/compress-pool.ts';
+import { defaultReadThreads } from './accel/read-pool.ts';
 import { type AtomicUpdateOptions, updateFileAtomically } from './file/atomic-update.ts';
+import { copyFileExcept } from './file/file-rewrite.ts';
+import { checkHdf5Signature } from './file/hdf5-signature.ts';
+import { arrayWriter } from './format/array-writer.ts';
 import { checksumsEnabled } from './format/chunk-checksums.ts';
 import { type CodecOptions, resolveCodec } from './format/codecs.ts';
-import { defaultWriteThreads } from './accel/compress-pool.ts';
-import { copyFileExcept } from './file/file-rewrite.ts';
+import { arrayDatasetName } from './format/layout.ts';
+import { readObjectInfo, type StoredObjectInfo } from './format/layout-reader.ts';
+import { prepareParents, writeFileHeader, writeObjectGroup } from './format/layout-writer.ts';
+import { loadObject, readObjectArray } from './format/object-load.ts';
+import { normalizeObjectPath } from './format/object-path.ts';
+import { isObjectGroup, listObjectPaths, resolvePath } from './format/object-tree.ts';
+import type { PropertyPath } from './format/property-path.ts';
+import { encodeStructure } from './format/tagged-json-encode.ts';
 import { type SessionRequest, withH5File } from './h5-session.ts';
 import {
   type H5File,
@@ -16,16 +26,6 @@ import {
   retireRuntime,
 } from './h5wasm-runtime.ts';
 import { checkArgument, InvalidArgumentError, ObjectExistsError } from './hdf5-errors.ts';
-import { checkHdf5Signature } from './file/hdf5-signature.ts';
-import { arrayDatasetName } from './format/layout.ts';
-import { readObjectInfo, type StoredObjectInfo } from './format/layout-reader.ts';
-import { prepareParents, writeFileHeader, writeObjectGroup } from './format/layout-writer.ts';
-import { loadObject, readObjectArray } from './format/object-load.ts';
-import { normalizeObjectPath } from './format/object-path.ts';
-import { isObjectGroup, listObjectPaths, resolvePath } from './format/object-tree.ts';
-import type { PropertyPath } from './format/property-path.ts';
-import { defaultReadThreads } from './accel/read-pool.ts';
-import { encodeStructure } from './format/tagged-json-encode.ts';
 
 export interface ObjectSerializerOptions {
   /** Wait this long for another process writing the same file (default 60 s), then FileLockedError. */

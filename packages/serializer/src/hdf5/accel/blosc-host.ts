@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { simdBloscPlugin } from './blosc-simd-plugin.ts';
 import { WasmReader } from './wasm-binary.ts';
+import { Hdf5PluginError, WasmHeapExhaustedError, WorkerSafeInternalError } from './worker-errors.ts';
 
 /**
  * Runs the Blosc compressor of h5wasm-plugins' `libH5Zblosc.so` without HDF5: the plugin is an
@@ -79,7 +80,8 @@ interface DylinkMemory {
 /** The "dylink.0" section's memory info: how much data memory and how many table slots the module needs. */
 function readDylink(module: WebAssembly.Module): DylinkMemory {
   const [section] = WebAssembly.Module.customSections(module, 'dylink.0');
-  if (!section) throw new Error('the Blosc plugin is not an Emscripten side module (no dylink.0 section)');
+  if (!section)
+    throw new Hdf5PluginError('the Blosc plugin is not an Emscripten side module (no dylink.0 section)');
   const reader = new WasmReader(new Uint8Array(section), 0, "the Blosc plugin's dylink.0 section");
   while (reader.at < reader.bytes.length) {
     const type = reader.byte();
@@ -88,7 +90,7 @@ function readDylink(module: WebAssembly.Module): DylinkMemory {
       return { memorySize: reader.u32(), memoryAlign: 2 ** reader.u32(), tableSize: reader.u32() };
     reader.at = end;
   }
-  throw new Error('the Blosc plugin has no memory info in its dylink.0 section');
+  throw new Hdf5PluginError('the Blosc plugin has no memory info in its dylink.0 section');
 }
 
 /**
@@ -128,7 +130,7 @@ class Heap {
   free(address: number): void {
     if (address === 0) return;
     const size = this.sizes.get(address);
-    if (size === undefined) throw new Error(`Blosc plugin freed unknown block ${address}`);
+    if (size === undefined) throw new WorkerSafeInternalError(`Blosc plugin freed unknown block ${address}`);
     this.sizes.delete(address);
     const list = this.freeBySize.get(size);
     if (list) list.push(address);
@@ -212,7 +214,9 @@ export function loadBloscHost(pluginPath: string, options: BloscHostOptions = {}
   };
   const quiet = () => 0; // printing, locking and error-stack calls: nothing to do single-threaded
   const unavailable = (name: string) => () => {
-    throw new Error(`the Blosc compressor host does not provide ${name} (only compression runs here)`);
+    throw new WorkerSafeInternalError(
+      `the Blosc compressor host does not provide ${name} (only compression runs here)`,
+    );
   };
 
   const env: Record<string, unknown> = {
@@ -259,10 +263,10 @@ export function loadBloscHost(pluginPath: string, options: BloscHostOptions = {}
   (exports.__wasm_call_ctors as (() => void) | undefined)?.();
 
   if ((exports.H5PLget_plugin_type as () => number)() !== FILTER_PLUGIN)
-    throw new Error(`${pluginPath} is not an HDF5 filter plugin`);
+    throw new Hdf5PluginError(`${pluginPath} is not an HDF5 filter plugin`);
   const classAddress = (exports.H5PLget_plugin_info as () => number)();
   const filterId = words()[(classAddress >>> 2) + CLASS_ID];
-  if (filterId !== 32001) throw new Error(`${pluginPath} is filter ${filterId}, not Blosc (32001)`);
+  if (filterId !== 32001) throw new Hdf5PluginError(`${pluginPath} is filter ${filterId}, not Blosc (32001)`);
   const filter = table.get(words()[(classAddress >>> 2) + CLASS_FILTER] ?? 0) as (
     flags: number,
     cdCount: number,
@@ -278,7 +282,7 @@ export function loadBloscHost(pluginPath: string, options: BloscHostOptions = {}
    * freed `input`), or length 0 if Blosc could not fit the chunk (then `input` is still there).
    */
   const runFilter = (input: number, chunkBytes: number, cdValues: readonly number[]) => {
-    if (cdValues.length > 8) throw new RangeError('Blosc takes at most 8 filter parameters');
+    if (cdValues.length > 8) throw new WorkerSafeInternalError('Blosc takes at most 8 filter parameters');
     const view = words();
     cdValues.forEach((value, i) => {
       view[(args >>> 2) + i] = value;
@@ -290,7 +294,7 @@ export function loadBloscHost(pluginPath: string, options: BloscHostOptions = {}
   };
   const allocate = (bytes: number): number => {
     const address = heap.malloc(bytes);
-    if (!address) throw new RangeError(`the Blosc host cannot allocate ${bytes} bytes`);
+    if (!address) throw new WasmHeapExhaustedError(bytes, `the Blosc host cannot allocate ${bytes} bytes`);
     return address;
   };
   const deliver = (frame: Uint8Array, into: Uint8Array | undefined): Uint8Array => {
@@ -305,7 +309,8 @@ export function loadBloscHost(pluginPath: string, options: BloscHostOptions = {}
 
   return {
     compress(data, chunkBytes, cdValues, into) {
-      if (data.byteLength > chunkBytes) throw new RangeError('the data is larger than the chunk');
+      if (data.byteLength > chunkBytes)
+        throw new WorkerSafeInternalError('the data is larger than the chunk');
       const input = allocate(chunkBytes);
       bytes().set(data, input);
       bytes().fill(0, input + data.byteLength, input + chunkBytes);

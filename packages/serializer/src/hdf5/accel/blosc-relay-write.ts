@@ -1,8 +1,9 @@
 import type { StoredTypedArray } from '../../typed-arrays.ts';
 import { type ArrayLayoutOptions, chunkLength, datasetPath, mallocOrThrow } from '../format/array-dataset.ts';
-import type { ChunkCompressor, CompressedChunk } from './compress-pool.ts';
 import { constructorFor, TYPED_ARRAY_DTYPES, type TypedArrayName } from '../format/dtypes.ts';
 import type { H5Group, H5Module } from '../h5wasm-runtime.ts';
+import type { ChunkCompressor, CompressedChunk } from './compress-pool.ts';
+import { WorkerSafeInternalError } from './worker-errors.ts';
 
 /**
  * Writes a typed array as a Blosc dataset whose chunks were compressed outside HDF5 (on worker
@@ -45,12 +46,13 @@ export async function writeRelayedBloscDataset(
   options: RelayWriteOptions,
 ): Promise<Uint32Array> {
   const filter = options.codec.filter;
-  if (!filter) throw new Error('writeRelayedBloscDataset needs a Blosc codec');
+  if (!filter) throw new WorkerSafeInternalError('writeRelayedBloscDataset needs a Blosc codec');
   const length = view.length;
   const bpe = view.BYTES_PER_ELEMENT;
   const chunk = relayChunkLength(length, bpe, options.chunkBytes);
   const chunkBytes = chunk * bpe;
-  if (chunkBytes < TICKET_BYTES) throw new RangeError(`chunks of ${chunkBytes} bytes are too small to relay`);
+  if (chunkBytes < TICKET_BYTES)
+    throw new WorkerSafeInternalError(`chunks of ${chunkBytes} bytes are too small to relay`);
   const cdValues = [
     FILTER_BLOSC_VERSION,
     BLOSC_VERSION_FORMAT,

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { BYTE_SHUFFLE_WASM } from './byte-shuffle-wasm.ts';
 import { encodeU32, WasmReader } from './wasm-binary.ts';
+import { Hdf5PluginError } from './worker-errors.ts';
 
 /**
  * h5wasm-plugins' Blosc filter (libH5Zblosc.so) with its generic byte shuffle and unshuffle
@@ -52,7 +53,7 @@ function sections(module: Uint8Array): Section[] {
 
 function section(all: Section[], id: number, name?: string): Section {
   const found = all.find((s) => s.id === id && s.name === name);
-  if (!found) throw new Error(`the module has no ${name ?? `section ${id}`}`);
+  if (!found) throw new Hdf5PluginError(`the module has no ${name ?? `section ${id}`}`);
   return found;
 }
 
@@ -82,7 +83,7 @@ function importedFunctionCount(module: Uint8Array, imports: Section): number {
       reader.skipLimits();
     } else if (kind === 2) reader.skipLimits();
     else if (kind === 3) reader.at += 2;
-    else throw new Error(`unknown import kind ${kind}`);
+    else throw new Hdf5PluginError(`unknown import kind ${kind}`);
   }
   return functions;
 }
@@ -112,7 +113,7 @@ function takesFourInts(module: Uint8Array, all: Section[], index: number): boole
   const typeIndex = functions.u32();
   const types = new WasmReader(module, section(all, SECTION_TYPE).start);
   for (let i = 0, count = types.u32(); i < count; i++) {
-    if (types.byte() !== 0x60) throw new Error('unknown type form');
+    if (types.byte() !== 0x60) throw new Hdf5PluginError('unknown type form');
     const params = Array.from({ length: types.u32() }, () => types.byte());
     const results = Array.from({ length: types.u32() }, () => types.byte());
     if (i === typeIndex) return results.length === 0 && params.length === 4 && params.every((p) => p === I32);
@@ -150,10 +151,10 @@ export function patchBloscPlugin(plugin: Uint8Array): Uint8Array {
   const bodies = functionBodies(plugin, code);
   for (const [theirs, replacement] of Object.entries(REPLACED)) {
     const index = [...names].find(([, name]) => name === theirs)?.[0];
-    if (index === undefined) throw new Error(`the Blosc plugin has no function ${theirs}`);
+    if (index === undefined) throw new Hdf5PluginError(`the Blosc plugin has no function ${theirs}`);
     const defined = index - imported;
     if (!takesFourInts(plugin, all, defined))
-      throw new Error(`${theirs} does not have Blosc's shuffle signature`);
+      throw new Hdf5PluginError(`${theirs} does not have Blosc's shuffle signature`);
     bodies[defined] = ours.get(replacement) as Uint8Array;
   }
   const content = Buffer.concat([

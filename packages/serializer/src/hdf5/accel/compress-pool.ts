@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
-import { type BloscHost, loadBloscHost } from './blosc-host.ts';
 import { checksumOf } from '../format/chunk-checksums.ts';
 import { locateBloscPlugin } from '../h5wasm-runtime.ts';
+import { type BloscHost, loadBloscHost } from './blosc-host.ts';
 import { type PooledWorker, WorkerPool, WorkerTasks } from './worker-pool.ts';
 
 /**

@@ -1,14 +1,15 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { type BloscHost, loadBloscHost } from './blosc-host.ts';
 import { checksumOf } from '../format/chunk-checksums.ts';
+import { type BloscHost, loadBloscHost } from './blosc-host.ts';
 import type { CompressReply, CompressTask } from './compress-pool.ts';
+import { WorkerSafeInternalError } from './worker-errors.ts';
 
 /**
  * A compressor thread: runs h5wasm-plugins' Blosc code (no HDF5, no h5wasm) on whole chunks and
  * sends each compressed chunk back as a transferred buffer. Knows nothing about files.
  */
 const port = parentPort;
-if (!port) throw new Error('compress-worker must run in a worker thread');
+if (!port) throw new WorkerSafeInternalError('compress-worker must run in a worker thread');
 let host: BloscHost | undefined;
 
 port.on('message', (task: CompressTask) => {

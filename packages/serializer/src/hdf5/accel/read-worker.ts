@@ -3,6 +3,7 @@ import { forEachSlice } from '../format/array-dataset.ts';
 import type { H5Guard } from '../h5wasm-guard.ts';
 import { loadH5Runtime } from '../h5wasm-runtime.ts';
 import { type ReadJob, type ReadReply, ringFlags, ringSlot } from './read-ring.ts';
+import { WorkerSafeInternalError } from './worker-errors.ts';
 
 /**
  * A read worker: its own h5wasm instance (own 2 GiB heap, own thread) decompressing one share of
@@ -12,7 +13,7 @@ import { type ReadJob, type ReadReply, ringFlags, ringSlot } from './read-ring.t
  * exits (a fresh worker takes its place, with all of its memory given back).
  */
 const port = parentPort;
-if (!port) throw new Error('read-worker must run in a worker thread');
+if (!port) throw new WorkerSafeInternalError('read-worker must run in a worker thread');
 
 /** A chunk that failed its checksum (the message names dataset and chunk). */
 class ChecksumFailure extends Error {}
@@ -62,7 +63,7 @@ port.on('message', async (job: ReadJob) => {
       file.close();
     }
     const refused = guard.takeRefusals()[0];
-    if (refused) throw new Error(`refused to open ${refused.path}`);
+    if (refused) throw new WorkerSafeInternalError(`refused to open ${refused.path}`);
     port.postMessage({ id: job.id, done: true } satisfies ReadReply);
   } catch (error) {
     port.postMessage(failureReply(job.id, error, guard));

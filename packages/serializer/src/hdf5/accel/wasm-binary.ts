@@ -1,3 +1,4 @@
+import { WorkerSafeInternalError } from './worker-errors.ts';
 /** Reading and writing the WebAssembly binary format's basic parts (LEB128 numbers, names). */
 export class WasmReader {
   at: number;
@@ -11,7 +12,7 @@ export class WasmReader {
   }
   byte(): number {
     const value = this.bytes[this.at++];
-    if (value === undefined) throw new Error(`${this.what} ends early`);
+    if (value === undefined) throw new WorkerSafeInternalError(`${this.what} ends early`);
     return value;
   }
   /** An unsigned LEB128 number. */

@@ -3,8 +3,8 @@ import { chmodSync, constants, readdirSync, renameSync, statSync, unlinkSync } f
 import { copyFile, open } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { asFileWriteError, fileModes, syncFolder } from '@hpc/core';
-import { acquireFileLock, type LockOptions, lockPathFor } from './file-lock.ts';
 import { Hdf5Error } from '../hdf5-errors.ts';
+import { acquireFileLock, type LockOptions, lockPathFor } from './file-lock.ts';
 import { checkHdf5Signature } from './hdf5-signature.ts';
 
 /**

@@ -4,11 +4,16 @@ import { chunkLength, forEachSlice } from '../format/array-dataset.ts';
 import { readUint32ArrayAttribute } from '../format/attributes.ts';
 import { type ChunkChecks, checksumOf, unitCount } from '../format/chunk-checksums.ts';
 import { type StoredFilter, unreadableFilterReason } from '../format/codecs.ts';
-import { constructorFor, TYPED_ARRAY_DTYPES, type TypedArrayName, typedArrayNameForDtype } from '../format/dtypes.ts';
-import type { H5Dataset, H5File, H5Group, H5Module } from '../h5wasm-runtime.ts';
-import { CannotRewriteError } from '../hdf5-errors.ts';
+import {
+  constructorFor,
+  TYPED_ARRAY_DTYPES,
+  type TypedArrayName,
+  typedArrayNameForDtype,
+} from '../format/dtypes.ts';
 import { ATTR_CRC32 } from '../format/layout.ts';
 import { childPath, isLink, linkKind, TreeWalk } from '../format/object-tree.ts';
+import type { H5Dataset, H5File, H5Group, H5Module } from '../h5wasm-runtime.ts';
+import { CannotRewriteError } from '../hdf5-errors.ts';
 
 /**
  * HDF5 (and h5wasm, which has no H5Ldelete) cannot remove an object and give its space back, so

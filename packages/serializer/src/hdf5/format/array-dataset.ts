@@ -1,9 +1,10 @@
 import type { StoredTypedArray } from '../../typed-arrays.ts';
+import { WasmHeapExhaustedError } from '../accel/worker-errors.ts';
+import { guardOf } from '../h5wasm-guard.ts';
+import type { H5Group, H5Module } from '../h5wasm-runtime.ts';
 import { type ChunkChecks, ChunkVerifier, checksumOf, unitCount } from './chunk-checksums.ts';
 import type { ResolvedCodec } from './codecs.ts';
 import { constructorFor, TYPED_ARRAY_DTYPES, type TypedArrayName } from './dtypes.ts';
-import { guardOf } from '../h5wasm-guard.ts';
-import type { H5Group, H5Module } from '../h5wasm-runtime.ts';
 
 /**
  * Typed arrays to and from 1-D HDF5 datasets, in slices: the wasm heap is capped at 2 GiB and
@@ -41,7 +42,8 @@ export function datasetPath(group: H5Group, name: string): string {
 export function mallocOrThrow(module: H5Module, bytes: number): number {
   const pointer = module._malloc(bytes);
   if (!pointer)
-    throw new RangeError(
+    throw new WasmHeapExhaustedError(
+      bytes,
       `the wasm heap could not allocate ${bytes} bytes (its limit is 2 GiB); lower sliceBytes`,
     );
   return pointer;

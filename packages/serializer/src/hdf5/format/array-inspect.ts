@@ -1,11 +1,11 @@
 import { CorruptFileError } from '../../errors.ts';
+import type { H5Dataset, H5File, H5Module } from '../h5wasm-runtime.ts';
+import { ExternalReferenceError, quoteFromFile, UnsupportedCodecError } from '../hdf5-errors.ts';
 import type { DatasetRead } from './array-dataset.ts';
 import { readUint32ArrayAttribute } from './attributes.ts';
 import { type ChunkChecks, unitCount } from './chunk-checksums.ts';
 import { type StoredFilter, unreadableFilterReason } from './codecs.ts';
 import { matchesDtype, type TypedArrayName } from './dtypes.ts';
-import type { H5Dataset, H5File, H5Module } from '../h5wasm-runtime.ts';
-import { ExternalReferenceError, quoteFromFile, UnsupportedCodecError } from '../hdf5-errors.ts';
 import { ATTR_CRC32 } from './layout.ts';
 import { checkReadRange } from './layout-reader.ts';
 import { isLink, linkKind, refuseLink } from './object-tree.ts';

@@ -1,10 +1,10 @@
 import type { StoredTypedArray } from '../../typed-arrays.ts';
-import { type ArrayLayoutOptions, writeArrayDataset } from './array-dataset.ts';
 import { writeRelayedBloscDataset } from '../accel/blosc-relay-write.ts';
-import { FILTER_BLOSC } from './codecs.ts';
 import { compressHere, compressorThreads } from '../accel/compress-pool.ts';
-import type { TypedArrayName } from './dtypes.ts';
 import type { H5Group, H5Runtime } from '../h5wasm-runtime.ts';
+import { type ArrayLayoutOptions, writeArrayDataset } from './array-dataset.ts';
+import { FILTER_BLOSC } from './codecs.ts';
+import type { TypedArrayName } from './dtypes.ts';
 
 /** Arrays at least this large compress on worker threads; smaller ones on the calling thread. */
 const PARALLEL_WRITE_MIN_BYTES = 16 << 20;

@@ -1,3 +1,4 @@
+import { WasmHeapExhaustedError } from '../accel/worker-errors.ts';
 import type { H5Module } from '../h5wasm-runtime.ts';
 
 /**
@@ -24,7 +25,11 @@ function withAttributeBytes<T>(
   use: (pointer: number) => T,
 ): T {
   const pointer = module._malloc(Math.max(bytes, 1));
-  if (!pointer) throw new RangeError(`the wasm heap could not allocate ${bytes} bytes for attribute ${name}`);
+  if (!pointer)
+    throw new WasmHeapExhaustedError(
+      bytes,
+      `the wasm heap could not allocate ${bytes} bytes for attribute ${name}`,
+    );
   try {
     module.HEAPU8.fill(0, pointer, pointer + bytes);
     module.get_attribute_data(fileId, path, name, BigInt(pointer));

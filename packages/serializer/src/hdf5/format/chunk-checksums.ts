@@ -1,4 +1,5 @@
 import { crc32 } from 'node:zlib';
+import { WorkerSafeInternalError } from '../accel/worker-errors.ts';
 
 /**
  * Layout version 2 checksums: the CRC-32 (zlib's, as Python's zlib.crc32) of each chunk's
@@ -62,7 +63,7 @@ export class ChunkVerifier {
     this.fail = fail;
     this.unit = fromElement / checks.unit;
     if (!Number.isInteger(this.unit))
-      throw new Error(`a verified read must start at a unit boundary, not ${fromElement}`);
+      throw new WorkerSafeInternalError(`a verified read must start at a unit boundary, not ${fromElement}`);
   }
 
   update(bytes: Uint8Array): void {
@@ -79,7 +80,8 @@ export class ChunkVerifier {
 
   /** Checks no unit was left half read. */
   finish(): void {
-    if (this.filled !== 0) throw new Error(`a verified read ended inside unit ${this.unit} of ${this.what}`);
+    if (this.filled !== 0)
+      throw new WorkerSafeInternalError(`a verified read ended inside unit ${this.unit} of ${this.what}`);
   }
 
   private unitElements(unit: number): number {
@@ -88,7 +90,8 @@ export class ChunkVerifier {
 
   private complete(): void {
     const expected = this.checks.crcs[this.unit - this.checks.firstUnit];
-    if (expected === undefined) throw new Error(`no checksum for unit ${this.unit} of ${this.what}`);
+    if (expected === undefined)
+      throw new WorkerSafeInternalError(`no checksum for unit ${this.unit} of ${this.what}`);
     if (this.crc >>> 0 !== expected) {
       const first = this.unit * this.checks.unit;
       const units = unitCount(this.checks.length, this.checks.unit);

@@ -1,3 +1,4 @@
+import { InvalidOptionError } from '@hpc/core';
 /**
  * The compression codecs a stored array may use, by name. Each maps to one HDF5 filter (h5wasm
  * sets exactly one filter per dataset; shuffling happens inside Blosc).
@@ -99,21 +100,34 @@ export function isCodecName(name: unknown): name is CodecName {
   return typeof name === 'string' && (CODEC_NAMES as readonly string[]).includes(name);
 }
 
-/** Validates codec options; throws a RangeError naming the bad value and the allowed ones. */
+/** Validates codec options; throws an InvalidOptionError naming the bad value and the allowed ones. */
 export function resolveCodec(options: CodecOptions = {}): ResolvedCodec {
   const name = options.codec ?? 'blosc-lz4';
   if (!isCodecName(name))
-    throw new RangeError(`unknown codec ${JSON.stringify(name)}; use one of ${CODEC_NAMES.join(', ')}`);
+    throw new InvalidOptionError({
+      option: 'codec',
+      value: name,
+      allowed: `one of ${CODEC_NAMES.join(', ')}`,
+      message: `unknown codec ${JSON.stringify(name)}; use one of ${CODEC_NAMES.join(', ')}`,
+    });
   const spec = CODECS[name];
   const level = options.level ?? spec.defaultLevel;
   if (!Number.isInteger(level) || level < 0 || level > spec.maxLevel) {
-    throw new RangeError(
-      `level ${level} is out of range for codec ${name}: use an integer 0-${spec.maxLevel}`,
-    );
+    throw new InvalidOptionError({
+      option: 'level',
+      value: level,
+      allowed: `an integer 0-${spec.maxLevel}`,
+      message: `level ${level} is out of range for codec ${name}: use an integer 0-${spec.maxLevel}`,
+    });
   }
   const shuffle = options.shuffle ?? 'byte';
   if (!(shuffle in SHUFFLES))
-    throw new RangeError(`unknown shuffle ${JSON.stringify(shuffle)}; use none, byte or bit`);
+    throw new InvalidOptionError({
+      option: 'shuffle',
+      value: shuffle,
+      allowed: 'none, byte or bit',
+      message: `unknown shuffle ${JSON.stringify(shuffle)}; use none, byte or bit`,
+    });
   const isBlosc = spec.compressor !== undefined;
   const label = isBlosc
     ? `${name} level=${level} shuffle=${shuffle}`

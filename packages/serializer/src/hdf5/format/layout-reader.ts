@@ -1,12 +1,12 @@
 import { crc32 } from 'node:zlib';
 import { registeredClassById, registeredClassIds } from '@hpc/process';
 import { CorruptFileError, UnknownTypeError, UnsupportedFormatVersionError } from '../../errors.ts';
+import type { H5Dataset, H5File, H5Module } from '../h5wasm-runtime.ts';
+import { InvalidArgumentError, ObjectNotFoundError, unverifiedFormatError } from '../hdf5-errors.ts';
 import type { DatasetRead, FailRead } from './array-dataset.ts';
 import { readIntegerAttribute, readStringAttribute } from './attributes.ts';
 import { describeFilters, type StoredFilter } from './codecs.ts';
 import { typedArrayNameForDtype } from './dtypes.ts';
-import type { H5Dataset, H5File, H5Module } from '../h5wasm-runtime.ts';
-import { InvalidArgumentError, ObjectNotFoundError, unverifiedFormatError } from '../hdf5-errors.ts';
 import {
   ARRAYS_GROUP,
   ATTR_CODEC,

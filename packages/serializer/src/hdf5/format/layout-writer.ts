@@ -1,9 +1,10 @@
 import { crc32 } from 'node:zlib';
+import { WasmHeapExhaustedError } from '../accel/worker-errors.ts';
+import type { H5File, H5Group, H5Module } from '../h5wasm-runtime.ts';
+import { ObjectExistsError } from '../hdf5-errors.ts';
 import type { ArrayLayoutOptions } from './array-dataset.ts';
 import type { ArrayWriter } from './array-writer.ts';
 import { checksumOf } from './chunk-checksums.ts';
-import type { H5File, H5Group, H5Module } from '../h5wasm-runtime.ts';
-import { ObjectExistsError } from '../hdf5-errors.ts';
 import {
   ARRAYS_GROUP,
   ATTR_ARRAY_KIND,
@@ -117,7 +118,10 @@ function writeStructure(
 function heapAlloc(module: H5Module, bytes: number): number {
   const pointer = module._malloc(bytes);
   if (!pointer)
-    throw new RangeError(`the wasm heap could not allocate ${bytes} bytes for the object structure`);
+    throw new WasmHeapExhaustedError(
+      bytes,
+      `the wasm heap could not allocate ${bytes} bytes for the object structure`,
+    );
   return pointer;
 }
 

@@ -2,6 +2,10 @@ import { statSync } from 'node:fs';
 import { CorruptFileError, FileMissingError } from '../../errors.ts';
 import { reviveInstances } from '../../object-graph.ts';
 import type { StoredTypedArray } from '../../typed-arrays.ts';
+import { parallelReadsAvailable, readInParallel } from '../accel/read-pool.ts';
+import { checkHdf5Signature } from '../file/hdf5-signature.ts';
+import { withH5File } from '../h5-session.ts';
+import { type H5File, type H5Runtime, loadH5Runtime } from '../h5wasm-runtime.ts';
 import { type DatasetRead, type FailRead, forEachSlice, readArrayDataset } from './array-dataset.ts';
 import {
   checkDeclaredSizes,
@@ -12,10 +16,6 @@ import {
 } from './array-inspect.ts';
 import { checksumsEnabled } from './chunk-checksums.ts';
 import { constructorFor, type TypedArrayName } from './dtypes.ts';
-import { withH5File } from '../h5-session.ts';
-import { type H5File, type H5Runtime, loadH5Runtime } from '../h5wasm-runtime.ts';
-import { checkArgument } from '../hdf5-errors.ts';
-import { checkHdf5Signature } from '../file/hdf5-signature.ts';
 import { isSafeDatasetName, STRUCTURE_DATASET } from './layout.ts';
 import {
   checkReadRange,
@@ -26,7 +26,6 @@ import {
   structureRead,
 } from './layout-reader.ts';
 import { type PropertyPath, parsePropertyPath, resolvePropertyPath } from './property-path.ts';
-import { parallelReadsAvailable, readInParallel } from '../accel/read-pool.ts';
 import { type DatasetRef, decodeStructure, parseStructure, scanStructure } from './tagged-json-decode.ts';
 
 /**
@@ -231,7 +230,7 @@ export async function readObjectArray(
   range: { start?: number; count?: number },
   options: LoadOptions,
 ): Promise<StoredTypedArray> {
-  const steps = checkArgument(crate, objectPath, () => parsePropertyPath(property));
+  const steps = parsePropertyPath(property, { file: crate, objectPath });
   await checkHdf5Signature(crate, objectPath);
   const reading = new ObjectReading(await loadH5Runtime(), crate, objectPath, options);
   const { fail } = reading;
@@ -247,9 +246,7 @@ export async function readObjectArray(
       },
       corrupt: fail,
     });
-    const target = checkArgument(crate, objectPath, () =>
-      resolvePropertyPath(decoded.root, steps, `${crate}:${objectPath}`),
-    );
+    const target = resolvePropertyPath(decoded.root, steps, { file: crate, objectPath });
     const stored = placeholders.get(target);
     const what = { crate, objectPath, what: String(property) };
     const { start, count } = checkReadRange(

@@ -1,9 +1,16 @@
 import type { StoredTypedArray } from '../../typed-arrays.ts';
+import { InvalidArgumentError } from '../hdf5-errors.ts';
+
+/** The crate and object a path is looked up in, named by the error for a bad path. */
+export interface PathContext {
+  file: string;
+  objectPath: string | undefined;
+}
 
 /** Where a typed array sits inside a stored object: 'values', 'fit.samples[2]', or ['fit', 'samples', 2]. */
 export type PropertyPath = string | readonly (string | number)[];
 
-export function parsePropertyPath(path: PropertyPath): (string | number)[] {
+export function parsePropertyPath(path: PropertyPath, at: PathContext): (string | number)[] {
   if (typeof path !== 'string') return [...path];
   const steps: (string | number)[] = [];
   const pattern = /([^.[\]]+)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]/g;
@@ -13,7 +20,9 @@ export function parsePropertyPath(path: PropertyPath): (string | number)[] {
   while ((match = pattern.exec(path)) !== null) {
     const between = path.slice(consumed, match.index);
     if (between !== '' && between !== '.')
-      throw new RangeError(
+      throw new InvalidArgumentError(
+        at.file,
+        at.objectPath,
         `cannot parse property path ${JSON.stringify(path)} near ${JSON.stringify(between)}`,
       );
     if (match[1] !== undefined) steps.push(match[1]);
@@ -22,7 +31,11 @@ export function parsePropertyPath(path: PropertyPath): (string | number)[] {
     consumed = pattern.lastIndex;
   }
   if (consumed !== path.length || steps.length === 0)
-    throw new RangeError(`cannot parse property path ${JSON.stringify(path)}`);
+    throw new InvalidArgumentError(
+      at.file,
+      at.objectPath,
+      `cannot parse property path ${JSON.stringify(path)}`,
+    );
   return steps;
 }
 
@@ -30,8 +43,9 @@ export function parsePropertyPath(path: PropertyPath): (string | number)[] {
 export function resolvePropertyPath(
   root: unknown,
   steps: readonly (string | number)[],
-  where: string,
+  at: PathContext,
 ): StoredTypedArray {
+  const where = at.objectPath === undefined ? at.file : `${at.file}:${at.objectPath}`;
   let node: unknown = root;
   const walked: string[] = [];
   for (const step of steps) {
@@ -41,9 +55,14 @@ export function resolvePropertyPath(
     else if (typeof node === 'object' && node !== null && Object.hasOwn(node, step))
       node = (node as Record<string | number, unknown>)[step];
     else node = undefined;
-    if (node === undefined) throw new RangeError(`${where} has nothing at ${walked.join('')}`);
+    if (node === undefined)
+      throw new InvalidArgumentError(at.file, at.objectPath, `${where} has nothing at ${walked.join('')}`);
   }
   if (!ArrayBuffer.isView(node) || node instanceof DataView)
-    throw new RangeError(`${where}: ${walked.join('')} is not a typed array`);
+    throw new InvalidArgumentError(
+      at.file,
+      at.objectPath,
+      `${where}: ${walked.join('')} is not a typed array`,
+    );
   return node as StoredTypedArray;
 }

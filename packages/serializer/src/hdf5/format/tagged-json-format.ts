@@ -24,7 +24,6 @@
  */
 export const TAG = '$';
 
-
 /** The body of a registered class instance: "a" Array subclass, "m" Map, "s" Set, "v" fields of anything else. */
 export const BODY_KEYS = ['a', 'm', 's', 'v'] as const;
 export const BODY_NAMES = { a: 'an array', m: 'a Map', s: 'a Set', v: 'fields' } as const;
