@@ -20,11 +20,11 @@ export class WorkerSafeInternalError extends Error {
 export class WasmHeapExhaustedError extends Error {
   readonly _tag = 'WasmHeapExhaustedError';
   readonly [HPC_ERROR_BRAND] = true;
-  constructor(
-    readonly bytes: number,
-    detail: string,
-  ) {
+  readonly bytes: number;
+  // No parameter properties here: worker threads load this file with Node's type stripping.
+  constructor(bytes: number, detail: string) {
     super(detail);
+    this.bytes = bytes;
     this.name = 'WasmHeapExhaustedError';
   }
 }
