@@ -3,6 +3,12 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type Options } from 'tsup';
+import {
+  BLOSC_PLUGINS,
+  PLUGIN_FOLDER,
+  RELAY_PLUGIN,
+  RELAY_PLUGIN_FOLDER,
+} from './packages/serializer/src/hdf5/accel/plugin-names.ts';
 
 /** The one tsup setup every library package builds with: ESM, .d.ts, Node 22 target. */
 export function libraryConfig(entry: Options['entry'] = ['src/index.ts'], extra: Options = {}) {
@@ -27,19 +33,17 @@ export function libraryConfig(entry: Options['entry'] = ['src/index.ts'], extra:
 export function copyHdf5Plugins(serializerPackageJson: string, outDir: string): void {
   const serializerRequire = createRequire(realpathSync(serializerPackageJson));
   const pluginsPackage = dirname(serializerRequire.resolve('h5wasm-plugins/package.json'));
-  mkdirSync(join(outDir, 'plugins'), { recursive: true });
-  for (const plugin of ['libH5Zblosc.so', 'libH5Zblosc2.so']) {
-    copyFileSync(join(pluginsPackage, 'plugins', plugin), join(outDir, 'plugins', plugin));
+  mkdirSync(join(outDir, PLUGIN_FOLDER), { recursive: true });
+  for (const plugin of BLOSC_PLUGINS) {
+    copyFileSync(join(pluginsPackage, 'plugins', plugin), join(outDir, PLUGIN_FOLDER, plugin));
   }
   const licence = join(pluginsPackage, 'LICENSE');
-  if (existsSync(licence)) copyFileSync(licence, join(outDir, 'plugins', 'LICENSE.h5wasm-plugins'));
+  if (existsSync(licence)) copyFileSync(licence, join(outDir, PLUGIN_FOLDER, 'LICENSE.h5wasm-plugins'));
   // Our own chunk relay plugin (see packages/serializer/wasm), for the writing h5wasm instance.
-  const relay = join(dirname(realpathSync(serializerPackageJson)), 'wasm', 'relay-plugin');
-  mkdirSync(join(outDir, 'relay-plugin'), { recursive: true });
-  copyFileSync(join(relay, RELAY_PLUGIN), join(outDir, 'relay-plugin', RELAY_PLUGIN));
+  const relay = join(dirname(realpathSync(serializerPackageJson)), 'wasm', RELAY_PLUGIN_FOLDER);
+  mkdirSync(join(outDir, RELAY_PLUGIN_FOLDER), { recursive: true });
+  copyFileSync(join(relay, RELAY_PLUGIN), join(outDir, RELAY_PLUGIN_FOLDER, RELAY_PLUGIN));
 }
-
-const RELAY_PLUGIN = 'libH5Zhpc_chunk_relay.so';
 
 /** @hpc/serializer's package.json as a workspace package that depends on it sees it. */
 export const SERIALIZER_PACKAGE_JSON = join('node_modules', '@hpc', 'serializer', 'package.json');
@@ -47,9 +51,9 @@ export const SERIALIZER_PACKAGE_JSON = join('node_modules', '@hpc', 'serializer'
 /** The HDF5 worker threads as bundle entries: parallel Blosc decoding on read, compression on write. */
 export const HDF5_WORKER_ENTRIES = {
   'hdf5-read-worker': fileURLToPath(
-    new URL('./packages/serializer/src/hdf5/read-worker.ts', import.meta.url),
+    new URL('./packages/serializer/src/hdf5/accel/read-worker.ts', import.meta.url),
   ),
   'hdf5-compress-worker': fileURLToPath(
-    new URL('./packages/serializer/src/hdf5/compress-worker.ts', import.meta.url),
+    new URL('./packages/serializer/src/hdf5/accel/compress-worker.ts', import.meta.url),
   ),
 };

@@ -7,21 +7,13 @@ import { ROOT, sourceFiles, workspacePackages } from './workspace.ts';
 const MAX_LINES = 400;
 const MAX_MEDIAN = 120;
 
-/**
- * Files over the limit that part "ser" of issue 11 splits (the serializer's HDF5 rooms). Each must
- * still be over the limit at this path, so the list is emptied at the merge, not forgotten.
- */
-const SPLIT_AT_MERGE = new Set<string>(['packages/serializer/src/hdf5/tagged-json-decode.ts']);
-
 const sizes = workspacePackages()
   .flatMap((p) => sourceFiles(p.dir))
   .map((file) => ({ file, lines: readFileSync(join(ROOT, file), 'utf8').split('\n').length - 1 }));
 
 describe('module size', () => {
   it(`no source file is over ${MAX_LINES} lines`, () => {
-    const over = sizes
-      .filter((s) => s.lines > MAX_LINES && !SPLIT_AT_MERGE.has(s.file))
-      .map((s) => `${s.file}: ${s.lines}`);
+    const over = sizes.filter((s) => s.lines > MAX_LINES).map((s) => `${s.file}: ${s.lines}`);
     expect(over).toEqual([]);
   });
 
@@ -34,12 +26,5 @@ describe('module size', () => {
         : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
     expect(sorted.length).toBeGreaterThan(50);
     expect(median).toBeLessThanOrEqual(MAX_MEDIAN);
-  });
-
-  it('each file waiting for its split is still over the limit (delete it from SPLIT_AT_MERGE when split)', () => {
-    const stale = [...SPLIT_AT_MERGE].filter(
-      (file) => !sizes.some((s) => s.file === file && s.lines > MAX_LINES),
-    );
-    expect(stale).toEqual([]);
   });
 });

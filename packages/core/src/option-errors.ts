@@ -10,6 +10,8 @@ export interface InvalidOptionDetails extends HpcErrorOptions {
   allowed: string;
   /** What to do instead; defaults to "pass <allowed>". */
   remedy?: string;
+  /** The whole message, where a package's wording is established (it must name the value and the fix). */
+  message?: string;
 }
 
 /**
@@ -27,7 +29,8 @@ export class InvalidOptionError extends HpcError {
   constructor(details: InvalidOptionDetails) {
     const remedy = details.remedy ?? `pass ${details.allowed}`;
     super(
-      `invalid option ${escapeUnsafeText(details.option)} = ${describeValue(details.value)}: expected ${details.allowed}; ${remedy}`,
+      details.message ??
+        `invalid option ${escapeUnsafeText(details.option)} = ${describeValue(details.value)}: expected ${details.allowed}; ${remedy}`,
       details,
     );
     this.option = details.option;

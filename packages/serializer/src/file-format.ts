@@ -1,4 +1,4 @@
-import { HDF5_MAGIC, MAGIC } from './binary-format.ts';
+import { HDF5_MAGIC, MAGIC } from './bin/binary-format.ts';
 import { asReadError, openForReading } from './read-fully.ts';
 
 export type FileFormat = 'hpc-binary' | 'hdf5' | 'other';

@@ -1,4 +1,4 @@
-export { type ArrayEntry, type CrateManifest, FORMAT_VERSION } from './binary-format.ts';
+export { type ArrayEntry, type CrateManifest, FORMAT_VERSION } from './bin/binary-format.ts';
 export {
   CorruptFileError,
   FileMissingError,
@@ -11,7 +11,9 @@ export {
   UnsupportedValueError,
 } from './errors.ts';
 export { detectFileFormat, type FileFormat } from './file-format.ts';
-export { CODEC_NAMES, type CodecName, type CodecOptions, type Shuffle } from './hdf5/codecs.ts';
+export { CODEC_NAMES, type CodecName, type CodecOptions, type Shuffle } from './hdf5/format/codecs.ts';
+export type { StoredArrayInfo, StoredObjectInfo } from './hdf5/format/layout-reader.ts';
+export type { PropertyPath } from './hdf5/format/property-path.ts';
 export { hdf5PluginFolders } from './hdf5/h5wasm-runtime.ts';
 export {
   CannotRewriteError,
@@ -22,14 +24,12 @@ export {
   ObjectNotFoundError,
   UnsupportedCodecError,
 } from './hdf5/hdf5-errors.ts';
-export type { StoredArrayInfo, StoredObjectInfo } from './hdf5/layout-reader.ts';
 export {
   type ObjectSerializeOptions,
   ObjectSerializer,
   type ObjectSerializerOptions,
   type ReadArrayOptions,
 } from './hdf5/object-serializer.ts';
-export type { PropertyPath } from './hdf5/property-path.ts';
 export { type ClassInstance, type GraphSummary, reviveInstances, summarizeGraph } from './object-graph.ts';
 export { type DeserializeOptions, type SerializeOptions, Serializer } from './serializer.ts';
 export {

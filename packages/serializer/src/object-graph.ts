@@ -1,9 +1,11 @@
-import { type AnyClass, registeredClassById, registeredClassIds, registeredClassOf } from '@hpc/process';
+import { registeredClassById, registeredClassIds, registeredClassOf } from '@hpc/process';
 import { ForbiddenKeyError, UnknownTypeError, UnsupportedValueError } from './errors.ts';
+import { findUnstorable } from './storable/find-unstorable.ts';
+import { FORBIDDEN_INSTANCE_KEYS, isBuiltinLeaf, isStorableView } from './storable/rules.ts';
 
 /**
  * The part of serialization both file formats share: walk an object graph once, refuse what
- * cannot be stored faithfully (naming the property path), and list the registered class
+ * cannot be stored faithfully (the rules: storable/, naming the property path), and list the registered class
  * instances with their ids; on the way back, give those objects their prototype again.
  */
 
@@ -19,12 +21,6 @@ export interface GraphSummary {
   /** Distinct class ids used (the crate's manifest, so drivers know which modules to import). */
   typeIds: string[];
 }
-
-/** Keys that would alter prototypes or constructors if written onto a revived instance. */
-const FORBIDDEN_INSTANCE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
-
-/** Built-in objects stored as they are (v8's structured serialization covers them). */
-const BUILTIN_LEAVES: readonly AnyClass[] = [Date, RegExp, ArrayBuffer, Error, Boolean, Number, String];
 
 class Refusal extends Error {}
 /** The fast walk gives up (deep nesting or heavy sharing) and the thorough walk takes over. */
@@ -87,7 +83,10 @@ function walkGraph(root: unknown, trackVisited: boolean): GraphSummary | undefin
       if (Object.getPrototypeOf(value) !== Array.prototype) noteInstance(value);
       return;
     }
-    if (ArrayBuffer.isView(value)) return;
+    if (ArrayBuffer.isView(value)) {
+      if (!isStorableView(value)) throw new Refusal();
+      return;
+    }
     const proto = Object.getPrototypeOf(value);
     if (proto === Object.prototype || proto === null) {
       // Symbol keys of plain objects are not stored (as with structuredClone and JSON).
@@ -149,110 +148,8 @@ function hasEnumerableInheritedKeys(object: object): boolean {
   return false;
 }
 
-function isBuiltinLeaf(value: object, proto: object): boolean {
-  for (const ctor of BUILTIN_LEAVES) {
-    if (value instanceof ctor) return proto === ctor.prototype || value instanceof Error;
-  }
-  return typeof BigInt !== 'undefined' && value instanceof BigInt;
-}
-
-/**
- * The fast walk found something it refuses; walk again slowly, tracking paths, to say exactly
- * where and what. Only runs on the error path.
- */
 function explainRefusal(root: unknown): UnsupportedValueError {
-  const seen = new Set<object>();
-  const find = (value: unknown, path: string): UnsupportedValueError | undefined => {
-    if (typeof value === 'function') {
-      return new UnsupportedValueError(
-        path,
-        `a function (${value.name || 'anonymous'})`,
-        'functions are code, not data; store the data it needs instead',
-      );
-    }
-    if (typeof value === 'symbol')
-      return new UnsupportedValueError(
-        path,
-        `a symbol (${String(value)})`,
-        'symbols cannot be stored; use a string',
-      );
-    if (typeof value !== 'object' || value === null || seen.has(value)) return undefined;
-    seen.add(value);
-    const proto = Object.getPrototypeOf(value);
-    const plain =
-      proto === Object.prototype ||
-      proto === null ||
-      proto === Array.prototype ||
-      proto === Map.prototype ||
-      proto === Set.prototype;
-    if (!plain && !ArrayBuffer.isView(value) && !isBuiltinLeaf(value, proto)) {
-      const symbols = Object.getOwnPropertySymbols(value);
-      if (symbols.length > 0) {
-        return new UnsupportedValueError(
-          `${path}[${String(symbols[0])}]`,
-          'a symbol-keyed property of a class instance',
-          'symbol keys are not stored; use a string key',
-        );
-      }
-      const ctor = proto?.constructor as AnyClass | undefined;
-      const entry = ctor ? registeredClassOf(ctor) : undefined;
-      const name = ctor?.name || 'anonymous class';
-      if (!entry || proto !== entry.ctor.prototype) {
-        return new UnsupportedValueError(
-          path,
-          `an instance of unregistered class ${name}`,
-          `call registerClass(${name}, { module: import.meta.url }) (or registerProcess for a Process) in the module that defines it`,
-        );
-      }
-      for (const key of FORBIDDEN_INSTANCE_KEYS) {
-        if (Object.hasOwn(value, key))
-          return new UnsupportedValueError(
-            `${path}.${key}`,
-            `the key '${key}' on an instance of ${name}`,
-            'this key would change prototypes when the object is revived',
-          );
-      }
-    }
-    if (value instanceof Map) {
-      let index = 0;
-      for (const [key, entry] of value) {
-        const found = find(key, `${path}.<key ${index}>`) ?? find(entry, `${path}.get(${describeKey(key)})`);
-        if (found) return found;
-        index++;
-      }
-      return undefined;
-    }
-    if (value instanceof Set) {
-      let index = 0;
-      for (const entry of value) {
-        const found = find(entry, `${path}.<entry ${index++}>`);
-        if (found) return found;
-      }
-      return undefined;
-    }
-    if (Array.isArray(value)) {
-      for (let i = 0; i < value.length; i++) {
-        const found = find(value[i], `${path}[${i}]`);
-        if (found) return found;
-      }
-      return undefined;
-    }
-    if (ArrayBuffer.isView(value)) return undefined;
-    for (const key of Object.keys(value)) {
-      const found = find((value as Record<string, unknown>)[key], `${path}${formatKey(key)}`);
-      if (found) return found;
-    }
-    return undefined;
-  };
-  return find(root, '$') ?? new UnsupportedValueError('$', 'a value', 'it could not be classified');
-}
-
-function formatKey(key: string): string {
-  return /^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
-}
-
-function describeKey(key: unknown): string {
-  return typeof key === 'string' ? JSON.stringify(key) : typeof key === 'object' ? 'object' : String(key);
+  return findUnstorable(root) ?? new UnsupportedValueError('$', 'a value', 'it could not be classified');
 }
 
 /**

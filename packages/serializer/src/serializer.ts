@@ -1,8 +1,8 @@
 import { FileWriteError, isHpcError } from '@hpc/core';
-import type { LayoutOptions } from './bin-layout.ts';
-import { readCrate, readCrateManifest } from './bin-reader.ts';
-import { encodeCrate, writeCrate } from './bin-writer.ts';
-import type { CrateManifest } from './binary-format.ts';
+import type { LayoutOptions } from './bin/bin-layout.ts';
+import { readCrate, readCrateManifest } from './bin/bin-reader.ts';
+import { encodeCrate, writeCrate } from './bin/bin-writer.ts';
+import type { CrateManifest } from './bin/binary-format.ts';
 import { InsufficientMemoryError, UnsupportedValueError } from './errors.ts';
 
 export interface SerializeOptions {

@@ -1,7 +1,7 @@
 import { type HpcErrorTag, isHpcError } from '@hpc/core';
 import { expect } from 'vitest';
-import { alignUp, encodeHeader, FORMAT_VERSION, HEADER_BYTES } from '../src/binary-format.ts';
-import { OutOfLineSerializer } from '../src/v8-payload.ts';
+import { alignUp, encodeHeader, FORMAT_VERSION, HEADER_BYTES } from '../src/bin/binary-format.ts';
+import { OutOfLineSerializer } from '../src/bin/v8-payload.ts';
 
 /** A .bin crate built by hand, bypassing the writer's checks, as a hostile or broken writer would. */
 export interface CraftedCrate {

@@ -2,8 +2,8 @@ import { chmodSync, chownSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadBloscHost } from '../src/hdf5/blosc-host.ts';
-import { patchBloscPlugin } from '../src/hdf5/blosc-simd-plugin.ts';
+import { loadBloscHost } from '../src/hdf5/accel/blosc-host.ts';
+import { patchBloscPlugin } from '../src/hdf5/accel/blosc-simd-plugin.ts';
 import {
   loadH5Runtime,
   loadH5WriteRuntime,

@@ -6,7 +6,7 @@ import { isHpcError } from '@hpc/core';
 import { Process, registerClass, registerProcess } from '@hpc/process';
 import { CODEC_NAMES, ObjectSerializer } from '@hpc/serializer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { relayChunkLength } from '../src/hdf5/blosc-relay-write.ts';
+import { relayChunkLength } from '../src/hdf5/accel/blosc-relay-write.ts';
 import { type H5Dataset, loadH5WriteRuntime } from '../src/hdf5/h5wasm-runtime.ts';
 import { withRawFile } from './hdf5-helpers.ts';
 

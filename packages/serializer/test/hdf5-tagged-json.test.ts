@@ -1,7 +1,7 @@
 import { registerClass } from '@hpc/process';
 import { describe, expect, it } from 'vitest';
-import { encodeStructure, type StructureEncoding } from '../src/hdf5/tagged-json.ts';
-import { decodeStructure, parseStructure, scanStructure } from '../src/hdf5/tagged-json-decode.ts';
+import { decodeStructure, parseStructure, scanStructure } from '../src/hdf5/format/tagged-json-decode.ts';
+import { encodeStructure, type StructureEncoding } from '../src/hdf5/format/tagged-json-encode.ts';
 import type { StoredTypedArray } from '../src/typed-arrays.ts';
 
 class Spot {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Process, registerClass, registerProcess } from '@hpc/process';
 import { Serializer, TYPED_ARRAYS } from '@hpc/serializer';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FORMAT_VERSION, HEADER_BYTES } from '../src/binary-format.ts';
+import { FORMAT_VERSION, HEADER_BYTES } from '../src/bin/binary-format.ts';
 import { craftCrate, expectTagged } from './bin-helpers.ts';
 
 let constructorCalls = 0;

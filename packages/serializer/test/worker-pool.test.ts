@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { type PooledWorker, WorkerTasks } from '../src/hdf5/worker-pool.ts';
+import { type PooledWorker, WorkerTasks } from '../src/hdf5/accel/worker-pool.ts';
 
 describe('WorkerTasks', () => {
   it('holds the worker while tasks are in flight, and rejects them all if it exits', async () => {

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Generates byte-shuffle.wat (Blosc's byte shuffle and unshuffle with WebAssembly SIMD) and
-// assembles it into src/hdf5/byte-shuffle-wasm.ts (the module's bytes, base64, so every bundle and
+// assembles it into src/hdf5/accel/byte-shuffle-wasm.ts (the module's bytes, base64, so every bundle and
 // worker has them).
 //   node packages/serializer/wasm/assemble-byte-shuffle.mjs           writes both files
 //   node packages/serializer/wasm/assemble-byte-shuffle.mjs --check   exits 1 if either differs
@@ -18,7 +18,7 @@ import wabtInit from 'wabt';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const WAT_FILE = join(here, 'byte-shuffle.wat');
-const TS_FILE = join(here, '..', 'src', 'hdf5', 'byte-shuffle-wasm.ts');
+const TS_FILE = join(here, '..', 'src', 'hdf5', 'accel', 'byte-shuffle-wasm.ts');
 const TYPE_SIZES = [8, 4, 2];
 
 const bytesOf = (v) => [...new Set(v.lanes.map((l) => l.byte))].sort((a, b) => a - b);

@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import wabtInit from 'wabt';
-import { encodeU32 } from '../src/hdf5/wasm-binary.ts';
+import { encodeU32 } from '../src/hdf5/accel/wasm-binary.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const RELAY_BINARY = join(here, 'relay-plugin', 'libH5Zhpc_chunk_relay.so');

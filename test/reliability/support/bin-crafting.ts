@@ -1,5 +1,5 @@
 /**
- * Byte-crafted .bin files, built to the documented layout (packages/serializer/src/binary-format.ts)
+ * Byte-crafted .bin files, built to the documented layout (packages/serializer/src/bin/binary-format.ts)
  * so that every checksum is right and only the hostile part is wrong: a reader must find it by
  * checking the layout, not by a failed CRC. A crate written by Serializer is split into its
  * parts, changed, and assembled again in the version it was written in, or another: version 2

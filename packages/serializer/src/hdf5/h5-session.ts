@@ -1,9 +1,9 @@
 import { FileWriteError, isHpcError } from '@hpc/core';
 import { CorruptFileError } from '../errors.ts';
+import { LIBVER_BOUNDS } from './format/layout.ts';
 import type { H5File, H5Runtime } from './h5wasm-runtime.ts';
 import { retireRuntime } from './h5wasm-runtime.ts';
 import { ExternalReferenceError, Hdf5Error, quoteFromFile, translateHdf5Error } from './hdf5-errors.ts';
-import { LIBVER_BOUNDS } from './layout.ts';
 
 /**
  * One HDF5 file open in one h5wasm instance, for one operation: the instance may open that file

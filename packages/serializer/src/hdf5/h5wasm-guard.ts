@@ -1,5 +1,6 @@
-/// <reference path="./webassembly.d.ts" />
+/// <reference path="./accel/webassembly.d.ts" />
 import { resolve, sep } from 'node:path';
+import { Hdf5DiagnosticReport, WorkerSafeInternalError } from './accel/worker-errors.ts';
 
 /**
  * What every h5wasm instance runs under (installed once per instance by h5wasm-runtime.ts):
@@ -220,12 +221,14 @@ export class H5Guard {
     } catch (error) {
       if (error instanceof WebAssembly.RuntimeError || isStackOverflow(error)) this.poisoned = true;
       const report = captured.join('');
-      throw report.includes('HDF5-DIAG') && !this.poisoned ? new Error(report, { cause: error }) : error;
+      throw report.includes('HDF5-DIAG') && !this.poisoned
+        ? new Hdf5DiagnosticReport(report, { cause: error })
+        : error;
     } finally {
       this.captured = outer;
     }
     const report = captured.join('');
-    if (report.includes('HDF5-DIAG')) throw new Error(report);
+    if (report.includes('HDF5-DIAG')) throw new Hdf5DiagnosticReport(report);
     return result;
   }
 }
@@ -245,6 +248,7 @@ export function installGuard(module: object, pluginFolders: readonly string[]): 
 /** The guard of an h5wasm module (every module loaded by h5wasm-runtime.ts has one). */
 export function guardOf(module: object): H5Guard {
   const guard = guards.get(module);
-  if (!guard) throw new Error('this h5wasm module was not loaded through h5wasm-runtime.ts');
+  if (!guard)
+    throw new WorkerSafeInternalError('this h5wasm module was not loaded through h5wasm-runtime.ts');
   return guard;
 }

@@ -16,7 +16,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { threadId } from 'node:worker_threads';
 import type * as H5 from 'h5wasm';
-import { simdBloscPlugin } from './blosc-simd-plugin.ts';
+import { simdBloscPlugin } from './accel/blosc-simd-plugin.ts';
+import { BLOSC_PLUGIN, PLUGIN_FOLDER, RELAY_PLUGIN, RELAY_PLUGIN_FOLDER } from './accel/plugin-names.ts';
+import { Hdf5PluginError } from './accel/worker-errors.ts';
 import { type H5Guard, installGuard } from './h5wasm-guard.ts';
 
 /**
@@ -157,7 +159,6 @@ async function initialise(load: () => Promise<unknown>, firstPluginDirs: string[
   };
 }
 
-const BLOSC_PLUGIN = 'libH5Zblosc.so';
 const WASM_MAGIC = Buffer.from([0x00, 0x61, 0x73, 0x6d]);
 
 /**
@@ -168,10 +169,10 @@ const WASM_MAGIC = Buffer.from([0x00, 0x61, 0x73, 0x6d]);
 export function locatePluginDir(): string {
   const candidates: string[] = [];
   const here = dirname(fileURLToPath(import.meta.url));
-  candidates.push(join(here, 'plugins'));
+  candidates.push(join(here, PLUGIN_FOLDER));
   try {
     const require = createRequire(import.meta.url);
-    candidates.push(join(dirname(require.resolve('h5wasm-plugins/package.json')), 'plugins'));
+    candidates.push(join(dirname(require.resolve('h5wasm-plugins/package.json')), PLUGIN_FOLDER));
   } catch {
     // Not resolvable from here (a bundle outside node_modules): the bundle's own folder is the answer.
   }
@@ -183,13 +184,11 @@ export function locatePluginDir(): string {
   );
 }
 
-const RELAY_PLUGIN = 'libH5Zhpc_chunk_relay.so';
-
 /** The chunk relay plugin: `relay-plugin/` beside the built package and bundles, or the package's wasm/ folder from sources. */
 export function locateRelayPluginDir(): string {
   const candidates = [
-    fileURLToPath(new URL('./relay-plugin', import.meta.url)),
-    fileURLToPath(new URL('../../wasm/relay-plugin', import.meta.url)),
+    fileURLToPath(new URL(`./${RELAY_PLUGIN_FOLDER}`, import.meta.url)),
+    fileURLToPath(new URL(`../../wasm/${RELAY_PLUGIN_FOLDER}`, import.meta.url)),
   ];
   return firstFolderWithPlugin(
     candidates,
@@ -205,7 +204,7 @@ function firstFolderWithPlugin(candidates: string[], file: string, what: string,
     const plugin = join(dir, file);
     if (existsSync(plugin) && startsWithWasmMagic(plugin)) return dir;
   }
-  throw new Error(`@hpc/serializer: cannot find ${what} in ${candidates.join(' or ')}. ${fix}`);
+  throw new Hdf5PluginError(`@hpc/serializer: cannot find ${what} in ${candidates.join(' or ')}. ${fix}`);
 }
 
 /** Where the HDF5 filter plugins of this process come from (for `hpc doctor` and bug reports). */

@@ -1,6 +1,6 @@
 import { escapeUnsafeText, HpcError, isHpcError } from '@hpc/core';
 import { CorruptFileError, UnsupportedFormatVersionError } from '../errors.ts';
-import { LAYOUT_FORMAT_VERSION, LEGACY_OPTION } from './layout.ts';
+import { LAYOUT_FORMAT_VERSION, LEGACY_OPTION } from './format/layout.ts';
 
 /** Errors specific to HDF5 crates (ObjectSerializer). The format-neutral ones live in ../errors.ts. */
 
@@ -38,7 +38,8 @@ export class ExternalReferenceError extends HpcError {
 const HPC_ERROR_BRAND = Symbol.for('@hpc/error');
 
 /**
- * A caller's argument out of range (an element range, a property path, an option): a RangeError,
+ * A caller's argument out of range (an element range, a property path; bad options are
+ * InvalidOptionError): a RangeError,
  * as JavaScript callers expect, that is also an @hpc error (isHpcError, `_tag`, file, object path).
  */
 export class InvalidArgumentError extends RangeError {
@@ -51,17 +52,6 @@ export class InvalidArgumentError extends RangeError {
   ) {
     super(`${where(file, objectPath)}: ${detail}`);
     this.name = 'InvalidArgumentError';
-  }
-}
-
-/** Runs `check`, turning the RangeError it throws for a bad option into an InvalidArgumentError. */
-export function checkArgument<T>(file: string, objectPath: string | undefined, check: () => T): T {
-  try {
-    return check();
-  } catch (error) {
-    if (error instanceof RangeError && !(error instanceof InvalidArgumentError))
-      throw new InvalidArgumentError(file, objectPath, error.message);
-    throw error;
   }
 }
 
