@@ -1,5 +1,6 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { isHpcError } from '@hpc/core';
 import { type H5File, type H5Wasm, loadH5Runtime } from '../src/hdf5/h5wasm-runtime.ts';
@@ -33,17 +34,10 @@ export function runNodeScript(
       env: { ...process.env, ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
+    const output = captureOutput(child);
     child.on('error', reject);
     if (child.pid !== undefined) options.onSpawn?.(child.pid);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    child.on('close', (code, signal) => resolve({ code, signal, ...output }));
   });
 }
 
@@ -106,18 +100,11 @@ export function runH5py(script: string, ...args: string[]): Promise<string> {
     const child = spawn(DEBIAN_PYTHON, ['-c', H5PY_PRELUDE + script, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
+    const output = captureOutput(child);
     child.on('error', reject);
     child.on('close', (code) => {
-      if (code === 0) resolve(stdout);
-      else reject(new Error(`h5py script failed (${code}): ${stderr}`));
+      if (code === 0) resolve(output.stdout);
+      else reject(new Error(`h5py script failed (${code}): ${output.stderr}`));
     });
   });
 }
@@ -132,4 +119,19 @@ export async function typedErrorOf(
   );
   if (!isHpcError(error)) throw new Error(`expected an HpcError, got ${String(error)}`, { cause: error });
   return error as never;
+}
+
+/** Collects a child's stdout and stderr as text while it runs. */
+function captureOutput(child: ChildProcessByStdio<null, Readable, Readable>): {
+  stdout: string;
+  stderr: string;
+} {
+  const output = { stdout: '', stderr: '' };
+  child.stdout.on('data', (chunk) => {
+    output.stdout += chunk;
+  });
+  child.stderr.on('data', (chunk) => {
+    output.stderr += chunk;
+  });
+  return output;
 }
