@@ -6,6 +6,7 @@ import type {
   JobNotFoundError,
   WaitTimeoutError,
 } from './job-errors.ts';
+import type { SubmitDuringImportError } from './module-import-guard.ts';
 import type { InternalError, InvalidOptionError } from './option-errors.ts';
 import type { JobUnreadableError } from './unreadable-record.ts';
 
@@ -41,6 +42,7 @@ export interface HpcErrorTags {
   JobNotFinishedError: JobNotFinishedError;
   JobNotFoundError: JobNotFoundError;
   JobUnreadableError: JobUnreadableError;
+  SubmitDuringImportError: SubmitDuringImportError;
   WaitTimeoutError: WaitTimeoutError;
 }
 

@@ -49,6 +49,11 @@ export {
   type UnreadableRecord,
 } from './job-state.ts';
 export {
+  refuseSubmitDuringImport,
+  SubmitDuringImportError,
+  whileImportingJobModules,
+} from './module-import-guard.ts';
+export {
   describeValue,
   InternalError,
   type InvalidOptionDetails,

@@ -3,7 +3,13 @@ import { pathToFileURL } from 'node:url';
 import * as hpcContainer from '@hpc/container';
 import { JobContainer, jobPaths } from '@hpc/container';
 import * as hpcCore from '@hpc/core';
-import { exitCodeOf, type FileWriteError, isHpcError, type RunOutcome } from '@hpc/core';
+import {
+  exitCodeOf,
+  type FileWriteError,
+  isHpcError,
+  type RunOutcome,
+  whileImportingJobModules,
+} from '@hpc/core';
 import * as hpcProcess from '@hpc/process';
 import * as hpcSerializer from '@hpc/serializer';
 import { installModuleHooks } from './module-hooks.ts';
@@ -45,7 +51,11 @@ export async function runNodeRunner(argv: readonly string[]): Promise<number> {
   // The time-limit warning stops only a Process that can checkpoint (JobContainer.warnOfTimeLimit).
   process.on('SIGUSR1', () => void container.warnOfTimeLimit());
   try {
-    const outcome = await importAndRun(container, args.imports);
+    const outcome = await importAndRun(
+      container,
+      args.imports,
+      args.jobId ?? process.env.SLURM_JOB_ID ?? args.jobDir ?? args.crate,
+    );
     reportFailure(outcome);
     return exitCodeOf(outcome);
   } catch (error) {
@@ -53,10 +63,16 @@ export async function runNodeRunner(argv: readonly string[]): Promise<number> {
   }
 }
 
-async function importAndRun(container: JobContainer, imports: readonly string[]): Promise<RunOutcome> {
+async function importAndRun(
+  container: JobContainer,
+  imports: readonly string[],
+  jobId: string,
+): Promise<RunOutcome> {
   for (const specifier of imports) {
     try {
-      await import(toImportUrl(specifier));
+      // Submitting is refused while the job's modules load: one that submits at its top level
+      // would otherwise start a new job from every job.
+      await whileImportingJobModules(jobId, () => import(toImportUrl(specifier)));
     } catch (error) {
       const wrapped = new Error(
         `importing ${specifier} failed: ${(error as Error)?.message ?? String(error)}`,
