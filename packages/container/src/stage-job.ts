@@ -10,7 +10,6 @@ import {
   InvalidOptionError,
   isHpcError,
   makeDirectory,
-  refuseSubmitDuringImport,
   type Sharing,
 } from '@hpc/core';
 import { isProcess, type Process, registeredClassById, registeredClassIds } from '@hpc/process';
@@ -56,7 +55,6 @@ export interface StagedJob {
  * The modules to import come from this process's class registry, never from the file.
  */
 export async function stageJob(target: SubmitTarget, options: StageOptions): Promise<StagedJob> {
-  refuseSubmitDuringImport();
   const source = normalizeTarget(target);
   if (options.name !== undefined) checkSettingText('name', options.name);
   options.imports?.forEach((module, i) => {

@@ -4,6 +4,7 @@ import {
   InvalidJobSettingError,
   isHpcError,
   parseSlurmTimeMs,
+  refuseSubmitDuringImport,
   type SubmitOptions,
 } from '@hpc/core';
 
@@ -23,6 +24,8 @@ export interface CheckedSubmitOptions {
  * InvalidJobSettingError naming the first bad one. Drivers add their own checks (sbatch options).
  */
 export function validateSubmitOptions(options: SubmitOptions): CheckedSubmitOptions {
+  // First: a job module that submits while the node-runner imports it is refused before any folder exists.
+  refuseSubmitDuringImport();
   if (options.name !== undefined) checkSettingText('name', options.name);
   if (options.jobsRoot !== undefined) checkSettingText('jobsRoot', options.jobsRoot, true);
   if (options.condaEnv !== undefined) checkSettingText('condaEnv', options.condaEnv, true);
