@@ -16,7 +16,7 @@ import type { WriterKind } from './support/writers.ts';
  */
 const WRITERS: { kind: WriterKind; what: string; maxDelayMs: number }[] = [
   { kind: 'bin', what: 'Serializer.serializeToFile', maxDelayMs: 50 },
-  { kind: 'h5', what: 'ObjectSerializer.serialize into a file holding other objects', maxDelayMs: 150 },
+  { kind: 'h5', what: 'ObjectSerializer.serialize into a file holding other objects', maxDelayMs: 300 },
   { kind: 'outcome', what: 'writeOutcome (@hpc/container)', maxDelayMs: 10 },
 ];
 const LANES = 2;

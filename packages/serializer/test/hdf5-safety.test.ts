@@ -1,4 +1,16 @@
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import {
+  copyFile,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  stat,
+  truncate,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
@@ -335,6 +347,33 @@ describe('nothing is lost', () => {
       expect(value.data[49_999]).toBe(value.i);
     }
   }, 60_000);
+
+  it('takes over an empty lock left by a writer killed while creating it, and removes asides of dead lock breakers', async () => {
+    const file = join(dir, 'abandoned.h5');
+    const crate = new ObjectSerializer(file, { lockTimeoutMs: 1_000 });
+    await crate.serialize({ a: 1 }, '/a');
+    const deadPid = spawnSync(process.execPath, ['-e', '']).pid;
+    const deadHolder = JSON.stringify({ pid: deadPid, host: hostname(), token: 'dead', since: 'then' });
+    const liveHolder = JSON.stringify({ pid: process.pid, host: hostname(), token: 'live', since: 'now' });
+    // A waiter killed between moving a stale lock aside and removing it leaves the aside behind.
+    await writeFile(`${file}.lock.stale-0123456789ab`, deadHolder);
+    // Another waiter's race in progress (a live holder's aside) is not ours to remove.
+    await writeFile(`${file}.lock.stale-ba9876543210`, liveHolder);
+    // A writer killed between creating the lock and writing its holder leaves it empty.
+    await writeFile(`${file}.lock`, '');
+    const old = new Date(Date.now() - 60_000);
+    await utimes(`${file}.lock`, old, old);
+    await crate.serialize({ b: 2 }, '/b');
+    expect(await crate.list()).toEqual(['/a', '/b']);
+    expect((await readdir(dir)).filter((n) => n.startsWith('abandoned.h5.lock'))).toEqual([
+      'abandoned.h5.lock.stale-ba9876543210',
+    ]);
+    // A fresh empty lock is a writer filling it this instant: it is waited for, not broken.
+    await writeFile(`${file}.lock`, '');
+    const error = await errorOf(new ObjectSerializer(file, { lockTimeoutMs: 200 }).serialize({ c: 3 }, '/c'));
+    expect(error).toMatchObject({ _tag: 'FileLockedError', file });
+    await rm(`${file}.lock`);
+  });
 
   it('a writer that cannot get the lock in time gets FileLockedError and the file is unchanged', async () => {
     const file = join(dir, 'locked.h5');

@@ -1,6 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, linkSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  linkSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { hostname } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileModes } from '@hpc/core';
 import { FileLockedError } from '../hdf5-errors.ts';
@@ -8,7 +19,8 @@ import { FileLockedError } from '../hdf5-errors.ts';
 /**
  * A write lock beside the file (`<file>.lock`, created with O_EXCL), because h5wasm takes no HDF5
  * file locks. Writers wait for it; readers need none (writers replace the file by rename).
- * A lock left by a killed process on this host is detected (its pid is gone) and taken over.
+ * A lock left by a killed process on this host is detected (its pid is gone) and taken over; so is
+ * an empty lock older than EMPTY_LOCK_GRACE_MS (its writer died between creating and filling it).
  *
  * The lock file's own operations are synchronous: each is a few microseconds of metadata work,
  * where a round trip through libuv's thread pool costs ~0.1 ms, and they sit next to h5wasm's
@@ -31,6 +43,9 @@ export interface HeldLock {
   release(): Promise<void>;
 }
 
+/** An empty lock this old was abandoned: filling it takes microseconds after its creation. */
+const EMPTY_LOCK_GRACE_MS = 5_000;
+
 export function lockPathFor(file: string): string {
   return `${file}.lock`;
 }
@@ -48,10 +63,11 @@ export async function acquireFileLock(file: string, options: LockOptions = {}): 
   let delayMs = 10;
   for (;;) {
     if (tryCreateLock(path, me)) {
+      removeAbandonedAsides(path);
       return { path, release: async () => releaseLock(path, me.token) };
     }
     const holder = readHolder(path);
-    if (holder && isDeadOnThisHost(holder)) {
+    if (holder ? isDeadOnThisHost(holder) : isOldEmptyLock(path)) {
       breakStaleLock(path, holder);
       continue;
     }
@@ -93,6 +109,15 @@ function readHolder(path: string): LockHolder | undefined {
   return undefined;
 }
 
+function isOldEmptyLock(path: string): boolean {
+  try {
+    const stats = statSync(path);
+    return stats.size === 0 && Date.now() - stats.mtimeMs > EMPTY_LOCK_GRACE_MS;
+  } catch {
+    return false;
+  }
+}
+
 function isDeadOnThisHost(holder: LockHolder): boolean {
   if (holder.host !== hostname() || holder.pid === process.pid) return false;
   try {
@@ -107,16 +132,38 @@ function isDeadOnThisHost(holder: LockHolder): boolean {
  * Moves the stale lock aside under a unique name, then checks it really was the stale one (two
  * waiters may race here); if a live lock was moved instead, it is linked back.
  */
-function breakStaleLock(path: string, stale: LockHolder): void {
-  const aside = `${path}.stale-${randomBytes(6).toString('hex')}`;
+function breakStaleLock(path: string, stale: LockHolder | undefined): void {
+  const aside = `${path}${ASIDE_MARK}${randomBytes(6).toString('hex')}`;
   try {
     renameSync(path, aside);
   } catch {
     return;
   }
   const moved = readHolder(aside);
-  if (moved && moved.token !== stale.token) ignoreErrors(() => linkSync(aside, path));
+  if (moved && moved.token !== stale?.token) ignoreErrors(() => linkSync(aside, path));
   ignoreErrors(() => unlinkSync(aside));
+}
+
+const ASIDE_MARK = '.stale-';
+
+/**
+ * A waiter killed inside breakStaleLock leaves its aside copy behind. The new holder removes the
+ * asides whose holder is dead; a live holder's aside is another waiter's race in progress, which
+ * that waiter links back itself.
+ */
+function removeAbandonedAsides(path: string): void {
+  const prefix = `${basename(path)}${ASIDE_MARK}`;
+  let names: string[];
+  try {
+    names = readdirSync(dirname(path)).filter((name) => name.startsWith(prefix));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const aside = join(dirname(path), name);
+    const holder = readHolder(aside);
+    if (holder ? isDeadOnThisHost(holder) : isOldEmptyLock(aside)) ignoreErrors(() => unlinkSync(aside));
+  }
 }
 
 function releaseLock(path: string, token: string): void {
