@@ -16,6 +16,8 @@ export interface RunOptions {
   /** Working directory of the command (sbatch: the job's default directory). */
   cwd?: string;
   timeoutMs?: number;
+  /** Environment added for this command (squeue: SLURM_BITSTR_LEN=0). */
+  env?: Record<string, string>;
 }
 
 /**
@@ -74,12 +76,13 @@ export function createCommandRunner(options: CommandRunnerOptions = {}): Command
     const timeoutMs = runOptions.timeoutMs ?? defaultTimeoutMs;
     const started = performance.now();
     let raw: RawResult | undefined;
-    if (relayed.has(command)) {
+    if (relayed.has(command) && !runOptions.env) {
       const result = await relays.run([file, ...args], runOptions.cwd ?? process.cwd(), timeoutMs);
       // A relay that died for its own reasons is not the scheduler's fault: run the command directly.
       if (result.exitCode >= 0 || result.timedOut) raw = { ...result, missing: result.exitCode === 127 };
     }
-    raw ??= await runDirectly(file, args, timeoutMs, runOptions.cwd, options.env);
+    const env = runOptions.env ? { ...options.env, ...runOptions.env } : options.env;
+    raw ??= await runDirectly(file, args, timeoutMs, runOptions.cwd, env);
     const durationMs = Math.round(performance.now() - started);
     if (raw.timedOut) throw new SchedulerUnavailableError(command, args, 'timeout', raw.stderr, durationMs);
     if (raw.missing)

@@ -145,22 +145,33 @@ export class JobPreparation {
     jobDir: string,
     command: SbatchScriptSpec['command'],
   ): SbatchScriptSpec {
-    return {
-      name,
-      jobDir,
-      command,
-      ...(settings.slurmArgs ? { slurmArgs: settings.slurmArgs } : {}),
-      ...(settings.modules ? { modules: settings.modules } : {}),
-      ...(settings.modulePaths ? { modulePaths: settings.modulePaths } : {}),
-      ...(this.options.lmodInit ? { lmodInit: this.options.lmodInit } : {}),
-      ...(settings.condaEnv !== undefined ? { condaEnv: settings.condaEnv } : {}),
-      ...(settings.condaExecutable ? { condaExecutable: settings.condaExecutable } : {}),
-      ...(settings.env ? { env: settings.env } : {}),
-      ...(settings.checkpointSignalSeconds !== undefined
-        ? { checkpointSignalSeconds: settings.checkpointSignalSeconds }
-        : {}),
-    };
+    return scriptSpecOf(settings, name, jobDir, command, this.options);
   }
+}
+
+/** The job script's spec from submit settings (shared by single jobs and batches). */
+export function scriptSpecOf(
+  settings: SLURMSubmitOptions,
+  name: string,
+  jobDir: string,
+  command: SbatchScriptSpec['command'],
+  options: Pick<PreparationOptions, 'lmodInit'>,
+): SbatchScriptSpec {
+  return {
+    name,
+    jobDir,
+    command,
+    ...(settings.slurmArgs ? { slurmArgs: settings.slurmArgs } : {}),
+    ...(settings.modules ? { modules: settings.modules } : {}),
+    ...(settings.modulePaths ? { modulePaths: settings.modulePaths } : {}),
+    ...(options.lmodInit ? { lmodInit: options.lmodInit } : {}),
+    ...(settings.condaEnv !== undefined ? { condaEnv: settings.condaEnv } : {}),
+    ...(settings.condaExecutable ? { condaExecutable: settings.condaExecutable } : {}),
+    ...(settings.env ? { env: settings.env } : {}),
+    ...(settings.checkpointSignalSeconds !== undefined
+      ? { checkpointSignalSeconds: settings.checkpointSignalSeconds }
+      : {}),
+  };
 }
 
 /** Stands for the crate's digest while validating (the crate is not staged yet). */

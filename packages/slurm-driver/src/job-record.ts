@@ -5,8 +5,9 @@ import {
   writeRecordFile,
 } from '@hpc/container';
 import { asJobId } from '@hpc/core';
+import { type BatchRecordFields, batchFieldsProblem, batchProcessRows } from './batch-record.ts';
 import { JobRecordError } from './errors.ts';
-import type { StoredIntent } from './job-store.ts';
+import type { NewJob, StoredIntent } from './job-store.ts';
 
 export const JOB_RECORD_VERSION = 2;
 
@@ -34,6 +35,8 @@ export interface SlurmRecordFields {
   idFrom?: 'sbatch' | 'lookup';
   /** forgetJob(): the folder stays, the job is no longer tracked. */
   forgottenAt?: string;
+  /** A batch (submitJobs): the folder is a batch folder, `id` its first array's id (batch-record.ts). */
+  batch?: BatchRecordFields;
 }
 
 export function recordPath(jobDir: string): string {
@@ -91,6 +94,10 @@ export function parseJobRecord(text: string, file: string): JobRecord {
   requireText('jobDir');
   requireText('createdAt');
   if (record.id !== undefined) requireText('id');
+  if (record.batch !== undefined) {
+    const problem = batchFieldsProblem(record.batch);
+    if (problem) throw new JobRecordError(file, problem);
+  }
   return record as JobRecord;
 }
 
@@ -124,8 +131,20 @@ export function readSafely(jobDir: string): { record?: JobRecord; error?: JobRec
   }
 }
 
-/** The job index row a confirmed record stands for. */
-export function jobFromRecord(record: JobRecord, folder: string) {
+/** The job index rows a confirmed record stands for: the job, or each process of a batch. */
+export function jobsFromRecord(record: JobRecord, folder: string): NewJob[] {
+  if (!record.batch) return [jobFromRecord(record, folder)];
+  const submittedAt = record.submittedAt ?? record.createdAt;
+  return batchProcessRows(record.batch, record.jobDir).map((row, index) => ({
+    ...row,
+    name: record.name,
+    submittedAt,
+    ...(index === 0 ? { folder } : {}),
+  }));
+}
+
+/** The job index row a confirmed (single-job) record stands for. */
+export function jobFromRecord(record: JobRecord, folder: string): NewJob {
   return {
     id: asJobId(record.id as string),
     name: record.name,

@@ -9,7 +9,7 @@ import {
   intentFromRecord,
   JOB_RECORD_VERSION,
   type JobRecord,
-  jobFromRecord,
+  jobsFromRecord,
   readJobRecord,
   readSafely,
   recordPath,
@@ -177,6 +177,37 @@ export class JobRegistry {
     return record;
   }
 
+  /**
+   * A batch's arrays are all queued: its record says which (batch-record.ts) and the index gets one
+   * row per process, in one transaction (10,000 rows: a few tens of ms).
+   */
+  async confirmBatch(submission: Submission, details: Partial<JobRecord> & Pick<JobRecord, 'batch' | 'id'>) {
+    const record: JobRecord = {
+      ...submission.record,
+      ...details,
+      idFrom: 'sbatch',
+      submittedAt: details.submittedAt ?? new Date().toISOString(),
+    };
+    await writeJobRecord(record, this.options.modes.file, false);
+    const jobs = jobsFromRecord(record, basename(record.jobDir));
+    this.withStore((store) =>
+      store.transaction(() => {
+        store.removeIntent(submission.token, basename(record.jobDir), 'job');
+        for (const job of jobs) store.add(job);
+      }),
+    );
+    inFlight.delete(submission.token);
+    return record;
+  }
+
+  /** The processes of a task or an array (batch-record.ts ids), from the index. */
+  processesOf(schedulerId: string): StoredJob[] {
+    const found = this.withStore((store) => store.processesOf(schedulerId));
+    if (found.length > 0) return found;
+    this.refresh();
+    return this.withStore((store) => store.processesOf(schedulerId));
+  }
+
   /** SLURM provably never got the job: its folder, pointer and intent go. */
   abandon(submission: Pick<Submission, 'token' | 'jobDir'>): void {
     const folder = basename(submission.jobDir);
@@ -219,7 +250,8 @@ export class JobRegistry {
       for (const update of updates) {
         if (!update.final || !isTerminalState(update.state)) continue;
         const job = store.get(update.id);
-        if (job) this.finalStates.add(job.id, job.jobDir, update.state);
+        // A batch process's outcome.json is its final record (its batch's job.json holds no states).
+        if (job && job.batchIndex === undefined) this.finalStates.add(job.id, job.jobDir, update.state);
       }
     });
   }
@@ -293,14 +325,14 @@ export class JobRegistry {
         else this.unreadable.delete(file);
         if (!record) store.markFolder(name, error ? 'unreadable' : 'pending');
         else if (record.forgottenAt) store.markFolder(name, 'forgotten');
-        else if (record.id !== undefined) store.add(jobFromRecord(record, name));
+        else if (record.id !== undefined) for (const job of jobsFromRecord(record, name)) store.add(job);
         else store.addIntent(intentFromRecord(record, name));
       }
       for (const { intent, record } of settled) {
         if (record?.forgottenAt) store.removeIntent(intent.token, intent.folder, 'forgotten');
         else if (record) {
           store.removeIntent(intent.token, intent.folder, 'job');
-          store.add(jobFromRecord(record, intent.folder));
+          for (const job of jobsFromRecord(record, intent.folder)) store.add(job);
         }
       }
     });

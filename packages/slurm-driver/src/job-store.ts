@@ -13,6 +13,21 @@ export interface StoredJob extends TrackedJob {
   terminal: boolean;
   /** When (ms since epoch) SLURM was first seen not knowing the job, or not having finished writing it. */
   missingSince: number | undefined;
+  /** A process of a batch (submitJobs): its index; jobDir is `<batchDir>/p/<index>`. */
+  batchIndex?: number;
+}
+
+/** A job (or batch process) to record. */
+export interface NewJob {
+  id: JobId;
+  name: string;
+  jobDir: string;
+  submittedAt: string;
+  /** The jobs-root entry it came from, marked as known. */
+  folder?: string;
+  /** A state given with `terminal` is cached as final. */
+  state?: JobState;
+  batchIndex?: number;
 }
 
 export interface StateUpdate {
@@ -47,7 +62,7 @@ export interface StoreOptions {
   jobsRoot?: string;
 }
 
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
 
 /**
  * The SLURM driver's index of tracked jobs, in SQLite (node:sqlite): one file per host, shared by
@@ -61,6 +76,7 @@ export class JobStore {
   private readonly statements: Record<
     | 'insert'
     | 'get'
+    | 'range'
     | 'all'
     | 'active'
     | 'update'
@@ -93,10 +109,11 @@ export class JobStore {
     const prepare = (sql: string) => this.db.prepare(sql);
     this.statements = {
       insert: prepare(
-        `INSERT OR REPLACE INTO slurm_jobs (id, name, job_dir, submitted_at, state, terminal, missing_since)
-         VALUES (?, ?, ?, ?, ?, ?, NULL)`,
+        `INSERT OR REPLACE INTO slurm_jobs (id, name, job_dir, submitted_at, state, terminal, missing_since, batch_index)
+         VALUES (?, ?, ?, ?, ?, ?, NULL, ?)`,
       ),
       get: prepare('SELECT * FROM slurm_jobs WHERE id = ?'),
+      range: prepare('SELECT * FROM slurm_jobs WHERE id >= ? AND id < ? ORDER BY batch_index, rowid'),
       all: prepare('SELECT * FROM slurm_jobs ORDER BY submitted_at, rowid'),
       active: prepare('SELECT * FROM slurm_jobs WHERE terminal = 0 ORDER BY rowid'),
       update: prepare('UPDATE slurm_jobs SET state = ?, terminal = ?, missing_since = ? WHERE id = ?'),
@@ -123,6 +140,8 @@ export class JobStore {
         this.jobsRoot,
       );
     }
+    // Schema 2 lacked batch_index (submitJobs): the column is added, the rows stay.
+    if (version === 2) this.db.exec('ALTER TABLE slurm_jobs ADD COLUMN batch_index INTEGER');
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS slurm_jobs (
         id TEXT PRIMARY KEY,
@@ -131,7 +150,8 @@ export class JobStore {
         submitted_at TEXT NOT NULL,
         state TEXT,
         terminal INTEGER NOT NULL DEFAULT 0,
-        missing_since INTEGER
+        missing_since INTEGER,
+        batch_index INTEGER
       );
       CREATE INDEX IF NOT EXISTS slurm_jobs_active ON slurm_jobs (terminal) WHERE terminal = 0;
       CREATE TABLE IF NOT EXISTS slurm_intents (
@@ -152,14 +172,7 @@ export class JobStore {
    * Records a job. A reused id (the cluster's state was wiped) replaces the old record. `folder`
    * marks the jobs-root entry as known; `state` given with `terminal` is cached as final.
    */
-  add(job: {
-    id: JobId;
-    name: string;
-    jobDir: string;
-    submittedAt: string;
-    folder?: string;
-    state?: JobState;
-  }): void {
+  add(job: NewJob): void {
     const terminal = job.state !== undefined && isTerminalState(job.state);
     this.guard(() => {
       this.statements.insert.run(
@@ -169,6 +182,7 @@ export class JobStore {
         job.submittedAt,
         job.state ? JSON.stringify(job.state) : null,
         terminal ? 1 : 0,
+        job.batchIndex ?? null,
       );
       if (job.folder) this.statements.markFolder.run(job.folder, 'job');
     });
@@ -177,6 +191,16 @@ export class JobStore {
   get(id: string): StoredJob | undefined {
     const row = this.guard(() => this.statements.get.get(id)) as Row | undefined;
     return row ? fromRow(row) : undefined;
+  }
+
+  /** The processes of a task (`4711_3`: itself and `4711_3+<place>`) or of an array (`4711`: `4711_*`). */
+  processesOf(schedulerId: string): StoredJob[] {
+    const [low, high] = schedulerId.includes('_')
+      ? [`${schedulerId}+`, `${schedulerId},`]
+      : [`${schedulerId}_`, `${schedulerId}\``];
+    const exact = schedulerId.includes('_') ? this.get(schedulerId) : undefined;
+    const rows = (this.guard(() => this.statements.range.all(low, high)) as unknown as Row[]).map(fromRow);
+    return exact ? [exact, ...rows] : rows;
   }
 
   list(): StoredJob[] {
@@ -315,6 +339,7 @@ interface Row {
   state: string | null;
   terminal: number;
   missing_since: number | null;
+  batch_index: number | null;
 }
 
 interface IntentRow {
@@ -337,5 +362,6 @@ function fromRow(row: Row): StoredJob {
     state: row.state ? (JSON.parse(row.state) as JobState) : undefined,
     terminal: row.terminal === 1,
     missingSince: row.missing_since ?? undefined,
+    ...(row.batch_index === null || row.batch_index === undefined ? {} : { batchIndex: row.batch_index }),
   };
 }

@@ -1,4 +1,5 @@
 import { parseSlurmTimeMs } from '@hpc/core';
+import { expandSlurmId } from './array-ids.ts';
 import type { SlurmJobReport } from './slurm-state.ts';
 import { slurmTime } from './squeue-parse.ts';
 
@@ -21,15 +22,26 @@ export const SACCT_FIELDS = [
   'JobName',
 ];
 
+/** Up to this many ids sacct is asked by id; beyond, by a time window (the list would grow without bound). */
+export const SACCT_MAX_IDS = 200;
+
+export interface SacctQuery {
+  /** Job ids, or array ids (`sacct -j 4711` lists every task of array 4711). */
+  ids: readonly string[];
+  /** SLURM local time the earliest of them was submitted: used instead of the ids when they are many. */
+  since?: string;
+  /** Batch tasks among them: the id column is JobID (`4711_3`), not JobIDRaw (a task's own number). */
+  tasks?: boolean;
+}
+
 /** The sacct arguments for the allocations (-X: no steps) of the given jobs, as '|'-separated text. */
-export function sacctArgs(ids: readonly string[]): string[] {
-  return [
-    '--allocations',
-    '--noheader',
-    '--parsable2',
-    `--jobs=${ids.join(',')}`,
-    `--format=${SACCT_FIELDS.join(',')}`,
-  ];
+export function sacctArgs(query: readonly string[] | SacctQuery): string[] {
+  const { ids, since, tasks } = Array.isArray(query)
+    ? { ids: query as readonly string[] }
+    : (query as SacctQuery);
+  const which = ids.length > SACCT_MAX_IDS && since ? `--starttime=${since}` : `--jobs=${ids.join(',')}`;
+  const fields = tasks ? ['JobID', ...SACCT_FIELDS.slice(1)] : SACCT_FIELDS;
+  return ['--allocations', '--noheader', '--parsable2', which, `--format=${fields.join(',')}`];
 }
 
 /**
@@ -71,7 +83,8 @@ export function parseSacct(text: string): Map<string, SlurmJobReport> {
     if (/^\d+$/.test(elapsed.trim())) report.elapsedMs = Number(elapsed.trim()) * 1000;
     const timeLimitMs = limitMs(timeLimit);
     if (timeLimitMs !== undefined) report.timeLimitMs = timeLimitMs;
-    reports.set(id.trim(), report);
+    // A batch's still-pending tasks come as one row, `4711_[3-999]`: one report per task.
+    for (const key of id.includes('[') ? expandedIds(id) : [id.trim()]) reports.set(key, report);
   }
   return reports;
 }
@@ -84,5 +97,13 @@ function limitMs(text: string): number | undefined {
     return parseSlurmTimeMs(text);
   } catch {
     return undefined;
+  }
+}
+
+function expandedIds(id: string): string[] {
+  try {
+    return expandSlurmId(id);
+  } catch {
+    return [];
   }
 }

@@ -24,8 +24,10 @@ export async function runSbatch(
   cwd: string,
   token: string,
   lookupTimeoutMs?: number,
+  /** Options before the script (a batch slice's --array, --comment) and the script's arguments. */
+  extra: { options?: readonly string[]; scriptArgs?: readonly string[] } = {},
 ): Promise<SbatchAnswer> {
-  const args = ['--parsable', script];
+  const args = ['--parsable', ...(extra.options ?? []), script, ...(extra.scriptArgs ?? [])];
   let failure: Error;
   let definite: boolean;
   try {

@@ -107,6 +107,8 @@ export const SBATCH_OPTIONS: Readonly<Record<string, OptionArity>> = {
 
 /** Real sbatch options the driver owns or that would break submission; each with what to use instead. */
 export const RESERVED_OPTIONS: Readonly<Record<string, string>> = {
+  array:
+    'for many processes use driver.submitJobs(processes, { parallelism, processesPerTask }): it submits the array and gives every process its own id, outcome, result and logs',
   output: 'the driver sends stdout to <jobDir>/job.out; read it with driver.logs(id)',
   error: "the driver sends stderr to <jobDir>/job.err; read it with driver.logs(id, { stream: 'stderr' })",
   parsable: 'the driver always submits with --parsable',

@@ -57,6 +57,12 @@ export interface SbatchScriptSpec {
    * so that a job whose sbatch never answered can be found in the queue (submission-lookup.ts).
    */
   submissionToken?: string;
+  /**
+   * A batch (submitJobs): each array task's stdout / stderr go to `<jobDir>/<taskLogs>/%A_%a.out`
+   * / `.err` instead of job.out / job.err, and the script's first argument (the slice's task
+   * offset, `sbatch job.sh <offset>`) is appended to the command as `"$1"`.
+   */
+  batch?: { taskLogs: string };
 }
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -73,6 +79,8 @@ export interface CheckedJobScript {
   readonly condaEnv: string | undefined;
   readonly conda: string;
   readonly env: readonly (readonly [string, string])[];
+  /** The command ends with the script's first argument (a batch's task offset). */
+  readonly scriptArgument: boolean;
 }
 
 /**
@@ -101,16 +109,41 @@ export function validateJobScript(spec: SbatchScriptSpec): CheckedJobScript {
 
   const header: [string, string | undefined][] = [];
   if (!directives.some((d) => d.key === 'job-name')) header.push(['job-name', spec.name]);
+  // One capture per array task in a batch (%A_%a: the array's id and the task's index).
+  const taskLogs =
+    spec.batch && `${slurmFilenamePattern('jobDir', join(spec.jobDir, spec.batch.taskLogs))}/%A_%a`;
   header.push(
-    ['output', slurmFilenamePattern('jobDir', join(spec.jobDir, SLURM_JOB_FILES.stdout))],
-    ['error', slurmFilenamePattern('jobDir', join(spec.jobDir, SLURM_JOB_FILES.stderr))],
+    [
+      'output',
+      taskLogs
+        ? `${taskLogs}.out`
+        : slurmFilenamePattern('jobDir', join(spec.jobDir, SLURM_JOB_FILES.stdout)),
+    ],
+    [
+      'error',
+      taskLogs
+        ? `${taskLogs}.err`
+        : slurmFilenamePattern('jobDir', join(spec.jobDir, SLURM_JOB_FILES.stderr)),
+    ],
   );
   if (signalSeconds > 0 && !directives.some((d) => d.key === 'signal'))
     header.push(['signal', `B:USR1@${signalSeconds}`]);
   for (const { key, value } of withSubmissionToken(directives, spec.submissionToken))
     header.push([key, value]);
   const command = { file: spec.command.file, args: spec.command.args };
-  return { jobDir: spec.jobDir, command, header, modules, modulePaths, lmodInit, condaEnv, conda, env };
+  const scriptArgument = spec.batch !== undefined;
+  return {
+    jobDir: spec.jobDir,
+    command,
+    header,
+    modules,
+    modulePaths,
+    lmodInit,
+    condaEnv,
+    conda,
+    env,
+    scriptArgument,
+  };
 }
 
 /**
@@ -164,7 +197,7 @@ export function renderJobScript(script: CheckedJobScript): string {
   for (const [key, value] of script.env) lines.push(`export ${key}=${shellQuote(value)}`);
   lines.push(
     '# The node-runner replaces this shell, so SIGUSR1 (checkpoint) and SIGTERM reach it directly.',
-    `exec ${[script.command.file, ...script.command.args].map(shellQuote).join(' ')}`,
+    `exec ${[script.command.file, ...script.command.args].map(shellQuote).join(' ')}${script.scriptArgument ? ' "$1"' : ''}`,
     '',
   );
   return lines.join('\n');

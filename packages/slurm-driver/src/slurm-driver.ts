@@ -1,6 +1,14 @@
 import { resolve } from 'node:path';
-import { readJobLog, resultOrFailure, type SubmitTarget, waitForTerminalState } from '@hpc/container';
 import {
+  readJobLog,
+  resultOrFailure,
+  resultsAsTheyFinish,
+  type SubmitTarget,
+  waitForAll,
+  waitForTerminalState,
+} from '@hpc/container';
+import {
+  type BatchResult,
   type Driver,
   type FileModes,
   fileModes,
@@ -15,6 +23,10 @@ import {
   type UnreadableRecord,
   type WaitOptions,
 } from '@hpc/core';
+import { BatchJobs } from './batch-jobs.ts';
+import type { SLURMBatchOptions } from './batch-preparation.ts';
+import { BatchSubmitter } from './batch-submitter.ts';
+import { ClusterLimitsReader } from './cluster-limits-reader.ts';
 import { type CommandRunner, createCommandRunner } from './command-runner.ts';
 import {
   type JobStoreError,
@@ -25,6 +37,7 @@ import {
 import { onInterrupt } from './interrupt-guard.ts';
 import { defaultName, JobPreparation, type Prepared, type SLURMSubmitOptions } from './job-preparation.ts';
 
+export type { SLURMBatchOptions } from './batch-preparation.ts';
 export type { SLURMSubmitOptions } from './job-preparation.ts';
 
 import { JobRegistry } from './job-registry.ts';
@@ -90,6 +103,8 @@ export class SLURMDriver implements Driver<SubmitTarget> {
   private readonly poller: StatusPoller;
   /** Concurrent submitJob() calls stage in parallel but share a few sbatch processes. */
   private readonly submissions: Semaphore;
+  private readonly batches: BatchSubmitter;
+  private readonly batchJobs: BatchJobs;
 
   constructor(private readonly options: SLURMDriverOptions = {}) {
     this.home = options.home ?? hpcHome();
@@ -135,6 +150,22 @@ export class SLURMDriver implements Driver<SubmitTarget> {
       ...options.polling,
       ...(options.commandTimeoutMs !== undefined ? { commandTimeoutMs: options.commandTimeoutMs } : {}),
     });
+    this.batches = new BatchSubmitter({
+      registry: this.registry,
+      run: this.run,
+      limits: new ClusterLimitsReader(this.run, options.commandTimeoutMs),
+      submissions: this.submissions,
+      preparation: {
+        sharing: this.sharing,
+        modes: this.modes,
+        ...(options.nodePath ? { nodePath: options.nodePath } : {}),
+        ...(options.runnerPath ? { runnerPath: options.runnerPath } : {}),
+        ...(options.lmodInit ? { lmodInit: options.lmodInit } : {}),
+      },
+      jobsRoot: this.jobsRoot,
+      commandTimeoutMs: options.commandTimeoutMs,
+    });
+    this.batchJobs = new BatchJobs(this.registry, this.modes);
   }
 
   /** The job index file (a per-host cache of the job folders). */
@@ -225,6 +256,43 @@ export class SLURMDriver implements Driver<SubmitTarget> {
   }
 
   /**
+   * Submits many processes as one batch: one bundle, one job script, one `sbatch --array` per
+   * MaxArraySize slice (`scontrol show config`, read once). One id per process, in input order:
+   * `<array>_<task>`, or `<array>_<task>+<place>` when `processesPerTask` packs several into a task.
+   */
+  async submitJobs(targets: readonly SubmitTarget[], options: SLURMBatchOptions = {}): Promise<JobId[]> {
+    const settings = { ...options, ...this.mergeDefaults(options) };
+    try {
+      return await this.batches.submit(targets, settings);
+    } finally {
+      this.poller.invalidate();
+    }
+  }
+
+  /** Each job's end as it happens, value or error; one squeue (and at most one sacct) per poll for all. */
+  results<T = unknown>(ids: readonly string[], options: WaitOptions = {}): AsyncIterable<BatchResult<T>> {
+    for (const id of ids) this.tracked(id);
+    return resultsAsTheyFinish<T>(
+      ids,
+      () => this.poller.poll(),
+      (id) => this.getResult<T>(id),
+      {
+        ...options,
+        missing: (id) => new JobNotFoundError(id, this.kind),
+      },
+    );
+  }
+
+  /** Waits until every job is terminal (one round trip per poll for all of them); the states by id. */
+  async waitForJobs(ids: readonly string[], options: WaitOptions = {}): Promise<Map<JobId, JobState>> {
+    for (const id of ids) this.tracked(id);
+    return waitForAll(ids, () => this.poller.poll(), {
+      ...options,
+      missing: (id) => new JobNotFoundError(id, this.kind),
+    });
+  }
+
+  /**
    * Settles submissions whose sbatch never answered, now (status polls also do it): each is
    * adopted when SLURM has its job, or dropped with its folder once it provably never got it.
    */
@@ -249,13 +317,21 @@ export class SLURMDriver implements Driver<SubmitTarget> {
     return new Map(await this.poller.poll());
   }
 
-  /** Cancels a queued or running job (scancel). Cancelling a finished job does nothing. */
+  /**
+   * Cancels a queued or running job (scancel). Cancelling a finished job does nothing. Of a batch:
+   * a process (packed: its cancel marker, so the task skips or interrupts it and runs the others),
+   * a task (`4711_3`), or the whole batch by its id (every slice in one scancel).
+   */
   async cancelJob(id: string): Promise<void> {
-    const job = this.tracked(id);
-    if (job.terminal) return;
-    const args = [job.id];
-    const result = await this.run('scancel', args);
+    const key = String(id).trim();
+    const job = this.registry.get(key);
+    const target = await this.batchJobs.cancelTarget(key, job);
+    if (!target) throw new JobNotFoundError(key, this.kind);
+    if (target.kind === 'done') return;
     this.poller.invalidate();
+    if (target.kind === 'marked') return;
+    const args = [...target.ids];
+    const result = await this.run('scancel', args);
     if (
       result.exitCode !== 0 &&
       !/already completing or completed|Invalid job id specified/i.test(result.stderr)
@@ -280,9 +356,14 @@ export class SLURMDriver implements Driver<SubmitTarget> {
     return resultOrFailure<T>(job.id, job.jobDir, await this.checkJobStatus(id));
   }
 
-  /** The job's stdout (or stderr) as SLURM captured it (job.out / job.err); '' before the job starts. */
+  /**
+   * The job's stdout (or stderr) as SLURM captured it (job.out / job.err); '' before the job starts.
+   * A batch process: its own output (p/<index>/stdout.log), or its task's capture before it started.
+   */
   async logs(id: string, options: LogOptions = {}): Promise<string> {
-    return readJobLog(this.tracked(id).jobDir, options);
+    const job = this.tracked(id);
+    if (job.batchIndex !== undefined) return this.batchJobs.logs(job, options);
+    return readJobLog(job.jobDir, options);
   }
 
   async listJobs(): Promise<TrackedJob[]> {

@@ -10,13 +10,15 @@ import {
   unreadableJobState,
   unreadableRecordOf,
 } from '@hpc/core';
+import { decideProcessState, queryIdOf, schedulerIdOf } from './batch-status.ts';
 import { type CommandRunner, isAccountingDisabled } from './command-runner.ts';
 import { SchedulerCommandError, SchedulerUnavailableError } from './errors.ts';
 import { decideJobState, decisiveOutcomeState } from './job-state-policy.ts';
 import type { StateUpdate, StoredJob } from './job-store.ts';
-import { parseSacct, sacctArgs } from './sacct-parse.ts';
+import { parseSacct, type SacctQuery, sacctArgs } from './sacct-parse.ts';
 import { mapSlurmState, type SlurmJobReport } from './slurm-state.ts';
-import { parseSqueue, squeueArgs } from './squeue-parse.ts';
+import { parseSqueue, SQUEUE_ENV, squeueArgs } from './squeue-parse.ts';
+import { slurmLocalTime } from './submission-lookup.ts';
 
 export interface StatusPollerOptions {
   /** Polls closer together than this return the previous answer (default 1000 ms). */
@@ -144,31 +146,42 @@ export class StatusPoller {
     if (ask.length > 0) {
       const at = this.now();
       stats.jobsAsked = ask.length;
-      const queue = await this.squeue(ask.map(({ job }) => job.id));
+      // Batch processes are asked for by their arrays: one id per slice, whatever the tasks.
+      const queue = await this.squeue(unique(ask.map(({ job }) => queryIdOf(job))));
       stats.squeueCalls = 1;
-      const forSacct = ask
-        .filter(({ job }) => {
-          const report = queue.get(job.id);
-          return !report || isTerminalState(mapSlurmState(report));
-        })
-        .map(({ job }) => job.id);
+      const forSacct = ask.filter(({ job }) => {
+        const report = queue.get(schedulerIdOf(job));
+        return !report || isTerminalState(mapSlurmState(report));
+      });
       let accounting: Map<string, SlurmJobReport> | undefined;
       if (forSacct.length > 0 && this.accounting !== false) {
         stats.sacctCalls = 1;
-        accounting = await this.sacct(forSacct);
+        accounting = await this.sacct({
+          ids: unique(forSacct.map(({ job }) => queryIdOf(job))),
+          since: earliestSubmit(
+            forSacct.map(({ job }) => job.submittedAt),
+            at,
+          ),
+          tasks: forSacct.some(({ job }) => job.batchIndex !== undefined),
+        });
       }
       for (const { job, outcome } of ask) {
-        const update = decideJobState({
+        const schedulerId = schedulerIdOf(job);
+        const evidence = {
           job,
           outcome,
-          queued: queue.get(job.id),
-          accounted: accounting?.get(job.id),
+          queued: queue.get(schedulerId),
+          accounted: accounting?.get(schedulerId),
           sacctAnswered: accounting !== undefined,
           squeueOnly: this.accounting === false,
           now: at,
           outcomeGraceMs: this.outcomeGraceMs,
           missingGraceMs: this.missingGraceMs,
-        });
+        };
+        const update =
+          job.batchIndex === undefined
+            ? decideJobState(evidence)
+            : decideProcessState(evidence, existsSync(job.jobDir));
         states.set(job.id, update.state);
         updates.push(update);
       }
@@ -181,7 +194,7 @@ export class StatusPoller {
 
   private async squeue(ids: readonly string[]): Promise<Map<string, SlurmJobReport>> {
     const args = squeueArgs(ids);
-    const result = await this.run('squeue', args, this.timeout());
+    const result = await this.run('squeue', args, { ...this.timeout(), env: SQUEUE_ENV });
     if (result.exitCode !== 0) {
       // A single purged id makes squeue exit 1 ("Invalid job id specified"); a list just omits it.
       if (/Invalid job id specified/i.test(result.stderr)) return new Map();
@@ -191,10 +204,10 @@ export class StatusPoller {
   }
 
   /** sacct's reports, or undefined when accounting did not answer (it is then squeue only this time). */
-  private async sacct(ids: readonly string[]): Promise<Map<string, SlurmJobReport> | undefined> {
+  private async sacct(query: SacctQuery): Promise<Map<string, SlurmJobReport> | undefined> {
     let result: Awaited<ReturnType<CommandRunner>>;
     try {
-      result = await this.run('sacct', sacctArgs(ids), this.timeout());
+      result = await this.run('sacct', sacctArgs(query), { ...this.timeout(), env: SQUEUE_ENV });
     } catch (error) {
       if (error instanceof SchedulerUnavailableError && error.reason !== 'not-installed') return undefined;
       if (error instanceof SchedulerUnavailableError) {
@@ -228,6 +241,21 @@ export class StatusPoller {
       );
     }
   }
+}
+
+function unique(ids: readonly string[]): string[] {
+  return [...new Set(ids)];
+}
+
+/** SLURM local time a minute before the earliest submission (sacct's window); 30 days back if none is readable. */
+function earliestSubmit(submittedAt: readonly string[], now: number): string {
+  let earliest = Number.POSITIVE_INFINITY;
+  for (const text of submittedAt) {
+    const at = Date.parse(text);
+    if (at < earliest) earliest = at;
+  }
+  const start = Number.isFinite(earliest) ? earliest - 60_000 : now - 30 * 86_400_000;
+  return slurmLocalTime(new Date(start));
 }
 
 /** An outcome.json that exists but cannot be read (truncated, edited, another version). */

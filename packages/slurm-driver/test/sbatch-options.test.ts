@@ -45,7 +45,6 @@ describe('validateSlurmArgs', () => {
   it('knows the options of sbatch 22.05 (a sample from man sbatch)', () => {
     for (const name of [
       'account',
-      'array',
       'dependency',
       'gres',
       'kill-on-invalid-dep',
@@ -77,6 +76,13 @@ describe('validateSlurmArgs', () => {
     for (const key of ['output', 'error', 'parsable', 'wrap', 'wait', 'test-only']) {
       expect(problemOf({ [key]: 'x' }).problem).toBe('reserved-option');
     }
+  });
+
+  it('refuses array, pointing to submitJobs (one job folder cannot hold many tasks)', () => {
+    const error = problemOf({ array: '0-9' });
+    expect(error.problem).toBe('reserved-option');
+    expect(error.setting).toBe('slurmArgs.array');
+    expect(error.message).toMatch(/submitJobs\(processes, \{ parallelism, processesPerTask \}\)/);
   });
 
   it.each([

@@ -1,0 +1,60 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { batchPaths, JOB_FILES, requestProcessCancel, tailFile } from '@hpc/container';
+import { batchTaskOf, type FileModes, type LogOptions } from '@hpc/core';
+import { batchArrayIds, batchDirOfProcess } from './batch-record.ts';
+import { readJobRecord } from './job-record.ts';
+import type { JobRegistry } from './job-registry.ts';
+import type { StoredJob } from './job-store.ts';
+
+/** What cancelJob does for an id: nothing (finished), a cancel marker (packed process), or one scancel. */
+export type CancelTarget = { kind: 'done' } | { kind: 'marked' } | { kind: 'scancel'; ids: string[] };
+
+/** The per-job calls a batch's ids need beyond a single job's: cancel and logs. */
+export class BatchJobs {
+  constructor(
+    private readonly registry: JobRegistry,
+    private readonly modes: FileModes,
+  ) {}
+
+  /**
+   * How to cancel `id`: a tracked job or unpacked process by its own id; a packed process by its
+   * cancel marker (the runner skips it, or interrupts it, and goes on with the task's others); a
+   * task of packed processes (`4711_3`) by its id; a batch by its first array's id, every slice at
+   * once. Undefined when the id is none of these.
+   */
+  async cancelTarget(id: string, job: StoredJob | undefined): Promise<CancelTarget | undefined> {
+    if (job) {
+      if (job.terminal) return { kind: 'done' };
+      if (job.batchIndex !== undefined && job.id !== batchTaskOf(job.id)) {
+        await requestProcessCancel(batchDirOfProcess(job.jobDir), job.batchIndex, this.modes);
+        return { kind: 'marked' };
+      }
+      return { kind: 'scancel', ids: [job.id] };
+    }
+    const processes = this.registry.processesOf(id);
+    const [first] = processes;
+    if (!first || first.batchIndex === undefined) return undefined;
+    if (processes.every((process) => process.terminal)) return { kind: 'done' };
+    if (id.includes('_')) return { kind: 'scancel', ids: [id] };
+    const record = readJobRecord(batchDirOfProcess(first.jobDir));
+    return { kind: 'scancel', ids: record?.batch ? batchArrayIds(record.batch) : [id] };
+  }
+
+  /** A batch process's own output once it has started; before that, its task's capture (tasks/<task>.out). */
+  async logs(job: StoredJob, options: LogOptions): Promise<string> {
+    if (existsSync(job.jobDir)) {
+      const file = join(job.jobDir, options.stream === 'stderr' ? JOB_FILES.stderr : JOB_FILES.stdout);
+      return readText(file, options);
+    }
+    const task = batchTaskOf(job.id);
+    const tasks = batchPaths(batchDirOfProcess(job.jobDir)).tasks;
+    return readText(join(tasks, `${task}.${options.stream === 'stderr' ? 'err' : 'out'}`), options);
+  }
+}
+
+function readText(file: string, options: LogOptions): Promise<string> {
+  if (options.tailLines !== undefined) return tailFile(file, options.tailLines);
+  return readFile(file, 'utf8').catch(() => '');
+}
