@@ -27,19 +27,31 @@ export class BatchJobs {
   async cancelTarget(id: string, job: StoredJob | undefined): Promise<CancelTarget | undefined> {
     if (job) {
       if (job.terminal) return { kind: 'done' };
-      if (job.batchIndex !== undefined && job.id !== batchTaskOf(job.id)) {
-        await requestProcessCancel(batchDirOfProcess(job.jobDir), job.batchIndex, this.modes);
-        return { kind: 'marked' };
-      }
-      return { kind: 'scancel', ids: [job.id] };
+      if (job.batchIndex === undefined) return { kind: 'scancel', ids: [job.id] };
+      // The marker also says "cancelled" once SLURM has forgotten a task cancelled while pending.
+      await this.mark([job]);
+      return job.id === batchTaskOf(job.id) ? { kind: 'scancel', ids: [job.id] } : { kind: 'marked' };
     }
     const processes = this.registry.processesOf(id);
     const [first] = processes;
     if (!first || first.batchIndex === undefined) return undefined;
     if (processes.every((process) => process.terminal)) return { kind: 'done' };
-    if (id.includes('_')) return { kind: 'scancel', ids: [id] };
+    if (id.includes('_')) {
+      await this.mark(processes);
+      return { kind: 'scancel', ids: [id] };
+    }
     const record = readJobRecord(batchDirOfProcess(first.jobDir));
     return { kind: 'scancel', ids: record?.batch ? batchArrayIds(record.batch) : [id] };
+  }
+
+  /**
+   * Cancel markers for these processes. SLURM keeps no record at all of an array task cancelled
+   * while pending (squeue and sacct both drop it, measured on 22.05): the marker is what says so.
+   */
+  private async mark(processes: readonly StoredJob[]): Promise<void> {
+    for (const process of processes)
+      if (process.batchIndex !== undefined)
+        await requestProcessCancel(batchDirOfProcess(process.jobDir), process.batchIndex, this.modes);
   }
 
   /** A batch process's own output once it has started; before that, its task's capture (tasks/<task>.out). */

@@ -22,8 +22,23 @@ export function queryIdOf(job: Pick<StoredJob, 'id' | 'batchIndex'>): string {
  * with the task's reports), where a running task that has not started this process yet (no
  * `p/<index>` folder) leaves it pending, and a task that ended without its outcome gives it the
  * task's fate: timeout, cancelled, out of memory, node failure, or lost when the task COMPLETED.
+ * A process whose cancel was asked for and whose task SLURM no longer knows was cancelled.
  */
-export function decideProcessState(evidence: JobStateEvidence, started: boolean): StateUpdate {
+export function decideProcessState(
+  evidence: JobStateEvidence,
+  started: boolean,
+  cancelRequested: () => boolean,
+): StateUpdate {
+  if (!evidence.queued && !evidence.accounted && cancelRequested()) {
+    // SLURM drops an array task cancelled while pending from squeue and sacct alike.
+    const raw = 'CANCELLED (cancel requested; SLURM keeps no record of a task cancelled while pending)';
+    return {
+      id: evidence.job.id,
+      state: { status: 'cancelled', by: 'request', raw },
+      final: true,
+      missingSince: undefined,
+    };
+  }
   const update = decideJobState(evidence);
   const state = update.state;
   const task = batchTaskOf(evidence.job.id);

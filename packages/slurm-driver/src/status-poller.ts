@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { JOB_FILES, readOutcome as readOutcomeFile } from '@hpc/container';
+import { isProcessCancelRequested, JOB_FILES, readOutcome as readOutcomeFile } from '@hpc/container';
 import {
   isTerminalState,
   type JobId,
@@ -10,6 +10,7 @@ import {
   unreadableJobState,
   unreadableRecordOf,
 } from '@hpc/core';
+import { batchDirOfProcess } from './batch-record.ts';
 import { decideProcessState, queryIdOf, schedulerIdOf } from './batch-status.ts';
 import { type CommandRunner, isAccountingDisabled } from './command-runner.ts';
 import { SchedulerCommandError, SchedulerUnavailableError } from './errors.ts';
@@ -181,7 +182,9 @@ export class StatusPoller {
         const update =
           job.batchIndex === undefined
             ? decideJobState(evidence)
-            : decideProcessState(evidence, existsSync(job.jobDir));
+            : decideProcessState(evidence, existsSync(job.jobDir), () =>
+                isProcessCancelRequested(batchDirOfProcess(job.jobDir), job.batchIndex as number),
+              );
         states.set(job.id, update.state);
         updates.push(update);
       }

@@ -16,6 +16,8 @@ const evidence = (id: string, report: Partial<JobStateEvidence> = {}): JobStateE
   ...report,
 });
 
+const no = () => false;
+
 describe('batch process states', () => {
   it('asks SLURM for the task, by its array', () => {
     expect(schedulerIdOf({ id: asJobId('4711_3+2'), batchIndex: 8 })).toBe('4711_3');
@@ -26,8 +28,8 @@ describe('batch process states', () => {
 
   it('a running task: the started process runs, the others wait for it', () => {
     const queued = { state: 'RUNNING', reason: 'None', name: 'b' };
-    expect(decideProcessState(evidence('9_0+0', { queued }), true).state.status).toBe('running');
-    expect(decideProcessState(evidence('9_0+1', { queued }), false).state).toMatchObject({
+    expect(decideProcessState(evidence('9_0+0', { queued }), true, no).state.status).toBe('running');
+    expect(decideProcessState(evidence('9_0+1', { queued }), false, no).state).toMatchObject({
       status: 'pending',
       reason: 'waiting for earlier processes in its task 9_0',
     });
@@ -35,7 +37,9 @@ describe('batch process states', () => {
 
   it("a killed task: each unfinished process reports the task's fate", () => {
     const timeout = { state: 'TIMEOUT', exitCode: '0:0', name: 'b' };
-    expect(decideProcessState(evidence('9_0+1', { accounted: timeout }), true).state.status).toBe('timeout');
+    expect(decideProcessState(evidence('9_0+1', { accounted: timeout }), true, no).state.status).toBe(
+      'timeout',
+    );
     const cancelled = { state: 'CANCELLED by 0', exitCode: '0:0', name: 'b' };
     const signalled = {
       status: 'failed',
@@ -43,12 +47,21 @@ describe('batch process states', () => {
       reason: 'signalled',
     } as unknown as RunOutcome;
     expect(
-      decideProcessState(evidence('9_0+2', { accounted: cancelled, outcome: signalled }), true).state.status,
+      decideProcessState(evidence('9_0+2', { accounted: cancelled, outcome: signalled }), true, no).state
+        .status,
     ).toBe('cancelled');
     const oom = { state: 'OUT_OF_MEMORY', exitCode: '0:125', name: 'b' };
-    expect(decideProcessState(evidence('9_0+3', { accounted: oom }), false).state).toMatchObject({
+    expect(decideProcessState(evidence('9_0+3', { accounted: oom }), false, no).state).toMatchObject({
       status: 'failed',
     });
+  });
+
+  it('a task cancelled while pending vanishes from SLURM: its cancel marker says cancelled', () => {
+    expect(decideProcessState(evidence('9_4'), false, () => true)).toMatchObject({
+      state: { status: 'cancelled', by: 'request' },
+      final: true,
+    });
+    expect(decideProcessState(evidence('9_4'), false, no).state.status).toBe('unknown');
   });
 
   it('a task that COMPLETED without this process’s outcome: lost, saying so', () => {
@@ -57,7 +70,7 @@ describe('batch process states', () => {
       accounted: completed,
       job: { id: asJobId('9_1+0'), state: undefined, missingSince: 0 },
     });
-    const state = decideProcessState(late, false).state;
+    const state = decideProcessState(late, false, no).state;
     expect(state).toMatchObject({ status: 'lost' });
     expect((state as { reason: string }).reason).toMatch(/task 9_1 ended .*never started.*tasks\/9_1\.err/);
   });
