@@ -28,11 +28,11 @@ export class BatchSubmissionError extends HpcError {
         : cancelled
           ? `the arrays already queued (${queued.join(', ')}) were cancelled`
           : `the arrays already queued STILL EXIST: ${queued.join(', ')} (cancel them with 'scancel ${queued.join(' ')}')`;
-    const lost = uncertainToken
-      ? `; sbatch's answer for this slice was lost, so it may have been queued: look for comment hpc:${uncertainToken} ('squeue --me -o "%i %k"') and scancel it`
-      : '';
+    const end = uncertainToken
+      ? `; sbatch's answer for this slice was lost, so it may have been queued (comment hpc:${uncertainToken}, see 'squeue --me -o "%i %k"'): ${batchDir} is kept until a status poll (after 5 minutes) cancels whatever carries the batch's token and removes it`
+      : `, and ${batchDir} was removed`;
     super(
-      `slice ${slice + 1} of ${slices} of the batch was not submitted (${cause}); ${done}, and ${batchDir} was removed${lost}`,
+      `slice ${slice + 1} of ${slices} of the batch was not submitted (${cause}); ${done}${end}`,
       options,
     );
   }

@@ -95,7 +95,10 @@ export class BatchSubmitter {
     if (outcome.kind === 'failed') {
       const queued = outcome.slices.map((slice) => slice.arrayId);
       const cancelled = await cancelArrays(run, queued);
-      registry.abandon(submission);
+      // A lost answer may have queued the slice: the folder stays as an intent, and a status poll
+      // cancels whatever carries the batch's token and removes the folder (submission-reconcile.ts).
+      if (outcome.answer.kind === 'uncertain') registry.release(submission);
+      else registry.abandon(submission);
       if (queued.length === 0 && outcome.answer.kind === 'refused') throw outcome.answer.error;
       throw new BatchSubmissionError(
         outcome.failed,

@@ -37,7 +37,6 @@ import {
 import { onInterrupt } from './interrupt-guard.ts';
 import { defaultName, JobPreparation, type Prepared, type SLURMSubmitOptions } from './job-preparation.ts';
 
-export type { SLURMBatchOptions } from './batch-preparation.ts';
 export type { SLURMSubmitOptions } from './job-preparation.ts';
 
 import { JobRegistry } from './job-registry.ts';
@@ -112,13 +111,14 @@ export class SLURMDriver implements Driver<SubmitTarget> {
     this.jobsRoot = resolve(options.jobsRoot ?? registryRoot);
     this.sharing = resolveSharing(options.share);
     this.modes = fileModes(this.sharing);
-    this.preparation = new JobPreparation({
+    const preparation = {
       sharing: this.sharing,
       modes: this.modes,
       ...(options.nodePath ? { nodePath: options.nodePath } : {}),
       ...(options.runnerPath ? { runnerPath: options.runnerPath } : {}),
       ...(options.lmodInit ? { lmodInit: options.lmodInit } : {}),
-    });
+    };
+    this.preparation = new JobPreparation(preparation);
     this.registry = new JobRegistry({
       root: registryRoot,
       home: this.home,
@@ -155,13 +155,7 @@ export class SLURMDriver implements Driver<SubmitTarget> {
       run: this.run,
       limits: new ClusterLimitsReader(this.run, options.commandTimeoutMs),
       submissions: this.submissions,
-      preparation: {
-        sharing: this.sharing,
-        modes: this.modes,
-        ...(options.nodePath ? { nodePath: options.nodePath } : {}),
-        ...(options.runnerPath ? { runnerPath: options.runnerPath } : {}),
-        ...(options.lmodInit ? { lmodInit: options.lmodInit } : {}),
-      },
+      preparation,
       jobsRoot: this.jobsRoot,
       commandTimeoutMs: options.commandTimeoutMs,
     });

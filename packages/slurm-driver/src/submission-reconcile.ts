@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { JOB_FILES, readOutcome } from '@hpc/container';
+import { BATCH_FILES, JOB_FILES, readOutcome } from '@hpc/container';
 import { asJobId } from '@hpc/core';
 import type { CommandRunner } from './command-runner.ts';
 import { SchedulerCommandError, SchedulerUnavailableError } from './errors.ts';
@@ -75,6 +75,14 @@ export class SubmissionReconciler {
       throw error;
     }
     for (const intent of due) {
+      if (isBatchFolder(intent.jobDir)) {
+        await this.dropBatch(intent, [
+          ...(found.get(intent.token) ?? []),
+          ...(accounted?.get(intent.token) ?? []),
+        ]);
+        report.dropped.push({ token: intent.token, jobDir: intent.jobDir });
+        continue;
+      }
       const match = found.get(intent.token)?.[0] ?? accounted?.get(intent.token)?.[0];
       const ranAs = match ? undefined : await this.idFromOutcome(intent);
       const id = match?.id ?? ranAs;
@@ -93,11 +101,31 @@ export class SubmissionReconciler {
     return report;
   }
 
+  /**
+   * A batch whose submitter died between its slices' sbatch calls: all or nothing, so the arrays
+   * it queued (every slice's comment holds the batch's token) are cancelled in one scancel and the
+   * folder goes. Nothing is dropped while scancel fails: the next poll tries again.
+   */
+  private async dropBatch(intent: StoredIntent, matches: readonly TokenMatch[]): Promise<void> {
+    const ids = [...new Set(matches.map((match) => match.id))];
+    try {
+      if (ids.length > 0 && (await this.run('scancel', ids)).exitCode !== 0) return;
+    } catch {
+      return;
+    }
+    this.registry.abandon(intent);
+    this.lastLookup.delete(intent.token);
+  }
+
   private isDue(intent: StoredIntent, now: number): boolean {
     if (isInFlight(intent.token)) return false;
     const last = this.lastLookup.get(intent.token);
     if (last !== undefined && now - last < (this.options.retryMs ?? 30_000)) return false;
-    if (now - Date.parse(intent.createdAt) >= (this.options.lookupAfterMs ?? 40_000)) return true;
+    const age = now - Date.parse(intent.createdAt);
+    // A batch may stage for long before its first sbatch: only a dead submitter's, or an old one, is settled.
+    if (isBatchFolder(intent.jobDir) && age < (this.options.graceMs ?? 300_000))
+      return intent.host === hostname() && intent.pid !== process.pid && !isAlive(intent.pid);
+    if (age >= (this.options.lookupAfterMs ?? 40_000)) return true;
     // A submitter on this host that is this process (its submitJob has returned) or is gone.
     return intent.host === hostname() && (intent.pid === process.pid || !isAlive(intent.pid));
   }
@@ -120,6 +148,11 @@ export class SubmissionReconciler {
       return undefined;
     }
   }
+}
+
+/** A batch folder (submitJobs) has its manifest from staging on; a single job's never does. */
+function isBatchFolder(jobDir: string): boolean {
+  return existsSync(join(jobDir, BATCH_FILES.manifest));
 }
 
 /** Whether anything in the folder says the job started: SLURM's or the runner's files. */

@@ -66,6 +66,23 @@ const line = (id: number, token: string, state = 'PENDING', nodes = '') =>
   `${id}|2026-12-02T08:00:01|${state}|${nodes}|hpc:${token}|/jobs/job-${token}`;
 
 describe('SubmissionReconciler', () => {
+  it('a batch whose submitter died between slices: its arrays are cancelled in one scancel, the folder goes', async () => {
+    const h = harness();
+    const token = 'dddddddddddddddd';
+    const jobDir = h.intent(token, DEAD_PID);
+    writeFileSync(join(jobDir, 'batch.json'), '{}');
+    h.replies.squeue = [line(51, token), line(52, `${token}0001`)].join('\n');
+    const report = await h.reconciler.settle();
+    expect(report.dropped).toEqual([{ token, jobDir }]);
+    expect(h.calls).toEqual(['squeue', 'scancel']);
+    expect(readdirSync(h.root)).toEqual([]);
+    // A live submitter's batch (still staging, or between slices) is left alone for graceMs.
+    const live = h.intent('eeeeeeeeeeeeeeee', process.ppid);
+    writeFileSync(join(live, 'batch.json'), '{}');
+    h.advance(60_000);
+    expect((await h.reconciler.settle()).dropped).toEqual([]);
+  });
+
   it('leaves a young intent of a live submitter alone (no scheduler call)', async () => {
     const h = harness();
     h.intent('aaaaaaaaaaaaaaaa', process.ppid);
