@@ -120,6 +120,37 @@ describe('LocalDriver.submitJobs', () => {
     ]);
   }, 60_000);
 
+  it('a packed task killed midway: finished processes stay completed, the others report the task fate', async () => {
+    const driver = new LocalDriver({ root, killGraceMs: 200 });
+    const ids = await driver.submitJobs(
+      [new EchoProcess('done'), new ForeverProcess(), new EchoProcess('never')],
+      { processesPerTask: 3, slurmArgs: { time: '00:00:03' } },
+    );
+    const states = await driver.waitForJobs(ids, { timeoutMs: 30_000 });
+    expect([...states.values()].map((s) => s.status)).toEqual(['completed', 'timeout', 'timeout']);
+    // SIGKILL (out of memory, a node gone): the unfinished ones say the task ended without them.
+    const killed = await driver.submitJobs(
+      [new EchoProcess('done'), new ForeverProcess(), new EchoProcess('never')],
+      {
+        processesPerTask: 3,
+      },
+    );
+    await waitUntil(
+      async () => (await driver.checkJobStatus(killed[1] as string)).status === 'running',
+      20_000,
+    );
+    const task = JSON.parse(
+      await readFile(
+        join(root, 'jobs', (killed[0] as string).split('_')[0] as string, 'tasks', '0', 'job.json'),
+        'utf8',
+      ),
+    );
+    process.kill(-task.pid, 'SIGKILL');
+    const after = await driver.waitForJobs(killed, { timeoutMs: 30_000 });
+    expect([...after.values()].map((s) => s.status)).toEqual(['completed', 'lost', 'lost']);
+    expect((after.get(killed[2] as never) as { reason: string }).reason).toContain('SIGKILL');
+  }, 60_000);
+
   it('refuses bad input before creating anything: empty list, slurmArgs.array, an unserializable process, bad counts', async () => {
     const driver = new LocalDriver({ root });
     await expect(driver.submitJobs([])).rejects.toMatchObject({ _tag: 'InvalidOption' });
