@@ -263,29 +263,6 @@ export class SLURMDriver implements Driver<SubmitTarget> {
     }
   }
 
-  /** Each job's end as it happens, value or error; one squeue (and at most one sacct) per poll for all. */
-  results<T = unknown>(ids: readonly string[], options: WaitOptions = {}): AsyncIterable<BatchResult<T>> {
-    for (const id of ids) this.tracked(id);
-    return resultsAsTheyFinish<T>(
-      ids,
-      () => this.poller.poll(),
-      (id) => this.getResult<T>(id),
-      {
-        ...options,
-        missing: (id) => new JobNotFoundError(id, this.kind),
-      },
-    );
-  }
-
-  /** Waits until every job is terminal (one round trip per poll for all of them); the states by id. */
-  async waitForJobs(ids: readonly string[], options: WaitOptions = {}): Promise<Map<JobId, JobState>> {
-    for (const id of ids) this.tracked(id);
-    return waitForAll(ids, () => this.poller.poll(), {
-      ...options,
-      missing: (id) => new JobNotFoundError(id, this.kind),
-    });
-  }
-
   /**
    * Settles submissions whose sbatch never answered, now (status polls also do it): each is
    * adopted when SLURM has its job, or dropped with its folder once it provably never got it.
@@ -332,6 +309,33 @@ export class SLURMDriver implements Driver<SubmitTarget> {
     ) {
       throw new SchedulerCommandError('scancel', args, result.exitCode, result.stderr);
     }
+  }
+
+  /** Each job's end as it happens: one status round trip (one squeue, at most one sacct) per poll for all. */
+  results<T = unknown>(ids: readonly string[], options: WaitOptions = {}): AsyncIterable<BatchResult<T>> {
+    return resultsAsTheyFinish<T>(
+      ids,
+      () => this.statesFor(ids),
+      (id) => this.getResult<T>(id),
+      this.paced(options),
+    );
+  }
+
+  /** Waits until every job is terminal: one status round trip per poll for all of them. */
+  async waitForJobs(ids: readonly string[], options: WaitOptions = {}): Promise<Map<JobId, JobState>> {
+    return waitForAll(ids, () => this.statesFor(ids), this.paced(options));
+  }
+
+  private paced(options: WaitOptions) {
+    const missing = (id: string) => new JobNotFoundError(id, this.kind);
+    return { pollIntervalMs: 1_000, maxPollIntervalMs: 10_000, ...options, missing };
+  }
+
+  /** One poll for every tracked job; asked again (forced) when one of `ids` was submitted by another driver since. */
+  private async statesFor(ids: readonly string[]): Promise<Map<JobId, JobState>> {
+    const states = await this.poller.poll();
+    if (ids.every((id) => states.has(id as JobId))) return states;
+    return this.poller.poll({ force: true });
   }
 
   /** Waits for a terminal state, polling with backoff (1 s growing to 10 s); AbortSignal and timeoutMs honoured. */
