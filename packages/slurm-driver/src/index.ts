@@ -1,6 +1,7 @@
 // The public API of @hpc/slurm-driver: the driver, its options, its errors and the few helpers a
 // user (or the CLI) needs. Everything else is internal; tests import it from ../src/<file>.ts.
 
+export { BatchSubmissionError } from './batch-errors.ts';
 export type { SLURMBatchOptions } from './batch-preparation.ts';
 export {
   type CommandResult,
