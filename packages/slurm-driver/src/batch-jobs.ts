@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { batchPaths, JOB_FILES, requestProcessCancel, tailFile } from '@hpc/container';
 import { batchTaskOf, type FileModes, type LogOptions } from '@hpc/core';
 import { batchArrayIds, batchDirOfProcess } from './batch-record.ts';
+import type { CommandRunner } from './command-runner.ts';
+import { SchedulerCommandError } from './errors.ts';
 import { readJobRecord } from './job-record.ts';
 import type { JobRegistry } from './job-registry.ts';
 import type { StoredJob } from './job-store.ts';
@@ -11,12 +13,30 @@ import type { StoredJob } from './job-store.ts';
 /** What cancelJob does for an id: nothing (finished), a cancel marker (packed process), or one scancel. */
 export type CancelTarget = { kind: 'done' } | { kind: 'marked' } | { kind: 'scancel'; ids: string[] };
 
-/** The per-job calls a batch's ids need beyond a single job's: cancel and logs. */
+/** cancelJob and logs for every id a driver tracks: jobs, batch processes, tasks and batches. */
 export class BatchJobs {
   constructor(
     private readonly registry: JobRegistry,
+    private readonly run: CommandRunner,
     private readonly modes: FileModes,
   ) {}
+
+  /**
+   * Cancels `id` (see cancelTarget): one scancel at most, nothing for a finished job. False when
+   * the id is not tracked. A job SLURM already finished or forgot is not an error.
+   */
+  async cancel(id: string, job: StoredJob | undefined): Promise<boolean> {
+    const target = await this.cancelTarget(id, job);
+    if (!target) return false;
+    if (target.kind !== 'scancel') return true;
+    const result = await this.run('scancel', target.ids);
+    if (
+      result.exitCode !== 0 &&
+      !/already completing or completed|Invalid job id specified/i.test(result.stderr)
+    )
+      throw new SchedulerCommandError('scancel', target.ids, result.exitCode, result.stderr);
+    return true;
+  }
 
   /**
    * How to cancel `id`: a tracked job or unpacked process by its own id; a packed process by its
@@ -32,7 +52,7 @@ export class BatchJobs {
       await this.mark([job]);
       return job.id === batchTaskOf(job.id) ? { kind: 'scancel', ids: [job.id] } : { kind: 'marked' };
     }
-    const processes = this.registry.processesOf(id);
+    const processes = this.processesOf(id);
     const [first] = processes;
     if (!first || first.batchIndex === undefined) return undefined;
     if (processes.every((process) => process.terminal)) return { kind: 'done' };
@@ -42,6 +62,14 @@ export class BatchJobs {
     }
     const record = readJobRecord(batchDirOfProcess(first.jobDir));
     return { kind: 'scancel', ids: record?.batch ? batchArrayIds(record.batch) : [id] };
+  }
+
+  /** The processes of a task or an array, from the index (caught up with the folders on a miss). */
+  private processesOf(schedulerId: string): StoredJob[] {
+    const found = this.registry.withStore((store) => store.processesOf(schedulerId));
+    if (found.length > 0) return found;
+    this.registry.refresh();
+    return this.registry.withStore((store) => store.processesOf(schedulerId));
   }
 
   /**

@@ -200,14 +200,6 @@ export class JobRegistry {
     return record;
   }
 
-  /** The processes of a task or an array (batch-record.ts ids), from the index. */
-  processesOf(schedulerId: string): StoredJob[] {
-    const found = this.withStore((store) => store.processesOf(schedulerId));
-    if (found.length > 0) return found;
-    this.refresh();
-    return this.withStore((store) => store.processesOf(schedulerId));
-  }
-
   /** SLURM provably never got the job: its folder, pointer and intent go. */
   abandon(submission: Pick<Submission, 'token' | 'jobDir'>): void {
     const folder = basename(submission.jobDir);

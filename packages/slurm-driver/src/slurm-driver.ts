@@ -28,12 +28,7 @@ import type { SLURMBatchOptions } from './batch-preparation.ts';
 import { BatchSubmitter } from './batch-submitter.ts';
 import { ClusterLimitsReader } from './cluster-limits-reader.ts';
 import { type CommandRunner, createCommandRunner } from './command-runner.ts';
-import {
-  type JobStoreError,
-  SchedulerCommandError,
-  SchedulerUnavailableError,
-  SubmissionInterruptedError,
-} from './errors.ts';
+import { type JobStoreError, SchedulerUnavailableError, SubmissionInterruptedError } from './errors.ts';
 import { onInterrupt } from './interrupt-guard.ts';
 import { defaultName, JobPreparation, type Prepared, type SLURMSubmitOptions } from './job-preparation.ts';
 
@@ -159,7 +154,7 @@ export class SLURMDriver implements Driver<SubmitTarget> {
       jobsRoot: this.jobsRoot,
       commandTimeoutMs: options.commandTimeoutMs,
     });
-    this.batchJobs = new BatchJobs(this.registry, this.modes);
+    this.batchJobs = new BatchJobs(this.registry, this.run, this.modes);
   }
 
   /** The job index file (a per-host cache of the job folders). */
@@ -295,20 +290,9 @@ export class SLURMDriver implements Driver<SubmitTarget> {
    */
   async cancelJob(id: string): Promise<void> {
     const key = String(id).trim();
-    const job = this.registry.get(key);
-    const target = await this.batchJobs.cancelTarget(key, job);
-    if (!target) throw new JobNotFoundError(key, this.kind);
-    if (target.kind === 'done') return;
+    const found = await this.batchJobs.cancel(key, this.registry.get(key));
     this.poller.invalidate();
-    if (target.kind === 'marked') return;
-    const args = [...target.ids];
-    const result = await this.run('scancel', args);
-    if (
-      result.exitCode !== 0 &&
-      !/already completing or completed|Invalid job id specified/i.test(result.stderr)
-    ) {
-      throw new SchedulerCommandError('scancel', args, result.exitCode, result.stderr);
-    }
+    if (!found) throw new JobNotFoundError(key, this.kind);
   }
 
   /** Each job's end as it happens: one status round trip (one squeue, at most one sacct) per poll for all. */
