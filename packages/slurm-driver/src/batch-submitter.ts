@@ -11,9 +11,10 @@ import type { CommandRunner } from './command-runner.ts';
 import { SubmissionInterruptedError } from './errors.ts';
 import { onInterrupt } from './interrupt-guard.ts';
 import { defaultName, type PreparationOptions } from './job-preparation.ts';
-import type { JobRegistry } from './job-registry.ts';
+import type { JobRegistry, Submission } from './job-registry.ts';
 import { validateSlurmArgs } from './sbatch-options.ts';
 import type { Semaphore } from './semaphore.ts';
+import { planSubmission } from './submission-plan.ts';
 
 export interface BatchSubmitterParts {
   registry: JobRegistry;
@@ -50,15 +51,21 @@ export class BatchSubmitter {
       limits: await this.parts.limits.read(),
       ...(shape.parallelism !== undefined ? { parallelism: shape.parallelism } : {}),
     });
-    const submission = await registry.begin(
-      settings.name ?? defaultName(targets[0] as SubmitTarget),
-      jobsRoot,
-    );
+    const name0 = settings.name ?? defaultName(targets[0] as SubmitTarget);
+    // The guard is set before the folder exists: an interrupt at any point before sbatch undoes it all.
+    const planned = planSubmission(name0, jobsRoot);
     let interrupted: string | undefined;
     const release = onInterrupt((signal) => {
       interrupted = signal;
-      registry.abandon(submission);
+      registry.abandon(planned);
     });
+    let submission: Submission;
+    try {
+      submission = await registry.begin(name0, jobsRoot, planned);
+    } catch (error) {
+      release();
+      throw error;
+    }
     let outcome: Awaited<ReturnType<typeof submitSlices>>;
     let name: string;
     let imports: string[];

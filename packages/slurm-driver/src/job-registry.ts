@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { readdirSync, rmSync, statSync, symlinkSync, unlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -17,6 +16,7 @@ import {
 } from './job-record.ts';
 import { JobStore, type StateUpdate, type StoredIntent, type StoredJob } from './job-store.ts';
 import { defaultStorePath, ensurePrivateFolder, journalModeFor } from './store-location.ts';
+import { planSubmission } from './submission-plan.ts';
 
 export interface RegistryOptions {
   /** Every job folder is in this folder, or has a pointer (symbolic link) here: <home>/slurm/jobs. */
@@ -108,11 +108,13 @@ export class JobRegistry {
    * job.json (durably) are created, all before sbatch is called. A folder outside the root gets a
    * pointer in it, so every host (and a rebuild) finds it.
    */
-  async begin(name: string, jobsRoot: string): Promise<Submission> {
-    const token = randomBytes(8).toString('hex');
-    const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-    const folder = `${folderName(name)}-${stamp}-${token}`;
-    const jobDir = join(resolve(jobsRoot), folder);
+  async begin(
+    name: string,
+    jobsRoot: string,
+    planned: Pick<Submission, 'token' | 'jobDir'> = planSubmission(name, jobsRoot),
+  ): Promise<Submission> {
+    const { token, jobDir } = planned;
+    const folder = basename(jobDir);
     const record: JobRecord = {
       version: JOB_RECORD_VERSION,
       driver: 'slurm',
@@ -373,16 +375,6 @@ export class JobRegistry {
       }
     }
   }
-}
-
-/** A folder name from the job name: letters, digits, '_', '.', '-' (at most 48). */
-function folderName(name: string): string {
-  return (
-    name
-      .replace(/[^A-Za-z0-9_.-]+/g, '-')
-      .replace(/^[.-]+/, '')
-      .slice(0, 48) || 'job'
-  );
 }
 
 function isHpcCorrupt(error: unknown): error is JobStoreError {

@@ -34,12 +34,13 @@ import { defaultName, JobPreparation, type Prepared, type SLURMSubmitOptions } f
 
 export type { SLURMSubmitOptions } from './job-preparation.ts';
 
-import { JobRegistry } from './job-registry.ts';
+import { JobRegistry, type Submission } from './job-registry.ts';
 import type { StoredJob } from './job-store.ts';
 import { runSbatch, type SbatchAnswer } from './sbatch-answer.ts';
 import { Semaphore } from './semaphore.ts';
 import { type PollStats, StatusPoller, type StatusPollerOptions } from './status-poller.ts';
 import { defaultJobsRoot } from './store-location.ts';
+import { planSubmission } from './submission-plan.ts';
 import { type ReconcileOptions, type ReconcileReport, SubmissionReconciler } from './submission-reconcile.ts';
 
 export interface SLURMDriverOptions {
@@ -197,15 +198,19 @@ export class SLURMDriver implements Driver<SubmitTarget> {
     const settings = this.mergeDefaults(options);
     const jobsRoot = resolve(settings.jobsRoot ?? this.jobsRoot);
     this.preparation.validate(target, settings, jobsRoot);
-    const submission = await this.registry.begin(settings.name ?? defaultName(target), jobsRoot);
+    const name = settings.name ?? defaultName(target);
+    // Guarded before the folder exists: an interrupt while begin() makes it undoes it too.
+    const planned = planSubmission(name, jobsRoot);
     let interrupted: string | undefined;
     const release = onInterrupt((signal) => {
       interrupted = signal;
-      this.registry.abandon(submission);
+      this.registry.abandon(planned);
     });
+    let submission = planned as Submission;
     let prepared: Prepared;
     let answer: SbatchAnswer;
     try {
+      submission = await this.registry.begin(name, jobsRoot, planned);
       prepared = await this.preparation.prepare(target, settings, submission);
       answer = await this.submissions.use(async () => {
         // The last moment an interrupt can undo everything: from here on sbatch may queue the job.

@@ -5,7 +5,16 @@ import { join } from 'node:path';
 import { batchTaskOf, type JobId, type JobState } from '@hpc/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SLURMDriver } from '../src/slurm-driver.ts';
-import { eventually, fakeSlurmBin, rejectionOf, requireCluster } from './cluster-helpers.ts';
+import {
+  eventually,
+  exited,
+  fakeSlurmBin,
+  killGroup,
+  REPO_ROOT,
+  rejectionOf,
+  requireCluster,
+  spawnNodeScript,
+} from './cluster-helpers.ts';
 import {
   AddNumbers,
   type BatchPlace,
@@ -221,6 +230,39 @@ describe('SLURMDriver.submitJobs on the real cluster', () => {
     } finally {
       split.close();
     }
+  });
+
+  it('a submitter interrupted (SIGINT) while staging a batch leaves nothing behind', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'hpc-arrays-sigint-'));
+    const root = join(home, 'slurm', 'jobs');
+    const src = JSON.stringify(`${REPO_ROOT}packages/slurm-driver/src/index.ts`);
+    const fixtures = JSON.stringify(`${REPO_ROOT}packages/slurm-driver/test/fixtures/slurm-processes.ts`);
+    // 60,000 processes take seconds to stage: the interrupt lands before the first sbatch.
+    const child = spawnNodeScript(`
+      const { SLURMDriver } = await import(${src});
+      const { AddNumbers } = await import(${fixtures});
+      const driver = new SLURMDriver({ home: ${JSON.stringify(home)}, storePath: ${JSON.stringify(join(home, 'index.sqlite'))} });
+      const processes = Array.from({ length: 60_000 }, (_, i) => new AddNumbers(i, 1));
+      await driver.submitJobs(processes, { name: 'int-sigint-batch', processesPerTask: 20, slurmArgs: { hold: true } });
+      console.log('SUBMITTED');
+    `);
+    const done = exited(child);
+    await eventually(
+      () => (existsSync(root) && readdirSync(root).length > 0 ? true : undefined),
+      30_000,
+      'the batch folder',
+    );
+    child.kill('SIGINT');
+    const result = await done;
+    killGroup(child);
+    expect(result.stdout).not.toContain('SUBMITTED');
+    expect(result.signal).toBe('SIGINT');
+    expect(readdirSync(root)).toEqual([]);
+    expect(
+      execFileSync('squeue', ['-h', '--me', '-n', 'int-sigint-batch', '-o', '%i'], {
+        encoding: 'utf8',
+      }).trim(),
+    ).toBe('');
   });
 
   it('1,200 processes over two arrays: one squeue for all, the slice boundary maps right, one scancel', async () => {
