@@ -5,10 +5,12 @@
  * `@hpc/process` from the runner's bundled copy (no node_modules beside it, as on a bare node).
  * Each round runs every case once, in turn (interleaved), each in a fresh job folder:
  *  - `node -e 0`: Node's own start and exit, the floor;
- *  - the pre-change runner, when given (`--baseline <node-runner.mjs>`: a copy of an older dist/);
- *  - the runner;
- *  - the runner with NODE_COMPILE_CACHE set (what a job script could export; warmed once);
- *  - the runner with HPC_RUNNER_TIMINGS=1: its timings.json gives the per-phase breakdown, and
+ *  - the pre-change runner, when given (`--baseline <node-runner.mjs>`: a copy of an older dist/),
+ *    started as `node node-runner.mjs …`, as jobs started it then;
+ *  - the runner bundle alone (`node node-runner.mjs …`: a lone copy, no compile cache);
+ *  - the runner as jobs start it now (runnerCommand: the compile-cache preload, then the bundle;
+ *    the cache in this run's own HPC_HOME, warmed by one run first);
+ *  - the same with HPC_RUNNER_TIMINGS=1: its timings.json gives the per-phase breakdown, and
  *    "exit + spawn" is the wall time after the last mark (Node's exit, the parent's wait).
  * Prints one table of medians: wall time, the time above `node -e 0`, and the ratio to the
  * pre-change runner; then the phases.
@@ -28,7 +30,8 @@ const REPO = fileURLToPath(new URL('..', import.meta.url));
 const RUNNER = join(REPO, 'packages/runner/dist/node-runner.mjs');
 const SERIALIZER = join(REPO, 'packages/serializer/dist/index.js');
 const PROCESS = join(REPO, 'packages/process/dist/index.js');
-for (const file of [RUNNER, SERIALIZER, PROCESS])
+const RUNNER_LIBRARY = join(REPO, 'packages/runner/dist/index.js');
+for (const file of [RUNNER, SERIALIZER, PROCESS, RUNNER_LIBRARY])
   if (!existsSync(file)) throw new Error(`${file} is missing: run pnpm exec turbo run build first`);
 
 const argv = process.argv.slice(2);
@@ -65,23 +68,22 @@ const { Trivial } = await import(pathToFileURL(userModule).href);
 const { Serializer } = await import(pathToFileURL(SERIALIZER).href);
 const crate = join(root, 'process.bin');
 await Serializer.serializeToFile(new Trivial(41), crate);
-const compileCache = join(root, 'compile-cache');
-await mkdir(compileCache, { mode: 0o700 });
+const { runnerCommand } = await import(pathToFileURL(RUNNER_LIBRARY).href);
+const home = join(root, 'hpc-home'); // the compile cache goes to $HPC_HOME/cache/node-compile
+await mkdir(home, { mode: 0o700 });
 
 const runnerArgs = (runner, jobDir) => [runner, '--import', './trivial.mjs', '--job-dir', jobDir, crate];
+const commandArgs = (jobDir) =>
+  runnerCommand({ imports: ['./trivial.mjs'], crate, object: undefined, jobDir, runnerPath: RUNNER }).args;
 const cases = [
   { name: 'node -e 0', args: () => ['-e', '0'] },
   ...(BASELINE ? [{ name: 'pre-change runner', args: (jobDir) => runnerArgs(BASELINE, jobDir) }] : []),
-  { name: 'runner', args: (jobDir) => runnerArgs(RUNNER, jobDir) },
+  { name: 'runner bundle alone', args: (jobDir) => runnerArgs(RUNNER, jobDir) },
+  { name: 'runner (runnerCommand)', args: commandArgs, env: { HPC_HOME: home } },
   {
-    name: 'runner, NODE_COMPILE_CACHE',
-    args: (jobDir) => runnerArgs(RUNNER, jobDir),
-    env: { NODE_COMPILE_CACHE: compileCache },
-  },
-  {
-    name: 'runner, HPC_RUNNER_TIMINGS=1',
-    args: (jobDir) => runnerArgs(RUNNER, jobDir),
-    env: { HPC_RUNNER_TIMINGS: '1' },
+    name: 'runner (runnerCommand), HPC_RUNNER_TIMINGS=1',
+    args: commandArgs,
+    env: { HPC_HOME: home, HPC_RUNNER_TIMINGS: '1' },
     timings: true,
   },
 ];

@@ -83,7 +83,10 @@ export default [
   // node for binary crates. HDF5 crates also use dist/h5wasm/ and dist/plugins/ beside it.
   defineConfig({
     ...RUNNER_BUNDLE,
-    entry: { 'node-runner': 'src/node-runner.ts' },
+    entry: {
+      'node-runner': 'src/node-runner.ts',
+      'node-runner-compile-cache': 'src/compile-cache-preload.ts',
+    },
     noExternal: [/^(?!h5wasm)/],
     external: ['h5wasm/node'],
     banner: { js: `#!/usr/bin/env node\n${REQUIRE_BANNER}` },
