@@ -167,6 +167,11 @@ describe('a batch on the local driver', () => {
     expect(logs.exitCode).toBe(0);
     expect(logs.stdout).toContain('square 3 (batch index 3)');
     expect(logs.stdout).not.toContain('square 2');
+    const whole = await runHpc(['result', batch], { home });
+    expect(whole.stderr).toContain(
+      `${batch} is a batch of 5 processes: result takes one process's id, e.g. ${batch}_0+0`,
+    );
+    expect(whole.exitCode).toBe(2);
   });
 
   it('submit --each --json lists every id; --wait waits for all', async () => {
