@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import type { BatchOptions } from '@hpc/core';
 import { LocalDriver, LocalJobHost } from '@hpc/local-driver';
 import { sendMessage } from 'execa';
+import { batchIdOf } from './batch-groups.ts';
 import { buildBatch } from './batch-input.ts';
 import { bundledRunnerPath } from './driver-select.ts';
 import { askNewHost, describeForReply, HostReportedError } from './local-host.ts';
@@ -67,11 +68,20 @@ export async function runBatchHost(request: BatchHostRequest): Promise<number> {
     await sendMessage({ error: describeForReply(error) } as never);
     return 1;
   }
+  const host = new LocalJobHost(driver);
+  const batchId = batchIdOf(ids[0] ?? '') ?? (ids[0] as string);
+  // `hpc cancel <batch>` asks this host first, so the owner of the runners records the cancel.
+  const stopControl = await host.serveCancel(batchId).catch(async (error: unknown) => {
+    await host.logError(batchId, error);
+    return async () => {};
+  });
   await sendMessage({ ids } as never);
   try {
     await driver.waitForJobs(ids);
   } catch (error) {
-    await new LocalJobHost(driver).logError(ids[0] ?? 'batch', error);
+    await host.logError(batchId, error);
+  } finally {
+    await stopControl();
   }
   return 0;
 }
