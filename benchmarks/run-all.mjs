@@ -54,6 +54,14 @@ const BENCHMARKS = [
     slurm: true,
   },
   {
+    name: 'arrays',
+    flags: TS,
+    file: 'arrays.bench.ts',
+    args: ['3'],
+    quick: ['--quick'],
+    slurm: true,
+  },
+  {
     name: 'slurm-store',
     flags: TS,
     file: 'slurm-store.bench.ts',

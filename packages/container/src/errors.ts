@@ -69,6 +69,47 @@ export class CrateChangedError extends HpcError {
   }
 }
 
+/** The batch's bundle is not the one its manifest was written with (replaced since submission). */
+export class BundleChangedError extends HpcError {
+  readonly _tag = 'BundleChangedError';
+  constructor(
+    readonly file: string,
+    readonly expected: string,
+    readonly actual: string,
+  ) {
+    super(
+      `${file} is not the bundle that was submitted (bundle id ${expected} at submission, now ${actual}): it was replaced after submission; resubmit the batch`,
+    );
+  }
+}
+
+/** One process of a submitJobs() list cannot be staged: nothing of the batch was created. */
+export class BatchProcessError extends HpcError {
+  readonly _tag = 'BatchProcessError';
+  constructor(
+    readonly index: number,
+    readonly count: number,
+    cause: unknown,
+  ) {
+    super(
+      `process ${index} of the ${count} given to submitJobs() cannot be submitted, so none was: ${(cause as Error)?.message ?? String(cause)}`,
+      { cause },
+    );
+  }
+}
+
+/** A batch.json that cannot be read or is not a batch manifest. */
+export class BatchManifestError extends HpcError {
+  readonly _tag = 'BatchManifestError';
+  constructor(
+    readonly file: string,
+    readonly detail: string,
+    options: { cause?: unknown } = {},
+  ) {
+    super(`the batch manifest ${file} ${detail}; the batch cannot run (resubmit it)`, options);
+  }
+}
+
 /** An outcome.json that cannot be read: truncated, garbled, of another version, or unreadable. */
 export class OutcomeUnreadableError extends JobFileUnreadableError {
   readonly _tag = 'OutcomeUnreadableError';
@@ -80,6 +121,9 @@ export class OutcomeUnreadableError extends JobFileUnreadableError {
 declare module '@hpc/core' {
   /** This file's error tags, for `isHpcError(error, tag)` (checked at compile time). */
   interface HpcErrorTags {
+    BatchManifestError: BatchManifestError;
+    BatchProcessError: BatchProcessError;
+    BundleChangedError: BundleChangedError;
     CrateChangedError: CrateChangedError;
     ExitCalledError: ExitCalledError;
     InterruptedError: InterruptedError;

@@ -16,6 +16,8 @@ export function infrastructure(reason: InfrastructureFailure, error: unknown) {
 const REASON_BY_TAG: Readonly<Record<string, InfrastructureFailure>> = {
   FileMissingError: 'crate-missing',
   CrateChangedError: 'crate-changed',
+  BundleChangedError: 'crate-changed',
+  BatchManifestError: 'crate-corrupt',
   UnknownTypeError: 'unknown-type',
   NotAProcessError: 'not-a-process',
   ObjectNotFoundError: 'object-missing',

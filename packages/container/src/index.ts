@@ -1,5 +1,9 @@
+export { type PollAll, resultsAsTheyFinish, terminalStates, waitForAll } from './batch-wait.ts';
 export { digestOfFile, verifyCrate } from './crate-copy.ts';
 export {
+  BatchManifestError,
+  BatchProcessError,
+  BundleChangedError,
   CrateChangedError,
   ExitCalledError,
   InterruptedError,
@@ -12,26 +16,47 @@ export { classifyLoadError, stoppedAtTimeLimitWarning } from './failure-reasons.
 export { openForAppend } from './file-open.ts';
 export { type ExecuteOptions, JobContainer, type JobContainerOptions } from './job-container.ts';
 export {
+  BATCH_FILES,
+  BATCH_MANIFEST_VERSION,
+  type BatchManifest,
+  type BatchPaths,
+  batchPaths,
+  isProcessCancelRequested,
   JOB_FILES,
   type JobPaths,
   type JobRecord,
   type JobRecordCommon,
   jobPaths,
+  processDirOf,
+  processesOfTask,
   type ReadRecordOptions,
   type RecordUnreadable,
+  readBatchManifest,
   readJobLog,
   readOutcome,
+  readProcessLog,
   readRecordFile,
   readRecordFileSync,
   readResult,
+  requestProcessCancel,
   tailFile,
+  taskCountOf,
+  taskOfProcess,
   type WriteRecordOptions,
+  writeBatchManifest,
   writeOutcome,
   writeRecordFile,
 } from './job-folder/index.ts';
 export { resultOrFailure } from './job-result.ts';
 export { loadCrate } from './load-crate.ts';
 export { stateFromOutcome } from './outcome-state.ts';
+export {
+  checkCount,
+  MAX_BATCH_SIZE,
+  type StageBatchOptions,
+  type StagedBatch,
+  stageBatch,
+} from './stage-batch.ts';
 export {
   resolveImports,
   type StagedJob,

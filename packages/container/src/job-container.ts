@@ -22,7 +22,7 @@ import { InterruptedError, NotAProcessError } from './errors.ts';
 import { classifyLoadError, infrastructure } from './failure-reasons.ts';
 import { JOB_FILES, jobPaths } from './job-folder/job-files.ts';
 import { writeOutcome } from './job-folder/outcome-files.ts';
-import { loadCrate } from './load-crate.ts';
+import { loadBundleEntry, loadCrate } from './load-crate.ts';
 import { createLogger } from './logger.ts';
 import { OutputCapture } from './output-capture.ts';
 import { runGuarded } from './run-guard.ts';
@@ -42,7 +42,17 @@ export interface JobContainerOptions {
   passThroughOutput?: boolean;
   /** After an interrupt, how long run() may take to return before the outcome says 'signalled'. */
   interruptGraceMs?: number;
+  /** The crate is entry `index` of a bundle (a batch's processes.bin) whose id must be `bundleId`. */
+  bundleEntry?: { index: number; bundleId: string };
+  /** Given to run() as ctx.batchIndex / ctx.arrayTaskId. */
+  batchIndex?: number;
+  arrayTaskId?: number;
+  /** Asked before the process starts and every CANCEL_CHECK_MS while it runs: true cancels it alone. */
+  cancelRequested?: () => boolean;
 }
+
+/** How often a running batch process looks for its cancel marker (a stat). */
+const CANCEL_CHECK_MS = 500;
 
 export interface ExecuteOptions {
   /** Aborting it interrupts the job like SIGTERM does. */
@@ -69,6 +79,8 @@ export class JobContainer {
   /** Aborts when an interrupted run() has used up its grace period. */
   private readonly deadline = new AbortController();
   private running: { process: Process; context: RunContext; controller: AbortController } | undefined;
+  /** Set when cancelRequested() said so: the outcome says 'cancelled' rather than 'signalled'. */
+  private cancelledByRequest = false;
 
   constructor(crate: string, options: JobContainerOptions = {}) {
     this.crate = resolve(crate);
@@ -82,6 +94,10 @@ export class JobContainer {
   async execute(options: ExecuteOptions = {}): Promise<RunOutcome> {
     const paths = jobPaths(this.jobDir);
     const startedAt = new Date();
+    if (this.options.cancelRequested?.()) {
+      this.cancelledByRequest = true;
+      return this.recordFailure('cancelled', new InterruptedError('cancelled'));
+    }
     let capture: OutputCapture;
     try {
       await makeDirectory(paths.workDir, this.modes.dir);
@@ -95,15 +111,30 @@ export class JobContainer {
     const previousCwd = process.cwd();
     const onExternalAbort = () => this.interrupt('cancelled');
     options.signal?.addEventListener('abort', onExternalAbort, { once: true });
+    const cancelWatch = this.watchCancelRequest();
     let body: OutcomeBody;
     try {
       body = await this.loadAndRun(paths.workDir, paths.result);
     } finally {
+      if (cancelWatch) clearInterval(cancelWatch);
       options.signal?.removeEventListener('abort', onExternalAbort);
       if (isMainThread) returnTo(previousCwd);
       await capture.stop();
     }
     return this.record(startedAt, body);
+  }
+
+  private watchCancelRequest(): NodeJS.Timeout | undefined {
+    const asked = this.options.cancelRequested;
+    if (!asked) return undefined;
+    const timer = setInterval(() => {
+      if (!asked()) return;
+      clearInterval(timer);
+      this.cancelledByRequest = true;
+      void this.interrupt('cancelled');
+    }, CANCEL_CHECK_MS);
+    timer.unref();
+    return timer;
   }
 
   /** Records an infrastructure failure that happened before execute() could run (e.g. an import failed). */
@@ -174,23 +205,23 @@ export class JobContainer {
     let target: unknown;
     try {
       if (this.options.crateDigest) await verifyCrate(this.crate, this.options.crateDigest);
-      target = await loadCrate(this.crate, this.object);
+      target = this.options.bundleEntry
+        ? await loadBundleEntry(this.crate, this.options.bundleEntry)
+        : await loadCrate(this.crate, this.object);
       if (!isProcess(target)) throw new NotAProcessError(this.crate, describe(target));
     } catch (error) {
       return infrastructure(classifyLoadError(error), error);
     }
     // Warned while loading: a Process that can checkpoint stops as it would have while running.
     if (this.warnedAt && hasCheckpoint(target)) this.interruption ??= 'time-limit';
-    if (this.interruption)
-      return {
-        ...infrastructure('signalled', new InterruptedError(this.interruption)),
-        interruption: this.interruption,
-      };
+    if (this.interruption) return this.interrupted(new InterruptedError(this.interruption));
     const controller = new AbortController();
     const context: RunContext = {
       workDir,
       jobDir: this.jobDir,
       jobId: this.jobId(),
+      ...(this.options.batchIndex !== undefined ? { batchIndex: this.options.batchIndex } : {}),
+      ...(this.options.arrayTaskId !== undefined ? { arrayTaskId: this.options.arrayTaskId } : {}),
       attempt: Number(process.env.SLURM_RESTART_COUNT ?? 0) || 0,
       signal: controller.signal,
       logger: createLogger(),
@@ -202,13 +233,17 @@ export class JobContainer {
       result = await runGuarded(() => this.raceInterruption((target as Process).run(context)));
     } catch (error) {
       if (isHpcError(error, 'ExitCalledError')) return infrastructure('exit-called', error);
-      if (this.interruption)
-        return { ...infrastructure('signalled', error), interruption: this.interruption };
+      if (this.interruption) return this.interrupted(error);
       return { status: 'failed', kind: 'process', error: toRemoteError(error) };
     } finally {
       this.running = undefined;
     }
     return this.storeResult(result, resultFile);
+  }
+
+  private interrupted(error: unknown): OutcomeBody {
+    const reason = this.cancelledByRequest ? 'cancelled' : 'signalled';
+    return { ...infrastructure(reason, error), interruption: this.interruption as AbortReason };
   }
 
   /** A value that cannot be encoded is 'result-unserializable'; bytes that cannot be written are not. */

@@ -21,6 +21,7 @@ export function stateFromOutcome(outcome: RunOutcome): JobState {
       ...times,
     };
   }
+  if (outcome.reason === 'cancelled') return { status: 'cancelled', by: 'request', ...times };
   return {
     status: 'failed',
     cause: 'infrastructure',

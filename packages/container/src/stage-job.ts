@@ -100,7 +100,7 @@ function encodeProcess(process: Process): { pieces: Uint8Array[]; typeIds: strin
   return { pieces: Serializer.encode(process), typeIds };
 }
 
-function normalizeTarget(target: SubmitTarget): { crate: string; object?: string; process?: Process } {
+export function normalizeTarget(target: SubmitTarget): { crate: string; object?: string; process?: Process } {
   if (typeof target === 'string') return { crate: resolve(target) };
   if (target instanceof JobContainer)
     return { crate: target.crate, ...(target.object ? { object: target.object } : {}) };
@@ -118,7 +118,7 @@ function normalizeTarget(target: SubmitTarget): { crate: string; object?: string
 }
 
 /** Class ids stored in a crate; undefined when its format keeps no manifest (HDF5 crates). */
-async function crateTypeIds(crate: string): Promise<string[] | undefined> {
+export async function crateTypeIds(crate: string): Promise<string[] | undefined> {
   try {
     return (await Serializer.readManifest(crate)).types;
   } catch (error) {
@@ -128,7 +128,7 @@ async function crateTypeIds(crate: string): Promise<string[] | undefined> {
 }
 
 /** Without a manifest, the node imports every registered class's module (plus extras). */
-function allRegisteredModules(extra: readonly string[]): string[] {
+export function allRegisteredModules(extra: readonly string[]): string[] {
   const modules = new Set(extra.map(toImportSpecifier));
   for (const id of registeredClassIds()) {
     const module = registeredClassById(id)?.module;
@@ -155,7 +155,7 @@ function toImportSpecifier(module: string): string {
   return isAbsolute(module) ? pathToFileURL(module).href : module;
 }
 
-function sanitizeName(name: string): string {
+export function sanitizeName(name: string): string {
   return (
     name
       .replace(/[^A-Za-z0-9_.-]+/g, '-')
@@ -164,7 +164,7 @@ function sanitizeName(name: string): string {
   );
 }
 
-async function createJobDir(jobsRoot: string, name: string, mode: number): Promise<string> {
+export async function createJobDir(jobsRoot: string, name: string, mode: number): Promise<string> {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   const jobDir = resolve(jobsRoot, `${name}-${stamp}-${randomBytes(3).toString('hex')}`);
   try {
@@ -179,7 +179,7 @@ async function createJobDir(jobsRoot: string, name: string, mode: number): Promi
 }
 
 /** The given folder, made (with `mode`) unless it exists; says whether it was made here. */
-async function ensureDir(folder: string, mode: number): Promise<{ jobDir: string; created: boolean }> {
+export async function ensureDir(folder: string, mode: number): Promise<{ jobDir: string; created: boolean }> {
   const jobDir = resolve(folder);
   const existed = await stat(jobDir).then(
     () => true,

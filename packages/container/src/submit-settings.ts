@@ -33,6 +33,13 @@ export function validateSubmitOptions(options: SubmitOptions): CheckedSubmitOpti
   checkList('modules', options.modules);
   for (const [key, value] of Object.entries(options.env ?? {})) checkEnv(key, value);
   for (const [key, value] of Object.entries(options.slurmArgs ?? {})) {
+    if (key === 'array')
+      throw new InvalidJobSettingError(
+        'slurmArgs.array',
+        value,
+        'reserved-option',
+        'job arrays are made by submitJobs(processes, { parallelism, processesPerTask }): it gives every process its own folder, outcome and id (with one job and --array they would overwrite each other); in the CLI, hpc submit --each',
+      );
     checkSettingText(`slurmArgs.${key}`, key);
     if (typeof value === 'string') checkSettingText(`slurmArgs.${key}`, value);
   }

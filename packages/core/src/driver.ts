@@ -50,6 +50,19 @@ export interface LogOptions {
   tailLines?: number;
 }
 
+/** submitJobs(): every SubmitOptions field applies to each process, plus how the batch runs. */
+export interface BatchOptions extends SubmitOptions {
+  /** At most this many tasks run at once (SLURM's `--array=...%N`). Default: no limit of our own. */
+  parallelism?: number;
+  /** Processes run one after another in one task (one Node process). Default 1. */
+  processesPerTask?: number;
+}
+
+/** One process's end, as results() yields it: its value, or the JobFailedError getResult() throws. */
+export type BatchResult<T = unknown> =
+  | { id: JobId; state: JobState; value: T; error?: undefined }
+  | { id: JobId; state: JobState; value?: undefined; error: Error };
+
 /** What a driver remembers about a submitted job, across processes. */
 export interface TrackedJob {
   id: JobId;
@@ -66,6 +79,15 @@ export interface TrackedJob {
 export interface Driver<Target = unknown> {
   readonly kind: string;
   submitJob(target: Target, options?: SubmitOptions): Promise<JobId>;
+  /**
+   * Submits many processes as one batch: one crate, one job script, one job array per slice the
+   * scheduler allows. One id per process, in input order; each works with every per-job call.
+   */
+  submitJobs(targets: readonly Target[], options?: BatchOptions): Promise<JobId[]>;
+  /** Each process's end as it happens (finish order), one status round trip per poll for all of them. */
+  results<T = unknown>(ids: readonly string[], options?: WaitOptions): AsyncIterable<BatchResult<T>>;
+  /** Waits until every job is in a terminal state; the states by id. */
+  waitForJobs(ids: readonly string[], options?: WaitOptions): Promise<Map<JobId, JobState>>;
   checkJobStatus(id: string): Promise<JobState>;
   /** Every tracked job's state, in one scheduler round trip however many jobs there are. */
   checkAllJobStatuses(): Promise<Map<JobId, JobState>>;

@@ -7,6 +7,12 @@ export {
   writeFileAtomic,
 } from './atomic-write.ts';
 export {
+  BATCH_PROCESS_SEPARATOR,
+  batchProcessId,
+  batchTaskId,
+  batchTaskOf,
+} from './batch-id.ts';
+export {
   checkpointLeadSeconds,
   DEFAULT_CHECKPOINT_LEAD_SECONDS,
   MAX_CHECKPOINT_LEAD_FRACTION,
@@ -14,7 +20,16 @@ export {
   SIGNAL_EARLY_DELIVERY_SECONDS,
 } from './checkpoint-lead.ts';
 export { type CrateDigest, crateDigestOf, createCrateHash, isCrateDigest } from './crate-digest.ts';
-export type { CrateRef, Driver, LogOptions, SubmitOptions, TrackedJob, WaitOptions } from './driver.ts';
+export type {
+  BatchOptions,
+  BatchResult,
+  CrateRef,
+  Driver,
+  LogOptions,
+  SubmitOptions,
+  TrackedJob,
+  WaitOptions,
+} from './driver.ts';
 export { HpcError, type HpcErrorOptions, type HpcErrorTag, type HpcErrorTags, isHpcError } from './errors.ts';
 export {
   FILE_MODES,

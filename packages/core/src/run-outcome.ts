@@ -23,6 +23,8 @@ export type InfrastructureFailure =
   | 'io-error'
   | 'exit-called'
   | 'signalled'
+  /** A process of a batch whose cancel was asked for by itself (cancelJob on its id): skipped or interrupted. */
+  | 'cancelled'
   | 'internal';
 
 interface OutcomeCommon {

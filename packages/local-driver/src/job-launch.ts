@@ -1,7 +1,7 @@
 import { closeSync } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { jobPaths, openForAppend } from '@hpc/container';
-import { asFileWriteError, type FileModes, type Sharing } from '@hpc/core';
+import { asFileWriteError, type FileModes, makeDirectory, type Sharing } from '@hpc/core';
 import { runnerCommand } from '@hpc/runner';
 import { execa, type Result, type ResultPromise } from 'execa';
 import { type LocalJobRecord, readJobRecord, writeJobRecord } from './job-record.ts';
@@ -35,6 +35,8 @@ export async function runJob(live: LiveJob, settings: LaunchSettings): Promise<v
   const { record } = live;
   let child: ResultPromise;
   try {
+    // A batch task's folder (tasks/<n>) is made when it starts: 10,000 queued tasks cost nothing.
+    if (record.batch) await makeDirectory(record.jobDir, settings.modes.dir);
     child = spawnRunner(record, settings);
   } catch (error) {
     record.failure = `the node-runner could not be started: ${messageOf(error)}`;
@@ -115,13 +117,18 @@ async function saveRecord(record: LocalJobRecord, settings: LaunchSettings): Pro
  */
 function spawnRunner(record: LocalJobRecord, settings: LaunchSettings): ResultPromise {
   const paths = jobPaths(record.jobDir);
+  const target = record.batch
+    ? { crate: '', object: undefined, jobDir: undefined, batch: { ...record.batch, taskId: record.id } }
+    : {
+        crate: record.crate,
+        object: record.object,
+        jobDir: record.jobDir,
+        crateDigest: record.crateDigest,
+        jobId: record.id,
+      };
   const command = runnerCommand({
     imports: record.imports,
-    crate: record.crate,
-    object: record.object,
-    jobDir: record.jobDir,
-    crateDigest: record.crateDigest,
-    jobId: record.id,
+    ...target,
     share: settings.share,
     ...(settings.nodePath ? { nodePath: settings.nodePath } : {}),
     ...(settings.runnerPath ? { runnerPath: settings.runnerPath } : {}),

@@ -1,5 +1,6 @@
 import { type JobRecord, jobPaths, readRecordFile, writeRecordFile } from '@hpc/container';
 import { type CrateDigest, fileModes, JobFileUnreadableError } from '@hpc/core';
+import type { LocalBatchRecord } from './batch-record.ts';
 
 /** What the local driver writes about a job in its folder (job.json), so any process can read it. */
 export type LocalJobRecord = JobRecord<'local', LocalRecordFields>;
@@ -9,7 +10,7 @@ export interface LocalRecordFields {
   id: string;
   crate: string;
   /** SHA-256 of the staged crate; the runner refuses a crate that no longer matches it. */
-  crateDigest: CrateDigest;
+  crateDigest?: CrateDigest | undefined;
   object: string | undefined;
   imports: string[];
   submittedAt: string;
@@ -30,6 +31,8 @@ export interface LocalRecordFields {
   timedOutAt?: string;
   /** Why the driver could not start or follow the job (its folder removed, a write failed). */
   failure?: string;
+  /** Set for one task of a batch: the runner runs that task's processes (its record is tasks/<n>/job.json). */
+  batch?: { dir: string; task: number } | undefined;
 }
 
 /** A job.json that cannot be read or parsed (truncated, garbled, permission). */
@@ -55,7 +58,10 @@ export async function readJobRecord(jobDir: string): Promise<LocalJobRecord | un
 }
 
 /** Writes job.json (it holds env values: private unless the driver shares with the group). */
-export async function writeJobRecord(record: LocalJobRecord, mode = fileModes().file): Promise<void> {
+export async function writeJobRecord(
+  record: LocalJobRecord | LocalBatchRecord,
+  mode = fileModes().file,
+): Promise<void> {
   await writeRecordFile(record, { mode, durable: false });
 }
 

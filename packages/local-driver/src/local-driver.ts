@@ -2,16 +2,22 @@ import { rm } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import {
+  processDirOf,
   readJobLog,
   readOutcome,
+  readProcessLog,
   resultOrFailure,
+  resultsAsTheyFinish,
   type SubmitTarget,
   stageJob,
   validateSubmitOptions,
+  waitForAll,
   waitForTerminalState,
 } from '@hpc/container';
 import {
   asJobId,
+  type BatchOptions,
+  type BatchResult,
   checkpointLeadSeconds,
   type Driver,
   type FileModes,
@@ -27,33 +33,28 @@ import {
   type Sharing,
   type SubmitOptions,
   type TrackedJob,
-  unreadableJobState,
   unreadableRecordOf,
   type WaitOptions,
 } from '@hpc/core';
+import { BatchBook } from './batch-book.ts';
+import {
+  isBatchRecord,
+  type LocalBatchRecord,
+  parseLocalBatchId,
+  processIdsOf,
+  taskRecordOf,
+} from './batch-record.ts';
+import { batchProcessState, batchProcessStates } from './batch-states.ts';
+import type { LocalDriverOptions } from './driver-options.ts';
 import { allocateJobDir, jobDirOf, listJobIds, mapConcurrently } from './job-folders.ts';
-import { type LaunchSettings, type LiveJob, runJob } from './job-launch.ts';
+import type { LaunchSettings, LiveJob } from './job-launch.ts';
+import { JobQueue } from './job-queue.ts';
 import { type LocalJobRecord, readJobRecord, writeJobRecord } from './job-record.ts';
-import { localJobState } from './local-state.ts';
+import { cancelPackedProcess, createLocalBatch, notAProcess, taskRecordOnDisk } from './local-batches.ts';
+import { localJobState, unknownState } from './local-state.ts';
 import { terminateProcessGroup } from './process-group.ts';
 
-export interface LocalDriverOptions {
-  /** Folder for job folders (default defaultLocalRoot(): $HPC_HOME/local, i.e. ~/.hpc/local). */
-  root?: string;
-  /** Jobs run at once (default: the number of cores). */
-  concurrency?: number;
-  /** Node binary for the runner (default: this process's). */
-  nodePath?: string;
-  /** The runner script (default: @hpc/runner's runner bundle, dist/node-runner.mjs). */
-  runnerPath?: string;
-  /** Between SIGTERM and SIGKILL on cancel or time limit (default 5 s). */
-  killGraceMs?: number;
-  /**
-   * Who may read job folders and their files (default $HPC_SHARE, else 'private': folders 0700,
-   * files 0600). 'group' (0750/0640) for projects whose group reads results.
-   */
-  share?: Sharing;
-}
+export type { LocalDriverOptions } from './driver-options.ts';
 
 /** Where the local driver keeps its job folders by default: `<home>/local` ($HPC_HOME, else ~/.hpc). */
 export function defaultLocalRoot(home: string = hpcHome()): string {
@@ -71,16 +72,19 @@ const READ_CONCURRENCY = 64;
 export class LocalDriver implements Driver<SubmitTarget> {
   readonly kind = 'local';
   readonly root: string;
-  private readonly concurrency: number;
   private readonly share: Sharing;
   private readonly modes: FileModes;
-  private readonly live = new Map<string, LiveJob>();
-  private readonly queue: string[] = [];
-  private running = 0;
+  private readonly queue: JobQueue;
+  private readonly live: Map<string, LiveJob>;
+  private readonly book: BatchBook;
 
   constructor(private readonly options: LocalDriverOptions = {}) {
     this.root = options.root ?? defaultLocalRoot();
-    this.concurrency = Math.max(1, options.concurrency ?? availableParallelism());
+    this.queue = new JobQueue(Math.max(1, options.concurrency ?? availableParallelism()), () =>
+      this.launchSettings(),
+    );
+    this.live = this.queue.live;
+    this.book = new BatchBook(() => this.jobsRoot(), this.live);
     this.share = resolveSharing(options.share);
     this.modes = fileModes(this.share);
   }
@@ -124,20 +128,72 @@ export class LocalDriver implements Driver<SubmitTarget> {
       await rm(jobDir, { recursive: true, force: true });
       throw error;
     }
-    let markExited: () => void = () => {};
-    const exited = new Promise<void>((resolve) => {
-      markExited = resolve;
-    });
-    this.live.set(id, { record, exited, markExited });
-    this.queue.push(id);
-    this.startQueued();
+    this.queue.add(record);
+    this.queue.start();
     return asJobId(id);
+  }
+
+  /**
+   * Submits processes as one batch `local-N`: one bundle, one task per `processesPerTask`
+   * processes, at most `parallelism` of its tasks at once within the driver's concurrency. One id
+   * per process, in input order ('local-N_<task>', packed: 'local-N_<task>+<place>').
+   */
+  async submitJobs(targets: readonly SubmitTarget[], options: BatchOptions = {}): Promise<JobId[]> {
+    const { timeLimitMs } = validateSubmitOptions(options);
+    const { batch, ids } = await createLocalBatch(targets, options, timeLimitMs, {
+      jobsRoot: this.jobsRoot(),
+      share: this.share,
+      modes: this.modes,
+    });
+    this.book.hold(batch);
+    const group = {
+      id: batch.id,
+      parallelism: batch.parallelism,
+      refuse: async () => (await this.book.cancelledOnDisk(batch)).cancelledAt,
+    };
+    for (let task = 0; task < batch.taskCount; task++) this.queue.add(taskRecordOf(batch, task), group);
+    this.queue.start();
+    return ids;
+  }
+
+  /** Each process's end as it happens: one read of the batches' folders per poll. */
+  results<T = unknown>(ids: readonly string[], options: WaitOptions = {}): AsyncIterable<BatchResult<T>> {
+    return resultsAsTheyFinish<T>(
+      ids,
+      () => this.statesOf(ids),
+      (id) => this.getResult<T>(id),
+      this.paced(options),
+    );
+  }
+
+  async waitForJobs(ids: readonly string[], options: WaitOptions = {}): Promise<Map<JobId, JobState>> {
+    return waitForAll(ids, () => this.statesOf(ids), this.paced(options));
+  }
+
+  private paced(options: WaitOptions) {
+    const missing = (id: string) => new JobNotFoundError(id, this.kind);
+    return { pollIntervalMs: 100, maxPollIntervalMs: 1_000, ...options, missing };
+  }
+
+  /** The states of these ids only: each batch they belong to is read once. */
+  private async statesOf(ids: readonly string[]): Promise<Map<JobId, JobState>> {
+    const batchIds = new Set<string>();
+    const singles = new Map<JobId, JobState>();
+    for (const id of ids) {
+      const ref = parseLocalBatchId(id);
+      if (ref) batchIds.add(ref.batchId);
+      else singles.set(asJobId(id), await this.checkJobStatus(id));
+    }
+    return new Map([...singles, ...(await this.book.states(batchIds))]);
   }
 
   /** The job's state; 'unknown' with `unreadable` naming the file when its job.json or outcome.json cannot be read. */
   async checkJobStatus(id: string): Promise<JobState> {
+    const found = await this.book.find(id);
+    if (found) return batchProcessState(found.batch, found.index, this.book.liveTask);
     const entry = await this.readEntry(id);
     if (!entry) throw new JobNotFoundError(id, this.kind);
+    if ('record' in entry && isBatchRecord(entry.record)) throw notAProcess(entry.record);
     return this.stateOfEntry(entry);
   }
 
@@ -147,8 +203,18 @@ export class LocalDriver implements Driver<SubmitTarget> {
    */
   async checkAllJobStatuses(): Promise<Map<JobId, JobState>> {
     const entries = await this.readRecords();
-    const states = await mapConcurrently(entries, READ_CONCURRENCY, (entry) => this.stateOfEntry(entry));
-    return new Map(entries.map((entry, index) => [asJobId(entry.id), states[index] as JobState]));
+    const states = new Map<JobId, JobState>();
+    const singles = entries.filter((entry) => !('record' in entry && isBatchRecord(entry.record)));
+    const answers = await mapConcurrently(singles, READ_CONCURRENCY, (entry) => this.stateOfEntry(entry));
+    // In id order: a batch's processes where the batch is.
+    let next = 0;
+    for (const entry of entries) {
+      if ('record' in entry && isBatchRecord(entry.record)) {
+        const batch = (await this.book.batchOf(entry.record.id)) ?? entry.record;
+        for (const [id, state] of await batchProcessStates(batch, this.book.liveTask)) states.set(id, state);
+      } else states.set(asJobId(entry.id), answers[next++] as JobState);
+    }
+    return states;
   }
 
   /** A state for every job folder, whatever is wrong with its files (unknownState). */
@@ -173,50 +239,88 @@ export class LocalDriver implements Driver<SubmitTarget> {
     return state;
   }
 
+  /**
+   * Cancels a job; for a batch: one process (packed with others: skipped, or interrupted if
+   * running), one task, or the whole batch by its id (queued tasks dropped, running ones stopped).
+   */
   async cancelJob(id: string): Promise<void> {
-    const live = this.live.get(id);
+    const found = await this.book.find(id);
+    if (found?.packed) return cancelPackedProcess(found, this.modes);
+    if (found) return this.cancelTask(found.batch, found.task);
     const record = await this.recordOf(id);
+    if (isBatchRecord(record)) return this.cancelBatch(record);
+    return this.cancelRecorded(id, record);
+  }
+
+  private async cancelBatch(batch: LocalBatchRecord): Promise<void> {
+    const cancelled = await this.book.markCancelled(batch, this.modes);
+    const tasks = Array.from({ length: batch.taskCount }, (_, task) => task);
+    await mapConcurrently(tasks, READ_CONCURRENCY, (task) => this.cancelTask(cancelled, task));
+  }
+
+  private async cancelTask(batch: LocalBatchRecord, task: number): Promise<void> {
+    const taskId = `${batch.id}_${task}`;
+    const record = this.live.get(taskId)?.record ?? (await taskRecordOnDisk(batch, task));
+    if (record.pid === undefined && !this.live.has(taskId)) return; // Not started, not ours: the batch record says cancelled.
+    return this.cancelRecorded(taskId, record);
+  }
+
+  private async cancelRecorded(id: string, record: LocalJobRecord): Promise<void> {
+    const live = this.live.get(id);
     if (record.endedAt || (await readOutcome(record.jobDir))) return;
     record.cancelledAt = new Date().toISOString();
-    await writeJobRecord(record, this.modes.file);
-    const queued = this.queue.indexOf(id);
-    if (queued >= 0) {
-      this.queue.splice(queued, 1);
+    if (this.queue.remove(id)) {
+      if (record.batch)
+        record.endedAt = record.cancelledAt; // never started: its folder is not made
+      else await writeJobRecord(record, this.modes.file);
       live?.markExited();
       return;
     }
+    await writeJobRecord(record, this.modes.file);
     const pid = live?.child?.pid ?? record.pid;
     if (pid !== undefined) await terminateProcessGroup(pid, this.killGraceMs());
   }
 
   async waitForJob(id: string, options: WaitOptions = {}): Promise<JobState> {
+    const task = parseLocalBatchId(id);
+    const liveId = task ? `${task.batchId}_${task.task}` : id;
     return waitForTerminalState(id, () => this.checkJobStatus(id), {
       pollIntervalMs: 100,
       maxPollIntervalMs: 1_000,
       ...options,
-      wake: () => this.live.get(id)?.exited ?? new Promise(() => {}),
+      wake: () => this.live.get(liveId)?.exited ?? new Promise(() => {}),
     });
   }
 
   async getResult<T = unknown>(id: string): Promise<T> {
     const state = await this.checkJobStatus(id);
-    return resultOrFailure<T>(id, this.live.get(id)?.record.jobDir ?? this.jobDirOf(id), state);
+    const found = await this.book.find(id);
+    return resultOrFailure<T>(
+      id,
+      found?.processDir ?? this.live.get(id)?.record.jobDir ?? this.jobDirOf(id),
+      state,
+    );
   }
 
+  /** The job's output; for a process of a batch, what that process printed (its own capture). */
   async logs(id: string, options: LogOptions = {}): Promise<string> {
+    const found = await this.book.find(id);
+    if (found) return readProcessLog(found.processDir, options);
     return readJobLog((await this.recordOf(id)).jobDir, options);
   }
 
   /** Every job with a readable record (checkAllJobStatuses reports the unreadable ones). */
   async listJobs(): Promise<TrackedJob[]> {
     const records = (await this.readRecords()).flatMap((entry) => ('record' in entry ? [entry.record] : []));
-    return records.map((record) => ({
-      id: asJobId(record.id),
-      driver: this.kind,
-      name: record.name,
-      jobDir: record.jobDir,
-      submittedAt: record.submittedAt,
-    }));
+    return records.flatMap((record) => {
+      const common = { driver: this.kind, name: record.name, submittedAt: record.submittedAt };
+      if (!isBatchRecord(record)) return [{ ...common, id: asJobId(record.id), jobDir: record.jobDir }];
+      return processIdsOf(record).map((id, index) => ({
+        ...common,
+        id,
+        jobDir: processDirOf(record.jobDir, index),
+      }));
+    });
   }
 
   /** Every job's record, in id order (this process's live copies where it has them). */
@@ -257,30 +361,6 @@ export class LocalDriver implements Driver<SubmitTarget> {
     return jobDirOf(this.jobsRoot(), id);
   }
 
-  private startQueued(): void {
-    while (this.running < this.concurrency && this.queue.length > 0) {
-      const id = this.queue.shift() as string;
-      const live = this.live.get(id);
-      if (live) void this.launch(live);
-    }
-  }
-
-  /** Runs one job and then the next queued one; whatever happens to this job, the queue goes on. */
-  private async launch(live: LiveJob): Promise<void> {
-    this.running++;
-    try {
-      await runJob(live, this.launchSettings());
-    } catch (error) {
-      // runJob records its job's failures itself; this keeps an unforeseen one from ending the driver.
-      live.record.failure ??= `the local driver failed while running it: ${(error as Error)?.message ?? String(error)}`;
-      live.record.endedAt ??= new Date().toISOString();
-    } finally {
-      this.running--;
-      live.markExited();
-      this.startQueued();
-    }
-  }
-
   private launchSettings(): LaunchSettings {
     return {
       nodePath: this.options.nodePath,
@@ -298,16 +378,3 @@ export class LocalDriver implements Driver<SubmitTarget> {
 
 /** A job folder's record, or why it could not be read. */
 type RecordEntry = { id: string; record: LocalJobRecord } | { id: string; error: unknown };
-
-/**
- * The state of a job whose files cannot be read: 'unknown' with the error's words, and with
- * `unreadable` naming the file when the error is about one (job.json, outcome.json).
- */
-function unknownState(error: unknown, name?: string): JobState {
-  const reason = (error as Error)?.message ?? String(error);
-  const details = name === undefined ? {} : { name };
-  const unreadable = unreadableRecordOf(error);
-  return unreadable
-    ? unreadableJobState(unreadable, reason, details)
-    : { ...details, status: 'unknown', reason };
-}

@@ -1,5 +1,11 @@
 import { stateFromOutcome, stoppedAtTimeLimitWarning } from '@hpc/container';
-import { describeRunAgainstLimit, type JobState, type RunOutcome } from '@hpc/core';
+import {
+  describeRunAgainstLimit,
+  type JobState,
+  type RunOutcome,
+  unreadableJobState,
+  unreadableRecordOf,
+} from '@hpc/core';
 import type { LocalJobRecord } from './job-record.ts';
 import { isAlive } from './process-group.ts';
 
@@ -83,4 +89,17 @@ function timeout(record: LocalJobRecord, endedAt: string, how: string): JobState
     ...(limit !== undefined ? { timeLimitMs: limit } : {}),
     ...(elapsedMs !== undefined ? { elapsedMs } : {}),
   };
+}
+
+/**
+ * The state of a job whose files cannot be read: 'unknown' with the error's words, and with
+ * `unreadable` naming the file when the error is about one (job.json, outcome.json).
+ */
+export function unknownState(error: unknown, name?: string): JobState {
+  const reason = (error as Error)?.message ?? String(error);
+  const details = name === undefined ? {} : { name };
+  const unreadable = unreadableRecordOf(error);
+  return unreadable
+    ? unreadableJobState(unreadable, reason, details)
+    : { ...details, status: 'unknown', reason };
 }

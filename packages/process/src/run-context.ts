@@ -6,6 +6,10 @@ export interface RunContext {
   readonly jobDir: string;
   /** The scheduler's job id, when there is one. */
   readonly jobId: string | undefined;
+  /** This process's place in the list given to submitJobs() (0-based); undefined for submitJob(). */
+  readonly batchIndex?: number | undefined;
+  /** SLURM's array task id of the task running this process (SLURM_ARRAY_TASK_ID), on a cluster. */
+  readonly arrayTaskId?: number | undefined;
   /** How many times the scheduler has restarted this job (SLURM_RESTART_COUNT), 0 at first. */
   readonly attempt: number;
   /** Aborts when the job is cancelled or about to hit its time limit; `reason` says which. */

@@ -1,5 +1,6 @@
 export { type BundledModules, installModuleHooks } from './module-hooks.ts';
 export {
+  type BatchTaskArgs,
   formatRunnerArgs,
   parseRunnerArgs,
   RUNNER_USAGE,

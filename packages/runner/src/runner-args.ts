@@ -4,7 +4,19 @@ import { type CrateDigest, escapeUnsafeText, HpcError, isCrateDigest, type Shari
  * node-runner's command line:
  *   [--import <module>]... [--object <path>] [--job-dir <dir>] [--crate-digest sha256:<hex>]
  *   [--job-id <id>] [--share private|group] <crate-file>
+ * or, for one task of a batch (submitJobs):
+ *   [--import <module>]... [--share private|group] --batch <batch-dir>
+ *   (--task <n> | --task-offset <n>) [--task-id <id>]
  */
+
+/** One task of a batch: which folder, which task (global index, or an offset to add to $SLURM_ARRAY_TASK_ID). */
+export interface BatchTaskArgs {
+  dir: string;
+  task?: number | undefined;
+  taskOffset?: number | undefined;
+  /** The task's id for ctx.jobId (default: $SLURM_ARRAY_JOB_ID_$SLURM_ARRAY_TASK_ID). */
+  taskId?: string | undefined;
+}
 export interface RunnerArgs {
   imports: string[];
   crate: string;
@@ -16,10 +28,13 @@ export interface RunnerArgs {
   jobId?: string | undefined;
   /** Modes of the files the job writes (default: $HPC_SHARE, else private). */
   share?: Sharing | undefined;
+  /** Set for a batch task: then there is no crate argument. */
+  batch?: BatchTaskArgs | undefined;
 }
 
 export const RUNNER_USAGE =
-  'usage: node-runner [--import <module>]... [--object </path/in/h5>] [--job-dir <dir>] [--crate-digest sha256:<hex>] [--job-id <id>] [--share private|group] <crate-file>';
+  'usage: node-runner [--import <module>]... [--object </path/in/h5>] [--job-dir <dir>] [--crate-digest sha256:<hex>] [--job-id <id>] [--share private|group] <crate-file>\n' +
+  '       node-runner [--import <module>]... [--share private|group] --batch <batch-dir> (--task <n> | --task-offset <n>) [--task-id <id>]';
 
 /** The runner was started with a command line it does not understand (a driver bug or a typo). */
 export class RunnerUsageError extends HpcError {
@@ -35,6 +50,7 @@ const SHARINGS: readonly string[] = ['private', 'group'] satisfies Sharing[];
 export function parseRunnerArgs(argv: readonly string[]): RunnerArgs {
   const args: RunnerArgs = { imports: [], crate: '', object: undefined, jobDir: undefined };
   let crate: string | undefined;
+  const batch: Partial<BatchTaskArgs> = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     const value = () => {
@@ -48,12 +64,31 @@ export function parseRunnerArgs(argv: readonly string[]): RunnerArgs {
     else if (arg === '--crate-digest') args.crateDigest = digest(value());
     else if (arg === '--job-id') args.jobId = value();
     else if (arg === '--share') args.share = sharing(value());
+    else if (arg === '--batch') batch.dir = value();
+    else if (arg === '--task') batch.task = taskNumber(arg, value());
+    else if (arg === '--task-offset') batch.taskOffset = taskNumber(arg, value());
+    else if (arg === '--task-id') batch.taskId = value();
     else if (arg.startsWith('--')) throw new RunnerUsageError(`unknown option ${arg}`);
     else if (crate === undefined) crate = arg;
     else throw new RunnerUsageError(`unexpected argument ${arg}`);
   }
+  if (Object.keys(batch).length > 0) return { ...args, batch: batchArgs(batch, crate) };
   if (crate === undefined) throw new RunnerUsageError('missing the crate file');
   return { ...args, crate };
+}
+
+function batchArgs(batch: Partial<BatchTaskArgs>, crate: string | undefined): BatchTaskArgs {
+  if (batch.dir === undefined) throw new RunnerUsageError('--task, --task-offset and --task-id need --batch');
+  if (crate !== undefined) throw new RunnerUsageError(`a batch task takes no crate argument (got ${crate})`);
+  if ((batch.task === undefined) === (batch.taskOffset === undefined))
+    throw new RunnerUsageError('--batch needs exactly one of --task and --task-offset');
+  return batch as BatchTaskArgs;
+}
+
+function taskNumber(flag: string, text: string): number {
+  if (!/^\d{1,9}$/.test(text))
+    throw new RunnerUsageError(`${flag} must be a whole number, not ${JSON.stringify(text)}`);
+  return Number(text);
 }
 
 /** The argument list that parseRunnerArgs reads back (one place that knows the flags). */
@@ -65,6 +100,13 @@ export function formatRunnerArgs(args: RunnerArgs): string[] {
   if (args.crateDigest !== undefined) argv.push('--crate-digest', digest(args.crateDigest));
   if (args.jobId !== undefined) argv.push('--job-id', args.jobId);
   if (args.share !== undefined) argv.push('--share', sharing(args.share));
+  if (args.batch) {
+    argv.push('--batch', args.batch.dir);
+    if (args.batch.task !== undefined) argv.push('--task', String(args.batch.task));
+    if (args.batch.taskOffset !== undefined) argv.push('--task-offset', String(args.batch.taskOffset));
+    if (args.batch.taskId !== undefined) argv.push('--task-id', args.batch.taskId);
+    return argv;
+  }
   argv.push(args.crate);
   return argv;
 }

@@ -12,8 +12,9 @@ import {
 } from '@hpc/core';
 import * as hpcProcess from '@hpc/process';
 import * as hpcSerializer from '@hpc/serializer';
+import { runBatchTask } from './batch-task.ts';
 import { installModuleHooks } from './module-hooks.ts';
-import { parseRunnerArgs, type RunnerArgs } from './runner-args.ts';
+import { type BatchTaskArgs, parseRunnerArgs, type RunnerArgs } from './runner-args.ts';
 
 /**
  * node-runner: the program a job script (or the local driver) starts on the compute node
@@ -39,6 +40,7 @@ export async function runNodeRunner(argv: readonly string[]): Promise<number> {
     },
     { 'h5wasm/node': new URL('./h5wasm/hdf5_hl.js', import.meta.url).href },
   );
+  if (args.batch) return runBatch({ ...args, batch: args.batch });
   const container = new JobContainer(args.crate, {
     object: args.object,
     jobDir: args.jobDir,
@@ -68,6 +70,29 @@ async function importAndRun(
   imports: readonly string[],
   jobId: string,
 ): Promise<RunOutcome> {
+  const failed = await importJobModules(imports, jobId);
+  return failed ? container.recordFailure('import-failed', failed) : container.execute();
+}
+
+/** A batch task; what escapes it (an unreadable manifest, a bad task number) is one line on stderr. */
+async function runBatch(args: RunnerArgs & { batch: BatchTaskArgs }): Promise<number> {
+  try {
+    const code = await runBatchTask(args, (jobId) => importJobModules(args.imports, jobId));
+    if (code !== 0)
+      process.stderr.write(
+        `node-runner: a process of this task did not end ok (exit ${code}); see its outcome\n`,
+      );
+    return code;
+  } catch (error) {
+    process.stderr.write(
+      `node-runner: the batch task could not run: ${(error as Error)?.message ?? String(error)}\n`,
+    );
+    return 2;
+  }
+}
+
+/** Imports the job's modules in order; the first failure as a ModuleImportError, else undefined. */
+async function importJobModules(imports: readonly string[], jobId: string): Promise<Error | undefined> {
   for (const specifier of imports) {
     try {
       // Submitting is refused while the job's modules load: one that submits at its top level
@@ -79,10 +104,10 @@ async function importAndRun(
         { cause: error },
       );
       wrapped.name = 'ModuleImportError';
-      return container.recordFailure('import-failed', wrapped);
+      return wrapped;
     }
   }
-  return container.execute();
+  return undefined;
 }
 
 function reportFailure(outcome: RunOutcome): void {

@@ -1,4 +1,6 @@
 export { type ArrayEntry, type CrateManifest, FORMAT_VERSION } from './bin/binary-format.ts';
+export { type BundleInfo, readBundleEntry, readBundleInfo } from './bin/bundle-reader.ts';
+export { type WrittenBundle, writeBundle } from './bin/bundle-writer.ts';
 export {
   CorruptFileError,
   FileMissingError,

@@ -5,6 +5,9 @@ import { CorruptFileError, FileMissingError, FileReadError, NotASerializedFileEr
 
 const MAX_READ_BYTES = 1 << 30;
 
+/** What the readers need of an open file: positional reads (a FileHandle, or a window into one). */
+export type ReadAt = Pick<FileHandle, 'read'>;
+
 export interface OpenedFile {
   handle: FileHandle;
   size: number;
@@ -43,7 +46,7 @@ export async function openForReading(file: string): Promise<OpenedFile> {
 
 /** Reads exactly `length` bytes at `position` (in ≤1 GiB calls), into `target` if given. */
 export async function readFully(
-  handle: FileHandle,
+  handle: ReadAt,
   file: string,
   position: number,
   length: number,

@@ -1,10 +1,20 @@
 import { resolve } from 'node:path';
-import { readJobLog, resultOrFailure, type SubmitTarget, waitForTerminalState } from '@hpc/container';
 import {
+  readJobLog,
+  resultOrFailure,
+  resultsAsTheyFinish,
+  type SubmitTarget,
+  waitForAll,
+  waitForTerminalState,
+} from '@hpc/container';
+import {
+  type BatchOptions,
+  type BatchResult,
   type Driver,
   type FileModes,
   fileModes,
   hpcHome,
+  InternalError,
   type JobId,
   JobNotFoundError,
   type JobState,
@@ -262,6 +272,38 @@ export class SLURMDriver implements Driver<SubmitTarget> {
     ) {
       throw new SchedulerCommandError('scancel', args, result.exitCode, result.stderr);
     }
+  }
+
+  /** Submits processes as one batch (job arrays): being built (issue 12); refused until then. */
+  async submitJobs(_targets: readonly SubmitTarget[], _options: BatchOptions = {}): Promise<JobId[]> {
+    throw new InternalError('SLURMDriver.submitJobs is not available in this build yet');
+  }
+
+  /** Each job's end as it happens: one status round trip (one squeue, at most one sacct) per poll for all. */
+  results<T = unknown>(ids: readonly string[], options: WaitOptions = {}): AsyncIterable<BatchResult<T>> {
+    return resultsAsTheyFinish<T>(
+      ids,
+      () => this.statesFor(ids),
+      (id) => this.getResult<T>(id),
+      this.paced(options),
+    );
+  }
+
+  /** Waits until every job is terminal: one status round trip per poll for all of them. */
+  async waitForJobs(ids: readonly string[], options: WaitOptions = {}): Promise<Map<JobId, JobState>> {
+    return waitForAll(ids, () => this.statesFor(ids), this.paced(options));
+  }
+
+  private paced(options: WaitOptions) {
+    const missing = (id: string) => new JobNotFoundError(id, this.kind);
+    return { pollIntervalMs: 1_000, maxPollIntervalMs: 10_000, ...options, missing };
+  }
+
+  /** One poll for every tracked job; asked again (forced) when one of `ids` was submitted by another driver since. */
+  private async statesFor(ids: readonly string[]): Promise<Map<JobId, JobState>> {
+    const states = await this.poller.poll();
+    if (ids.every((id) => states.has(id as JobId))) return states;
+    return this.poller.poll({ force: true });
   }
 
   /** Waits for a terminal state, polling with backoff (1 s growing to 10 s); AbortSignal and timeoutMs honoured. */

@@ -2,9 +2,26 @@
  * The job-folder protocol: what a job folder holds and how to read and write it, for the
  * container (on the compute node), both drivers and the CLI. Nothing else spells a file name.
  */
+
+export { isProcessCancelRequested, requestProcessCancel } from './batch-cancel.ts';
+export {
+  BATCH_FILES,
+  type BatchPaths,
+  batchPaths,
+  processDirOf,
+  processesOfTask,
+  taskCountOf,
+  taskOfProcess,
+} from './batch-files.ts';
+export {
+  BATCH_MANIFEST_VERSION,
+  type BatchManifest,
+  readBatchManifest,
+  writeBatchManifest,
+} from './batch-manifest.ts';
 export { tailFile } from './file-tail.ts';
 export { JOB_FILES, type JobPaths, jobPaths } from './job-files.ts';
-export { readJobLog } from './job-log.ts';
+export { readJobLog, readProcessLog } from './job-log.ts';
 export {
   type JobRecord,
   type JobRecordCommon,

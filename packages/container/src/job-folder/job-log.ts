@@ -10,3 +10,11 @@ export async function readJobLog(jobDir: string, options: LogOptions = {}): Prom
   if (options.tailLines !== undefined) return tailFile(file, options.tailLines);
   return readFile(file, 'utf8').catch(() => '');
 }
+
+/** What one process of a batch printed (its container's capture, stdout.log / stderr.log); '' before it starts. */
+export async function readProcessLog(processDir: string, options: LogOptions = {}): Promise<string> {
+  const paths = jobPaths(processDir);
+  const file = options.stream === 'stderr' ? paths.stderr : paths.stdout;
+  if (options.tailLines !== undefined) return tailFile(file, options.tailLines);
+  return readFile(file, 'utf8').catch(() => '');
+}

@@ -1,7 +1,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import { isHpcError } from '@hpc/core';
 import { CorruptFileError, InsufficientMemoryError } from '../errors.ts';
-import { asReadError, openForReading, readFully } from '../read-fully.ts';
+import { asReadError, openForReading, type ReadAt, readFully } from '../read-fully.ts';
 import { type StoredTypedArray, TYPED_ARRAYS } from '../typed-arrays.ts';
 import {
   type ArrayPlacement,
@@ -22,28 +22,64 @@ interface Preamble {
 
 /** The value stored in `file`, every byte of it verified; any failure is a typed error naming it. */
 export async function readCrate<T>(file: string, options: LayoutOptions): Promise<T> {
-  return withFile(file, async (handle, size) => {
-    const { meta, placements } = await readPreamble(handle, file, size, options);
-    const arrays = allocateArrays(file, placements);
-    const crcs = await readChecksummed(
-      handle,
-      file,
-      arrays.map((array, index) => ({
-        bytes: new Uint8Array(array.buffer, array.byteOffset, array.byteLength),
-        position: (placements[index] as ArrayPlacement).position,
-      })),
-    );
-    for (const [index, { entry }] of placements.entries()) {
-      const [, offset, byteLength, expected] = entry;
-      if (expected !== undefined && crcs[index] !== expected) {
-        throw new CorruptFileError(
-          file,
-          `checksum mismatch in array ${index} (${byteLength} bytes at data offset ${offset})`,
-        );
-      }
+  return withFile(file, (handle, size) => readCrateFrom<T>(handle, file, size, options));
+}
+
+/**
+ * The crate stored in bytes [base, base + length) of an open file (one entry of a bundle), read
+ * and verified as if those bytes were the whole file; `label` names it in errors.
+ */
+export async function readCrateInWindow<T>(
+  handle: FileHandle,
+  label: string,
+  base: number,
+  length: number,
+  options: LayoutOptions,
+): Promise<T> {
+  const window: ReadAt = {
+    read: ((buffer: Uint8Array, offset: number, size: number, position: number) =>
+      handle.read(
+        buffer,
+        offset,
+        Math.max(0, Math.min(size, length - position)),
+        base + position,
+      )) as ReadAt['read'],
+  };
+  try {
+    return await readCrateFrom<T>(window, label, length, options);
+  } catch (error) {
+    const typed = asReadError(error, label);
+    if (isHpcError(typed)) throw typed;
+    throw new CorruptFileError(label, `reading it failed unexpectedly (${String(error)})`, { cause: error });
+  }
+}
+
+async function readCrateFrom<T>(
+  handle: ReadAt,
+  file: string,
+  size: number,
+  options: LayoutOptions,
+): Promise<T> {
+  const { meta, placements } = await readPreamble(handle, file, size, options);
+  const arrays = allocateArrays(file, placements);
+  const crcs = await readChecksummed(
+    handle,
+    file,
+    arrays.map((array, index) => ({
+      bytes: new Uint8Array(array.buffer, array.byteOffset, array.byteLength),
+      position: (placements[index] as ArrayPlacement).position,
+    })),
+  );
+  for (const [index, { entry }] of placements.entries()) {
+    const [, offset, byteLength, expected] = entry;
+    if (expected !== undefined && crcs[index] !== expected) {
+      throw new CorruptFileError(
+        file,
+        `checksum mismatch in array ${index} (${byteLength} bytes at data offset ${offset})`,
+      );
     }
-    return decodeStructure<T>(file, meta, arrays);
-  });
+  }
+  return decodeStructure<T>(file, meta, arrays);
 }
 
 /** The manifest of `file`, with the header, manifest and structure verified. */
@@ -65,7 +101,7 @@ async function withFile<R>(file: string, use: (handle: FileHandle, size: number)
 }
 
 async function readPreamble(
-  handle: FileHandle,
+  handle: ReadAt,
   file: string,
   size: number,
   options: LayoutOptions,

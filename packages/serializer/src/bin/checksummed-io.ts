@@ -1,7 +1,6 @@
-import type { FileHandle } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
 import type { PositionalWrite } from '@hpc/core';
-import { readFully } from '../read-fully.ts';
+import { type ReadAt, readFully } from '../read-fully.ts';
 
 /**
  * Array bytes move in pieces, and each piece's CRC-32 is computed on the main thread while the
@@ -49,7 +48,7 @@ export async function writeChecksummed(writeAt: PositionalWrite, spans: readonly
 
 /** Reads every span from its position; returns their CRC-32s, computed while the next reads run. */
 export async function readChecksummed(
-  handle: FileHandle,
+  handle: ReadAt,
   file: string,
   spans: readonly Span[],
 ): Promise<number[]> {

@@ -1,0 +1,81 @@
+import { type LaunchSettings, type LiveJob, runJob } from './job-launch.ts';
+import type { LocalJobRecord } from './job-record.ts';
+
+/** Where a queued job belongs: a batch with its own limit of tasks at once, or none. */
+export interface QueueGroup {
+  id: string;
+  parallelism: number | undefined;
+  /** Asked right before the job starts: a reason not to start it (its batch was cancelled). */
+  refuse?: () => Promise<string | undefined>;
+}
+
+/**
+ * This driver process's queue: jobs and batch tasks start in submission order, at most
+ * `concurrency` at once, and at most a batch's `parallelism` of its tasks at once; a task held back
+ * by its batch's limit lets later jobs pass. Whatever happens to one job, the queue goes on.
+ */
+export class JobQueue {
+  readonly live = new Map<string, LiveJob>();
+  private readonly waiting: { id: string; group: QueueGroup | undefined }[] = [];
+  private running = 0;
+  private readonly runningByGroup = new Map<string, number>();
+
+  constructor(
+    private readonly concurrency: number,
+    private readonly settings: () => LaunchSettings,
+  ) {}
+
+  add(record: LocalJobRecord, group?: QueueGroup): void {
+    let markExited: () => void = () => {};
+    const exited = new Promise<void>((resolve) => {
+      markExited = resolve;
+    });
+    this.live.set(record.id, { record, exited, markExited });
+    this.waiting.push({ id: record.id, group });
+  }
+
+  /** Takes a job out of the queue before it started; false when it is not waiting. */
+  remove(id: string): boolean {
+    const at = this.waiting.findIndex((entry) => entry.id === id);
+    if (at < 0) return false;
+    this.waiting.splice(at, 1);
+    return true;
+  }
+
+  start(): void {
+    let at = 0;
+    while (this.running < this.concurrency && at < this.waiting.length) {
+      const { id, group } = this.waiting[at] as { id: string; group: QueueGroup | undefined };
+      if (group?.parallelism !== undefined && (this.runningByGroup.get(group.id) ?? 0) >= group.parallelism) {
+        at++;
+        continue;
+      }
+      this.waiting.splice(at, 1);
+      const live = this.live.get(id);
+      if (live) void this.launch(live, group);
+    }
+  }
+
+  private async launch(live: LiveJob, group: QueueGroup | undefined): Promise<void> {
+    this.running++;
+    if (group) this.runningByGroup.set(group.id, (this.runningByGroup.get(group.id) ?? 0) + 1);
+    try {
+      const refused = await group?.refuse?.();
+      if (refused) {
+        live.record.cancelledAt ??= refused;
+        live.record.endedAt ??= refused;
+        return;
+      }
+      await runJob(live, this.settings());
+    } catch (error) {
+      // runJob records its job's failures itself; this keeps an unforeseen one from ending the driver.
+      live.record.failure ??= `the local driver failed while running it: ${(error as Error)?.message ?? String(error)}`;
+      live.record.endedAt ??= new Date().toISOString();
+    } finally {
+      this.running--;
+      if (group) this.runningByGroup.set(group.id, (this.runningByGroup.get(group.id) ?? 1) - 1);
+      live.markExited();
+      this.start();
+    }
+  }
+}

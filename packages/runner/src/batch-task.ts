@@ -1,0 +1,75 @@
+import {
+  batchPaths,
+  InterruptedError,
+  isProcessCancelRequested,
+  JobContainer,
+  processDirOf,
+  processesOfTask,
+  readBatchManifest,
+  taskOfProcess,
+} from '@hpc/container';
+import { batchProcessId, exitCodeOf, type RunOutcome } from '@hpc/core';
+import type { AbortReason } from '@hpc/process';
+import type { BatchTaskArgs, RunnerArgs } from './runner-args.ts';
+
+/** Imports the job's modules (once per task); the failure, if any, as the error each process records. */
+export type ImportModules = (jobId: string) => Promise<Error | undefined>;
+
+/**
+ * One task of a batch: its processes one after another in this Node process, each in its own
+ * JobContainer and job folder (p/<index>), so a process that throws, calls process.exit() or
+ * returns what cannot be stored records that and the next one runs. A signal interrupts the
+ * running process; the ones after it are recorded as interrupted without running. A process whose
+ * cancel was asked for (its marker) is skipped, or interrupted if running.
+ * Exit code: 0 when every process ended ok, 1 when the worst was a run() that threw, 2 otherwise.
+ */
+export async function runBatchTask(
+  args: RunnerArgs & { batch: BatchTaskArgs },
+  importModules: ImportModules,
+) {
+  const { dir } = args.batch;
+  const manifest = await readBatchManifest(dir);
+  const arrayTaskId =
+    process.env.SLURM_ARRAY_TASK_ID === undefined ? undefined : Number(process.env.SLURM_ARRAY_TASK_ID);
+  const task = args.batch.task ?? taskFromOffset(args.batch.taskOffset as number, arrayTaskId);
+  const { first, end } = processesOfTask(task, manifest.count, manifest.processesPerTask);
+  const taskId = args.batch.taskId ?? `${process.env.SLURM_ARRAY_JOB_ID ?? 'task'}_${arrayTaskId ?? task}`;
+  let current: JobContainer | undefined;
+  let stopped: AbortReason | undefined;
+  const stop = (reason: AbortReason) => {
+    stopped ??= reason;
+    void current?.interrupt(reason);
+  };
+  process.on('SIGTERM', () => stop('terminated'));
+  process.on('SIGINT', () => stop('cancelled'));
+  process.on('SIGUSR1', () => void current?.warnOfTimeLimit());
+  const importFailure = await importModules(taskId);
+  let worst = 0;
+  for (let index = first; index < end; index++) {
+    const { place } = taskOfProcess(index, manifest.processesPerTask);
+    current = new JobContainer(batchPaths(dir).bundle, {
+      jobDir: processDirOf(dir, index),
+      jobId: batchProcessId(taskId, place),
+      bundleEntry: { index, bundleId: manifest.bundleId },
+      batchIndex: index,
+      ...(arrayTaskId !== undefined ? { arrayTaskId } : {}),
+      ...(args.share ? { share: args.share } : {}),
+      cancelRequested: () => isProcessCancelRequested(dir, index),
+    });
+    let outcome: RunOutcome;
+    if (importFailure) outcome = await current.recordFailure('import-failed', importFailure);
+    else if (stopped) outcome = await current.recordFailure('signalled', new InterruptedError(stopped));
+    else outcome = await current.execute();
+    worst = Math.max(worst, exitCodeOf(outcome));
+  }
+  current = undefined;
+  return worst;
+}
+
+function taskFromOffset(offset: number, arrayTaskId: number | undefined): number {
+  if (arrayTaskId === undefined || !Number.isSafeInteger(arrayTaskId))
+    throw new Error(
+      '--task-offset needs $SLURM_ARRAY_TASK_ID (is this an array job?); use --task outside SLURM',
+    );
+  return offset + arrayTaskId;
+}
