@@ -3,8 +3,8 @@ import { resolveBatchIds } from './batch-groups.ts';
 import { UsageError } from './cli-errors.ts';
 
 /**
- * `hpc result|logs <batch id>`: those take one process. When the driver does not know `id` as a
- * job but it is a batch's id, say so and name a process id to give instead (exit 2); any other
+ * `hpc result|logs <batch id>`: those take one process. When the driver refuses `id` as a job and
+ * it is a batch's id, say so and name a process id to give instead (exit 2); any other
  * error is returned as it was.
  */
 export async function explainBatchId(
@@ -13,7 +13,8 @@ export async function explainBatchId(
   error: unknown,
   command: string,
 ): Promise<unknown> {
-  if (!isHpcError(error, 'JobNotFoundError') || id.includes('_')) return error;
+  // The drivers refuse a batch id (local: InvalidOption) or do not know it (JobNotFoundError).
+  if (!isHpcError(error, 'JobNotFoundError', 'InvalidOption') || id.includes('_')) return error;
   const states = await driver.checkAllJobStatuses().catch(() => undefined);
   if (!states) return error;
   const members = resolveBatchIds(id, states.keys(), () => false);

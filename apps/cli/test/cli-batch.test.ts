@@ -117,7 +117,9 @@ describe('a batch on the local driver', () => {
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toMatch(/^local-\d+\n$/);
     batch = result.stdout.trim();
-    expect(result.stderr).toContain(`submitted 5 processes as batch ${batch} (${batch}_0 … ${batch}_2+0;`);
+    expect(result.stderr).toContain(
+      `submitted 5 processes as batch ${batch} (${batch}_0+0 … ${batch}_2+0; local driver)`,
+    );
   });
 
   it('status --watch <batch> follows all its processes and ends by itself', async () => {
