@@ -46,19 +46,24 @@ function batchViewOf(id: string, views: JobView[]): BatchView {
 /** What a batch row's STATE says and is painted as: the state that matters most among its processes. */
 export function batchStatus(batch: BatchView): ViewStatus {
   const counts = countByStatus(batch.views);
-  for (const status of [
-    'unreadable',
-    'failed',
-    'timeout',
-    'lost',
-    'running',
-    'completing',
-    'pending',
-  ] as const)
-    if (counts.has(status)) return status;
-  if (counts.size === 1 && counts.has('completed')) return 'completed';
-  return (SUMMARY_ORDER.find((status) => counts.has(status)) ?? 'unknown') as ViewStatus;
+  return WEIGHTIEST_FIRST.find((status) => counts.has(status)) ?? 'unknown';
 }
+
+/** A batch with one failed process is painted failed; then live work; all completed is green. */
+const WEIGHTIEST_FIRST: readonly ViewStatus[] = [
+  'unreadable',
+  'failed',
+  'timeout',
+  'lost',
+  'running',
+  'completing',
+  'pending',
+  'requeued',
+  'cancelled',
+  'preempted',
+  'unknown',
+  'completed',
+];
 
 /** '2 running · 6 pending · 6 completed': counts per state, live work first. */
 export function batchCounts(batch: BatchView): string {
@@ -78,9 +83,13 @@ export function batchElapsedMs(batch: BatchView, now = Date.now()): number | und
   return longest;
 }
 
-/** The one node its processes ran on, or how many. */
+/** The one node its started processes ran on, or how many (a pending one has no node yet). */
 export function batchNodes(batch: BatchView): string {
-  const nodes = new Set(batch.views.flatMap((view) => (view.state.node ? [view.state.node] : [])));
+  const nodes = new Set(
+    batch.views.flatMap((view) =>
+      view.state.node && view.state.status !== 'pending' ? [view.state.node] : [],
+    ),
+  );
   if (nodes.size <= 1) return [...nodes][0] ?? '';
   return `${nodes.size} nodes`;
 }

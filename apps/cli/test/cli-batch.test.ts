@@ -213,4 +213,23 @@ describe('hpc cancel <batch>', () => {
     const again = await runHpc(['cancel', batch], { home });
     expect(again.stdout).toContain(`${batch} had already finished: all 3 of its processes had ended`);
   });
+
+  it('a process id cancels that process only; the others of its task still run', async () => {
+    const file = await inputs('packed.jsonl', '[1, 1500]\n[2, 1500]\n[3, 1500]\n');
+    const submitted = await runHpc(['submit', SWEEP, '--each', file, '--per-task', '3'], { home });
+    const batch = submitted.stdout.trim();
+    const cancelled = await runHpc(['cancel', `${batch}_0+1`], { home });
+    expect(cancelled.stdout.trim()).toBe(`cancelled ${batch}_0+1`);
+    expect(cancelled.exitCode).toBe(0);
+    const watched = await runHpc(['status', batch, '--watch', '--interval', '0.2'], {
+      home,
+      timeoutMs: 30_000,
+    });
+    expect(watched.stdout).toMatch(
+      new RegExp(`${batch}\\s+SweepProcess\\s+\\[█{10}\\] 3/3 finished · 2 completed · 1 cancelled`),
+    );
+    expect(watched.exitCode).toBe(1);
+    const parsed = await statusJson([batch]);
+    expect(parsed.jobs.map((job) => job.status)).toEqual(['completed', 'cancelled', 'completed']);
+  });
 });
