@@ -31,7 +31,8 @@ export function groupByBatch<T>(items: readonly T[], idOf: (item: T) => string):
 
 /**
  * The tracked ids an id given on the command line stands for: itself when tracked, else every
- * process of the batch it names ('4711' -> '4711_0', '4711_1+3', ...); [] when neither.
+ * process of the batch it names ('4711' -> '4711_0', '4711_1+3', ...), or of the packed task it
+ * names ('4711_1' -> '4711_1+0', '4711_1+1', ...); [] when none.
  */
 export function resolveBatchIds(
   id: string,
@@ -39,7 +40,7 @@ export function resolveBatchIds(
   has: (id: string) => boolean,
 ): string[] {
   if (has(id)) return [id];
-  const prefix = `${id}_`;
+  const prefix = batchIdOf(id) === undefined ? `${id}_` : `${id}+`;
   const members: string[] = [];
   for (const candidate of tracked) if (candidate.startsWith(prefix)) members.push(candidate);
   return members;

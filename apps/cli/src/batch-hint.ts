@@ -1,5 +1,5 @@
 import { type Driver, isHpcError } from '@hpc/core';
-import { resolveBatchIds } from './batch-groups.ts';
+import { batchIdOf, resolveBatchIds } from './batch-groups.ts';
 import { UsageError } from './cli-errors.ts';
 
 /**
@@ -14,13 +14,13 @@ export async function explainBatchId(
   command: string,
 ): Promise<unknown> {
   // The drivers refuse a batch id (local: InvalidOption) or do not know it (JobNotFoundError).
-  if (!isHpcError(error, 'JobNotFoundError', 'InvalidOption') || id.includes('_')) return error;
+  if (!isHpcError(error, 'JobNotFoundError', 'InvalidOption')) return error;
   const states = await driver.checkAllJobStatuses().catch(() => undefined);
   if (!states) return error;
   const members = resolveBatchIds(id, states.keys(), () => false);
   if (!members.length) return error;
   return new UsageError(
-    `${id} is a batch of ${members.length} processes: ${command} takes one process's id, e.g. ${members[0]} (list them with: hpc status ${id} --expand)`,
+    `${id} is a ${batchIdOf(id) === undefined ? 'batch' : 'packed task'} of ${members.length} processes: ${command} takes one process's id, e.g. ${members[0]} (list them with: hpc status ${id} --expand)`,
     command,
   );
 }

@@ -11,8 +11,8 @@ export interface BatchCancel {
 }
 
 /**
- * Cancels a whole batch. The driver is asked once with the batch's id (SLURM: one `scancel` of the
- * array); a driver that does not take a batch id (JobNotFoundError, InvalidOptionError) gets a
+ * Cancels a whole batch (or a whole packed task, '4711_3'). The driver is asked once with its id
+ * (SLURM: one `scancel` of the array); a driver that does not take a batch id (JobNotFoundError, InvalidOptionError) gets a
  * cancel per unfinished process instead, through its local host when one listens.
  */
 export async function cancelBatch(

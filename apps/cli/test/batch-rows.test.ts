@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { JobState, JobStatus } from '@hpc/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { batchIdOf } from '../src/batch-groups.ts';
+import { batchIdOf, resolveBatchIds } from '../src/batch-groups.ts';
 import { readBatchLines } from '../src/batch-input.ts';
 import type { JobView } from '../src/job-view.ts';
 import { renderStatusTable } from '../src/status-table.ts';
@@ -23,6 +23,15 @@ describe('batch ids', () => {
     expect(batchIdOf('local-12_0')).toBe('local-12');
     expect(batchIdOf('4711')).toBeUndefined();
     expect(batchIdOf('local-12')).toBeUndefined();
+  });
+
+  it('a batch id stands for its processes, a packed task id for the processes of that task', () => {
+    const tracked = ['4711_0+0', '4711_0+1', '4711_1+0', '47110_0', '4712'];
+    const has = (id: string) => tracked.includes(id);
+    expect(resolveBatchIds('4711', tracked, has)).toEqual(['4711_0+0', '4711_0+1', '4711_1+0']);
+    expect(resolveBatchIds('4711_0', tracked, has)).toEqual(['4711_0+0', '4711_0+1']);
+    expect(resolveBatchIds('4712', tracked, has)).toEqual(['4712']);
+    expect(resolveBatchIds('471', tracked, has)).toEqual([]);
   });
 });
 

@@ -141,6 +141,9 @@ describe('a batch on the local driver', () => {
     const expanded = await runHpc(['status', batch, '--expand'], { home });
     const ids = expanded.stdout.split('\n').flatMap((line) => /^(local-\d+_\S+)/.exec(line)?.[1] ?? []);
     expect(ids).toEqual([`${batch}_0+0`, `${batch}_0+1`, `${batch}_1+0`, `${batch}_1+1`, `${batch}_2+0`]);
+    const task = await runHpc(['status', `${batch}_1`], { home });
+    const taskIds = task.stdout.split('\n').flatMap((line) => /^(local-\d+_\S+)/.exec(line)?.[1] ?? []);
+    expect(taskIds).toEqual([`${batch}_1+0`, `${batch}_1+1`]);
   });
 
   it('status --json keeps every process in jobs (with batch) and adds batches', async () => {

@@ -1,5 +1,5 @@
 import type { Driver } from '@hpc/core';
-import { batchIdsOf, resolveBatchIds } from '../batch-groups.ts';
+import { batchIdOf, batchIdsOf, resolveBatchIds } from '../batch-groups.ts';
 import { type BatchCancel, cancelBatch } from '../cancel-batch.ts';
 import type { CliContext } from '../cli-context.ts';
 import { UsageError } from '../cli-errors.ts';
@@ -124,7 +124,10 @@ export async function runCancel(values: OptionValues, ids: string[], ctx: CliCon
     const { style } = ctx.stdout;
     for (const id of report.cancelled) {
       const batch = report.batches?.find((entry) => entry.id === id);
-      const detail = batch ? ` (batch: ${batch.unfinished} unfinished of ${batch.processes} processes)` : '';
+      const what = batchIdOf(id) === undefined ? 'batch' : 'task';
+      const detail = batch
+        ? ` (${what}: ${batch.unfinished} unfinished of ${batch.processes} processes)`
+        : '';
       ctx.stdout.write(`${style.magenta('cancelled')} ${shown(id)}${detail}\n`);
     }
     for (const { id, state } of report.alreadyFinished)

@@ -1,4 +1,5 @@
 import type { UnreadableRecord } from '@hpc/core';
+import { batchIdOf } from '../batch-groups.ts';
 import { batchJson, batchViews } from '../batch-view.ts';
 import type { CliContext } from '../cli-context.ts';
 import { UsageError } from '../cli-errors.ts';
@@ -29,7 +30,8 @@ const MIN_INTERVAL_MS = 100;
  */
 export async function runStatus(values: OptionValues, ids: string[], ctx: CliContext): Promise<ExitCode> {
   const json = flagOption(values, 'json');
-  const expand = flagOption(values, 'expand');
+  // Ids of processes or tasks ('4711_3') ask for those rows, not for their batch's.
+  const expand = flagOption(values, 'expand') || ids.some((id) => batchIdOf(id) !== undefined);
   const local = flagOption(values, 'local');
   const intervalMs = secondsOption(values, 'interval', 'status', DEFAULT_INTERVAL_MS, MIN_INTERVAL_MS);
   if (values.interval !== undefined && !flagOption(values, 'watch')) {
