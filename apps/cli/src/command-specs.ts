@@ -181,7 +181,8 @@ export const COMMAND_SPECS: Readonly<Record<CommandName, CommandSpec>> = {
       'all the others, and the exit code is 1; so is a SLURM job.json too damaged to give its job id',
       '(named on stderr, not listed).',
       'A batch (hpc submit --each) is one row: its id, a progress bar and its counts per state; its',
-      "id (4711, local-12) stands for all its processes. --json lists every process in 'jobs' (with",
+      "id (4711, local-12) stands for all its processes, a packed task's (4711_3) for that task's; ids of",
+      "processes or tasks list their rows. --json lists every process in 'jobs' (with",
       "'batch') and each batch in 'batches' (id, count, finished, summary, ids).",
     ],
     examples: [
