@@ -193,6 +193,10 @@ describe('a batch on the local driver', () => {
       summary: { completed: 3 },
     });
     expect((await runHpc(['result', `${id}_2`], { home })).stdout.trim()).toBe('49');
+    const human = await runHpc(['submit', SWEEP, '--each', file, '--wait'], { home });
+    expect(human.exitCode).toBe(0);
+    expect(human.stdout).toMatch(/^local-\d+\n$/);
+    expect(human.stderr.trimEnd().split('\n').at(-1)).toBe('3 completed');
   });
 });
 

@@ -1,3 +1,4 @@
+import { MAX_BATCH_SIZE } from '@hpc/container';
 import type { BatchOptions, JobState, SubmitOptions } from '@hpc/core';
 import { batchIdsOf } from '../batch-groups.ts';
 import { buildBatch, readBatchLines } from '../batch-input.ts';
@@ -32,46 +33,61 @@ export async function runSubmitBatch(
   const processes = buildBatch(found, lines, each);
   const json = flagOption(values, 'json');
 
-  let ids: string[];
-  let states: Map<string, JobState> | undefined;
-  if (choice.kind === 'local' && !flagOption(values, 'wait')) {
+  const wait = flagOption(values, 'wait');
+  if (choice.kind === 'local' && !wait) {
     const { submitBatchThroughHost } = await import('../local-batch-host.ts');
-    ids = await submitBatchThroughHost(
+    const ids = await submitBatchThroughHost(
       { module: file, exportName: found.exportName, args: lines.map((line) => line.args), cwd: ctx.cwd },
       batch,
       ctx.env,
     );
-  } else {
-    const driver = await createDriver(choice.kind);
-    try {
-      ids = await driver.submitJobs(processes, batch);
-      if (flagOption(values, 'wait')) states = await driver.waitForJobs(ids);
-    } finally {
-      closeDriver(driver, ctx.stderr);
-    }
+    reportSubmitted(ids, choice, json, ctx, false);
+    return EXIT_CODES.ok;
   }
+  const driver = await createDriver(choice.kind);
+  try {
+    const ids = await driver.submitJobs(processes, batch);
+    if (!wait) {
+      reportSubmitted(ids, choice, json, ctx, false);
+      return EXIT_CODES.ok;
+    }
+    // The ids first (a long wait should not hide them), then the states once every process has ended.
+    if (!json) reportSubmitted(ids, choice, json, ctx, true);
+    const summary = countStates(await driver.waitForJobs(ids));
+    if (json) reportSubmitted(ids, choice, json, ctx, true, summary);
+    else ctx.stderr.write(`${shown(describeCounts(summary))}\n`);
+    return Object.keys(summary).every((status) => status === 'completed') ? EXIT_CODES.ok : EXIT_CODES.failed;
+  } finally {
+    closeDriver(driver, ctx.stderr);
+  }
+}
+
+/** stdout: the batch id(s) alone, or the JSON document; stderr: the count and the id range. */
+function reportSubmitted(
+  ids: readonly string[],
+  choice: DriverChoice,
+  json: boolean,
+  ctx: CliContext,
+  waiting: boolean,
+  summary?: Record<string, number>,
+): void {
   const batches = batchIdsOf(ids);
   if (json) {
-    const summary = states ? countStates(states) : undefined;
     ctx.stdout.write(
       `${toSafeJson({ batches, count: ids.length, ids, driver: choice.kind, ...(summary ? { summary } : {}) }, false)}\n`,
     );
-  } else {
-    ctx.stdout.write(`${shown(batches.join(' '))}\n`);
-    const range = ids.length > 1 ? `${ids[0]} … ${ids.at(-1)}` : `${ids[0]}`;
-    ctx.stderr.write(
-      `${shown(`submitted ${ids.length} process${ids.length === 1 ? '' : 'es'} as batch ${batches.join(' ')} (${range}; ${choice.kind} driver)`)}\n`,
-    );
-    if (states) ctx.stderr.write(`${shown(describeCounts(countStates(states)))}\n`);
-    else if (ctx.stderr.isTTY)
-      ctx.stderr.write(
-        ctx.stderr.style.dim(`${shown(`follow it with: hpc status ${batches.join(' ')} --watch`)}\n`),
-      );
+    return;
   }
-  if (!states) return EXIT_CODES.ok;
-  return [...states.values()].every((state) => state.status === 'completed')
-    ? EXIT_CODES.ok
-    : EXIT_CODES.failed;
+  ctx.stdout.write(`${shown(batches.join(' '))}\n`);
+  const range = ids.length > 1 ? `${ids[0]} … ${ids.at(-1)}` : `${ids[0]}`;
+  const count = `${ids.length} process${ids.length === 1 ? '' : 'es'}`;
+  ctx.stderr.write(
+    `${shown(`submitted ${count} as batch ${batches.join(' ')} (${range}; ${choice.kind} driver)`)}\n`,
+  );
+  if (!waiting && ctx.stderr.isTTY)
+    ctx.stderr.write(
+      ctx.stderr.style.dim(`${shown(`follow it with: hpc status ${batches.join(' ')} --watch`)}\n`),
+    );
 }
 
 /** --parallelism and --per-task: positive whole numbers (countOption), given only with --each. */
@@ -82,18 +98,15 @@ function batchOptions(values: OptionValues): Pick<BatchOptions, 'parallelism' | 
     ['parallelism', parallelism],
     ['per-task', perTask],
   ] as const)
-    if (value !== undefined && value > MAX_COUNT)
-      throw new UsageError(`--${name} expects at most ${MAX_COUNT}, got ${value}`, 'submit');
+    if (value !== undefined && value > MAX_BATCH_SIZE)
+      throw new UsageError(`--${name} expects at most ${MAX_BATCH_SIZE}, got ${value}`, 'submit');
   return {
     ...(parallelism !== undefined ? { parallelism } : {}),
     ...(perTask !== undefined ? { processesPerTask: perTask } : {}),
   };
 }
 
-/** Beyond any array a scheduler accepts (SLURM's MaxArraySize tops out at 4,000,001). */
-const MAX_COUNT = 4_000_000;
-
-function countStates(states: Map<string, JobState>): Record<string, number> {
+function countStates(states: ReadonlyMap<string, JobState>): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const state of states.values()) counts[state.status] = (counts[state.status] ?? 0) + 1;
   return counts;
