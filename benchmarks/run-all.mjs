@@ -46,6 +46,13 @@ const BENCHMARKS = [
     quick: ['--gib', '0.01'],
   },
   {
+    name: 'runner-startup',
+    flags: [],
+    file: 'runner-startup.bench.mjs',
+    args: ['--runs', '60'],
+    quick: ['--runs', '3'],
+  },
+  {
     name: 'slurm-driver',
     flags: TS,
     file: 'slurm-driver.bench.ts',

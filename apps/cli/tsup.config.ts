@@ -13,6 +13,8 @@ function copyRuntimeFiles(): void {
   if (!existsSync(runner))
     throw new Error(`${runner} is missing: build @hpc/runner first (pnpm turbo run build)`);
   copyFileSync(runner, 'dist/node-runner.mjs');
+  // Beside the runner, runnerCommand preloads it: the runner's code then comes from Node's compile cache.
+  copyFileSync(join(dirname(runner), 'node-runner-compile-cache.mjs'), 'dist/node-runner-compile-cache.mjs');
   // The runner loads h5wasm from beside itself for HDF5 crates.
   cpSync(join(dirname(runner), 'h5wasm'), 'dist/h5wasm', { recursive: true });
   copyHdf5Plugins(SERIALIZER_PACKAGE_JSON, 'dist');

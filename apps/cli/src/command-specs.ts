@@ -44,6 +44,7 @@ export const COMMAND_SPECS: Readonly<Record<CommandName, CommandSpec>> = {
     usage: [
       'hpc submit <module.(js|ts)> [options]',
       'hpc submit --crate <file.bin|file.h5> [--object </path>] [options]',
+      'hpc submit <module.(js|ts)> --each <inputs.jsonl> [--parallelism <n>] [--per-task <n>] [options]',
     ],
     positionals: [0, 1],
     positionalName: 'module',
@@ -58,6 +59,21 @@ export const COMMAND_SPECS: Readonly<Record<CommandName, CommandSpec>> = {
         value: 'json',
         description:
           'constructor arguments as JSON: an array is spread (\'["x", 3]\'), anything else is one argument',
+      },
+      each: {
+        type: 'string',
+        value: 'file.jsonl',
+        description: 'one process per line, each line its constructor arguments like --args: one batch',
+      },
+      parallelism: {
+        type: 'string',
+        value: 'n',
+        description: 'with --each: at most n tasks run at once',
+      },
+      'per-task': {
+        type: 'string',
+        value: 'n',
+        description: 'with --each: run n processes one after another in each task (default 1)',
       },
       name: { type: 'string', value: 'name', description: 'job name (default: the class name)' },
       crate: {
@@ -121,17 +137,22 @@ export const COMMAND_SPECS: Readonly<Record<CommandName, CommandSpec>> = {
       'leave no room for it (SLURM may signal up to a minute early): a short job is never cut short.',
       'Names and settings (--name, --export, --module, --slurm-arg, --env, ...) must be plain text:',
       'control and invisible/bidi characters are refused (exit 2).',
+      '--each submits one batch: stdout gets its id (e.g. 4711; a SLURM batch split over several',
+      "arrays prints each array's id), stderr the count; each process has its own id (4711_3, or",
+      '4711_3+2 when packed with --per-task). Blank lines are skipped; a line that is not JSON or a',
+      'constructor that throws is named file:line and nothing is submitted (exit 2).',
     ],
     examples: [
       'hpc submit my-process.ts --args \'["hello", 3]\' --slurm-arg cpus-per-task=4 --slurm-arg mem=4G',
       'hpc submit --crate data.h5 --object /my_process --import ./my-process.ts',
       'hpc submit my-process.ts --local --wait',
+      'hpc submit sweep.ts --each inputs.jsonl --parallelism 50 --per-task 20 --slurm-arg time=00:10:00',
     ],
   },
   status: {
     name: 'status',
     summary: 'table of tracked jobs: id, name, state with reason, elapsed, node, exit code',
-    usage: ['hpc status [ids...] [--watch] [--interval <seconds>] [--json] [--local]'],
+    usage: ['hpc status [ids...] [--watch] [--interval <seconds>] [--expand] [--json] [--local]'],
     positionals: [0, Number.POSITIVE_INFINITY],
     positionalName: 'ids',
     options: {
@@ -145,6 +166,10 @@ export const COMMAND_SPECS: Readonly<Record<CommandName, CommandSpec>> = {
         value: 'seconds',
         description: 'seconds between scheduler polls with --watch (default 2)',
       },
+      expand: {
+        type: 'boolean',
+        description: 'list every process of a batch as its own row (default: one row per batch)',
+      },
       json: JSON_OPTION,
       local: LOCAL_OPTION,
     },
@@ -155,10 +180,15 @@ export const COMMAND_SPECS: Readonly<Record<CommandName, CommandSpec>> = {
       "A job whose record cannot be read is listed as 'unreadable' (the file is named on stderr) with",
       'all the others, and the exit code is 1; so is a SLURM job.json too damaged to give its job id',
       '(named on stderr, not listed).',
+      'A batch (hpc submit --each) is one row: its id, a progress bar and its counts per state; its',
+      "id (4711, local-12) stands for all its processes, a packed task's (4711_3) for that task's; ids of",
+      "processes or tasks list their rows. --json lists every process in 'jobs' (with",
+      "'batch') and each batch in 'batches' (id, count, finished, summary, ids).",
     ],
     examples: [
       'hpc status',
       'hpc status 4711 4712 --watch',
+      'hpc status 4711 --expand',
       'hpc status --json | jq \'.jobs[] | select(.status == "failed") | .id\'',
     ],
   },
@@ -191,7 +221,7 @@ export const COMMAND_SPECS: Readonly<Record<CommandName, CommandSpec>> = {
   },
   cancel: {
     name: 'cancel',
-    summary: 'cancel jobs by id, or every unfinished tracked job with --all',
+    summary: 'cancel jobs by id (a batch id cancels the whole batch), or every unfinished job with --all',
     usage: ['hpc cancel <id...>', 'hpc cancel --all'],
     positionals: [0, Number.POSITIVE_INFINITY],
     positionalName: 'ids',
@@ -200,7 +230,11 @@ export const COMMAND_SPECS: Readonly<Record<CommandName, CommandSpec>> = {
       json: JSON_OPTION,
       local: LOCAL_OPTION,
     },
-    examples: ['hpc cancel 4711 4712', 'hpc cancel --all --local'],
+    details: [
+      "A batch's id (4711, local-12) cancels all its unfinished processes (SLURM: one scancel of the",
+      'array); a process id (4711_3, 4711_3+2) cancels that process only.',
+    ],
+    examples: ['hpc cancel 4711 4712', 'hpc cancel 4711_3+2', 'hpc cancel --all --local'],
   },
   result: {
     name: 'result',

@@ -22,7 +22,8 @@ export interface DriverChoiceInput {
   jobId?: string;
 }
 
-const LOCAL_ID = /^local-\d+$/;
+/** 'local-12', and a local batch's processes: 'local-12_3', 'local-12_3+2'. */
+const LOCAL_ID = /^local-\d+(?:_\d+(?:\+\d+)?)?$/;
 
 /**
  * --local wins, then HPC_DRIVER=local|slurm, then the job id's shape ('local-N' is a local job),

@@ -1,11 +1,13 @@
 import { type Driver, JobNotFoundError, type JobState } from '@hpc/core';
+import { resolveBatchIds } from './batch-groups.ts';
 import type { JobView } from './job-view.ts';
 
 /**
  * Every tracked job of one driver as views, from ONE status round trip (checkAllJobStatuses: one
  * squeue + at most one sacct on SLURM, however many jobs). Names the driver did not put in the
  * state come from its own job store, which costs no scheduler call. With `ids`, only those jobs,
- * in that order; an id the driver does not track is a JobNotFoundError.
+ * in that order; a batch's id ('4711', 'local-12') stands for all its processes; an id the driver
+ * does not track is a JobNotFoundError.
  *
  * A job whose record cannot be read is in the answer like any other, as 'unknown' with
  * `unreadable` naming the file (both drivers say so and go on with the others).
@@ -20,10 +22,13 @@ export async function fetchJobViews(driver: Driver, ids?: readonly string[]): Pr
   };
   const views: JobView[] = [];
   if (ids) {
-    for (const id of ids) {
-      const state = states.get(id);
-      if (!state) throw new JobNotFoundError(id, driver.kind);
-      views.push({ id, driver: driver.kind, name: await nameOf(id, state.name), state });
+    for (const given of ids) {
+      const found = resolveBatchIds(given, states.keys(), (id) => states.has(id));
+      if (!found.length) throw new JobNotFoundError(given, driver.kind);
+      for (const id of found) {
+        const state = states.get(id) as JobState;
+        views.push({ id, driver: driver.kind, name: await nameOf(id, state.name), state });
+      }
     }
     return views;
   }

@@ -6,6 +6,7 @@ import {
   type UnreadableRecord,
   unreadableFileOf,
 } from '@hpc/core';
+import { batchIdOf } from './batch-groups.ts';
 import type { Paint, Style } from './terminal-style.ts';
 
 /** One tracked job as the CLI shows it: what the driver said, plus the numbers a table needs. */
@@ -68,6 +69,7 @@ export function elapsedMs(state: JobState, now = Date.now()): number | undefined
 
 export function jobJson(view: JobView, now = Date.now()): JobJson {
   const unreadable = unreadableOf(view);
+  const batch = batchIdOf(view.id);
   return {
     id: view.id,
     driver: view.driver,
@@ -80,6 +82,7 @@ export function jobJson(view: JobView, now = Date.now()): JobJson {
     exitCode: view.state.exitCode ?? null,
     state: view.state,
     ...(unreadable ? { unreadable } : {}),
+    ...(batch ? { batch } : {}),
   };
 }
 

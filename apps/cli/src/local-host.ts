@@ -12,6 +12,7 @@ import { Serializer } from '@hpc/serializer';
 import { execa, getOneMessage, sendMessage } from 'execa';
 import { JobStartError } from './cli-errors.ts';
 import { bundledRunnerPath } from './driver-select.ts';
+import type { BatchHostRequest } from './local-batch-host.ts';
 import { LOCAL_HOST_COMMAND } from './local-host-command.ts';
 
 /**
@@ -67,6 +68,16 @@ export async function submitThroughHost(
       throw error;
     }
   }
+  const reply = (await askNewHost(request, env)) as HostReply;
+  if ('error' in reply) throw new HostReportedError(reply.error);
+  return reply.id;
+}
+
+/**
+ * Starts a detached host process, hands it `request` and returns its one reply (the ids, or the
+ * error it met while submitting); the host then goes on alone.
+ */
+export async function askNewHost(request: object, env: NodeJS.ProcessEnv): Promise<unknown> {
   const host = execa(process.execPath, [hostEntry(), LOCAL_HOST_COMMAND], {
     env,
     extendEnv: false,
@@ -81,9 +92,7 @@ export async function submitThroughHost(
   host.catch(() => {});
   try {
     await host.sendMessage(request as never);
-    const reply = (await withTimeout(host.getOneMessage(), HOST_START_TIMEOUT_MS)) as HostReply;
-    if ('error' in reply) throw new HostReportedError(reply.error);
-    return reply.id;
+    return await withTimeout(host.getOneMessage(), HOST_START_TIMEOUT_MS);
   } finally {
     // Let the host go on alone: drop the IPC channel (this command then exits, see main.ts).
     const child = host as unknown as Partial<ChildProcess>;
@@ -93,7 +102,10 @@ export async function submitThroughHost(
 
 /** The host side: receive one request, submit, report the id, then stay until the job has ended. */
 export async function runLocalHost(): Promise<number> {
-  const request = (await getOneMessage()) as unknown as HostRequest;
+  const message = (await getOneMessage()) as unknown as HostRequest | BatchHostRequest;
+  if ('kind' in message && message.kind === 'batch')
+    return (await import('./local-batch-host.ts')).runBatchHost(message);
+  const request = message as HostRequest;
   const runnerPath = bundledRunnerPath();
   const driver = new LocalDriver(runnerPath ? { runnerPath } : {});
   let id: string;
@@ -137,7 +149,12 @@ export class HostReportedError extends HpcError {
   }
 }
 
-function describeForReply(error: unknown): { tag: string; name: string; message: string; stack?: string } {
+export function describeForReply(error: unknown): {
+  tag: string;
+  name: string;
+  message: string;
+  stack?: string;
+} {
   const tag = isHpcError(error) ? (error as HpcError)._tag : 'LocalSubmitError';
   if (error instanceof Error)
     return { tag, name: error.name, message: error.message, ...(error.stack ? { stack: error.stack } : {}) };

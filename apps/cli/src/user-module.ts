@@ -118,19 +118,27 @@ export function buildProcess(found: ProcessExport, args: unknown[] | undefined, 
       );
     return found.instance;
   }
-  const Ctor = found.ctor as unknown as new (...params: unknown[]) => unknown;
+  try {
+    return processFromArgs(found.ctor, args ?? []);
+  } catch (error) {
+    const cause = (error as Error).cause;
+    throw new UserModuleError((error as Error).message, file, cause === undefined ? {} : { cause });
+  }
+}
+
+/** `new Class(...args)`, checked to be a Process; a constructor that throws is named with its arguments. */
+export function processFromArgs(ctor: AnyClass, args: readonly unknown[]): Process {
+  const Ctor = ctor as unknown as new (...params: unknown[]) => unknown;
   let instance: unknown;
   try {
-    instance = new Ctor(...(args ?? []));
+    instance = new Ctor(...args);
   } catch (error) {
-    throw new UserModuleError(
-      `new ${found.ctor.name}(${args ? JSON.stringify(args).slice(1, -1) : ''}) threw: ${(error as Error)?.message ?? String(error)}`,
-      file,
+    throw new Error(
+      `new ${ctor.name}(${JSON.stringify(args).slice(1, -1)}) threw: ${(error as Error)?.message ?? String(error)}`,
       { cause: error },
     );
   }
-  if (!isProcess(instance))
-    throw new UserModuleError(`new ${found.ctor.name}() did not return a Process`, file);
+  if (!isProcess(instance)) throw new Error(`new ${ctor.name}() did not return a Process`);
   return instance;
 }
 

@@ -1,24 +1,18 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Driver } from '@hpc/core';
+import { batchIdOf } from './batch-groups.ts';
+import { batchJson, batchViews } from './batch-view.ts';
 import type { CliContext } from './cli-context.ts';
 import { fetchJobViews } from './fetch-jobs.ts';
 import { formatDuration } from './human-units.ts';
-import {
-  countByStatus,
-  describeView,
-  isFinished,
-  type JobView,
-  jobJson,
-  renderSummary,
-  statusPaint,
-  viewStatus,
-} from './job-view.ts';
+import { countByStatus, isFinished, type JobView, jobJson, renderSummary, statusPaint } from './job-view.ts';
 import { shown, toSafeJson } from './output-safety.ts';
 import { renderProgressBar } from './progress-bar.ts';
 import { ScreenWriter } from './screen-writer.ts';
 import { summaryJson } from './status-json.ts';
 import { renderStatusTable } from './status-table.ts';
 import { fitLine } from './text-table.ts';
+import { pickRows, rowLines } from './watch-lines.ts';
 
 export interface WatchOptions {
   /** Time between the starts of two polls: the driver is asked at most once per interval. */
@@ -27,6 +21,8 @@ export interface WatchOptions {
   ids?: readonly string[];
   json: boolean;
   signal?: AbortSignal;
+  /** A row per process of a batch instead of one per batch. */
+  expand?: boolean;
 }
 
 export interface WatchResult {
@@ -47,7 +43,7 @@ export async function watchJobs(
   options: WatchOptions,
 ): Promise<WatchResult> {
   const display = createDisplay(ctx, options);
-  const watched = new Set<string>(options.ids ?? []);
+  const watched = new Set<string>();
   const startedAt = Date.now();
   let polls = 0;
   try {
@@ -56,13 +52,15 @@ export async function watchJobs(
       const all = await fetchJobViews(driver, options.ids);
       polls++;
       if (!options.ids) {
-        for (const view of all) if (!isFinished(view)) watched.add(view.id);
+        for (const view of all) if (!isFinished(view)) watched.add(unitOf(view));
         if (polls === 1 && watched.size === 0) {
           display.nothingToWatch(all);
           return { views: [], polls };
         }
       }
-      const views = all.filter((view) => watched.has(view.id));
+      // Given ids are all watched (fetchJobViews resolved a batch id to its processes); a batch with
+      // an unfinished process is watched whole, so its row's counts stay whole.
+      const views = options.ids ? all : all.filter((view) => watched.has(unitOf(view)));
       const done = views.every(isFinished);
       display.update(views, { startedAt, intervalMs: options.intervalMs, done });
       if (done) return { views, polls };
@@ -72,6 +70,11 @@ export async function watchJobs(
   } finally {
     display.close();
   }
+}
+
+/** What is watched as one: a plain job, or a whole batch. */
+function unitOf(view: JobView): string {
+  return batchIdOf(view.id) ?? view.id;
 }
 
 interface FrameInfo {
@@ -88,7 +91,7 @@ interface Display {
 
 function createDisplay(ctx: CliContext, options: WatchOptions): Display {
   if (options.json) return jsonDisplay(ctx);
-  return ctx.stdout.isTTY ? terminalDisplay(ctx) : lineDisplay(ctx);
+  return ctx.stdout.isTTY ? terminalDisplay(ctx, options) : lineDisplay(ctx, options);
 }
 
 function jsonDisplay(ctx: CliContext): Display {
@@ -100,6 +103,7 @@ function jsonDisplay(ctx: CliContext): Display {
         done: info.done,
         summary: summaryJson(views),
         jobs: views.map((view) => jobJson(view, now)),
+        batches: batchViews(views).map(batchJson),
       };
       ctx.stdout.write(`${toSafeJson(frame, false)}\n`);
     },
@@ -113,23 +117,23 @@ function jsonDisplay(ctx: CliContext): Display {
 }
 
 /** Pipes and log files: a line whenever a job's state changes, the final table at the end. */
-function lineDisplay(ctx: CliContext): Display {
+function lineDisplay(ctx: CliContext, options: WatchOptions): Display {
   const seen = new Map<string, string>();
   const { style } = ctx.stdout;
   return {
     update(views, info) {
       const time = new Date().toTimeString().slice(0, 8);
-      for (const view of views) {
-        const text = describeView(view);
-        if (seen.get(view.id) === text) continue;
-        seen.set(view.id, text);
+      for (const row of rowLines(views, options.expand === true)) {
+        if (seen.get(row.id) === row.text) continue;
+        seen.set(row.id, row.text);
         ctx.stdout.write(
-          `${time}  ${shown(view.id)}  ${shown(view.name)}  ${statusPaint(viewStatus(view), style)(shown(text))}\n`,
+          `${time}  ${shown(row.id)}  ${shown(row.name)}  ${statusPaint(row.status, style)(shown(row.text))}\n`,
         );
       }
       if (info.done) {
         ctx.stdout.write('\n');
-        for (const line of renderStatusTable(views, style)) ctx.stdout.write(`${line}\n`);
+        for (const line of renderStatusTable(views, style, undefined, Date.now(), options.expand))
+          ctx.stdout.write(`${line}\n`);
         ctx.stdout.write(`${renderSummary(views, style)}\n`);
       }
     },
@@ -143,7 +147,7 @@ function lineDisplay(ctx: CliContext): Display {
 }
 
 /** A terminal: one frame (progress bar, table, summary) redrawn in place. */
-function terminalDisplay(ctx: CliContext): Display {
+function terminalDisplay(ctx: CliContext, options: WatchOptions): Display {
   const screen = new ScreenWriter(ctx.stdout);
   const { style } = ctx.stdout;
   return {
@@ -161,11 +165,11 @@ function terminalDisplay(ctx: CliContext): Display {
         : `polling every ${formatDuration(info.intervalMs)} · ${formatDuration(Date.now() - info.startedAt)}`;
       const budget =
         ctx.stdout.rows === undefined ? Number.POSITIVE_INFINITY : Math.max(1, ctx.stdout.rows - 5);
-      const shown = pickRows(views, budget);
+      const shown = pickRows(views, budget, options.expand === true);
       const lines = [
         `${bar}  ${style.dim(fitLine(clock, width === undefined ? undefined : Math.max(0, width - 40)))}`,
       ];
-      lines.push(...renderStatusTable(shown, style, width));
+      lines.push(...renderStatusTable(shown, style, width, Date.now(), options.expand));
       if (shown.length < views.length)
         lines.push(
           style.dim(
@@ -187,14 +191,4 @@ function terminalDisplay(ctx: CliContext): Display {
       screen.finish();
     },
   };
-}
-
-/** At most `budget` rows: unfinished jobs first, then the most recent finished ones; in submission order. */
-function pickRows(views: readonly JobView[], budget: number): JobView[] {
-  if (views.length <= budget) return [...views];
-  const keep = new Set<JobView>();
-  for (const view of views) if (keep.size < budget && !isFinished(view)) keep.add(view);
-  for (let index = views.length - 1; index >= 0 && keep.size < budget; index--)
-    keep.add(views[index] as JobView);
-  return views.filter((view) => keep.has(view));
 }

@@ -202,3 +202,77 @@ describe('hpc on SLURM', () => {
     );
   });
 });
+
+describe('hpc batches on SLURM (submit --each)', () => {
+  const SWEEP = fixture('sweep-process.ts');
+  const each = async (name: string, lines: unknown[][]): Promise<string> => {
+    const file = join(home, name);
+    await writeFile(file, lines.map((args) => JSON.stringify(args)).join('\n'));
+    return file;
+  };
+
+  it('one array: the batch id alone on stdout, one status row, per-process result and logs', async () => {
+    const file = await each('squares.jsonl', [[1], [2], [3], [4], [5]]);
+    const submitted = await runHpc(
+      ['submit', SWEEP, '--each', file, '--per-task', '2', '--parallelism', '2', '--slurm-arg', 'mem=200M'],
+      { home, env },
+    );
+    expect(submitted.exitCode).toBe(0);
+    expect(submitted.stdout).toMatch(/^\d+\n$/);
+    const batch = submitted.stdout.trim();
+    expect(submitted.stderr).toContain(
+      `submitted 5 processes as batch ${batch} (${batch}_0+0 … ${batch}_2+0;`,
+    );
+
+    await writeFile(callLog, '');
+    const watched = await runHpc(['status', batch, '--watch', '--interval', '1', '--json'], {
+      home,
+      env,
+      timeoutMs: 120_000,
+    });
+    expect(watched.exitCode).toBe(0);
+    const frames = watched.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(frames.at(-1)).toMatchObject({
+      done: true,
+      batches: [{ id: batch, count: 5, finished: 5, summary: { completed: 5 } }],
+    });
+    const calls = await schedulerCalls();
+    expect(calls.squeue).toBeLessThanOrEqual(frames.length);
+    expect(calls.sacct).toBeLessThanOrEqual(frames.length);
+
+    const table = await runHpc(['status'], { home, env });
+    expect(table.stdout.split('\n').filter((line) => line.startsWith(`${batch} `))).toEqual([
+      expect.stringMatching(/SweepProcess\s+\[█{10}\] 5\/5 finished · 5 completed/),
+    ]);
+    const result = await runHpc(['result', `${batch}_1+1`], { home, env });
+    expect(result.stdout.trim()).toBe('16');
+    const logs = await runHpc(['logs', `${batch}_1+1`], { home, env });
+    expect(logs.stdout).toContain('square 4 (batch index 3)');
+  });
+
+  it('cancel <batch> cancels every unfinished process in one go', async () => {
+    const file = await each('sleepers.jsonl', [
+      [1, 120_000],
+      [2, 120_000],
+      [3, 120_000],
+    ]);
+    const submitted = await runHpc(['submit', SWEEP, '--each', file, '--slurm-arg', 'mem=200M'], {
+      home,
+      env,
+    });
+    const batch = submitted.stdout.trim();
+    const cancelled = await runHpc(['cancel', batch], { home, env });
+    expect(cancelled.stdout.trim()).toBe(`cancelled ${batch} (batch: 3 unfinished of 3 processes)`);
+    const watched = await runHpc(['status', batch, '--watch', '--interval', '1', '--json'], {
+      home,
+      env,
+      timeoutMs: 120_000,
+    });
+    const last = JSON.parse(watched.stdout.trim().split('\n').at(-1) as string);
+    expect(last.batches[0]).toMatchObject({ id: batch, count: 3, finished: 3 });
+    expect(last.batches[0].summary.cancelled).toBe(3);
+  });
+});

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { readdirSync, statSync } from 'node:fs';
 import { lstat, readdir, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
@@ -31,8 +30,16 @@ export function hostTag(): string {
   );
 }
 
+/**
+ * The random part only keeps one process's concurrent temps apart (they are opened with O_EXCL, so
+ * a clash fails rather than shares a file): Math.random, since loading node:crypto costs a short
+ * job ~4 ms of start-up.
+ */
 export function tempFileName(name: string): string {
-  return `.${name}${TEMP_MARK}${hostTag()}-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const random = Math.floor(Math.random() * 2 ** 32)
+    .toString(16)
+    .padStart(8, '0');
+  return `.${name}${TEMP_MARK}${hostTag()}-${process.pid}-${random}`;
 }
 
 interface TempWriter {

@@ -6,6 +6,7 @@ import * as hpcCore from '@hpc/core';
 import {
   exitCodeOf,
   type FileWriteError,
+  fileModes,
   isHpcError,
   type RunOutcome,
   whileImportingJobModules,
@@ -14,7 +15,9 @@ import * as hpcProcess from '@hpc/process';
 import * as hpcSerializer from '@hpc/serializer';
 import { runBatchTask } from './batch-task.ts';
 import { installModuleHooks } from './module-hooks.ts';
+import { installPhaseHooks } from './phase-hooks.ts';
 import { type BatchTaskArgs, parseRunnerArgs, type RunnerArgs } from './runner-args.ts';
+import { markPhase, writeStartupTimings } from './startup-timings.ts';
 
 /**
  * node-runner: the program a job script (or the local driver) starts on the compute node
@@ -24,6 +27,7 @@ import { type BatchTaskArgs, parseRunnerArgs, type RunnerArgs } from './runner-a
  * or the outcome itself cannot be written: then one line on stderr says why, and the exit is 2.
  */
 export async function runNodeRunner(argv: readonly string[]): Promise<number> {
+  markPhase('runnerLoad');
   let args: RunnerArgs;
   try {
     args = parseRunnerArgs(argv);
@@ -52,12 +56,16 @@ export async function runNodeRunner(argv: readonly string[]): Promise<number> {
   process.on('SIGINT', () => void container.interrupt('cancelled'));
   // The time-limit warning stops only a Process that can checkpoint (JobContainer.warnOfTimeLimit).
   process.on('SIGUSR1', () => void container.warnOfTimeLimit());
+  installPhaseHooks();
+  markPhase('setup');
   try {
     const outcome = await importAndRun(
       container,
       args.imports,
       args.jobId ?? process.env.SLURM_JOB_ID ?? args.jobDir ?? args.crate,
     );
+    markPhase('resultWriteAndOutcome');
+    writeStartupTimings(container.jobDir, fileModes(args.share).file);
     reportFailure(outcome);
     return exitCodeOf(outcome);
   } catch (error) {
@@ -107,6 +115,7 @@ async function importJobModules(imports: readonly string[], jobId: string): Prom
       return wrapped;
     }
   }
+  markPhase('userImport');
   return undefined;
 }
 

@@ -98,6 +98,21 @@ describe('node-runner', () => {
     });
   });
 
+  it('writes timings.json with the phase breakdown only when HPC_RUNNER_TIMINGS=1', async () => {
+    const { file, args } = await prepareJob(new SumProcess(new Measurement('t', new Float64Array([1]))));
+    const plain = await execa(file, args, { reject: false });
+    expect(plain.exitCode).toBe(0);
+    await expect(readFile(join(jobDir, 'timings.json'))).rejects.toMatchObject({ code: 'ENOENT' });
+    const timed = await execa(file, args, { reject: false, env: { HPC_RUNNER_TIMINGS: '1' } });
+    expect(timed.exitCode).toBe(0);
+    const timings = JSON.parse(await readFile(join(jobDir, 'timings.json'), 'utf8'));
+    const phases = ['nodeBoot', 'runnerLoad', 'setup', 'userImport', 'crateRead', 'run', 'resultEncode'];
+    expect(Object.keys(timings.phases)).toEqual([...phases, 'resultWriteAndOutcome']);
+    for (const ms of Object.values(timings.phases)) expect(ms).toBeGreaterThanOrEqual(0);
+    const sum = Object.values<number>(timings.phases).reduce((a, b) => a + b, 0);
+    expect(Math.abs(sum - timings.totalMs)).toBeLessThan(0.1);
+  });
+
   it('refuses bad usage with exit 2 and the usage line', async () => {
     const run = await execa(process.execPath, [nodeRunnerPath, '--bogus'], { reject: false });
     expect(run.exitCode).toBe(2);

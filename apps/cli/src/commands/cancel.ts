@@ -1,3 +1,6 @@
+import type { Driver } from '@hpc/core';
+import { batchIdOf, batchIdsOf, resolveBatchIds } from '../batch-groups.ts';
+import { type BatchCancel, cancelBatch } from '../cancel-batch.ts';
 import type { CliContext } from '../cli-context.ts';
 import { UsageError } from '../cli-errors.ts';
 import {
@@ -15,13 +18,37 @@ import { shown, toSafeJson } from '../output-safety.ts';
 import { flagOption, type OptionValues } from '../parse-command-line.ts';
 
 interface CancelReport {
+  /** Job ids, process ids and batch ids, as given (or, with --all, one per unfinished job or batch). */
   cancelled: string[];
+  /** Only when a batch was cancelled: how many of its processes there were, and were unfinished. */
+  batches?: BatchCancel[];
   alreadyFinished: { id: string; state: string }[];
   failed: { id: string; error: string }[];
 }
 
+/** A batch id ('4711', 'local-12'): every unfinished process of it, in one driver call where it can. */
+async function cancelWholeBatch(
+  driver: Driver,
+  id: string,
+  members: JobView[],
+  report: CancelReport,
+): Promise<void> {
+  try {
+    const done = await cancelBatch(driver, id, members);
+    if (done.unfinished === 0) {
+      report.alreadyFinished.push({ id, state: `all ${done.processes} of its processes had ended` });
+      return;
+    }
+    report.cancelled.push(id);
+    report.batches = [...(report.batches ?? []), done];
+  } catch (error) {
+    report.failed.push({ id, error: (error as Error)?.message ?? String(error) });
+  }
+}
+
 /**
- * hpc cancel <id...> | --all: one status round trip, then a cancel per unfinished job. A job
+ * hpc cancel <id...> | --all: one status round trip, then a cancel per unfinished job; a batch's
+ * id cancels the whole batch (with --all, each batch with an unfinished process). A job
  * whose record cannot be read is reported as not cancelled (its state is unknown).
  */
 export async function runCancel(values: OptionValues, ids: string[], ctx: CliContext): Promise<ExitCode> {
@@ -42,9 +69,23 @@ export async function runCancel(values: OptionValues, ids: string[], ctx: CliCon
       const views = new Map((await fetchJobViews(driver)).map((view): [string, JobView] => [view.id, view]));
       const targets =
         groupIds ??
-        [...views.values()].filter((view) => unreadableOf(view) || !isFinished(view)).map((view) => view.id);
+        batchIdsOf(
+          [...views.values()]
+            .filter((view) => unreadableOf(view) || !isFinished(view))
+            .map((view) => view.id),
+        );
       for (const id of targets) {
         const view = views.get(id);
+        const members = view ? [] : resolveBatchIds(id, views.keys(), (key) => views.has(key));
+        if (members.length) {
+          await cancelWholeBatch(
+            driver,
+            id,
+            members.map((key) => views.get(key) as JobView),
+            report,
+          );
+          continue;
+        }
         if (!view) {
           report.failed.push({
             id,
@@ -81,7 +122,14 @@ export async function runCancel(values: OptionValues, ids: string[], ctx: CliCon
     ctx.stdout.write(`${toSafeJson(report)}\n`);
   } else {
     const { style } = ctx.stdout;
-    for (const id of report.cancelled) ctx.stdout.write(`${style.magenta('cancelled')} ${shown(id)}\n`);
+    for (const id of report.cancelled) {
+      const batch = report.batches?.find((entry) => entry.id === id);
+      const what = batchIdOf(id) === undefined ? 'batch' : 'task';
+      const detail = batch
+        ? ` (${what}: ${batch.unfinished} unfinished of ${batch.processes} processes)`
+        : '';
+      ctx.stdout.write(`${style.magenta('cancelled')} ${shown(id)}${detail}\n`);
+    }
     for (const { id, state } of report.alreadyFinished)
       ctx.stdout.write(`${style.dim(`${shown(id)} had already finished: ${shown(state)}`)}\n`);
     for (const { error } of report.failed)

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Driver, isTerminalState } from '@hpc/core';
+import { explainBatchId } from '../batch-hint.ts';
 import type { CliContext } from '../cli-context.ts';
 import { chooseDriver, closeDriver, createDriver } from '../driver-select.ts';
 import { EXIT_CODES, type ExitCode } from '../exit-codes.ts';
@@ -36,6 +37,8 @@ export async function runLogs(
       return EXIT_CODES.ok;
     }
     return await follow(driver, id, stream, tailLines, print);
+  } catch (error) {
+    throw await explainBatchId(driver, id, error, 'logs');
   } finally {
     closeDriver(driver, ctx.stderr);
   }

@@ -1,4 +1,5 @@
 import { describeJobState, isHpcError } from '@hpc/core';
+import { explainBatchId } from '../batch-hint.ts';
 import type { CliContext } from '../cli-context.ts';
 import { ResultNotReadyError, ResultTypeError } from '../cli-errors.ts';
 import { chooseDriver, closeDriver, createDriver } from '../driver-select.ts';
@@ -35,7 +36,7 @@ export async function runResult(
     }
     if (isHpcError(error, 'UnknownTypeError'))
       throw new ResultTypeError(id, (error as Error).message, { cause: error });
-    throw error;
+    throw await explainBatchId(driver, id, error, 'result');
   } finally {
     closeDriver(driver, ctx.stderr);
   }

@@ -1,4 +1,6 @@
 import type { UnreadableRecord } from '@hpc/core';
+import { batchIdOf } from '../batch-groups.ts';
+import { batchJson, batchViews } from '../batch-view.ts';
 import type { CliContext } from '../cli-context.ts';
 import { UsageError } from '../cli-errors.ts';
 import {
@@ -21,12 +23,15 @@ const DEFAULT_INTERVAL_MS = 2_000;
 const MIN_INTERVAL_MS = 100;
 
 /**
- * hpc status [ids...] [--watch] [--json] [--local]. A job whose record cannot be read is shown as
+ * hpc status [ids...] [--watch] [--expand] [--json] [--local]. A batch is one row (its id stands
+ * for all its processes) unless --expand. A job whose record cannot be read is shown as
  * unreadable (the file is named on stderr) with all the others, and the exit code is 1; so is a
  * record the driver could not tie to a job id (it is named, not listed).
  */
 export async function runStatus(values: OptionValues, ids: string[], ctx: CliContext): Promise<ExitCode> {
   const json = flagOption(values, 'json');
+  // Ids of processes or tasks ('4711_3') ask for those rows, not for their batch's.
+  const expand = flagOption(values, 'expand') || ids.some((id) => batchIdOf(id) !== undefined);
   const local = flagOption(values, 'local');
   const intervalMs = secondsOption(values, 'interval', 'status', DEFAULT_INTERVAL_MS, MIN_INTERVAL_MS);
   if (values.interval !== undefined && !flagOption(values, 'watch')) {
@@ -55,6 +60,7 @@ export async function runStatus(values: OptionValues, ids: string[], ctx: CliCon
       const result = await watchJobs(driver, ctx, {
         intervalMs,
         json,
+        expand,
         signal: controller.signal,
         ...(groupIds ? { ids: groupIds } : {}),
       });
@@ -88,7 +94,7 @@ export async function runStatus(values: OptionValues, ids: string[], ctx: CliCon
     const now = Date.now();
     const jobs = views.map((view) => jobJson(view, now));
     ctx.stdout.write(
-      `${toSafeJson({ summary: summaryJson(views), jobs, ...(records.length ? { unreadableRecords: records } : {}) })}\n`,
+      `${toSafeJson({ summary: summaryJson(views), jobs, batches: batchViews(views).map(batchJson), ...(records.length ? { unreadableRecords: records } : {}) })}\n`,
     );
     return reportUnreadable(views, records, ctx);
   }
@@ -99,7 +105,7 @@ export async function runStatus(values: OptionValues, ids: string[], ctx: CliCon
     return EXIT_CODES.ok;
   }
   const { style } = ctx.stdout;
-  const lines = renderStatusTable(views, style, ctx.stdout.columns);
+  const lines = renderStatusTable(views, style, ctx.stdout.columns, Date.now(), expand);
   lines.push(renderSummary(views, style));
   ctx.stdout.write(`${lines.join('\n')}\n`);
   return reportUnreadable(views, records, ctx);

@@ -11,6 +11,7 @@ import { flagOption, type OptionValues, stringOption } from '../parse-command-li
 import { isJobFailedError, printJobFailure, printResult } from '../result-report.ts';
 import { submitOptions } from '../submit-options.ts';
 import { buildProcess, importUserModule, parseConstructorArgs, pickProcessExport } from '../user-module.ts';
+import { BATCH_ONLY_OPTIONS, runSubmitBatch } from './submit-batch.ts';
 
 /** hpc submit <module> | --crate <file>: prints the job id (or, with --wait, the result). */
 export async function runSubmit(
@@ -36,15 +37,30 @@ export async function runSubmit(
         throw new UsageError(`--${option} only applies with --crate`, 'submit');
     }
   } else {
-    for (const option of ['export', 'args'] as const) {
+    for (const option of ['export', 'args', 'each'] as const) {
       if (values[option] !== undefined)
         throw new UsageError(`--${option} only applies to a module, not to --crate`, 'submit');
     }
+  }
+  const each = stringOption(values, 'each');
+  if (each === undefined) {
+    for (const option of BATCH_ONLY_OPTIONS)
+      if (values[option] !== undefined)
+        throw new UsageError(`--${option} only applies with --each <file.jsonl>`, 'submit');
+  } else if (values.args !== undefined) {
+    throw new UsageError(
+      "give --args or --each, not both: with --each every line holds one process's arguments",
+      'submit',
+    );
   }
   const json = flagOption(values, 'json');
   const options = submitOptions(values, ctx.cwd);
   const constructorArgs = parseConstructorArgs(stringOption(values, 'args'));
   const choice = chooseDriver({ local: flagOption(values, 'local'), env: ctx.env });
+  if (each !== undefined) {
+    if (choice.kind === 'local') warnIgnoredByLocal(options, ctx);
+    return runSubmitBatch(values, modulePath as string, options, choice, ctx);
+  }
 
   let target: CrateRef | Process;
   if (crate !== undefined) {
