@@ -11,7 +11,10 @@
  *  - the runner as jobs start it now (runnerCommand: the compile-cache preload, then the bundle;
  *    the cache in this run's own HPC_HOME, warmed by one run first);
  *  - the same with HPC_RUNNER_TIMINGS=1: its timings.json gives the per-phase breakdown, and
- *    "exit + spawn" is the wall time after the last mark (Node's exit, the parent's wait).
+ *    "exit + spawn" is the wall time after the last mark (Node's exit, the parent's wait);
+ *  - one packed batch task of PACKED trivial processes (`--batch <dir> --task 0`, a bundle staged
+ *    by stageBatch): the cost of one more process inside a task is (its wall − the single task's
+ *    wall) / (PACKED − 1).
  * Prints one table of medians: wall time, the time above `node -e 0`, and the ratio to the
  * pre-change runner; then the phases.
  *
@@ -31,7 +34,9 @@ const RUNNER = join(REPO, 'packages/runner/dist/node-runner.mjs');
 const SERIALIZER = join(REPO, 'packages/serializer/dist/index.js');
 const PROCESS = join(REPO, 'packages/process/dist/index.js');
 const RUNNER_LIBRARY = join(REPO, 'packages/runner/dist/index.js');
-for (const file of [RUNNER, SERIALIZER, PROCESS, RUNNER_LIBRARY])
+const CONTAINER = join(REPO, 'packages/container/dist/index.js');
+const PACKED = 100;
+for (const file of [RUNNER, SERIALIZER, PROCESS, RUNNER_LIBRARY, CONTAINER])
   if (!existsSync(file)) throw new Error(`${file} is missing: run pnpm exec turbo run build first`);
 
 const argv = process.argv.slice(2);
@@ -69,6 +74,12 @@ const { Serializer } = await import(pathToFileURL(SERIALIZER).href);
 const crate = join(root, 'process.bin');
 await Serializer.serializeToFile(new Trivial(41), crate);
 const { runnerCommand } = await import(pathToFileURL(RUNNER_LIBRARY).href);
+const { stageBatch, batchPaths } = await import(pathToFileURL(CONTAINER).href);
+const batchDir = join(root, 'batch');
+await stageBatch(
+  Array.from({ length: PACKED }, (_, i) => new Trivial(i)),
+  { jobsRoot: root, batchDir, processesPerTask: PACKED, imports: [pathToFileURL(userModule).href] },
+);
 const home = join(root, 'hpc-home'); // the compile cache goes to $HPC_HOME/cache/node-compile
 await mkdir(home, { mode: 0o700 });
 
@@ -80,6 +91,18 @@ const cases = [
   ...(BASELINE ? [{ name: 'pre-change runner', args: (jobDir) => runnerArgs(BASELINE, jobDir) }] : []),
   { name: 'runner bundle alone', args: (jobDir) => runnerArgs(RUNNER, jobDir) },
   { name: 'runner (runnerCommand)', args: commandArgs, env: { HPC_HOME: home } },
+  {
+    name: `packed task: ${PACKED} processes (runnerCommand --batch)`,
+    args: () =>
+      runnerCommand({
+        imports: ['./trivial.mjs'],
+        crate: '',
+        batch: { dir: batchDir, task: 0 },
+        runnerPath: RUNNER,
+      }).args,
+    env: { HPC_HOME: home },
+    after: () => rm(batchPaths(batchDir).processes, { recursive: true, force: true }),
+  },
   {
     name: 'runner (runnerCommand), HPC_RUNNER_TIMINGS=1',
     args: commandArgs,
@@ -111,6 +134,7 @@ for (let round = 0; round < RUNS; round++) {
   for (const c of cases) {
     const { wall, jobDir } = runCase(c);
     walls.get(c.name).push(wall);
+    await c.after?.();
     if (!c.timings) continue;
     const timings = JSON.parse(await readFile(join(jobDir, 'timings.json'), 'utf8'));
     for (const [phase, ms] of Object.entries({ ...timings.phases, 'exit + spawn': wall - timings.totalMs })) {
@@ -136,6 +160,9 @@ const rows = cases.map((c) => {
   ];
 });
 for (const [phase, values] of phases) rows.push([`  phase: ${phase}`, ms(median(values)), '', '']);
+const single = median(walls.get('runner (runnerCommand)'));
+const packed = median(walls.get(`packed task: ${PACKED} processes (runnerCommand --batch)`));
+rows.push([`  each process inside a packed task`, ms((packed - single) / (PACKED - 1)), '', '']);
 
 const header = ['case (trivial .bin crate, .mjs module)', 'median wall', 'above node -e 0', 'vs pre-change'];
 const widths = header.map((cell, column) => Math.max(cell.length, ...rows.map((row) => row[column].length)));

@@ -21,7 +21,7 @@ import { InterruptedError, NotAProcessError } from './errors.ts';
 import { classifyLoadError, infrastructure } from './failure-reasons.ts';
 import { JOB_FILES, jobPaths } from './job-folder/job-files.ts';
 import { writeOutcome } from './job-folder/outcome-files.ts';
-import { loadBundleEntry, loadCrate } from './load-crate.ts';
+import { type BundleEntryRef, loadBundleEntry, loadCrate } from './load-crate.ts';
 import { createLogger } from './logger.ts';
 import { OutputCapture } from './output-capture.ts';
 import { runGuarded } from './run-guard.ts';
@@ -42,7 +42,7 @@ export interface JobContainerOptions {
   /** After an interrupt, how long run() may take to return before the outcome says 'signalled'. */
   interruptGraceMs?: number;
   /** The crate is entry `index` of a bundle (a batch's processes.bin) whose id must be `bundleId`. */
-  bundleEntry?: { index: number; bundleId: string };
+  bundleEntry?: BundleEntryRef;
   /** Given to run() as ctx.batchIndex / ctx.arrayTaskId. */
   batchIndex?: number;
   arrayTaskId?: number;

@@ -1,4 +1,10 @@
-import { detectFileFormat, ObjectSerializer, readBundleEntry, Serializer } from '@hpc/serializer';
+import {
+  type BundleReader,
+  detectFileFormat,
+  ObjectSerializer,
+  readBundleEntry,
+  Serializer,
+} from '@hpc/serializer';
 import { BundleChangedError, ObjectPathRequiredError } from './errors.ts';
 
 /** A crate is a binary Serializer file, or one object of an HDF5 file written by ObjectSerializer. */
@@ -17,11 +23,20 @@ async function onlyObjectIn(serializer: ObjectSerializer, file: string): Promise
   throw new ObjectPathRequiredError(file, stored);
 }
 
+/** Crate `index` of a bundle whose id must be `bundleId`; `reader`: the bundle already open (a packed task's). */
+export interface BundleEntryRef {
+  index: number;
+  bundleId: string;
+  reader?: BundleReader | undefined;
+}
+
 /** Entry `index` of a batch's bundle, refused when the bundle is not the one submitted. */
-export async function loadBundleEntry(
-  file: string,
-  entry: { index: number; bundleId: string },
-): Promise<unknown> {
+export async function loadBundleEntry(file: string, entry: BundleEntryRef): Promise<unknown> {
+  if (entry.reader) {
+    const { bundleId } = entry.reader.info;
+    if (bundleId !== entry.bundleId) throw new BundleChangedError(file, entry.bundleId, bundleId);
+    return entry.reader.read(entry.index);
+  }
   const { value, info } = await readBundleEntry(file, entry.index);
   if (info.bundleId !== entry.bundleId) throw new BundleChangedError(file, entry.bundleId, info.bundleId);
   return value;

@@ -10,6 +10,7 @@ import {
 } from '@hpc/container';
 import { batchProcessId, exitCodeOf, type RunOutcome } from '@hpc/core';
 import type { AbortReason } from '@hpc/process';
+import { openBundle } from '@hpc/serializer';
 import type { BatchTaskArgs, RunnerArgs } from './runner-args.ts';
 
 /** Imports the job's modules (once per task); the failure, if any, as the error each process records. */
@@ -44,13 +45,16 @@ export async function runBatchTask(
   process.on('SIGINT', () => stop('cancelled'));
   process.on('SIGUSR1', () => void current?.warnOfTimeLimit());
   const importFailure = await importModules(taskId);
+  const bundle = batchPaths(dir).bundle;
+  // Opened once for the task; a bundle that cannot be opened fails each process alone (its outcome says why).
+  const reader = await openBundle(bundle).catch(() => undefined);
   let worst = 0;
   for (let index = first; index < end; index++) {
     const { place } = taskOfProcess(index, manifest.processesPerTask);
-    current = new JobContainer(batchPaths(dir).bundle, {
+    current = new JobContainer(bundle, {
       jobDir: processDirOf(dir, index),
       jobId: batchProcessId(taskId, place),
-      bundleEntry: { index, bundleId: manifest.bundleId },
+      bundleEntry: { index, bundleId: manifest.bundleId, reader },
       batchIndex: index,
       ...(arrayTaskId !== undefined ? { arrayTaskId } : {}),
       ...(args.share ? { share: args.share } : {}),
@@ -63,6 +67,7 @@ export async function runBatchTask(
     worst = Math.max(worst, exitCodeOf(outcome));
   }
   current = undefined;
+  await reader?.close();
   return worst;
 }
 

@@ -1,5 +1,11 @@
 export { type ArrayEntry, type CrateManifest, FORMAT_VERSION } from './bin/binary-format.ts';
-export { type BundleInfo, readBundleEntry, readBundleInfo } from './bin/bundle-reader.ts';
+export {
+  type BundleInfo,
+  type BundleReader,
+  openBundle,
+  readBundleEntry,
+  readBundleInfo,
+} from './bin/bundle-reader.ts';
 export { type WrittenBundle, writeBundle } from './bin/bundle-writer.ts';
 export {
   CorruptFileError,

@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readBundleEntry, readBundleInfo, Serializer, writeBundle } from '@hpc/serializer';
+import { openBundle, readBundleEntry, readBundleInfo, Serializer, writeBundle } from '@hpc/serializer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 let dir: string;
@@ -38,6 +38,18 @@ describe('bundles of crates', () => {
       expect(entry.info.bundleId).toBe(bundle.bundleId);
     }
     expect((await stat(file)).mode & 0o777).toBe(0o600);
+  });
+
+  it('an open bundle reads any of its crates, in any order, with one header check', async () => {
+    const { file, bundle } = await written('open.bin');
+    const reader = await openBundle(file);
+    try {
+      expect(reader.info).toEqual({ bundleId: bundle.bundleId, count: 3 });
+      for (const index of [2, 0, 1, 2]) expect(await reader.read(index)).toEqual(values[index]);
+      await expect(reader.read(3)).rejects.toMatchObject({ _tag: 'CorruptFileError', file });
+    } finally {
+      await reader.close();
+    }
   });
 
   it('refuses a crate number it does not hold', async () => {

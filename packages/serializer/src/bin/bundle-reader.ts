@@ -24,10 +24,38 @@ export interface BundleInfo {
 
 /** The bundle's id and crate count, its header verified. */
 export async function readBundleInfo(file: string): Promise<BundleInfo> {
-  return withBundle(file, async (handle, size) => {
-    const { info } = await readHeader(handle, file, size);
-    return info;
-  });
+  const bundle = await openBundle(file);
+  await bundle.close();
+  return bundle.info;
+}
+
+/** An open bundle: its header read and verified once, then any of its crates read alone. */
+export interface BundleReader {
+  readonly file: string;
+  readonly info: BundleInfo;
+  read<T = unknown>(index: number, options?: LayoutOptions): Promise<T>;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens a bundle for reading many of its crates (a packed task's): one open and one header check,
+ * then per crate only its index record and its bytes. Close it when done.
+ */
+export async function openBundle(file: string): Promise<BundleReader> {
+  const { handle, size } = await openForReading(file);
+  try {
+    const { info, id } = await guarded(file, () => readHeader(handle, file, size));
+    return {
+      file,
+      info,
+      read: <T>(index: number, options: LayoutOptions = {}) =>
+        guarded(file, () => readEntry<T>(handle, file, size, info, id, index, options)),
+      close: () => handle.close().catch(() => {}),
+    };
+  } catch (error) {
+    await handle.close().catch(() => {});
+    throw error;
+  }
 }
 
 /**
@@ -40,28 +68,41 @@ export async function readBundleEntry<T = unknown>(
   index: number,
   options: LayoutOptions = {},
 ): Promise<{ value: T; info: BundleInfo }> {
-  return withBundle(file, async (handle, size) => {
-    const { info, id } = await readHeader(handle, file, size);
-    if (!Number.isSafeInteger(index) || index < 0 || index >= info.count)
-      throw new CorruptFileError(file, `it holds ${info.count} crates, not one numbered ${index}`);
-    const recordAt = BUNDLE_HEADER_BYTES + index * BUNDLE_RECORD_BYTES;
-    const record = await readFully(handle, file, recordAt, BUNDLE_RECORD_BYTES);
-    if (recordChecksum(id, index, record) !== record.readUInt32LE(20))
-      throw new CorruptFileError(file, `checksum mismatch in the index record of crate ${index}`);
-    const offset = Number(record.readBigUInt64LE(0));
-    const length = Number(record.readBigUInt64LE(8));
-    const label = `${file} (crate ${index})`;
-    if (offset < bundleDataStart(info.count) || length < BUNDLE_HEADER_BYTES || offset + length > size)
-      throw new CorruptFileError(
-        label,
-        `its place (${length} bytes at ${offset}) is outside the file's ${size} bytes`,
-      );
-    const head = await readFully(handle, file, offset + CRATE_CRC_OFFSET, 4);
-    if (head.readUInt32LE(0) !== record.readUInt32LE(16))
-      throw new CorruptFileError(label, 'it is not the crate its index record names (checksum mismatch)');
-    const value = await readCrateInWindow<T>(handle, label, offset, length, options);
-    return { value, info };
-  });
+  const bundle = await openBundle(file);
+  try {
+    return { value: await bundle.read<T>(index, options), info: bundle.info };
+  } finally {
+    await bundle.close();
+  }
+}
+
+async function readEntry<T>(
+  handle: FileHandle,
+  file: string,
+  size: number,
+  info: BundleInfo,
+  id: Buffer,
+  index: number,
+  options: LayoutOptions,
+): Promise<T> {
+  if (!Number.isSafeInteger(index) || index < 0 || index >= info.count)
+    throw new CorruptFileError(file, `it holds ${info.count} crates, not one numbered ${index}`);
+  const recordAt = BUNDLE_HEADER_BYTES + index * BUNDLE_RECORD_BYTES;
+  const record = await readFully(handle, file, recordAt, BUNDLE_RECORD_BYTES);
+  if (recordChecksum(id, index, record) !== record.readUInt32LE(20))
+    throw new CorruptFileError(file, `checksum mismatch in the index record of crate ${index}`);
+  const offset = Number(record.readBigUInt64LE(0));
+  const length = Number(record.readBigUInt64LE(8));
+  const label = `${file} (crate ${index})`;
+  if (offset < bundleDataStart(info.count) || length < BUNDLE_HEADER_BYTES || offset + length > size)
+    throw new CorruptFileError(
+      label,
+      `its place (${length} bytes at ${offset}) is outside the file's ${size} bytes`,
+    );
+  const head = await readFully(handle, file, offset + CRATE_CRC_OFFSET, 4);
+  if (head.readUInt32LE(0) !== record.readUInt32LE(16))
+    throw new CorruptFileError(label, 'it is not the crate its index record names (checksum mismatch)');
+  return readCrateInWindow<T>(handle, label, offset, length, options);
 }
 
 async function readHeader(handle: FileHandle, file: string, size: number) {
@@ -88,18 +129,12 @@ async function readHeader(handle: FileHandle, file: string, size: number) {
   return { info: { bundleId: id.toString('hex'), count }, id };
 }
 
-async function withBundle<R>(
-  file: string,
-  use: (handle: FileHandle, size: number) => Promise<R>,
-): Promise<R> {
-  const { handle, size } = await openForReading(file);
+async function guarded<R>(file: string, work: () => Promise<R>): Promise<R> {
   try {
-    return await use(handle, size);
+    return await work();
   } catch (error) {
     const typed = asReadError(error, file);
     if (isHpcError(typed)) throw typed;
     throw new CorruptFileError(file, `reading it failed unexpectedly (${String(error)})`, { cause: error });
-  } finally {
-    await handle.close().catch(() => {});
   }
 }
