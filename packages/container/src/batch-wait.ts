@@ -3,6 +3,7 @@ import {
   type BatchResult,
   isTerminalState,
   type JobId,
+  JobNotFoundError,
   type JobState,
   JobUnreadableError,
   unreadableFileOf,
@@ -99,4 +100,32 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
     }, ms);
     signal?.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+/**
+ * A driver's results() and waitForJobs(), from its one-round-trip poll over some ids and its
+ * getResult: both drivers' are these, with their own pace.
+ */
+export function pollingWaiters(
+  kind: string,
+  pace: Pace,
+  poll: (ids: readonly string[]) => Promise<Map<JobId, JobState>>,
+  getResult: (id: JobId) => Promise<unknown>,
+) {
+  const paced = (options: WaitOptions) => ({
+    ...pace,
+    ...options,
+    missing: (id: string) => new JobNotFoundError(id, kind),
+  });
+  return {
+    results: <T>(ids: readonly string[], options: WaitOptions = {}): AsyncIterable<BatchResult<T>> =>
+      resultsAsTheyFinish<T>(
+        ids,
+        () => poll(ids),
+        (id) => getResult(id) as Promise<T>,
+        paced(options),
+      ),
+    waitForJobs: (ids: readonly string[], options: WaitOptions = {}): Promise<Map<JobId, JobState>> =>
+      waitForAll(ids, () => poll(ids), paced(options)),
+  };
 }

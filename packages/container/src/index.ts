@@ -1,4 +1,10 @@
-export { type PollAll, resultsAsTheyFinish, terminalStates, waitForAll } from './batch-wait.ts';
+export {
+  type PollAll,
+  pollingWaiters,
+  resultsAsTheyFinish,
+  terminalStates,
+  waitForAll,
+} from './batch-wait.ts';
 export { digestOfFile, verifyCrate } from './crate-copy.ts';
 export {
   BatchManifestError,

@@ -1,5 +1,5 @@
 import { type JobRecord, jobPaths, readRecordFile, writeRecordFile } from '@hpc/container';
-import { type CrateDigest, fileModes, JobFileUnreadableError } from '@hpc/core';
+import { type CrateDigest, checkpointLeadSeconds, fileModes, JobFileUnreadableError } from '@hpc/core';
 import type { LocalBatchRecord } from './batch-record.ts';
 
 /** What the local driver writes about a job in its folder (job.json), so any process can read it. */
@@ -70,4 +70,21 @@ declare module '@hpc/core' {
   interface HpcErrorTags {
     JobRecordUnreadableError: JobRecordUnreadableError;
   }
+}
+
+/** The fields of a record every local submission sets the same way: owner, time limit, its warning, env. */
+export function runSettingsOf(
+  options: { checkpointSignalSeconds?: number | undefined; env?: Record<string, string> | undefined },
+  timeLimitMs: number | undefined,
+) {
+  return {
+    submittedAt: new Date().toISOString(),
+    ownerPid: process.pid,
+    timeLimitMs,
+    checkpointLeadSeconds:
+      timeLimitMs === undefined
+        ? 0
+        : checkpointLeadSeconds(timeLimitMs / 1_000, options.checkpointSignalSeconds),
+    env: options.env ?? {},
+  };
 }

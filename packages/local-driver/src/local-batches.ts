@@ -10,7 +10,6 @@ import {
 } from '@hpc/container';
 import {
   type BatchOptions,
-  checkpointLeadSeconds,
   type FileModes,
   InvalidOptionError,
   type JobId,
@@ -28,7 +27,7 @@ import {
   taskRecordOf,
 } from './batch-record.ts';
 import { allocateJobDir, jobDirOf } from './job-folders.ts';
-import { type LocalJobRecord, readJobRecord, writeJobRecord } from './job-record.ts';
+import { type LocalJobRecord, readJobRecord, runSettingsOf, writeJobRecord } from './job-record.ts';
 
 /** What a local batch operation needs of the driver. */
 export interface BatchHost {
@@ -77,14 +76,7 @@ export async function createLocalBatch(
       name: manifest.name,
       jobDir,
       imports: manifest.imports,
-      submittedAt: new Date().toISOString(),
-      ownerPid: process.pid,
-      timeLimitMs,
-      checkpointLeadSeconds:
-        timeLimitMs === undefined
-          ? 0
-          : checkpointLeadSeconds(timeLimitMs / 1_000, options.checkpointSignalSeconds),
-      env: options.env ?? {},
+      ...runSettingsOf(options, timeLimitMs),
       ...batchFieldsOf(manifest),
       parallelism,
     };

@@ -2,23 +2,21 @@ import { rm } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import {
+  pollingWaiters,
   processDirOf,
   readJobLog,
   readOutcome,
   readProcessLog,
   resultOrFailure,
-  resultsAsTheyFinish,
   type SubmitTarget,
   stageJob,
   validateSubmitOptions,
-  waitForAll,
   waitForTerminalState,
 } from '@hpc/container';
 import {
   asJobId,
   type BatchOptions,
   type BatchResult,
-  checkpointLeadSeconds,
   type Driver,
   type FileModes,
   fileModes,
@@ -49,7 +47,7 @@ import type { LocalDriverOptions } from './driver-options.ts';
 import { allocateJobDir, jobDirOf, listJobIds, mapConcurrently } from './job-folders.ts';
 import type { LaunchSettings, LiveJob } from './job-launch.ts';
 import { JobQueue } from './job-queue.ts';
-import { type LocalJobRecord, readJobRecord, writeJobRecord } from './job-record.ts';
+import { type LocalJobRecord, readJobRecord, runSettingsOf, writeJobRecord } from './job-record.ts';
 import { cancelPackedProcess, createLocalBatch, notAProcess, taskRecordOnDisk } from './local-batches.ts';
 import { localJobState, unknownState } from './local-state.ts';
 import { terminateProcessGroup } from './process-group.ts';
@@ -114,14 +112,7 @@ export class LocalDriver implements Driver<SubmitTarget> {
         crateDigest: staged.crateDigest,
         object: staged.object,
         imports: staged.imports,
-        submittedAt: new Date().toISOString(),
-        ownerPid: process.pid,
-        timeLimitMs,
-        checkpointLeadSeconds:
-          timeLimitMs === undefined
-            ? 0
-            : checkpointLeadSeconds(timeLimitMs / 1_000, options.checkpointSignalSeconds),
-        env: options.env ?? {},
+        ...runSettingsOf(options, timeLimitMs),
       };
       await writeJobRecord(record, this.modes.file);
     } catch (error) {
@@ -156,23 +147,20 @@ export class LocalDriver implements Driver<SubmitTarget> {
     return ids;
   }
 
-  /** Each process's end as it happens: one read of the batches' folders per poll. */
+  /** Each process's end as it happens, and waiting for all: one status round trip per poll for all of them. */
+  private readonly waiters = pollingWaiters(
+    this.kind,
+    { pollIntervalMs: 100, maxPollIntervalMs: 1_000 },
+    (ids) => this.statesOf(ids),
+    (id) => this.getResult(id),
+  );
+
   results<T = unknown>(ids: readonly string[], options: WaitOptions = {}): AsyncIterable<BatchResult<T>> {
-    return resultsAsTheyFinish<T>(
-      ids,
-      () => this.statesOf(ids),
-      (id) => this.getResult<T>(id),
-      this.paced(options),
-    );
+    return this.waiters.results<T>(ids, options);
   }
 
   async waitForJobs(ids: readonly string[], options: WaitOptions = {}): Promise<Map<JobId, JobState>> {
-    return waitForAll(ids, () => this.statesOf(ids), this.paced(options));
-  }
-
-  private paced(options: WaitOptions) {
-    const missing = (id: string) => new JobNotFoundError(id, this.kind);
-    return { pollIntervalMs: 100, maxPollIntervalMs: 1_000, ...options, missing };
+    return this.waiters.waitForJobs(ids, options);
   }
 
   /** The states of these ids only: each batch they belong to is read once. */

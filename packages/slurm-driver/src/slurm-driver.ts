@@ -1,10 +1,9 @@
 import { resolve } from 'node:path';
 import {
+  pollingWaiters,
   readJobLog,
   resultOrFailure,
-  resultsAsTheyFinish,
   type SubmitTarget,
-  waitForAll,
   waitForTerminalState,
 } from '@hpc/container';
 import {
@@ -300,24 +299,20 @@ export class SLURMDriver implements Driver<SubmitTarget> {
     if (!found) throw new JobNotFoundError(key, this.kind);
   }
 
-  /** Each job's end as it happens: one status round trip (one squeue, at most one sacct) per poll for all. */
+  /** Each process's end as it happens, and waiting for all: one status round trip per poll for all of them. */
+  private readonly waiters = pollingWaiters(
+    this.kind,
+    { pollIntervalMs: 1_000, maxPollIntervalMs: 10_000 },
+    (ids) => this.statesFor(ids),
+    (id) => this.getResult(id),
+  );
+
   results<T = unknown>(ids: readonly string[], options: WaitOptions = {}): AsyncIterable<BatchResult<T>> {
-    return resultsAsTheyFinish<T>(
-      ids,
-      () => this.statesFor(ids),
-      (id) => this.getResult<T>(id),
-      this.paced(options),
-    );
+    return this.waiters.results<T>(ids, options);
   }
 
-  /** Waits until every job is terminal: one status round trip per poll for all of them. */
   async waitForJobs(ids: readonly string[], options: WaitOptions = {}): Promise<Map<JobId, JobState>> {
-    return waitForAll(ids, () => this.statesFor(ids), this.paced(options));
-  }
-
-  private paced(options: WaitOptions) {
-    const missing = (id: string) => new JobNotFoundError(id, this.kind);
-    return { pollIntervalMs: 1_000, maxPollIntervalMs: 10_000, ...options, missing };
+    return this.waiters.waitForJobs(ids, options);
   }
 
   /** One poll for every tracked job; asked again (forced) when one of `ids` was submitted by another driver since. */
