@@ -23,9 +23,11 @@ import type { JobId } from '../packages/core/src/index.ts';
 import { type CommandRunner, createCommandRunner } from '../packages/slurm-driver/src/command-runner.ts';
 import { SLURMDriver } from '../packages/slurm-driver/src/slurm-driver.ts';
 import { Trivial, Wait } from './fixtures/array-processes.mjs';
-import { cancel } from './slurm-bench-helpers.ts';
+import { cancel, timeSacct } from './slurm-bench-helpers.ts';
 
 const quick = process.argv.includes('--quick');
+/** Only the status part (the 10,000 tracked processes), e.g. after a run whose table is already in hand. */
+const statusOnly = process.argv.includes('--status-only');
 const REPS = quick ? 1 : Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 3);
 const N = 1000;
 const BIG = 10_000;
@@ -113,7 +115,7 @@ const jobDirs = async (ids: readonly string[]) => {
   return (index: number) => jobs.get(ids[index] as string) ?? '';
 };
 
-for (let rep = 0; rep < REPS; rep++) {
+for (let rep = 0; rep < (statusOnly ? 0 : REPS); rep++) {
   const d = await bareArray(N, bareDir);
   add('(d) bare sbatch --array=0-999 --wrap true', { ...d, tasks: N });
   const a = await ours(() => driver.submitJobs(Array.from({ length: N }, (_, i) => new Trivial(i))));
@@ -180,38 +182,42 @@ for (const [name, rows] of results) {
   );
 }
 
-// Status of 10,000 tracked array processes from a fresh driver (its first poll), vs bare sacct.
+// Status of 10,000 tracked array processes, in a home of their own, from a fresh driver (its first
+// poll) against one bare sacct over the same arrays: held (squeue answers), then cancelled (sacct).
+// Packed by 2: 10,000 held tasks would exceed MaxJobCount (10,000) with anything else queued.
 if (!quick) {
-  const held = await driver.submitJobs(
+  const statusHome = mkdtempSync(join(tmpdir(), 'hpc-arrays-status-'));
+  const submitter = new SLURMDriver({ home: statusHome });
+  const held = await submitter.submitJobs(
     Array.from({ length: BIG }, (_, i) => new Trivial(i)),
-    {
-      slurmArgs: { hold: '' },
-    },
+    { slurmArgs: { hold: '' }, processesPerTask: 2 },
   );
-  const fresh = new SLURMDriver({ home, run: counting, polling: { minIntervalMs: 0 } });
-  reset();
-  const rssBefore = process.memoryUsage().rss;
-  let t = performance.now();
-  const states = await fresh.checkAllJobStatuses();
-  const pollMs = performance.now() - t;
+  submitter.close();
   const arrays = [...new Set(held.map((id) => id.split('_')[0] as string))];
-  t = performance.now();
-  execFileSync(
-    'sacct',
-    [
-      '--allocations',
-      '--noheader',
-      '--parsable2',
-      `--jobs=${arrays.join(',')}`,
-      '--format=JobIDRaw,State,ExitCode',
-    ],
-    { maxBuffer: 256 * 1024 * 1024 },
-  );
-  const sacctMs = performance.now() - t;
+  const firstPoll = async (what: string) => {
+    const fresh = new SLURMDriver({ home: statusHome, run: counting, polling: { minIntervalMs: 0 } });
+    reset();
+    const rssBefore = process.memoryUsage().rss;
+    const t = performance.now();
+    const states = await fresh.checkAllJobStatuses();
+    const pollMs = performance.now() - t;
+    const calls = callText();
+    const rss = process.memoryUsage().rss;
+    const sacctMs = timeSacct(arrays);
+    const counts = new Map<string, number>();
+    for (const state of states.values()) counts.set(state.status, (counts.get(state.status) ?? 0) + 1);
+    console.log(
+      `| first checkAllJobStatuses(), ${states.size} ${what} array processes (${[...counts].map(([k, v]) => `${v} ${k}`).join(', ')}) | ${pollMs.toFixed(0)} ms | ${calls} | ${sacctMs.toFixed(0)} ms | ${(pollMs / sacctMs).toFixed(2)}x | ${(rss / 2 ** 20).toFixed(0)} MiB (+${((rss - rssBefore) / 2 ** 20).toFixed(0)}) |`,
+    );
+    fresh.close();
+  };
   console.log(
-    `\ncheckAllJobStatuses() first poll over ${states.size} tracked processes (${BIG} held + the finished ones): ${pollMs.toFixed(0)} ms, ${callText()}; bare sacct over the same ${arrays.length} arrays ${sacctMs.toFixed(0)} ms -> ${(pollMs / sacctMs).toFixed(2)}x; RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB (${((process.memoryUsage().rss - rssBefore) / 2 ** 20).toFixed(0)} MiB more)`,
+    '\n| status poll | wall | scheduler calls | bare sacct over the same arrays | ratio | poller RSS |',
   );
+  console.log('|---|---|---|---|---|---|');
+  await firstPoll('held');
   cancel(arrays);
-  fresh.close();
+  await new Promise((resolve) => setTimeout(resolve, 3000));
+  await firstPoll('just-cancelled');
 }
 driver.close();
