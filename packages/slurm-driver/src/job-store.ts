@@ -36,6 +36,8 @@ export interface StateUpdate {
   /** Cache as final (never ask the scheduler again). */
   final: boolean;
   missingSince: number | undefined;
+  /** Set for a batch process: its outcome.json is its final record, so no job.json gets the state. */
+  batchProcess?: boolean;
 }
 
 /** A submission whose sbatch has not answered (yet): its job folder exists, its id is unknown. */

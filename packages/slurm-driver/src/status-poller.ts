@@ -138,7 +138,7 @@ export class StatusPoller {
       const decided = outcome && decisiveOutcomeState(outcome);
       if (decided) {
         states.set(job.id, decided);
-        updates.push({ id: job.id, state: decided, final: true, missingSince: undefined });
+        updates.push({ id: job.id, state: decided, final: true, missingSince: undefined, ...batchFlag(job) });
         stats.fromOutcome++;
       } else ask.push({ job, outcome });
     });
@@ -186,7 +186,7 @@ export class StatusPoller {
                 isProcessCancelRequested(batchDirOfProcess(job.jobDir), job.batchIndex as number),
               );
         states.set(job.id, update.state);
-        updates.push(update);
+        updates.push({ ...update, ...batchFlag(job) });
       }
     }
     await this.store.update(updates);
@@ -267,4 +267,9 @@ class UnreadableOutcome {
     readonly unreadable: UnreadableRecord,
     readonly reason: string,
   ) {}
+}
+
+/** Marks a batch process's update (the registry then writes no job.json for it). */
+function batchFlag(job: StoredJob): { batchProcess?: true } {
+  return job.batchIndex === undefined ? {} : { batchProcess: true };
 }
