@@ -10,6 +10,7 @@ import {
   type WaitOptions,
   WaitTimeoutError,
 } from '@hpc/core';
+import { sleep } from './wait-for-job.ts';
 
 /** One status round trip for every tracked job (a driver's checkAllJobStatuses). */
 export type PollAll = () => Promise<Map<JobId, JobState>>;
@@ -56,7 +57,7 @@ export async function* terminalStates(
       const [id] = open;
       throw new WaitTimeoutError(id as string, options.timeoutMs ?? 0, states.get(id as JobId) as JobState);
     }
-    await sleep(Math.min(interval, remaining), options.signal);
+    await sleep(Math.min(interval, remaining), options.signal, undefined);
     interval = changed ? first : Math.min(options.maxPollIntervalMs ?? 10_000, Math.ceil(interval * 1.5));
   }
 }
@@ -86,20 +87,6 @@ export async function* resultsAsTheyFinish<T>(
       yield { id, state, error: error as Error };
     }
   }
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 /**

@@ -14,6 +14,7 @@ import {
   allRegisteredModules,
   crateTypeIds,
   createJobDir,
+  encodeProcess,
   ensureDir,
   normalizeTarget,
   resolveImports,
@@ -109,10 +110,7 @@ export async function stageBatch(
 
 async function encodeTarget(target: SubmitTarget): Promise<{ pieces: Uint8Array[]; typeIds?: string[] }> {
   const source = normalizeTarget(target);
-  if (source.process) {
-    const { typeIds } = summarizeGraph(source.process);
-    return { pieces: Serializer.encode(source.process), typeIds };
-  }
+  if (source.process) return encodeProcess(source.process);
   if ((await detectFileFormat(source.crate)).format === 'hdf5') {
     const value = await loadCrate(source.crate, source.object);
     return { pieces: Serializer.encode(value), typeIds: summarizeGraph(value).typeIds };

@@ -95,7 +95,7 @@ export async function stageJob(target: SubmitTarget, options: StageOptions): Pro
  * walk next to encode's own; the manifest is not public) so that a missing module is refused
  * before any folder exists.
  */
-function encodeProcess(process: Process): { pieces: Uint8Array[]; typeIds: string[] } {
+export function encodeProcess(process: Process): { pieces: Uint8Array[]; typeIds: string[] } {
   const { typeIds } = summarizeGraph(process);
   return { pieces: Serializer.encode(process), typeIds };
 }

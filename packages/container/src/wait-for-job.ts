@@ -44,7 +44,8 @@ export async function waitForTerminalState(
   }
 }
 
-function sleep(
+/** Sleeps `ms`, rejecting when `signal` aborts; `wake` ends the sleep early. */
+export function sleep(
   ms: number,
   signal: AbortSignal | undefined,
   wake: Promise<unknown> | undefined,

@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
 import { processDirOf, readOutcome } from '@hpc/container';
 import type { JobId, JobState } from '@hpc/core';
-import { type LocalBatchRecord, processIdOf, taskDirOf, taskRecordOf } from './batch-record.ts';
+import { type LocalBatchRecord, processIdOf, taskRecordOf } from './batch-record.ts';
 import { mapConcurrently } from './job-folders.ts';
-import { type LocalJobRecord, readJobRecord } from './job-record.ts';
+import type { LocalJobRecord } from './job-record.ts';
+import { taskRecordOnDisk } from './local-batches.ts';
 import { type LiveStatus, localJobState } from './local-state.ts';
 
 /** How this driver process sees one task: its live record and status, if it holds the task. */
@@ -56,9 +57,8 @@ interface TaskView {
 async function taskView(batch: LocalBatchRecord, task: number, live: LiveTask): Promise<TaskView> {
   const held = live(taskRecordOf(batch, task).id);
   if (held) return held;
-  const onDisk = await readJobRecord(taskDirOf(batch.jobDir, task)).catch(() => undefined);
   // Not started (no record yet): as the batch says, so a cancelled batch or a gone submitter shows.
-  return { record: onDisk ?? taskRecordOf(batch, task), status: undefined };
+  return { record: await taskRecordOnDisk(batch, task), status: undefined };
 }
 
 async function processState(batch: LocalBatchRecord, index: number, task: TaskView): Promise<JobState> {

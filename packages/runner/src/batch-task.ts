@@ -11,7 +11,7 @@ import {
 import { batchProcessId, exitCodeOf, type RunOutcome } from '@hpc/core';
 import type { AbortReason } from '@hpc/process';
 import { openBundle } from '@hpc/serializer';
-import type { BatchTaskArgs, RunnerArgs } from './runner-args.ts';
+import { type BatchTaskArgs, type RunnerArgs, RunnerUsageError } from './runner-args.ts';
 
 /** Imports the job's modules (once per task); the failure, if any, as the error each process records. */
 export type ImportModules = (jobId: string) => Promise<Error | undefined>;
@@ -73,7 +73,7 @@ export async function runBatchTask(
 
 function taskFromOffset(offset: number, arrayTaskId: number | undefined): number {
   if (arrayTaskId === undefined || !Number.isSafeInteger(arrayTaskId))
-    throw new Error(
+    throw new RunnerUsageError(
       '--task-offset needs $SLURM_ARRAY_TASK_ID (is this an array job?); use --task outside SLURM',
     );
   return offset + arrayTaskId;

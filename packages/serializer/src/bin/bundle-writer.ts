@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { writeFileAtomic } from '@hpc/core';
+import { InternalError, writeFileAtomic } from '@hpc/core';
 import { alignUp } from './binary-format.ts';
 import {
   BUNDLE_HEADER_BYTES,
@@ -29,7 +29,9 @@ export async function writeBundle(
   options: { mode?: number; durable?: boolean } = {},
 ): Promise<WrittenBundle> {
   if (crates.length > MAX_BUNDLE_COUNT)
-    throw new RangeError(`a bundle holds at most ${MAX_BUNDLE_COUNT} crates`);
+    throw new InternalError(
+      `writeBundle: a bundle holds at most ${MAX_BUNDLE_COUNT} crates, not ${crates.length}`,
+    );
   const bundleId = randomBytes(16);
   const records: Buffer[] = [];
   const body: Uint8Array[] = [];
@@ -62,6 +64,8 @@ export async function writeBundle(
 function crateCrcOf(pieces: readonly Uint8Array[]): number {
   const head = pieces[0];
   if (!head || head.byteLength < CRATE_CRC_OFFSET + 4)
-    throw new RangeError('a crate must start with its whole header (Serializer.encode pieces)');
+    throw new InternalError(
+      'writeBundle: a crate must start with its whole header (the pieces Serializer.encode gives)',
+    );
   return Buffer.from(head.buffer, head.byteOffset, head.byteLength).readUInt32LE(CRATE_CRC_OFFSET);
 }
