@@ -84,6 +84,17 @@ const external = { tags: ['ExternalReferenceError'] };
 const externalOrOversized = { tags: ['ExternalReferenceError', 'CorruptFileError'] };
 const corrupt = { tags: ['CorruptFileError'] };
 
+/**
+ * The victim crate, copied for one case: the cases run at once, and h5py opening one file from two
+ * processes (a virtual dataset's source, an external link's target opened read-write) trips HDF5's
+ * file locks ("unable to open external file": a failed CI run, 2026-12-02).
+ */
+async function victimCopy(name: string): Promise<string> {
+  const copy = join(dir, `victim-${name}.h5`);
+  await copyFile(victim, copy);
+  return copy;
+}
+
 describe.concurrent('hostile HDF5 crates: reading only this file', () => {
   it('a dataset with external raw storage in a file outside the crate', async () => {
     const file = await hostileCrate('external-array', 'external-array', [outsideBytes]);
@@ -109,13 +120,16 @@ describe.concurrent('hostile HDF5 crates: reading only this file', () => {
   });
 
   it("a virtual dataset reading another user's crate", async () => {
-    const file = await hostileCrate('virtual', 'virtual-array', [victim, '/victim/arrays/0']);
+    const file = await hostileCrate('virtual', 'virtual-array', [
+      await victimCopy('virtual'),
+      '/victim/arrays/0',
+    ]);
     await expectRefused(file, [load(file)], external);
   });
 
   it('an external link where the structure should be', async () => {
     const file = await hostileCrate('external-link', 'external-link-structure', [
-      victim,
+      await victimCopy('external-link'),
       '/victim/structure',
     ]);
     await expectRefused(file, [load(file)], external);
