@@ -66,7 +66,7 @@ if [ "$HPC_CLUSTER_ACCOUNTING" = 1 ]; then ACCOUNTING=accounting_storage/slurmdb
 
 render() {
   sed -e "s|@CLUSTER@|$HPC_CLUSTER_NAME|g" -e "s|@HOST@|$HOST|g" \
-    -e "s|@NODES@|n[1-$LAST_NODE]|g" -e "s|@PORTS@|[$HPC_CLUSTER_FIRST_PORT-$LAST_PORT]|g" \
+    -e "s|@NODES@|n[1-$LAST_NODE]|g" -e "s|@LAST_NODE@|n$LAST_NODE|g" -e "s|@PORTS@|[$HPC_CLUSTER_FIRST_PORT-$LAST_PORT]|g" \
     -e "s|@CPUS@|$HPC_CLUSTER_CPUS|g" -e "s|@MEMORY@|$HPC_CLUSTER_MEMORY_MB|g" \
     -e "s|@PROCTRACK@|$PROCTRACK|g" -e "s|@TASKPLUGIN@|$TASKPLUGIN|g" -e "s|@ACCOUNTING@|$ACCOUNTING|g" \
     -e "s|@DBPASS@|${DBPASS:-}|g" "$HPC_CLUSTER_DIR/$1"
