@@ -221,6 +221,7 @@ export class JobContainer {
       jobId: this.jobId(),
       ...(this.options.batchIndex !== undefined ? { batchIndex: this.options.batchIndex } : {}),
       ...(this.options.arrayTaskId !== undefined ? { arrayTaskId: this.options.arrayTaskId } : {}),
+      restarts: Number(process.env.SLURM_RESTART_COUNT ?? 0) || 0,
       attempt: Number(process.env.SLURM_RESTART_COUNT ?? 0) || 0,
       signal: controller.signal,
       logger: createLogger(),

@@ -1,5 +1,6 @@
 import type { JobId } from './job-id.ts';
 import type { JobState, UnreadableRecord } from './job-state.ts';
+import type { JobDependencies, RetryPolicy } from './long-jobs.ts';
 
 /** A crate file on disk, optionally one object inside an HDF5 crate ('/my_process'). */
 export interface CrateRef {
@@ -7,7 +8,7 @@ export interface CrateRef {
   object?: string;
 }
 
-export interface SubmitOptions {
+export interface SubmitOptions extends JobDependencies {
   /** Job name shown by the scheduler and the CLI. Defaults to the process's class id. */
   name?: string;
   /**
@@ -31,6 +32,13 @@ export interface SubmitOptions {
   checkpointSignalSeconds?: number;
   /** Where the job folder is created (default: the driver's jobs root). */
   jobsRoot?: string;
+  /**
+   * A Process with checkpoint() is saved and run again at its time limit or on preemption, at
+   * most this often (default DEFAULT_MAX_RESTARTS, 3). 0: it ends 'timeout' / 'preempted'.
+   */
+  maxRestarts?: number;
+  /** Retries after failures, escalating resources (default: none). */
+  retry?: RetryPolicy;
 }
 
 export interface WaitOptions {
@@ -56,6 +64,11 @@ export interface BatchOptions extends SubmitOptions {
   parallelism?: number;
   /** Processes run one after another in one task (one Node process). Default 1. */
   processesPerTask?: number;
+  /**
+   * One upstream id per process (same length as the processes): process i starts once
+   * afterEach[i] completed. An upstream batch's tasks map task to task (SLURM's `aftercorr`).
+   */
+  afterEach?: readonly string[];
 }
 
 /** One process's end, as results() yields it: its value, or the JobFailedError getResult() throws. */

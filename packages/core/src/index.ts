@@ -64,6 +64,18 @@ export {
   type UnreadableRecord,
 } from './job-state.ts';
 export {
+  type AttemptCause,
+  type AttemptMechanism,
+  DEFAULT_MAX_RESTARTS,
+  describeAttempt,
+  type JobAttempt,
+  type JobDependencies,
+  RESTART_EXIT_CODE,
+  RETRY_CAUSES,
+  type RetryCause,
+  type RetryPolicy,
+} from './long-jobs.ts';
+export {
   refuseSubmitDuringImport,
   SubmitDuringImportError,
   whileImportingJobModules,

@@ -1,3 +1,5 @@
+import type { JobAttempt } from './long-jobs.ts';
+
 /**
  * The one state vocabulary of every driver. A discriminated union on `status`; the scheduler's own
  * words stay in `raw` for display, so nothing SLURM said is lost in the mapping.
@@ -13,6 +15,8 @@ export const JOB_STATUSES = [
   'preempted',
   'requeued',
   'lost',
+  /** Never started: a job it depends on ended in a way that can never satisfy the dependency. */
+  'blocked',
   'unknown',
 ] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
@@ -39,6 +43,15 @@ export interface JobStateDetails {
   endedAt?: string;
   elapsedMs?: number;
   name?: string;
+  /**
+   * Every attempt behind this one id, oldest first, when there was more than one (retries,
+   * restarts from a checkpoint, resubmissions): see JobAttempt.
+   */
+  attempts?: readonly JobAttempt[];
+  /** The retry policy's maxAttempts, when the job has one. */
+  maxAttempts?: number;
+  /** Restarts from a checkpoint so far (time limit or preemption). */
+  restarts?: number;
 }
 
 export type JobState = JobStateDetails &
@@ -57,6 +70,12 @@ export type JobState = JobStateDetails &
     | { status: 'preempted' }
     | { status: 'requeued' }
     | { status: 'lost'; reason: string }
+    | {
+        status: 'blocked';
+        /** The upstream job whose end can never satisfy this job's dependency, and how it ended. */
+        upstream: string;
+        upstreamStatus: JobStatus;
+      }
     | {
         status: 'unknown';
         reason: string;
@@ -83,6 +102,7 @@ const TERMINAL: ReadonlySet<JobStatus> = new Set([
   'timeout',
   'preempted',
   'lost',
+  'blocked',
 ]);
 
 /** Terminal states never change again; drivers cache them and stop asking the scheduler. */
@@ -101,6 +121,8 @@ export function describeJobState(state: JobState): string {
     }
     case 'cancelled':
       return state.by ? `cancelled by ${state.by}` : 'cancelled';
+    case 'blocked':
+      return `blocked (${state.upstream} ${state.upstreamStatus})`;
     case 'lost':
     case 'unknown':
       return `${state.status} (${state.reason})`;

@@ -14,10 +14,14 @@ export abstract class Process<Result = unknown> {
   abstract run(ctx: RunContext): Result | Promise<Result>;
 
   /**
-   * Optional: called when the scheduler warns of the time limit (SIGUSR1) or the job is
-   * cancelled, before `ctx.signal` aborts. Save what is needed to resume.
+   * Optional: makes the Process restartable. Called at the scheduler's time-limit warning
+   * (SIGUSR1) or on preemption, after `ctx.signal` aborted with 'time-limit': bring the fields to
+   * a state to resume from. The object itself (its fields as they are now) is then saved and run
+   * again (`ctx.restarts` > 0), up to `maxRestarts`; return another Process to run that instead.
+   * On a cancel it is called too, but nothing is restarted.
    */
-  checkpoint?(ctx: RunContext): void | Promise<void>;
+  // biome-ignore lint/suspicious/noConfusingVoidType: an async hook that returns nothing is Promise<void>.
+  checkpoint?(ctx: RunContext): void | Process | Promise<void | Process>;
 }
 Object.defineProperty(Process.prototype, PROCESS_BRAND, { value: true });
 

@@ -10,7 +10,12 @@ export interface RunContext {
   readonly batchIndex?: number | undefined;
   /** SLURM's array task id of the task running this process (SLURM_ARRAY_TASK_ID), on a cluster. */
   readonly arrayTaskId?: number | undefined;
-  /** How many times the scheduler has restarted this job (SLURM_RESTART_COUNT), 0 at first. */
+  /**
+   * How many times this job was restarted from its checkpoint (time limit or preemption), 0 on
+   * its first run; the revived object carries the fields checkpoint() left.
+   */
+  readonly restarts: number;
+  /** @deprecated The same number as `restarts` (its old name). */
   readonly attempt: number;
   /** Aborts when the job is cancelled or about to hit its time limit; `reason` says which. */
   readonly signal: AbortSignal;
