@@ -11,15 +11,4 @@ export function formatDuration(ms: number | undefined): string {
   return `${Math.floor(total / 86_400)}d${pad(Math.floor((total % 86_400) / 3_600))}h`;
 }
 
-const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-
-/** '512 B', '1.5 KiB', '256.0 MiB'. */
-export function formatBytes(bytes: number): string {
-  let value = bytes;
-  let unit = 0;
-  while (Math.abs(value) >= 1024 && unit < UNITS.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${UNITS[unit]}`;
-}
+export { formatBytes } from '@hpc/core';

@@ -11,6 +11,7 @@ import { formatDuration } from './human-units.ts';
 import { elapsedMs } from './job-view.ts';
 import { toJsonValue } from './json-value.ts';
 import { shown, shownLines, toSafeJson } from './output-safety.ts';
+import { wrapText } from './status-diagnosis.ts';
 
 /**
  * A finished job's result on stdout: strings as they are, other values as Node shows them (or
@@ -52,6 +53,7 @@ export function printJobFailure(ctx: CliContext, error: JobFailedError, json: bo
         exitCode: error.exitCode ?? error.state.exitCode ?? null,
         error: error.remote ?? null,
         stderrTail: error.stderrTail ?? null,
+        diagnosis: error.diagnosis,
         state: error.state,
       })}\n`,
     );
@@ -62,7 +64,13 @@ export function printJobFailure(ctx: CliContext, error: JobFailedError, json: bo
   const id = shown(error.jobId);
   const title = style.red(`job ${id} ${shown(describeJobState(error.state))}`);
   out.push(error.remote ? `${title}: ${shown(`${error.remote.name}: ${error.remote.message}`)}` : title);
-  out.push('', style.bold('diagnosis'), ...diagnosis(error.state, error.exitCode).map((line) => `  ${line}`));
+  out.push(
+    '',
+    style.bold('diagnosis'),
+    ...wrapText(shown(error.diagnosis), (ctx.stderr.columns ?? 100) - 2).map((line) => `  ${line}`),
+    '',
+    ...facts(error.state, error.exitCode).map((line) => `  ${line}`),
+  );
   if (error.remote)
     out.push('', style.bold('remote error'), shownLines(formatRemoteError(error.remote, '  ')));
   if (error.stderrTail)
@@ -75,8 +83,8 @@ export function printJobFailure(ctx: CliContext, error: JobFailedError, json: bo
   ctx.stderr.write(`${out.join('\n')}\n`);
 }
 
-/** Lines of a failed job's diagnosis; every piece of the state is scheduler or file data. */
-function diagnosis(state: JobState, exitCode: number | undefined): string[] {
+/** The failed job's facts under its diagnosis; every piece of the state is scheduler or file data. */
+function facts(state: JobState, exitCode: number | undefined): string[] {
   const lines = [
     `state:     ${shown(describeJobState(state))}${state.raw ? `   (scheduler: ${shown(state.raw)})` : ''}`,
   ];
@@ -88,8 +96,6 @@ function diagnosis(state: JobState, exitCode: number | undefined): string[] {
   if (state.node) lines.push(`node:      ${shown(state.node)}`);
   const ran = elapsedMs(state);
   if (ran !== undefined) lines.push(`ran for:   ${formatDuration(ran)}`);
-  const hint = stateHint(state);
-  if (hint) lines.push(`hint:      ${shown(hint)}`);
   return lines;
 }
 
@@ -97,25 +103,6 @@ function exitMeaning(code: number): string {
   if (code === 1) return ' — run() threw';
   if (code === 2) return ' — infrastructure failure (crate, import, signal)';
   return '';
-}
-
-function stateHint(state: JobState): string | undefined {
-  switch (state.status) {
-    case 'timeout':
-      return 'the job hit its time limit: raise it with --slurm-arg time=HH:MM:SS, or checkpoint in checkpoint()';
-    case 'failed':
-      if (state.cause === 'out-of-memory')
-        return 'the job ran out of memory: raise it with --slurm-arg mem=8G';
-      if (state.cause === 'node-fail') return 'the node failed: resubmit (consider --slurm-arg requeue)';
-      if (state.cause === 'infrastructure') return state.message;
-      return undefined;
-    case 'lost':
-      return 'the job ended without writing an outcome: look at its stderr';
-    case 'cancelled':
-      return 'the job was cancelled before it finished';
-    default:
-      return undefined;
-  }
 }
 
 /** True for the error getResult throws when a job ended without a result. */

@@ -96,7 +96,14 @@ describe('a failing job', () => {
     expect(result.stderr).toContain('Caused by: RangeError: value 42 out of range');
     expect(result.stderr).toContain('exit code: 1 — run() threw');
     expect(result.stderr).toContain('about to fail: bad row 7');
+    expect(result.stderr).toMatch(
+      /run\(\) threw, on \S+ \(exit 1\)\. The error was DataCheckError: validation failed: bad\s+row\s+7\.\s+Last\s+line\s+of\s+stderr:\s+"about\s+to\s+fail:\s+bad\s+row\s+7"\./,
+    );
     expect(result.stderr).not.toContain(ESC);
+
+    const status = await runHpc(['status', id], { home });
+    expect(status.stdout).toContain(`why ${id} has no result`);
+    expect(status.stdout).toMatch(/The error was DataCheckError: validation failed: bad\s+row 7\./);
 
     const json = await runHpc(['result', id, '--json'], { home });
     expect(json.exitCode).toBe(1);
@@ -107,6 +114,7 @@ describe('a failing job', () => {
       status: 'failed',
       exitCode: 1,
       error: { name: 'DataCheckError', cause: { name: 'RangeError' } },
+      diagnosis: expect.stringContaining('The error was DataCheckError'),
     });
     expect(parsed.error.stack).toContain('failing-process.ts');
   });

@@ -4,6 +4,7 @@ import {
   JobNotFinishedError,
   type JobState,
   JobUnreadableError,
+  type RequestedResources,
   unreadableFileOf,
 } from '@hpc/core';
 import { tailFile } from './job-folder/file-tail.ts';
@@ -12,10 +13,15 @@ import { readOutcome, readResult } from './job-folder/outcome-files.ts';
 
 /**
  * What getResult() means for any driver: the stored result of a completed job, or a
- * JobFailedError with the remote error (from the outcome), the scheduler's state, the exit code
- * and the tail of the job's stderr.
+ * JobFailedError with the remote error (from the outcome), the scheduler's state, the exit code,
+ * the tail of the job's stderr and, from all of it, the diagnosis paragraph.
  */
-export async function resultOrFailure<T>(jobId: string, jobDir: string, state: JobState): Promise<T> {
+export async function resultOrFailure<T>(
+  jobId: string,
+  jobDir: string,
+  state: JobState,
+  requested?: RequestedResources,
+): Promise<T> {
   const unreadable = unreadableFileOf(state);
   if (unreadable) throw new JobUnreadableError(jobId, unreadable);
   if (!isTerminalState(state)) throw new JobNotFinishedError(jobId, state);
@@ -29,5 +35,6 @@ export async function resultOrFailure<T>(jobId: string, jobDir: string, state: J
     ...(outcome?.status === 'failed' ? { remote: outcome.error } : {}),
     ...(state.exitCode !== undefined ? { exitCode: state.exitCode } : {}),
     ...(stderrTail ? { stderrTail } : {}),
+    ...(requested ? { requested } : {}),
   });
 }

@@ -12,6 +12,7 @@ export {
   batchTaskId,
   batchTaskOf,
 } from './batch-id.ts';
+export { formatBytes } from './byte-size.ts';
 export {
   checkpointLeadSeconds,
   DEFAULT_CHECKPOINT_LEAD_SECONDS,
@@ -31,6 +32,7 @@ export type {
   WaitOptions,
 } from './driver.ts';
 export { HpcError, type HpcErrorOptions, type HpcErrorTag, type HpcErrorTags, isHpcError } from './errors.ts';
+export { type DiagnosisInput, diagnoseFailure, type RequestedResources } from './failure-diagnosis.ts';
 export {
   FILE_MODES,
   type FileModes,

@@ -1,6 +1,8 @@
 import { HpcError } from './errors.ts';
+import { diagnoseFailure, type RequestedResources } from './failure-diagnosis.ts';
 import type { JobState } from './job-state.ts';
 import { describeJobState } from './job-state.ts';
+import type { JobAttempt } from './long-jobs.ts';
 import { formatRemoteError, type RemoteError } from './remote-error.ts';
 import { escapeUnsafeText } from './safe-text.ts';
 
@@ -20,6 +22,10 @@ export interface JobFailedDetails {
   remote?: RemoteError;
   exitCode?: number;
   stderrTail?: string;
+  /** What the job asked for (memory, time, CPUs), for the diagnosis. */
+  requested?: RequestedResources;
+  /** Peak memory used, when measured. */
+  peakMemoryBytes?: number;
 }
 
 /** A job ended without a result. Carries the remote error (with its stack) and the scheduler's view. */
@@ -30,6 +36,8 @@ export class JobFailedError extends HpcError {
   readonly remote: RemoteError | undefined;
   readonly exitCode: number | undefined;
   readonly stderrTail: string | undefined;
+  /** One readable paragraph on why (diagnoseFailure): what ended it, where, against what limit, what to change. */
+  readonly diagnosis: string;
 
   constructor(details: JobFailedDetails) {
     const why = details.remote
@@ -41,9 +49,16 @@ export class JobFailedError extends HpcError {
     this.remote = details.remote;
     this.exitCode = details.exitCode;
     this.stderrTail = details.stderrTail;
+    this.diagnosis = diagnoseFailure(details);
+    this.stack = `${this.stack}\n--- diagnosis ---\n${this.diagnosis}`;
     if (details.remote)
       this.stack = `${this.stack}\n--- remote error ---\n${formatRemoteError(details.remote)}`;
     if (details.stderrTail) this.stack = `${this.stack}\n--- stderr (tail) ---\n${details.stderrTail}`;
+  }
+
+  /** Every attempt behind the job's id, oldest first (empty when it ran once). */
+  get attempts(): readonly JobAttempt[] {
+    return this.state.attempts ?? [];
   }
 }
 

@@ -15,6 +15,7 @@ import { fetchJobViews } from '../fetch-jobs.ts';
 import { type JobView, jobJson, renderSummary, unreadableOf } from '../job-view.ts';
 import { shown, toSafeJson } from '../output-safety.ts';
 import { flagOption, type OptionValues, secondsOption } from '../parse-command-line.ts';
+import { diagnosesOf, wrapText } from '../status-diagnosis.ts';
 import { summaryJson } from '../status-json.ts';
 import { renderStatusTable } from '../status-table.ts';
 import { watchJobs } from '../watch-jobs.ts';
@@ -81,18 +82,25 @@ export async function runStatus(values: OptionValues, ids: string[], ctx: CliCon
 
   const views: JobView[] = [];
   const records: UnreadableRecord[] = [];
+  const diagnoses = new Map<string, string>();
   for (const [kind, groupIds] of groups) {
     const driver = await createDriver(kind);
     try {
-      views.push(...(await fetchJobViews(driver, groupIds)));
+      const fetched = await fetchJobViews(driver, groupIds);
+      views.push(...fetched);
       if (!groupIds) records.push(...(driver.unreadableRecords ?? []));
+      // Jobs named on the command line that ended without a result also say why.
+      else for (const [id, text] of await diagnosesOf(driver, fetched)) diagnoses.set(id, text);
     } finally {
       closeDriver(driver, ctx.stderr);
     }
   }
   if (json) {
     const now = Date.now();
-    const jobs = views.map((view) => jobJson(view, now));
+    const jobs = views.map((view) => {
+      const diagnosis = diagnoses.get(view.id);
+      return { ...jobJson(view, now), ...(diagnosis ? { diagnosis } : {}) };
+    });
     ctx.stdout.write(
       `${toSafeJson({ summary: summaryJson(views), jobs, batches: batchViews(views).map(batchJson), ...(records.length ? { unreadableRecords: records } : {}) })}\n`,
     );
@@ -107,6 +115,10 @@ export async function runStatus(values: OptionValues, ids: string[], ctx: CliCon
   const { style } = ctx.stdout;
   const lines = renderStatusTable(views, style, ctx.stdout.columns, Date.now(), expand);
   lines.push(renderSummary(views, style));
+  for (const [id, text] of diagnoses) {
+    lines.push('', style.bold(`why ${shown(id)} has no result`));
+    lines.push(...wrapText(shown(text), (ctx.stdout.columns ?? 100) - 2).map((line) => `  ${line}`));
+  }
   ctx.stdout.write(`${lines.join('\n')}\n`);
   return reportUnreadable(views, records, ctx);
 }
