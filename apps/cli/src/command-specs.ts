@@ -121,6 +121,42 @@ export const COMMAND_SPECS: Readonly<Record<CommandName, CommandSpec>> = {
         description:
           'warn a Process that has checkpoint() this long before its time limit (default 120, 0 = off)',
       },
+      'max-restarts': {
+        type: 'string',
+        value: 'n',
+        description:
+          'restart a Process with checkpoint() at most n times at its time limit or preemption (default 3)',
+      },
+      retry: {
+        type: 'string',
+        value: 'attempts',
+        description:
+          'attempts in all after failures (--retry-on), escalating memory after OOM and time after a timeout',
+      },
+      'retry-on': {
+        type: 'string',
+        value: 'causes',
+        description:
+          'comma list: out-of-memory,timeout,node-fail,preempted,lost (the default),process-error,exit-code',
+      },
+      after: {
+        type: 'string',
+        multiple: true,
+        value: 'ids',
+        description: 'start once these jobs completed (comma list or repeated); blocked if one fails',
+      },
+      'after-any': {
+        type: 'string',
+        multiple: true,
+        value: 'ids',
+        description: 'start once these jobs ended, however',
+      },
+      'after-not-ok': {
+        type: 'string',
+        multiple: true,
+        value: 'ids',
+        description: 'start once these jobs ended other than completed',
+      },
       local: LOCAL_OPTION,
       wait: {
         type: 'boolean',

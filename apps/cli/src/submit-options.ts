@@ -1,5 +1,6 @@
 import { describeUnsafeCharacter, findUnsafeCharacter, type SubmitOptions } from '@hpc/core';
 import { UsageError } from './cli-errors.ts';
+import { longJobOptions } from './long-job-options.ts';
 import { shown } from './output-safety.ts';
 import { keyValueOption, listOption, type OptionValues, stringOption } from './parse-command-line.ts';
 import { toNodeImport } from './user-module.ts';
@@ -9,7 +10,18 @@ import { toNodeImport } from './user-module.ts';
  * picks what runs. The drivers refuse control and bidi/format characters in them too; refusing
  * them here, before the module is even imported, names the flag the user typed.
  */
-const PLAIN_TEXT_OPTIONS = ['name', 'export', 'module', 'conda-env', 'slurm-arg', 'env', 'import'] as const;
+const PLAIN_TEXT_OPTIONS = [
+  'name',
+  'export',
+  'module',
+  'conda-env',
+  'slurm-arg',
+  'env',
+  'import',
+  'after',
+  'after-any',
+  'after-not-ok',
+] as const;
 
 /** SLURM's --signal takes at most this many seconds (sbatch(1): 0 to 65535). */
 const MAX_CHECKPOINT_LEAD_SECONDS = 65_535;
@@ -32,7 +44,7 @@ export function submitOptions(values: OptionValues, cwd: string): SubmitOptions 
   if (condaEnv !== undefined) options.condaEnv = condaEnv;
   const lead = checkpointLead(values);
   if (lead !== undefined) options.checkpointSignalSeconds = lead;
-  return options;
+  return { ...options, ...longJobOptions(values) };
 }
 
 function refuseUnsafeCharacters(values: OptionValues): void {
