@@ -25,6 +25,7 @@ import { type BundleEntryRef, loadBundleEntry, loadCrate } from './load-crate.ts
 import { createLogger } from './logger.ts';
 import { OutputCapture } from './output-capture.ts';
 import { runGuarded } from './run-guard.ts';
+import { UsageMeter } from './run-usage.ts';
 
 export interface JobContainerOptions {
   /** Object path inside an HDF5 crate, e.g. '/my_process'. */
@@ -80,6 +81,8 @@ export class JobContainer {
   private running: { process: Process; context: RunContext; controller: AbortController } | undefined;
   /** Set when cancelRequested() said so: the outcome says 'cancelled' rather than 'signalled'. */
   private cancelledByRequest = false;
+  /** Measures the run from execute() on; its figures go into the outcome. */
+  private meter: UsageMeter | undefined;
 
   constructor(crate: string, options: JobContainerOptions = {}) {
     this.crate = resolve(crate);
@@ -93,6 +96,7 @@ export class JobContainer {
   async execute(options: ExecuteOptions = {}): Promise<RunOutcome> {
     const paths = jobPaths(this.jobDir);
     const startedAt = new Date();
+    this.meter = new UsageMeter();
     if (this.options.cancelRequested?.()) {
       this.cancelledByRequest = true;
       return this.recordFailure('cancelled', new InterruptedError('cancelled'));
@@ -156,6 +160,7 @@ export class JobContainer {
       pid: process.pid,
       ...(jobId ? { jobId } : {}),
       ...(this.warnedAt ? { warnedAt: this.warnedAt.toISOString() } : {}),
+      ...(this.meter ? { usage: this.meter.stop() } : {}),
     } as RunOutcome;
     await writeOutcome(this.jobDir, outcome, this.modes.file);
     return outcome;
@@ -277,7 +282,7 @@ export class JobContainer {
 
 type OutcomeStamp = Pick<
   RunOutcome,
-  'version' | 'startedAt' | 'finishedAt' | 'durationMs' | 'host' | 'pid' | 'jobId' | 'warnedAt'
+  'version' | 'startedAt' | 'finishedAt' | 'durationMs' | 'host' | 'pid' | 'jobId' | 'warnedAt' | 'usage'
 >;
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 /** An outcome before it is stamped with times and host. */

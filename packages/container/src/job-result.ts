@@ -36,5 +36,6 @@ export async function resultOrFailure<T>(
     ...(state.exitCode !== undefined ? { exitCode: state.exitCode } : {}),
     ...(stderrTail ? { stderrTail } : {}),
     ...(requested ? { requested } : {}),
+    ...(outcome?.usage ? { peakMemoryBytes: outcome.usage.taskPeakRssBytes } : {}),
   });
 }

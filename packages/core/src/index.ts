@@ -94,6 +94,7 @@ export {
   type InfrastructureFailure,
   RUN_OUTCOME_VERSION,
   type RunOutcome,
+  type RunUsage,
 } from './run-outcome.ts';
 export {
   describeUnsafeCharacter,

@@ -27,6 +27,17 @@ export type InfrastructureFailure =
   | 'cancelled'
   | 'internal';
 
+/** What one run used, as the node-runner measured it (independent of site accounting). */
+export interface RunUsage {
+  wallMs: number;
+  userCpuMs: number;
+  systemCpuMs: number;
+  /** The highest resident memory seen while this process ran (sampled, and at its end). */
+  peakRssBytes: number;
+  /** The whole runner's peak (getrusage maxrss): in a packed task, the task's so far. */
+  taskPeakRssBytes: number;
+}
+
 interface OutcomeCommon {
   version: typeof RUN_OUTCOME_VERSION;
   startedAt: string;
@@ -40,6 +51,8 @@ interface OutcomeCommon {
    * running after it (the warning never shortens a job), so an 'ok' outcome can carry it too.
    */
   warnedAt?: string;
+  /** What the run used (absent in outcomes written before it was recorded, or before run() could start). */
+  usage?: RunUsage;
 }
 
 /**

@@ -1,0 +1,47 @@
+import { resourceUsage } from 'node:process';
+import type { RunUsage } from '@hpc/core';
+
+/** How often resident memory is sampled while run() runs (the process's own peak in a packed task). */
+const RSS_SAMPLE_MS = 250;
+
+/**
+ * What one run used, measured by the node-runner itself, so it does not depend on site
+ * accounting: wall time, user and system CPU, and peak resident memory. In a packed task
+ * several processes share one Node process: CPU is the difference over this run, the process's
+ * peak is the highest RSS sampled during it, and the task's peak (getrusage's maxrss) is kept too.
+ */
+export class UsageMeter {
+  private readonly startedAt = performance.now();
+  private readonly cpuAtStart = process.cpuUsage();
+  private peakRss = process.memoryUsage.rss();
+  private readonly sampler: NodeJS.Timeout;
+
+  constructor() {
+    this.sampler = setInterval(() => this.sample(), RSS_SAMPLE_MS);
+    this.sampler.unref();
+  }
+
+  /** Stops sampling and returns the figures (idempotent enough: later calls measure again). */
+  stop(): RunUsage {
+    clearInterval(this.sampler);
+    this.sample();
+    const cpu = process.cpuUsage(this.cpuAtStart);
+    return {
+      wallMs: round(performance.now() - this.startedAt),
+      userCpuMs: round(cpu.user / 1_000),
+      systemCpuMs: round(cpu.system / 1_000),
+      peakRssBytes: this.peakRss,
+      // maxRSS is in KiB (getrusage(2)).
+      taskPeakRssBytes: resourceUsage().maxRSS * 1024,
+    };
+  }
+
+  private sample(): void {
+    const rss = process.memoryUsage.rss();
+    if (rss > this.peakRss) this.peakRss = rss;
+  }
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 10) / 10;
+}
