@@ -56,6 +56,7 @@ export {
 export { resultOrFailure } from './job-result.ts';
 export { loadCrate } from './load-crate.ts';
 export { stateFromOutcome } from './outcome-state.ts';
+export { PROGRESS_WRITE_INTERVAL_MS, ProgressWriter, readProgress } from './progress-writer.ts';
 export {
   checkCount,
   MAX_BATCH_SIZE,

@@ -24,6 +24,7 @@ import { writeOutcome } from './job-folder/outcome-files.ts';
 import { type BundleEntryRef, loadBundleEntry, loadCrate } from './load-crate.ts';
 import { createLogger } from './logger.ts';
 import { OutputCapture } from './output-capture.ts';
+import { ProgressWriter } from './progress-writer.ts';
 import { runGuarded } from './run-guard.ts';
 import { UsageMeter } from './run-usage.ts';
 
@@ -83,6 +84,8 @@ export class JobContainer {
   private cancelledByRequest = false;
   /** Measures the run from execute() on; its figures go into the outcome. */
   private meter: UsageMeter | undefined;
+  /** ctx.progress(): coalesced writes of progress.json; the last value goes into the outcome. */
+  private progress: ProgressWriter | undefined;
 
   constructor(crate: string, options: JobContainerOptions = {}) {
     this.crate = resolve(crate);
@@ -161,6 +164,7 @@ export class JobContainer {
       ...(jobId ? { jobId } : {}),
       ...(this.warnedAt ? { warnedAt: this.warnedAt.toISOString() } : {}),
       ...(this.meter ? { usage: this.meter.stop() } : {}),
+      ...(this.progress?.last ? { progress: this.progress.last } : {}),
     } as RunOutcome;
     await writeOutcome(this.jobDir, outcome, this.modes.file);
     return outcome;
@@ -220,6 +224,13 @@ export class JobContainer {
     if (this.warnedAt && hasCheckpoint(target)) this.interruption ??= 'time-limit';
     if (this.interruption) return this.interrupted(new InterruptedError(this.interruption));
     const controller = new AbortController();
+    const logger = createLogger();
+    let progressWarned = false;
+    const progress = new ProgressWriter(this.jobDir, this.modes.file, (error) => {
+      if (!progressWarned) logger.warn('ctx.progress(): progress.json could not be written:', error);
+      progressWarned = true;
+    });
+    this.progress = progress;
     const context: RunContext = {
       workDir,
       jobDir: this.jobDir,
@@ -229,7 +240,8 @@ export class JobContainer {
       restarts: Number(process.env.SLURM_RESTART_COUNT ?? 0) || 0,
       attempt: Number(process.env.SLURM_RESTART_COUNT ?? 0) || 0,
       signal: controller.signal,
-      logger: createLogger(),
+      logger,
+      progress: (done, total, message) => progress.report(done, total, message),
     };
     this.running = { process: target, context, controller };
     changeDirectory(workDir);
@@ -242,6 +254,7 @@ export class JobContainer {
       return { status: 'failed', kind: 'process', error: toRemoteError(error) };
     } finally {
       this.running = undefined;
+      await progress.stop();
     }
     return this.storeResult(result, resultFile);
   }
@@ -282,7 +295,16 @@ export class JobContainer {
 
 type OutcomeStamp = Pick<
   RunOutcome,
-  'version' | 'startedAt' | 'finishedAt' | 'durationMs' | 'host' | 'pid' | 'jobId' | 'warnedAt' | 'usage'
+  | 'version'
+  | 'startedAt'
+  | 'finishedAt'
+  | 'durationMs'
+  | 'host'
+  | 'pid'
+  | 'jobId'
+  | 'warnedAt'
+  | 'usage'
+  | 'progress'
 >;
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 /** An outcome before it is stamped with times and host. */

@@ -92,6 +92,7 @@ export { formatRemoteError, type RemoteError, toRemoteError } from './remote-err
 export {
   exitCodeOf,
   type InfrastructureFailure,
+  type JobProgress,
   RUN_OUTCOME_VERSION,
   type RunOutcome,
   type RunUsage,

@@ -38,6 +38,15 @@ export interface RunUsage {
   taskPeakRssBytes: number;
 }
 
+/** What run() reported last through ctx.progress(). */
+export interface JobProgress {
+  done: number;
+  total?: number;
+  message?: string;
+  /** When it was reported (ISO). */
+  at: string;
+}
+
 interface OutcomeCommon {
   version: typeof RUN_OUTCOME_VERSION;
   startedAt: string;
@@ -53,6 +62,8 @@ interface OutcomeCommon {
   warnedAt?: string;
   /** What the run used (absent in outcomes written before it was recorded, or before run() could start). */
   usage?: RunUsage;
+  /** The last ctx.progress() value, when run() reported any. */
+  progress?: JobProgress;
 }
 
 /**

@@ -20,6 +20,12 @@ export interface RunContext {
   /** Aborts when the job is cancelled or about to hit its time limit; `reason` says which. */
   readonly signal: AbortSignal;
   readonly logger: Logger;
+  /**
+   * Says how far run() has got: `ctx.progress(420, 1000, 'fitting')`. Cheap to call often: the
+   * value is written to the job folder at most about once a second, shown by `hpc status`, and
+   * the last one is kept in the outcome.
+   */
+  progress(done: number, total?: number, message?: string): void;
 }
 
 export interface Logger {

@@ -16,6 +16,8 @@ export const JOB_FILES = {
   schedulerStderr: 'job.err',
   /** The driver's record of the job (submit options, ids), JSON: see job-record.ts. */
   record: 'job.json',
+  /** What run() reported last through ctx.progress() (progress-writer.ts). */
+  progress: 'progress.json',
   workDir: 'work',
 } as const;
 
@@ -32,6 +34,7 @@ export function jobPaths(jobDir: string) {
     schedulerStdout: join(jobDir, JOB_FILES.schedulerStdout),
     schedulerStderr: join(jobDir, JOB_FILES.schedulerStderr),
     record: join(jobDir, JOB_FILES.record),
+    progress: join(jobDir, JOB_FILES.progress),
   };
 }
 export type JobPaths = ReturnType<typeof jobPaths>;
