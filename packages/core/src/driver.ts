@@ -109,6 +109,11 @@ export interface Driver<Target = unknown> {
   /** The job's result, or a JobFailedError carrying the remote error and the scheduler's diagnosis. */
   getResult<T = unknown>(id: string): Promise<T>;
   logs(id: string, options?: LogOptions): Promise<string>;
+  /**
+   * The file logs() reads for this job and stream now (it may not exist yet), for reading a large
+   * log in pieces or following it from where the last read stopped.
+   */
+  logFile(id: string, options?: Pick<LogOptions, 'stream'>): Promise<string>;
   listJobs(): Promise<TrackedJob[]>;
   /**
    * Job records the driver found but could not read well enough to know their job's id (a damaged

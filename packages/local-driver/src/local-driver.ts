@@ -2,8 +2,10 @@ import { rm } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import {
+  jobLogFile,
   pollingWaiters,
   processDirOf,
+  processLogFile,
   readJobLog,
   readOutcome,
   readProcessLog,
@@ -295,6 +297,12 @@ export class LocalDriver implements Driver<SubmitTarget> {
     const found = await this.book.find(id);
     if (found) return readProcessLog(found.processDir, options);
     return readJobLog((await this.recordOf(id)).jobDir, options);
+  }
+
+  async logFile(id: string, options: Pick<LogOptions, 'stream'> = {}): Promise<string> {
+    const found = await this.book.find(id);
+    if (found) return processLogFile(found.processDir, options.stream);
+    return jobLogFile((await this.recordOf(id)).jobDir, options.stream);
   }
 
   /** Every job with a readable record (checkAllJobStatuses reports the unreadable ones). */

@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { batchPaths, JOB_FILES, requestProcessCancel, tailFile } from '@hpc/container';
+import { batchPaths, processLogFile, readLogFile, requestProcessCancel } from '@hpc/container';
 import { batchTaskOf, type FileModes, type LogOptions } from '@hpc/core';
 import { batchArrayIds, batchDirOfProcess } from './batch-record.ts';
 import type { CommandRunner } from './command-runner.ts';
@@ -83,18 +82,15 @@ export class BatchJobs {
   }
 
   /** A batch process's own output once it has started; before that, its task's capture (tasks/<task>.out). */
-  async logs(job: StoredJob, options: LogOptions): Promise<string> {
-    if (existsSync(job.jobDir)) {
-      const file = join(job.jobDir, options.stream === 'stderr' ? JOB_FILES.stderr : JOB_FILES.stdout);
-      return readText(file, options);
-    }
+  logs(job: StoredJob, options: LogOptions): Promise<string> {
+    return readLogFile(this.logFile(job, options.stream), options);
+  }
+
+  /** A started process's own capture, else its task's (the scheduler's) until it starts. */
+  logFile(job: StoredJob, stream: LogOptions['stream']): string {
+    if (existsSync(job.jobDir)) return processLogFile(job.jobDir, stream);
     const task = batchTaskOf(job.id);
     const tasks = batchPaths(batchDirOfProcess(job.jobDir)).tasks;
-    return readText(join(tasks, `${task}.${options.stream === 'stderr' ? 'err' : 'out'}`), options);
+    return join(tasks, `${task}.${stream === 'stderr' ? 'err' : 'out'}`);
   }
-}
-
-function readText(file: string, options: LogOptions): Promise<string> {
-  if (options.tailLines !== undefined) return tailFile(file, options.tailLines);
-  return readFile(file, 'utf8').catch(() => '');
 }

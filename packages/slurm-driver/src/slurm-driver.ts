@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import {
+  jobLogFile,
   pollingWaiters,
   readJobLog,
   resultOrFailure,
@@ -346,6 +347,12 @@ export class SLURMDriver implements Driver<SubmitTarget> {
     const job = this.tracked(id);
     if (job.batchIndex !== undefined) return this.batchJobs.logs(job, options);
     return readJobLog(job.jobDir, options);
+  }
+
+  async logFile(id: string, options: Pick<LogOptions, 'stream'> = {}): Promise<string> {
+    const job = this.tracked(id);
+    if (job.batchIndex !== undefined) return this.batchJobs.logFile(job, options.stream);
+    return jobLogFile(job.jobDir, options.stream);
   }
 
   async listJobs(): Promise<TrackedJob[]> {

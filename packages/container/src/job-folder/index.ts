@@ -21,7 +21,7 @@ export {
 } from './batch-manifest.ts';
 export { tailFile } from './file-tail.ts';
 export { JOB_FILES, type JobPaths, jobPaths } from './job-files.ts';
-export { readJobLog, readProcessLog } from './job-log.ts';
+export { jobLogFile, processLogFile, readJobLog, readLogFile, readProcessLog } from './job-log.ts';
 export {
   type JobRecord,
   type JobRecordCommon,
