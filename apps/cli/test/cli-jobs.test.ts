@@ -1,9 +1,18 @@
-import { copyFile, mkdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { copyFile, glob, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, cleanHome, ESC, fixture, makeHome, runHpc } from './hpc-process.ts';
 
 let home: string;
+
+/** The scheduler-captured stdout (job.out) of the local job whose job.json has this id. */
+async function jobLogPath(root: string, id: string): Promise<string> {
+  for await (const record of glob('**/job.json', { cwd: root })) {
+    const text = await readFile(join(root, record), 'utf8');
+    if ((JSON.parse(text) as { id?: string }).id === id) return join(root, dirname(record), 'job.out');
+  }
+  throw new Error(`no job.json with id ${id} under ${root}`);
+}
 
 beforeAll(async () => {
   assertBuilt();
@@ -48,6 +57,26 @@ describe('submit, watch, result, logs (local driver)', () => {
     expect(result.stdout).toContain('Process running hello');
     const tail = await runHpc(['logs', id, '--tail', '1'], { home });
     expect(tail.stdout.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('logs streams a log larger than the 1 MiB piece it reads at a time, byte for byte', async () => {
+    const log = await jobLogPath(home, id);
+    const line = 'row ✓ 数据 🧪\n';
+    const big = line.repeat(Math.ceil((3 * 1024 * 1024) / Buffer.byteLength(line)));
+    await writeFile(log, big);
+    const result = await runHpc(['logs', id, '--raw'], { home });
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toBe(big);
+  });
+
+  it('logs --follow prints what the job writes until it ends, and --tail with it only the last lines and what follows', async () => {
+    const submitted = await runHpc(['submit', fixture('sleeping-process.ts'), '--args', '2500'], { home });
+    const sleeper = submitted.stdout.trim();
+    const followed = await runHpc(['logs', sleeper, '--follow'], { home, timeoutMs: 20_000 });
+    expect(followed.exitCode).toBe(0);
+    expect(followed.stdout).toBe('sleeping 2500 ms\nwoke up\n');
+    const tailed = await runHpc(['logs', sleeper, '--follow', '--tail', '1'], { home, timeoutMs: 20_000 });
+    expect(tailed.stdout).toBe('woke up\n');
   });
 
   it('status --json has a stable shape for scripts', async () => {
