@@ -1,4 +1,5 @@
 import { describeRunAgainstLimit, type JobState, type JobStateDetails } from '@hpc/core';
+import { userNameOfUid } from './user-names.ts';
 
 /** What SLURM said about one job, from squeue or sacct text (fields it did not give are undefined). */
 export interface SlurmJobReport {
@@ -130,7 +131,7 @@ export function mapSlurmState(report: SlurmJobReport): JobState {
     case 'BOOT_FAIL':
       return { ...details, status: 'failed', cause: 'node-fail', message: 'the node failed to boot' };
     case 'CANCELLED': {
-      const by = rest[0] === 'by' && rest[1] ? rest[1] : undefined;
+      const by = rest[0] === 'by' && rest[1] ? userNameOfUid(rest[1]) : undefined;
       return { ...details, status: 'cancelled', ...(by ? { by } : {}) };
     }
     case 'REVOKED':
