@@ -17,6 +17,11 @@ export interface StoredJob extends TrackedJob {
   batchIndex?: number;
 }
 
+/** What listJobs() tells about a stored job: the common fields and the state known without a poll. */
+export function trackedJobOf({ id, driver, name, jobDir, submittedAt, state, terminal }: StoredJob): TrackedJob {
+  return { id, driver, name, jobDir, submittedAt, ...(state ? { knownState: state, knownFinal: terminal } : {}) };
+}
+
 /** A job (or batch process) to record. */
 export interface NewJob {
   id: JobId;

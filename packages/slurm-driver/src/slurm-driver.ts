@@ -35,7 +35,7 @@ import { defaultName, JobPreparation, type Prepared, type SLURMSubmitOptions } f
 export type { SLURMSubmitOptions } from './job-preparation.ts';
 
 import { JobRegistry, type Submission } from './job-registry.ts';
-import type { StoredJob } from './job-store.ts';
+import { type StoredJob, trackedJobOf } from './job-store.ts';
 import { runSbatch, type SbatchAnswer } from './sbatch-answer.ts';
 import { Semaphore } from './semaphore.ts';
 import { type PollStats, StatusPoller, type StatusPollerOptions } from './status-poller.ts';
@@ -356,9 +356,7 @@ export class SLURMDriver implements Driver<SubmitTarget> {
   }
 
   async listJobs(): Promise<TrackedJob[]> {
-    return this.registry
-      .jobs()
-      .map(({ id, driver, name, jobDir, submittedAt }) => ({ id, driver, name, jobDir, submittedAt }));
+    return this.registry.jobs().map(trackedJobOf);
   }
 
   /** Stops tracking a job, for every driver on every host (its job.json says so); the folder stays. */

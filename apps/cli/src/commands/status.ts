@@ -11,8 +11,8 @@ import {
   groupIdsByDriver,
 } from '../driver-select.ts';
 import { EXIT_CODES, type ExitCode } from '../exit-codes.ts';
-import { fetchJobViews } from '../fetch-jobs.ts';
 import { type JobView, jobJson, renderSummary, unreadableOf } from '../job-view.ts';
+import { fetchJobViewsOrKnown, type SchedulerOutage } from '../known-job-views.ts';
 import { shown, toSafeJson } from '../output-safety.ts';
 import { flagOption, type OptionValues, secondsOption } from '../parse-command-line.ts';
 import { diagnosesOf, wrapText } from '../status-diagnosis.ts';
@@ -83,14 +83,16 @@ export async function runStatus(values: OptionValues, ids: string[], ctx: CliCon
   const views: JobView[] = [];
   const records: UnreadableRecord[] = [];
   const diagnoses = new Map<string, string>();
+  const outages: SchedulerOutage[] = [];
   for (const [kind, groupIds] of groups) {
     const driver = await createDriver(kind);
     try {
-      const fetched = await fetchJobViews(driver, groupIds);
+      const { views: fetched, outage } = await fetchJobViewsOrKnown(driver, groupIds);
       views.push(...fetched);
+      if (outage) outages.push(outage);
       if (!groupIds) records.push(...(driver.unreadableRecords ?? []));
       // Jobs named on the command line that ended without a result also say why.
-      else for (const [id, text] of await diagnosesOf(driver, fetched)) diagnoses.set(id, text);
+      else if (!outage) for (const [id, text] of await diagnosesOf(driver, fetched)) diagnoses.set(id, text);
     } finally {
       closeDriver(driver, ctx.stderr);
     }
@@ -104,7 +106,7 @@ export async function runStatus(values: OptionValues, ids: string[], ctx: CliCon
     ctx.stdout.write(
       `${toSafeJson({ summary: summaryJson(views), jobs, batches: batchViews(views).map(batchJson), ...(records.length ? { unreadableRecords: records } : {}) })}\n`,
     );
-    return reportUnreadable(views, records, ctx);
+    return worst(reportUnreadable(views, records, ctx), reportOutages(outages, ctx));
   }
   if (views.length === 0 && records.length === 0) {
     ctx.stdout.write(
@@ -120,7 +122,20 @@ export async function runStatus(values: OptionValues, ids: string[], ctx: CliCon
     lines.push(...wrapText(shown(text), (ctx.stdout.columns ?? 100) - 2).map((line) => `  ${line}`));
   }
   ctx.stdout.write(`${lines.join('\n')}\n`);
-  return reportUnreadable(views, records, ctx);
+  return worst(reportUnreadable(views, records, ctx), reportOutages(outages, ctx));
+}
+
+/** A line on stderr per scheduler that did not answer (its jobs were listed from the store); exit 1. */
+function reportOutages(outages: readonly SchedulerOutage[], ctx: CliContext): ExitCode {
+  for (const { message, unknown } of outages)
+    ctx.stderr.write(
+      `${ctx.stderr.style.red('hpc status:')} the scheduler did not answer (${shown(message)}); the jobs are listed from the local store, ${unknown} of them as unknown\n`,
+    );
+  return outages.length ? EXIT_CODES.failed : EXIT_CODES.ok;
+}
+
+function worst(a: ExitCode, b: ExitCode): ExitCode {
+  return a === EXIT_CODES.ok ? b : a;
 }
 
 /**
