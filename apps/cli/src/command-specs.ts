@@ -188,7 +188,9 @@ export const COMMAND_SPECS: Readonly<Record<CommandName, CommandSpec>> = {
   status: {
     name: 'status',
     summary: 'table of tracked jobs: id, name, state with reason, elapsed, node, exit code',
-    usage: ['hpc status [ids...] [--watch] [--interval <seconds>] [--expand] [--json] [--local]'],
+    usage: [
+      'hpc status [ids...|-] [--watch] [--interval <seconds>] [--expand] [--state <states>] [--name <pattern>] [--json] [--local]',
+    ],
     positionals: [0, Number.POSITIVE_INFINITY],
     positionalName: 'ids',
     options: {
@@ -206,10 +208,22 @@ export const COMMAND_SPECS: Readonly<Record<CommandName, CommandSpec>> = {
         type: 'boolean',
         description: 'list every process of a batch as its own row (default: one row per batch)',
       },
+      state: {
+        type: 'string',
+        multiple: true,
+        value: 'states',
+        description: 'only jobs in these states (failed,timeout; repeatable); not with --watch',
+      },
+      name: {
+        type: 'string',
+        value: 'pattern',
+        description: "only jobs whose name matches ('fit*', 'run-?')",
+      },
       json: JSON_OPTION,
       local: LOCAL_OPTION,
     },
     details: [
+      "Ids may come from stdin: '-' reads them (whitespace-separated), e.g. from another command.",
       'All jobs are answered by one scheduler round trip per poll, however many there are.',
       'With --watch and no ids, the jobs not yet finished are watched. Exit code with --watch: 0 when',
       'every watched job completed, 1 otherwise. With --json and --watch, one JSON document per poll.',
@@ -225,6 +239,7 @@ export const COMMAND_SPECS: Readonly<Record<CommandName, CommandSpec>> = {
       'hpc status',
       'hpc status 4711 4712 --watch',
       'hpc status 4711 --expand',
+      "hpc status --state failed --name 'fit*'",
       'hpc status --json | jq \'.jobs[] | select(.status == "failed") | .id\'',
     ],
   },
@@ -258,7 +273,7 @@ export const COMMAND_SPECS: Readonly<Record<CommandName, CommandSpec>> = {
   cancel: {
     name: 'cancel',
     summary: 'cancel jobs by id (a batch id cancels the whole batch), or every unfinished job with --all',
-    usage: ['hpc cancel <id...>', 'hpc cancel --all'],
+    usage: ['hpc cancel <id...|->', 'hpc cancel --all'],
     positionals: [0, Number.POSITIVE_INFINITY],
     positionalName: 'ids',
     options: {
@@ -269,6 +284,7 @@ export const COMMAND_SPECS: Readonly<Record<CommandName, CommandSpec>> = {
     details: [
       "A batch's id (4711, local-12) cancels all its unfinished processes (SLURM: one scancel of the",
       'array); a process id (4711_3, 4711_3+2) cancels that process only.',
+      "'-' reads the ids from stdin: hpc status --state pending --json | jq -r '.jobs[].id' | hpc cancel -",
     ],
     examples: ['hpc cancel 4711 4712', 'hpc cancel 4711_3+2', 'hpc cancel --all --local'],
   },

@@ -23,6 +23,8 @@ export interface WatchOptions {
   signal?: AbortSignal;
   /** A row per process of a batch instead of one per batch. */
   expand?: boolean;
+  /** Only jobs whose name matches (hpc status --name). */
+  name?: RegExp;
 }
 
 export interface WatchResult {
@@ -49,7 +51,8 @@ export async function watchJobs(
   try {
     for (;;) {
       const pollStart = Date.now();
-      const { views: all, outage } = await fetchJobViewsOrKnown(driver, options.ids);
+      const { views: fetched, outage } = await fetchJobViewsOrKnown(driver, options.ids);
+      const all = options.name ? fetched.filter((view) => options.name?.test(view.name)) : fetched;
       polls++;
       // A controller restart or a hanging squeue must not end the watch: say so and poll again.
       display.schedulerAnswered(outage?.message);

@@ -104,6 +104,46 @@ describe('submit, watch, result, logs (local driver)', () => {
   });
 });
 
+describe('status filters and ids from stdin (local driver)', () => {
+  it('--state and --name keep only the matching jobs; a wrong state is a usage error naming the valid ones', async () => {
+    const done = (
+      await runHpc(['submit', fixture('my-process.ts'), '--args', '["f"]'], { home })
+    ).stdout.trim();
+    await runHpc(['status', done, '--watch', '--interval', '0.2'], { home, timeoutMs: 20_000 });
+    const states = await runHpc(['status', '--state', 'completed', '--json'], { home });
+    expect(states.exitCode).toBe(0);
+    const jobs = (JSON.parse(states.stdout) as { jobs: { id: string; status: string }[] }).jobs;
+    expect(jobs.map((job) => job.id)).toContain(done);
+    expect(jobs.every((job) => job.status === 'completed')).toBe(true);
+
+    const named = await runHpc(['status', '--name', 'My*', '--json'], { home });
+    expect(
+      (JSON.parse(named.stdout) as { jobs: { name: string }[] }).jobs.every((job) =>
+        job.name.startsWith('My'),
+      ),
+    ).toBe(true);
+    const none = await runHpc(['status', '--name', 'nothing-is-called-this?'], { home });
+    expect(none.stdout).toBe('no tracked job matches the --state/--name filter\n');
+
+    const wrong = await runHpc(['status', '--state', 'finished'], { home });
+    expect(wrong.exitCode).toBe(2);
+    expect(wrong.stderr).toContain(
+      '--state "finished" is not a job state; use one or more of: pending, running',
+    );
+  });
+
+  it("'-' reads ids from stdin", async () => {
+    const listed = await runHpc(['status', '--state', 'completed', '--json'], { home });
+    const ids = (JSON.parse(listed.stdout) as { jobs: { id: string }[] }).jobs.map((job) => job.id);
+    const piped = await runHpc(['status', '-', '--json'], { home, input: `${ids.join('\n')}\n` });
+    expect(piped.exitCode).toBe(0);
+    expect((JSON.parse(piped.stdout) as { jobs: { id: string }[] }).jobs.map((job) => job.id)).toEqual(ids);
+    const empty = await runHpc(['cancel', '-'], { home, input: '\n' });
+    expect(empty.exitCode).toBe(2);
+    expect(empty.stderr).toContain("'-' read no job ids from stdin");
+  });
+});
+
 describe('a failing job', () => {
   it('result exits 1 and prints the remote error with its stack and cause, and the diagnosis', async () => {
     const submitted = await runHpc(['submit', fixture('failing-process.ts'), '--args', '"bad row 7"'], {

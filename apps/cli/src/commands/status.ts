@@ -16,6 +16,7 @@ import { fetchJobViewsOrKnown, type SchedulerOutage } from '../known-job-views.t
 import { shown, toSafeJson } from '../output-safety.ts';
 import { flagOption, type OptionValues, secondsOption } from '../parse-command-line.ts';
 import { diagnosesOf, wrapText } from '../status-diagnosis.ts';
+import { applyStatusFilter, statusFilterOf } from '../status-filter.ts';
 import { summaryJson } from '../status-json.ts';
 import { renderStatusTable } from '../status-table.ts';
 import { watchJobs } from '../watch-jobs.ts';
@@ -38,6 +39,12 @@ export async function runStatus(values: OptionValues, ids: string[], ctx: CliCon
   if (values.interval !== undefined && !flagOption(values, 'watch')) {
     throw new UsageError("--interval only applies with --watch (see 'hpc status --help')", 'status');
   }
+  const filter = statusFilterOf(values);
+  if (filter?.states && flagOption(values, 'watch'))
+    throw new UsageError(
+      '--state filters one look at the jobs; with --watch, choose jobs by id or --name',
+      'status',
+    );
   const groups: Map<DriverKind, string[] | undefined> = ids.length
     ? groupIdsByDriver(ids, { local, env: ctx.env })
     : new Map([[chooseDriver({ local, env: ctx.env }).kind, undefined]]);
@@ -64,6 +71,7 @@ export async function runStatus(values: OptionValues, ids: string[], ctx: CliCon
         expand,
         signal: controller.signal,
         ...(groupIds ? { ids: groupIds } : {}),
+        ...(filter?.name ? { name: filter.name } : {}),
       });
       const records = groupIds ? [] : (driver.unreadableRecords ?? []);
       const unreadable = reportUnreadable(result.views, records, ctx);
@@ -88,7 +96,7 @@ export async function runStatus(values: OptionValues, ids: string[], ctx: CliCon
     const driver = await createDriver(kind);
     try {
       const { views: fetched, outage } = await fetchJobViewsOrKnown(driver, groupIds);
-      views.push(...fetched);
+      views.push(...applyStatusFilter(fetched, filter));
       if (outage) outages.push(outage);
       if (!groupIds) records.push(...(driver.unreadableRecords ?? []));
       // Jobs named on the command line that ended without a result also say why.
@@ -107,6 +115,10 @@ export async function runStatus(values: OptionValues, ids: string[], ctx: CliCon
       `${toSafeJson({ summary: summaryJson(views), jobs, batches: batchViews(views).map(batchJson), ...(records.length ? { unreadableRecords: records } : {}) })}\n`,
     );
     return worst(reportUnreadable(views, records, ctx), reportOutages(outages, ctx));
+  }
+  if (views.length === 0 && records.length === 0 && filter) {
+    ctx.stdout.write('no tracked job matches the --state/--name filter\n');
+    return EXIT_CODES.ok;
   }
   if (views.length === 0 && records.length === 0) {
     ctx.stdout.write(
