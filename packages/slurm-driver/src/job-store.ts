@@ -18,8 +18,23 @@ export interface StoredJob extends TrackedJob {
 }
 
 /** What listJobs() tells about a stored job: the common fields and the state known without a poll. */
-export function trackedJobOf({ id, driver, name, jobDir, submittedAt, state, terminal }: StoredJob): TrackedJob {
-  return { id, driver, name, jobDir, submittedAt, ...(state ? { knownState: state, knownFinal: terminal } : {}) };
+export function trackedJobOf({
+  id,
+  driver,
+  name,
+  jobDir,
+  submittedAt,
+  state,
+  terminal,
+}: StoredJob): TrackedJob {
+  return {
+    id,
+    driver,
+    name,
+    jobDir,
+    submittedAt,
+    ...(state ? { knownState: state, knownFinal: terminal } : {}),
+  };
 }
 
 /** A job (or batch process) to record. */

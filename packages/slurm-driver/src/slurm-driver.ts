@@ -37,47 +37,15 @@ export type { SLURMSubmitOptions } from './job-preparation.ts';
 import { JobRegistry, type Submission } from './job-registry.ts';
 import { type StoredJob, trackedJobOf } from './job-store.ts';
 import { runSbatch, type SbatchAnswer } from './sbatch-answer.ts';
+import { budgetedRunner, SchedulerBudget, type SchedulerCallCounts } from './scheduler-budget.ts';
 import { Semaphore } from './semaphore.ts';
-import { type PollStats, StatusPoller, type StatusPollerOptions } from './status-poller.ts';
+import type { SLURMDriverOptions } from './slurm-driver-options.ts';
+import { type PollStats, StatusPoller } from './status-poller.ts';
 import { defaultJobsRoot } from './store-location.ts';
 import { planSubmission } from './submission-plan.ts';
-import { type ReconcileOptions, type ReconcileReport, SubmissionReconciler } from './submission-reconcile.ts';
+import { type ReconcileReport, SubmissionReconciler } from './submission-reconcile.ts';
 
-export interface SLURMDriverOptions {
-  /** State folder (default $HPC_HOME or ~/.hpc). Job folders go to <home>/slurm/jobs. */
-  home?: string;
-  /** Where job folders are created; must be visible to the compute nodes (default <home>/slurm/jobs). */
-  jobsRoot?: string;
-  /**
-   * The job index, a per-host SQLite cache of the job folders (default: a file in this host's
-   * `$TMPDIR/hpc-<uid>/`, named by host and home). The folders are the record: it is rebuilt from
-   * them when missing or corrupt. Keep it on a local file system (WAL); on a network one it uses the
-   * rollback journal and must still be used from one host only.
-   */
-  storePath?: string;
-  /** Who may read job folders and files: private (0700/0600, the default, or $HPC_SHARE) or 'group'. */
-  share?: Sharing;
-  /** Settling submissions whose sbatch never answered (killed, timed out): when to look them up and drop them. */
-  reconcile?: Omit<ReconcileOptions, 'commandTimeoutMs'>;
-  /** Runs SLURM's commands (default: execa, commandTimeoutMs each). Wrap it to observe or count calls. */
-  run?: CommandRunner;
-  /** Time limit of each SLURM command (default 30 s). */
-  commandTimeoutMs?: number;
-  /** Folder of SLURM's commands (default: PATH). */
-  binDir?: string;
-  /** Node binary on the compute nodes (default: this process's). */
-  nodePath?: string;
-  /** The node-runner script (default: @hpc/runner's runner bundle, dist/node-runner.mjs). */
-  runnerPath?: string;
-  /** Files that define `module` on the nodes (default: Lmod's usual places). */
-  lmodInit?: string[];
-  /** Options applied to every submit (per-submit options win; slurmArgs and env are merged). */
-  defaults?: SLURMSubmitOptions;
-  /** sbatch processes at once when submitJob() is called concurrently (default 4). */
-  maxConcurrentSubmissions?: number;
-  /** Status polling: minimum interval, accounting on/off, grace periods. */
-  polling?: Omit<StatusPollerOptions, 'commandTimeoutMs'>;
-}
+export type { SLURMDriverOptions } from './slurm-driver-options.ts';
 
 /**
  * The Driver interface on a SLURM cluster. Each job is a folder (crate, job script, job.json, logs,
@@ -95,6 +63,7 @@ export class SLURMDriver implements Driver<SubmitTarget> {
   private readonly preparation: JobPreparation;
   private readonly reconciler: SubmissionReconciler;
   private readonly run: CommandRunner;
+  private readonly budget: SchedulerBudget | undefined;
   private readonly poller: StatusPoller;
   /** Concurrent submitJob() calls stage in parallel but share a few sbatch processes. */
   private readonly submissions: Semaphore;
@@ -121,12 +90,14 @@ export class SLURMDriver implements Driver<SubmitTarget> {
       modes: this.modes,
       ...(options.storePath !== undefined ? { storePath: options.storePath } : {}),
     });
-    this.run =
+    const run =
       options.run ??
       createCommandRunner({
         ...(options.commandTimeoutMs !== undefined ? { timeoutMs: options.commandTimeoutMs } : {}),
         ...(options.binDir ? { binDir: options.binDir } : {}),
       });
+    if (options.schedulerBudget !== false) this.budget = new SchedulerBudget(options.schedulerBudget);
+    this.run = this.budget ? budgetedRunner(run, this.budget) : run;
     this.submissions = new Semaphore(options.maxConcurrentSubmissions ?? 4);
     const commandTimeoutMs = options.commandTimeoutMs ?? 30_000;
     this.reconciler = new SubmissionReconciler(this.registry, this.run, {
@@ -166,6 +137,11 @@ export class SLURMDriver implements Driver<SubmitTarget> {
   /** What the last status poll cost (scheduler calls, jobs asked, answered from outcome files or cache). */
   get lastPollStats(): PollStats {
     return this.poller.lastStats;
+  }
+
+  /** Every scheduler call this driver made so far, by command (undefined with schedulerBudget: false). */
+  get schedulerCalls(): Readonly<SchedulerCallCounts> | undefined {
+    return this.budget?.counts;
   }
 
   /**
