@@ -327,17 +327,24 @@ export const COMMAND_SPECS: Readonly<Record<CommandName, CommandSpec>> = {
     name: 'doctor',
     summary:
       'check Node, SLURM commands, accounting, Lmod, the Blosc filter and state folder; says what to fix',
-    usage: ['hpc doctor [--json]'],
+    usage: ['hpc doctor [--probe] [--json]'],
     positionals: [0, 0],
     positionalName: '',
-    options: { json: JSON_OPTION },
+    options: {
+      probe: {
+        type: 'boolean',
+        description:
+          'also submit one tiny job that proves the nodes see Node, the runner and the jobs folder',
+      },
+      json: JSON_OPTION,
+    },
     details: [
       'Exit code 1 when a check failed (warnings alone exit 0). A state folder, job folder or job',
       'record other users can read is a warning with the chmod that fixes it (with HPC_SHARE=group,',
       'only access beyond the group). The SLURM job index is a per-host cache in $TMPDIR/hpc-<uid>/,',
       'rebuilt from the job folders by itself when it is missing or damaged.',
     ],
-    examples: ['hpc doctor', 'hpc doctor --json'],
+    examples: ['hpc doctor', 'hpc doctor --probe', 'hpc doctor --json'],
   },
 };
 

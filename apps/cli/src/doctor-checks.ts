@@ -125,6 +125,25 @@ export async function checkController(): Promise<CheckResult> {
   };
 }
 
+/** The driver's own status query (squeue --me): a controller can answer ping and still refuse this. */
+export async function checkQueue(): Promise<CheckResult> {
+  const result = await execa('squeue', ['--me', '--noheader', '--format=%i'], {
+    reject: false,
+    timeout: COMMAND_TIMEOUT_MS,
+    stdin: 'ignore',
+  });
+  if (result.exitCode === 0) {
+    const queued = String(result.stdout).split('\n').filter(Boolean).length;
+    return { name: 'queue', status: 'ok', detail: `squeue --me answers (${queued} of your jobs queued)` };
+  }
+  return {
+    name: 'queue',
+    status: 'fail',
+    detail: `squeue --me ${result.timedOut ? `timed out after ${COMMAND_TIMEOUT_MS} ms` : `exited ${result.exitCode}`}: ${firstLine(String(result.stderr)) || '(no output)'}`,
+    fix: 'hpc asks squeue for every status: check that squeue works for you here, or ask your cluster admins',
+  };
+}
+
 export async function checkAccounting(): Promise<CheckResult> {
   const result = await execa(
     'sacct',
