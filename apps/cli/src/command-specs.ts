@@ -104,6 +104,22 @@ export const COMMAND_SPECS: Readonly<Record<CommandName, CommandSpec>> = {
         value: 'name',
         description: 'environment module to `module load` on the node (SLURM)',
       },
+      'module-path': {
+        type: 'string',
+        multiple: true,
+        value: 'dir',
+        description: 'folder to `module use` first (SLURM)',
+      },
+      'node-path': {
+        type: 'string',
+        value: 'path',
+        description: 'Node on the compute nodes (default: this one)',
+      },
+      'runner-path': {
+        type: 'string',
+        value: 'path',
+        description: 'node-runner the job starts (default: bundled)',
+      },
       'conda-env': {
         type: 'string',
         value: 'name',
@@ -177,6 +193,10 @@ export const COMMAND_SPECS: Readonly<Record<CommandName, CommandSpec>> = {
       "arrays prints each array's id), stderr the count; each process has its own id (4711_3, or",
       '4711_3+2 when packed with --per-task). Blank lines are skipped; a line that is not JSON or a',
       'constructor that throws is named file:line and nothing is submitted (exit 2).',
+      'Defaults come from config files: <hpc home>/config.json (or $HPC_CONFIG), then .hpc.json in this',
+      'folder or above; each has "defaults" and "clusters": { "<ClusterName>": ... } with slurmArgs,',
+      'modules, modulePaths, env, condaEnv, checkpointSignalSeconds, maxRestarts, retry, nodePath,',
+      'runnerPath. Flags win; slurmArgs and env merge by key. hpc doctor shows what applies.',
     ],
     examples: [
       'hpc submit my-process.ts --args \'["hello", 3]\' --slurm-arg cpus-per-task=4 --slurm-arg mem=4G',

@@ -6,6 +6,7 @@ import {
   type CheckStatus,
   checkAccounting,
   checkBlosc,
+  checkConfig,
   checkController,
   checkDriver,
   checkLmod,
@@ -41,6 +42,7 @@ export async function runDoctor(
     await checkStatePrivacy(home, ctx.env, survey),
     survey.store,
     await checkNodeRunner(),
+    checkConfig(ctx.env, ctx.cwd),
   ];
   const slurm = checkSlurmCommands(ctx.env.PATH ?? '');
   checks.push(slurm.result);
