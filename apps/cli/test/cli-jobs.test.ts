@@ -145,6 +145,17 @@ describe('status filters and ids from stdin (local driver)', () => {
 });
 
 describe('a failing job', () => {
+  it("the remote stack points at the user's own line in a .ts module, though the transform moved it", async () => {
+    const submitted = await runHpc(['submit', fixture('shifted-lines-process.ts')], { home });
+    const id = submitted.stdout.trim();
+    await runHpc(['status', id, '--watch', '--interval', '0.2'], { home, timeoutMs: 20_000 });
+    const result = await runHpc(['result', id], { home });
+    expect(result.stderr).toContain('failed on line 18');
+    expect(result.stderr).toMatch(
+      /at ShiftedLinesProcess\.run \((?:file:\/\/)?\/.*shifted-lines-process\.ts:18:\d+\)/,
+    );
+  });
+
   it('result exits 1 and prints the remote error with its stack and cause, and the diagnosis', async () => {
     const submitted = await runHpc(['submit', fixture('failing-process.ts'), '--args', '"bad row 7"'], {
       home,
@@ -161,7 +172,7 @@ describe('a failing job', () => {
     expect(result.stderr).toContain(
       `job ${id} failed (process-error): DataCheckError: validation failed: bad row 7`,
     );
-    expect(result.stderr).toMatch(/at FailingProcess\.run \(file:\/\/.*failing-process\.ts:\d+:\d+\)/);
+    expect(result.stderr).toMatch(/at FailingProcess\.run \((?:file:\/\/)?\/.*failing-process\.ts:15:\d+\)/);
     expect(result.stderr).toContain('Caused by: RangeError: value 42 out of range');
     expect(result.stderr).toContain('exit code: 1 — run() threw');
     expect(result.stderr).toContain('about to fail: bad row 7');
