@@ -15,6 +15,7 @@ export class BatchBook {
   constructor(
     private readonly jobsRoot: () => string,
     private readonly live: ReadonlyMap<string, LiveJob>,
+    private readonly isHeld: (id: string) => boolean = () => false,
   ) {}
 
   hold(batch: LocalBatchRecord): void {
@@ -66,7 +67,7 @@ export class BatchBook {
     if (!live) return undefined;
     return {
       record: live.record,
-      status: live.record.endedAt ? undefined : live.child ? 'running' : 'queued',
+      status: live.record.endedAt ? undefined : live.child ? 'running' : this.isHeld(taskId) ? 'held' : 'queued',
     };
   };
 }

@@ -10,7 +10,7 @@ import type { LocalJobRecord } from './job-record.ts';
 import { isAlive } from './process-group.ts';
 
 /** What the driver knows beyond the files: is the job queued or running in this very process? */
-export type LiveStatus = 'queued' | 'running' | undefined;
+export type LiveStatus = 'queued' | 'held' | 'running' | undefined;
 
 /**
  * A local job's state from its record, its outcome file and process liveness. The outcome wins;
@@ -46,6 +46,7 @@ export function localJobState(
   if (outcome) return { ...details, ...stateFromOutcome(outcome) };
   if (live === 'running') return { ...details, status: 'running' };
   if (live === 'queued') return { ...details, status: 'pending', reason: 'Concurrency' };
+  if (live === 'held') return { ...details, status: 'pending', reason: 'Dependency' };
   if (record.endedAt) {
     // Never started (its folder was gone): the driver's reason is the whole story.
     if (record.pid === undefined && record.failure)
