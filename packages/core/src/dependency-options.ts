@@ -167,10 +167,20 @@ function dependencyIds(option: string, list: unknown): string[] {
   return list.map((value, index) => {
     const setting = `${option}[${index}]`;
     if (typeof value !== 'string')
-      throw new InvalidJobSettingError(setting, value, 'not-a-string', 'a job id is a string (as submitJob returned it)');
+      throw new InvalidJobSettingError(
+        setting,
+        value,
+        'not-a-string',
+        'a job id is a string (as submitJob returned it)',
+      );
     const id = value.trim();
     if (id === '')
-      throw new InvalidJobSettingError(setting, value, 'missing-value', 'pass the id of a job, not an empty string');
+      throw new InvalidJobSettingError(
+        setting,
+        value,
+        'missing-value',
+        'pass the id of a job, not an empty string',
+      );
     const unsafe = findUnsafeCharacter(id);
     if (unsafe)
       throw new InvalidJobSettingError(

@@ -111,7 +111,11 @@ describe('settleDependencies', () => {
 
   it('blocks on the first upstream that can never satisfy its edge, even while others run', () => {
     const settled = settle({ after: ['running', 'oom', 'cancelled'] });
-    expect(settled).toMatchObject({ decision: 'blocked', edge: { upstream: 'oom' }, upstreamState: states.oom });
+    expect(settled).toMatchObject({
+      decision: 'blocked',
+      edge: { upstream: 'oom' },
+      upstreamState: states.oom,
+    });
     expect(settle({ afterNotOk: ['ok'] })).toMatchObject({ decision: 'blocked', edge: { upstream: 'ok' } });
     // A blocked upstream never completes: an 'after' on it is blocked too, an 'afterAny' runs.
     states.chain = { status: 'blocked', upstream: 'oom', upstreamStatus: 'failed' };
@@ -135,4 +139,4 @@ describe('blockedState', () => {
   });
 });
 
-const states0: Record<string, JobState> = { oom: { status: 'failed', cause: 'out-of-memory' } };
+const states0 = { oom: { status: 'failed', cause: 'out-of-memory' } } satisfies Record<string, JobState>;

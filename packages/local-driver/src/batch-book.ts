@@ -4,6 +4,7 @@ import { batchProcessStates, type LiveTask } from './batch-states.ts';
 import type { LiveJob } from './job-launch.ts';
 import { writeJobRecord } from './job-record.ts';
 import { type BatchProcess, findBatchProcess, readBatchRecord } from './local-batches.ts';
+import { liveStatusOf } from './local-state.ts';
 
 /**
  * The batches a LocalDriver knows: those this process submitted (their tasks are in its queue)
@@ -65,9 +66,6 @@ export class BatchBook {
   readonly liveTask: LiveTask = (taskId) => {
     const live = this.live.get(taskId);
     if (!live) return undefined;
-    return {
-      record: live.record,
-      status: live.record.endedAt ? undefined : live.child ? 'running' : this.isHeld(taskId) ? 'held' : 'queued',
-    };
+    return { record: live.record, status: liveStatusOf(live, this.isHeld(taskId)) };
   };
 }

@@ -49,7 +49,12 @@ export class DependencyGate {
     const edges = normalizeDependencies(options);
     const afterEach = batch ? normalizeAfterEach(options.afterEach, batch.count) : undefined;
     if (!batch && options.afterEach !== undefined)
-      throw new InvalidJobSettingError('afterEach', options.afterEach, 'invalid-value', 'afterEach is for submitJobs; use after with submitJob');
+      throw new InvalidJobSettingError(
+        'afterEach',
+        options.afterEach,
+        'invalid-value',
+        'afterEach is for submitJobs; use after with submitJob',
+      );
     if (afterEach && batch && batch.processesPerTask !== 1)
       throw new InvalidJobSettingError(
         'afterEach',
@@ -64,7 +69,10 @@ export class DependencyGate {
   }
 
   /** Resolves once the edges are settled: 'run', or the blocked state to record. */
-  async whenSettled(edges: readonly DependencyEdge[], stop: () => boolean): Promise<'run' | JobState | undefined> {
+  async whenSettled(
+    edges: readonly DependencyEdge[],
+    stop: () => boolean,
+  ): Promise<'run' | JobState | undefined> {
     let wait = POLL_MIN_MS;
     for (;;) {
       if (stop()) return undefined;
@@ -93,7 +101,11 @@ export class DependencyGate {
 
 /** afterEach as edges: process i waits for afterEach[i] to complete. */
 export function eachEdges(afterEach: readonly string[] | undefined): DependencyEdge[] {
-  return (afterEach ?? []).map((upstream, index) => ({ kind: 'after', upstream, option: `afterEach[${index}]` }));
+  return (afterEach ?? []).map((upstream, index) => ({
+    kind: 'after',
+    upstream,
+    option: `afterEach[${index}]`,
+  }));
 }
 
 /** The 'blocked' state of a dependent whose shared edges can never be satisfied, right away. */

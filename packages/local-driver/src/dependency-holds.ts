@@ -32,7 +32,10 @@ export async function queueDependent(
   const blocked = blockedNow(checked.settled);
   if (blocked) {
     const at = new Date().toISOString();
-    Object.assign(record, { finalState: { ...blocked, submittedAt: record.submittedAt, endedAt: at }, endedAt: at });
+    Object.assign(record, {
+      finalState: { ...blocked, submittedAt: record.submittedAt, endedAt: at },
+      endedAt: at,
+    });
     await writeJobRecord(record, parts.modes.file);
     return;
   }
@@ -69,8 +72,7 @@ export async function queueDependentBatch(
         await writeJobRecord(batch, parts.modes.file);
       });
   }
-  if (blocked || checked.edges.length > 0 || checked.afterEach)
-    await writeJobRecord(batch, parts.modes.file);
+  if (blocked || checked.edges.length > 0 || checked.afterEach) await writeJobRecord(batch, parts.modes.file);
 }
 
 /** Waits for the edges to settle, then starts the job or records it blocked (unless it was cancelled meanwhile). */
@@ -91,7 +93,8 @@ async function release(
   if (decided === 'run') return parts.queue.release(record.id);
   parts.queue.remove(record.id);
   record.endedAt = new Date().toISOString();
-  if (decided) await block({ ...decided, submittedAt: record.submittedAt, endedAt: record.endedAt }).catch(() => {});
+  if (decided)
+    await block({ ...decided, submittedAt: record.submittedAt, endedAt: record.endedAt }).catch(() => {});
   live?.markExited();
 }
 

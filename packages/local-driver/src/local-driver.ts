@@ -37,13 +37,7 @@ import {
   type WaitOptions,
 } from '@hpc/core';
 import { BatchBook } from './batch-book.ts';
-import {
-  isBatchRecord,
-  type LocalBatchRecord,
-  parseLocalBatchId,
-  processIdsOf,
-  taskRecordOf,
-} from './batch-record.ts';
+import { isBatchRecord, type LocalBatchRecord, parseLocalBatchId, processIdsOf } from './batch-record.ts';
 import { batchProcessState, batchProcessStates } from './batch-states.ts';
 import { DependencyGate } from './dependency-gate.ts';
 import { dependencyFields, type HoldParts, queueDependent, queueDependentBatch } from './dependency-holds.ts';
@@ -53,7 +47,7 @@ import type { LaunchSettings, LiveJob } from './job-launch.ts';
 import { JobQueue } from './job-queue.ts';
 import { type LocalJobRecord, readJobRecord, runSettingsOf, writeJobRecord } from './job-record.ts';
 import { cancelPackedProcess, createLocalBatch, notAProcess, taskRecordOnDisk } from './local-batches.ts';
-import { localJobState, unknownState } from './local-state.ts';
+import { liveStatusOf, localJobState, unknownState } from './local-state.ts';
 import { terminateProcessGroup } from './process-group.ts';
 
 export type { LocalDriverOptions } from './driver-options.ts';
@@ -87,10 +81,18 @@ export class LocalDriver implements Driver<SubmitTarget> {
       this.launchSettings(),
     );
     this.live = this.queue.live;
-    this.book = new BatchBook(() => this.jobsRoot(), this.live, (id) => this.queue.isHeld(id));
+    this.book = new BatchBook(
+      () => this.jobsRoot(),
+      this.live,
+      (id) => this.queue.isHeld(id),
+    );
     this.share = resolveSharing(options.share);
     this.modes = fileModes(this.share);
-    this.holds = { queue: this.queue, gate: new DependencyGate((id) => this.checkJobStatus(id)), modes: this.modes };
+    this.holds = {
+      queue: this.queue,
+      gate: new DependencyGate((id) => this.checkJobStatus(id)),
+      modes: this.modes,
+    };
   }
 
   /**
@@ -230,14 +232,7 @@ export class LocalDriver implements Driver<SubmitTarget> {
   private async stateOf(record: LocalJobRecord): Promise<JobState> {
     if (record.finalState) return record.finalState;
     const live = this.live.get(record.id);
-    const liveStatus =
-      !live || live.record.endedAt
-        ? undefined
-        : live.child
-          ? 'running'
-          : this.queue.isHeld(record.id)
-            ? 'held'
-            : 'queued';
+    const liveStatus = liveStatusOf(live, this.queue.isHeld(record.id));
     const state = localJobState(record, await readOutcome(record.jobDir), liveStatus);
     if (isTerminalState(state) && record.endedAt && !live) {
       await writeJobRecord({ ...record, finalState: state }, this.modes.file).catch(() => {});

@@ -12,6 +12,15 @@ import { isAlive } from './process-group.ts';
 /** What the driver knows beyond the files: is the job queued or running in this very process? */
 export type LiveStatus = 'queued' | 'held' | 'running' | undefined;
 
+/** How this process sees a job it holds: running, held for its dependencies, queued, or over. */
+export function liveStatusOf(
+  live: { record: { endedAt?: string | undefined }; child?: unknown } | undefined,
+  held: boolean,
+): LiveStatus {
+  if (!live || live.record.endedAt) return undefined;
+  return live.child ? 'running' : held ? 'held' : 'queued';
+}
+
 /**
  * A local job's state from its record, its outcome file and process liveness. The outcome wins;
  * a cancel or time limit recorded by the driver explains a missing or 'signalled' outcome, and a

@@ -27,10 +27,16 @@ describe('LocalDriver dependencies', () => {
     expect(await driver.checkJobStatus(middle)).toMatchObject({ status: 'pending', reason: 'Dependency' });
     expect(await driver.checkJobStatus(last)).toMatchObject({ status: 'pending', reason: 'Dependency' });
     const state = blockedOf(await driver.waitForJob(last, { timeoutMs: 30_000 }));
-    expect(state).toMatchObject({ upstream: middle, upstreamStatus: 'failed', upstreamDetail: 'process-error' });
+    expect(state).toMatchObject({
+      upstream: middle,
+      upstreamStatus: 'failed',
+      upstreamDetail: 'process-error',
+    });
     const error = await driver.getResult(last).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(JobFailedError);
-    expect((error as JobFailedError).diagnosis).toContain(`Blocked: upstream ${middle} failed (process-error)`);
+    expect((error as JobFailedError).diagnosis).toContain(
+      `Blocked: upstream ${middle} failed (process-error)`,
+    );
     // It never ran: no output, and the middle step started only after the first ended.
     expect(await driver.logs(last)).toBe('');
     const [one, two] = [await driver.checkJobStatus(first), await driver.checkJobStatus(middle)];
@@ -74,10 +80,16 @@ describe('LocalDriver dependencies', () => {
     const driver = new LocalDriver({ root });
     const jobs = join(root, 'jobs');
     const before = await readdir(jobs).catch(() => []);
-    const unknown = await driver.submitJob(new EchoProcess(), { after: ['local-999'] }).catch((e: unknown) => e);
+    const unknown = await driver
+      .submitJob(new EchoProcess(), { after: ['local-999'] })
+      .catch((e: unknown) => e);
     expect(unknown).toBeInstanceOf(InvalidJobSettingError);
-    expect((unknown as InvalidJobSettingError).message).toMatch(/after\[0\].*local-999.*not tracked by the local driver/);
-    const foreign = await driver.submitJobs([new EchoProcess()], { afterAny: ['4711'] }).catch((e: unknown) => e);
+    expect((unknown as InvalidJobSettingError).message).toMatch(
+      /after\[0\].*local-999.*not tracked by the local driver/,
+    );
+    const foreign = await driver
+      .submitJobs([new EchoProcess()], { afterAny: ['4711'] })
+      .catch((e: unknown) => e);
     expect((foreign as InvalidJobSettingError).problem).toBe('unknown-job');
     const known = await driver.submitJob(new EchoProcess());
     const cycle = await driver
@@ -97,11 +109,17 @@ describe('LocalDriver dependencies', () => {
       const state = await driver.checkJobStatus(id);
       expect(Date.parse(state.endedAt as string)).toBeLessThanOrEqual(sinkStart);
     }
-    const upstream = await driver.submitJobs([new EchoProcess('u0', 200), new ThrowingProcess('u1 broke')]);
-    const down = await driver.submitJobs([new EchoProcess('d0'), new EchoProcess('d1')], { afterEach: upstream });
+    const upstream: string[] = await driver.submitJobs([
+      new EchoProcess('u0', 200),
+      new ThrowingProcess('u1 broke'),
+    ]);
+    const down = await driver.submitJobs([new EchoProcess('d0'), new EchoProcess('d1')], {
+      afterEach: upstream,
+    });
     const states = await driver.waitForJobs(down, { timeoutMs: 30_000 });
-    expect(states.get(down[0] as string)?.status).toBe('completed');
-    expect(blockedOf(states.get(down[1] as string) as JobState).upstream).toBe(upstream[1]);
+    const byId = new Map<string, JobState>(states);
+    expect(byId.get(down[0] as string)?.status).toBe('completed');
+    expect(blockedOf(byId.get(down[1] as string) as JobState).upstream).toBe(upstream[1]);
     expect((await new LocalDriver({ root }).checkJobStatus(down[1] as string)).status).toBe('blocked');
   }, 60_000);
 });

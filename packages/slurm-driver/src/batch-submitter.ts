@@ -55,7 +55,8 @@ export class BatchSubmitter {
     });
     const name0 = settings.name ?? defaultName(targets[0] as SubmitTarget);
     const after = await this.parts.dependencies.resolveBatch(settings, shape, plan);
-    if (after.blocked) return this.parts.dependencies.blockAll({ name: name0, jobsRoot, count: shape.count }, after);
+    if (after.blocked)
+      return this.parts.dependencies.blockAll({ name: name0, jobsRoot, count: shape.count }, after);
     // The guard is set before the folder exists: an interrupt at any point before sbatch undoes it all.
     const planned = planSubmission(name0, jobsRoot);
     let interrupted: string | undefined;

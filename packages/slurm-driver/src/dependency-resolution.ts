@@ -29,7 +29,10 @@ export type DependencyResolution =
       /** For job.json: the edges as given (the status path tells a blocked dependent by them). */
       record: { dependencies?: DependencyEdge[] };
     }
-  | { blocked: { edge: DependencyEdge; upstreamState: JobState }; record: { dependencies: DependencyEdge[] } };
+  | {
+      blocked: { edge: DependencyEdge; upstreamState: JobState };
+      record: { dependencies: DependencyEdge[] };
+    };
 
 /** The states of every tracked job, by one forced poll (purged ids answered from the store or sacct). */
 export type StatesNow = () => Promise<ReadonlyMap<JobId, JobState>>;
@@ -48,7 +51,10 @@ export async function resolveDependencies(
   const states = await statesNow();
   const settled = settleDependencies(edges, (id) => states.get(id as JobId) ?? registry.get(id)?.state);
   if (settled.decision === 'blocked')
-    return { blocked: { edge: settled.edge, upstreamState: settled.upstreamState }, record: { dependencies: edges } };
+    return {
+      blocked: { edge: settled.edge, upstreamState: settled.upstreamState },
+      record: { dependencies: edges },
+    };
   const sbatch = settled.decision === 'run' ? [] : dependencyOptions(settled.open, registry);
   return { sbatch, record: { dependencies: edges } };
 }

@@ -66,7 +66,10 @@ export class DependencySubmissions {
 
   async blockAll(
     submission: { name: string; jobsRoot: string; count?: number },
-    { blocked, record }: { blocked: { edge: DependencyEdge; upstreamState: JobState }; record: BatchDependencyRecord },
+    {
+      blocked,
+      record,
+    }: { blocked: { edge: DependencyEdge; upstreamState: JobState }; record: BatchDependencyRecord },
   ): Promise<JobId[]> {
     const state = blockedState(blocked.edge, blocked.upstreamState, {
       raw: `never submitted: ${blocked.edge.upstream} had already ended ${blocked.upstreamState.status}`,
@@ -117,7 +120,9 @@ export class DependencySubmissions {
       return { blocked: { edge: shared.edge, upstreamState: shared.upstreamState }, record };
     const sharedSpec = shared.decision === 'wait' ? dependencySpec(shared.open, this.registry) : '';
     const each = eachEdges.map((edge) => settleDependencies([edge], stateOf));
-    const blockedProcesses = each.flatMap((settled, index) => (settled.decision === 'blocked' ? [index] : []));
+    const blockedProcesses = each.flatMap((settled, index) =>
+      settled.decision === 'blocked' ? [index] : [],
+    );
     const corr = plan.slices.map((slice) => this.correspondence(slice, afterEach, each, processesPerTask));
     return {
       sliceDependency: (index) => [sharedSpec, corr[index]].filter(Boolean).join(',') || undefined,

@@ -78,7 +78,11 @@ export async function refineDependents(
     return [...updates];
   const records = new Map<string, ReturnType<typeof readJobRecord>>();
   const recordOf = (dir: string) => {
-    if (!records.has(dir)) records.set(dir, safely(() => readJobRecord(dir)));
+    if (!records.has(dir))
+      records.set(
+        dir,
+        safely(() => readJobRecord(dir)),
+      );
     return records.get(dir);
   };
   const refined = markBlockedDependents(updates, states, {

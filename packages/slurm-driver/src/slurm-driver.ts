@@ -28,9 +28,9 @@ import type { SLURMBatchOptions } from './batch-preparation.ts';
 import { BatchSubmitter } from './batch-submitter.ts';
 import { ClusterLimitsReader } from './cluster-limits-reader.ts';
 import { type CommandRunner, createCommandRunner } from './command-runner.ts';
+import { DependencySubmissions } from './dependency-submission.ts';
 import { type JobStoreError, SchedulerUnavailableError, SubmissionInterruptedError } from './errors.ts';
 import { onInterrupt } from './interrupt-guard.ts';
-import { DependencySubmissions } from './dependency-submission.ts';
 import { defaultName, JobPreparation, type Prepared, type SLURMSubmitOptions } from './job-preparation.ts';
 
 export type { SLURMSubmitOptions } from './job-preparation.ts';

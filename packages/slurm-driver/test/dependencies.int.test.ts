@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CommandRunner, createCommandRunner } from '../src/command-runner.ts';
 import { SLURMDriver } from '../src/slurm-driver.ts';
 import { eventually, rejectionOf, requireCluster } from './cluster-helpers.ts';
-import { AddNumbers, Explode, ExitWith, SleepFor, Square } from './fixtures/slurm-processes.ts';
+import { AddNumbers, ExitWith, Explode, SleepFor, Square } from './fixtures/slurm-processes.ts';
 
 /** Every SLURM command a driver ran, in order. */
 function countingRunner(): { run: CommandRunner; calls: string[] } {
@@ -64,13 +64,20 @@ describe('SLURMDriver dependencies on the real cluster', () => {
 
   it('a pipeline whose middle step fails: the last is blocked naming it, and nothing stays queued', async () => {
     const first = await driver.submitJob(new SleepFor(2), { name: 'dep-first' });
-    const middle = await driver.submitJob(new Explode('middle broke'), { name: 'dep-middle', after: [first] });
+    const middle = await driver.submitJob(new Explode('middle broke'), {
+      name: 'dep-middle',
+      after: [first],
+    });
     const last = await driver.submitJob(new AddNumbers(1, 2), { name: 'dep-last', after: [middle] });
     const sbatch = counted.calls.filter((call) => call.startsWith('sbatch'));
     expect(sbatch.at(-1)).toContain(`--dependency=afterok:${middle}`);
     expect(sbatch.at(-1)).toContain('--kill-on-invalid-dep=yes');
     const state = blocked(await settled(driver, last));
-    expect(state).toMatchObject({ upstream: middle, upstreamStatus: 'failed', upstreamDetail: 'process-error' });
+    expect(state).toMatchObject({
+      upstream: middle,
+      upstreamStatus: 'failed',
+      upstreamDetail: 'process-error',
+    });
     expect(state.raw).toMatch(/^CANCELLED/);
     expect((await driver.checkJobStatus(middle)).status).toBe('failed');
     expect(stillQueued([first, middle, last])).toBe('');
@@ -89,13 +96,20 @@ describe('SLURMDriver dependencies on the real cluster', () => {
     expect([sa, sb, sc].map((s) => s?.status)).toEqual(['completed', 'completed', 'completed']);
     const time = (text: string | undefined) => Date.parse(text as string);
     // SLURM's times are whole seconds: "after" allows the same second.
-    expect(Math.floor(time(sb?.startedAt) / 1000)).toBeGreaterThanOrEqual(Math.floor(time(sa?.endedAt) / 1000));
-    expect(Math.floor(time(sc?.startedAt) / 1000)).toBeGreaterThanOrEqual(Math.floor(time(sb?.endedAt) / 1000));
+    expect(Math.floor(time(sb?.startedAt) / 1000)).toBeGreaterThanOrEqual(
+      Math.floor(time(sa?.endedAt) / 1000),
+    );
+    expect(Math.floor(time(sc?.startedAt) / 1000)).toBeGreaterThanOrEqual(
+      Math.floor(time(sb?.endedAt) / 1000),
+    );
     expect(await driver.getResult(c)).toMatchObject({ sum: 5 });
   }, 180_000);
 
   it('fans an array of 4 into one job', async () => {
-    const fan = await driver.submitJobs([1, 2, 3, 4].map((i) => new Square(i)), { name: 'dep-fan' });
+    const fan = await driver.submitJobs(
+      [1, 2, 3, 4].map((i) => new Square(i)),
+      { name: 'dep-fan' },
+    );
     const sink = await driver.submitJob(new AddNumbers(0, 0), { name: 'dep-sink', after: fan });
     expect(counted.calls.filter((call) => call.startsWith('sbatch')).at(-1)).toContain(
       `--dependency=afterok:${fan.join(':')}`,
@@ -121,7 +135,9 @@ describe('SLURMDriver dependencies on the real cluster', () => {
     expect(counted.calls.filter((call) => call.startsWith('sbatch')).at(-1)).toContain(
       `--dependency=aftercorr:${arrayId}`,
     );
-    const states = await driver.waitForJobs(down, { timeoutMs: 120_000, pollIntervalMs: 500 });
+    const states = new Map<string, JobState>(
+      await driver.waitForJobs(down, { timeoutMs: 120_000, pollIntervalMs: 500 }),
+    );
     expect(states.get(down[0] as string)?.status).toBe('completed');
     expect(blocked(states.get(down[1] as string) as JobState).upstream).toBe(upstream[1]);
     expect(states.get(down[2] as string)?.status).toBe('completed');
@@ -141,11 +157,18 @@ describe('SLURMDriver dependencies on the real cluster', () => {
       expect(id).toMatch(/^blocked-[0-9a-f]{16}$/);
       expect(fresh.calls.filter((call) => call.startsWith('sbatch'))).toEqual([]);
       const state = blocked(await second.checkJobStatus(id));
-      expect(state).toMatchObject({ upstream: failed, upstreamStatus: 'failed', upstreamDetail: ended.cause });
+      expect(state).toMatchObject({
+        upstream: failed,
+        upstreamStatus: 'failed',
+        upstreamDetail: ended.cause,
+      });
       const error = await rejectionOf<JobFailedError>(second.getResult(id));
       expect(error.diagnosis).toContain(`Blocked: upstream ${failed} failed (${ended.cause})`);
       // afterNotOk on the same upstream is satisfied: submitted with no dependency left.
-      const cleanup = await second.submitJob(new AddNumbers(4, 4), { name: 'dep-cleanup', afterNotOk: [failed] });
+      const cleanup = await second.submitJob(new AddNumbers(4, 4), {
+        name: 'dep-cleanup',
+        afterNotOk: [failed],
+      });
       expect(fresh.calls.filter((call) => call.startsWith('sbatch')).at(-1)).not.toContain('--dependency');
       await settled(second, cleanup);
       expect(await second.getResult(cleanup)).toMatchObject({ sum: 8 });
@@ -179,7 +202,9 @@ describe('SLURMDriver dependencies on the real cluster', () => {
       driver.submitJob(new AddNumbers(), { after: [known], afterNotOk: [known] }),
     );
     expect(cycle.problem).toBe('dependency-cycle');
-    const empty = await rejectionOf<InvalidJobSettingError>(driver.submitJob(new AddNumbers(), { afterAny: [''] }));
+    const empty = await rejectionOf<InvalidJobSettingError>(
+      driver.submitJob(new AddNumbers(), { afterAny: [''] }),
+    );
     expect(empty.problem).toBe('missing-value');
     expect(counted.calls.slice(calls).filter((call) => call.startsWith('sbatch'))).toEqual([]);
     expect(readdirSync(jobsRoot).length).toBe(before);
