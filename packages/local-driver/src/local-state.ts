@@ -78,8 +78,9 @@ export function localJobState(
           reason: `node-runner (pid ${record.pid}) is gone and wrote no outcome`,
         };
   }
+  // Seen from another process: a job with dependencies that has not started waits for them.
   return isAlive(record.ownerPid)
-    ? { ...details, status: 'pending', reason: 'Concurrency' }
+    ? { ...details, status: 'pending', reason: record.dependencies?.length ? 'Dependency' : 'Concurrency' }
     : {
         ...details,
         status: 'lost',
