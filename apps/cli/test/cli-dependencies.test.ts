@@ -23,7 +23,9 @@ describe('hpc submit --after (local driver)', () => {
     const dependent = await submit([fixture('my-process.ts'), '--after', upstream]);
     const status = await runHpc(['status', dependent], { home });
     expect(status.stdout).toContain(`blocked by ${upstream} (failed: process-error)`);
-    expect(status.stdout).toContain(`Blocked: upstream ${upstream} failed (process-error), so it never started`);
+    expect(status.stdout).toContain(
+      `Blocked: upstream ${upstream} failed (process-error), so it never started`,
+    );
     const result = await runHpc(['result', dependent], { home });
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toContain(`blocked by ${upstream}`);
