@@ -16,6 +16,8 @@ export interface SliceContext {
   userDependency?: string | undefined;
   /** Slice i's dependencies from after/afterAny/afterNotOk/afterEach (with --kill-on-invalid-dep=yes). */
   dependencyOf?: ((index: number) => string | undefined) | undefined;
+  /** Slice i is queued held: its tasks get their own dependencies, then it is released (task-dependencies.ts). */
+  held?: ((index: number) => boolean) | undefined;
   lookupTimeoutMs?: number | undefined;
 }
 
@@ -43,7 +45,7 @@ export function sliceOptions(
   plan: BatchPlan,
   index: number,
   queued: readonly BatchSlice[],
-  context: Pick<SliceContext, 'token' | 'userComment' | 'userDependency' | 'dependencyOf'>,
+  context: Pick<SliceContext, 'token' | 'userComment' | 'userDependency' | 'dependencyOf' | 'held'>,
 ): string[] {
   const slice = plan.slices[index];
   if (!slice) throw new RangeError(`the plan has no slice ${index}`);
@@ -59,7 +61,8 @@ export function sliceOptions(
   const own = context.dependencyOf?.(index);
   const dependencies = [context.userDependency, own, after && `afterany:${after}`].filter(Boolean);
   if (dependencies.length > 0) options.push(`--dependency=${dependencies.join(',')}`);
-  if (own) options.push('--kill-on-invalid-dep=yes');
+  if (own || context.held?.(index)) options.push('--kill-on-invalid-dep=yes');
+  if (context.held?.(index)) options.push('--hold');
   return options;
 }
 

@@ -16,6 +16,7 @@ import type { JobRegistry, Submission } from './job-registry.ts';
 import { validateSlurmArgs } from './sbatch-options.ts';
 import type { Semaphore } from './semaphore.ts';
 import { planSubmission } from './submission-plan.ts';
+import { withTaskDependencies } from './task-dependencies.ts';
 
 export interface BatchSubmitterParts {
   dependencies: DependencySubmissions;
@@ -96,6 +97,7 @@ export class BatchSubmitter {
           userComment: directives.find((d) => d.key === 'comment')?.value,
           userDependency: directives.find((d) => d.key === 'dependency')?.value,
           dependencyOf: after.sliceDependency,
+          held: (index) => after.taskDependencies(index) !== undefined,
           lookupTimeoutMs: this.parts.commandTimeoutMs,
         });
       });
@@ -124,6 +126,15 @@ export class BatchSubmitter {
         { cause: outcome.answer.error },
       );
     }
+    const context = {
+      token: submission.token,
+      userDependency: directives.find((d) => d.key === 'dependency')?.value,
+      dependencyOf: after.sliceDependency,
+    };
+    await withTaskDependencies(run, plan, outcome.slices, context, after.taskDependencies, {
+      release: !directives.some((d) => d.key === 'hold'),
+      undo: () => registry.abandon(submission),
+    });
     const batch = { slices: outcome.slices, count: shape.count, processesPerTask: shape.processesPerTask };
     const [first] = outcome.slices;
     await registry.confirmBatch(submission, {

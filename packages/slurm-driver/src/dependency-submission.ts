@@ -12,6 +12,7 @@ import {
 } from '@hpc/core';
 import type { BatchPlan } from './batch-plan.ts';
 import type { SLURMBatchOptions } from './batch-preparation.ts';
+import { schedulerIdOf } from './batch-status.ts';
 import { recordBlocked } from './blocked-record.ts';
 import type { CommandRunner } from './command-runner.ts';
 import {
@@ -33,6 +34,8 @@ export type BatchDependencies =
       blocked?: undefined;
       /** Slice i's dependency list for sbatch ('afterok:1,aftercorr:4711'), if it has one. */
       sliceDependency: (index: number) => string | undefined;
+      /** Slice i's per-task dependencies (its own upstream's, by task), when aftercorr cannot say them. */
+      taskDependencies: (index: number) => (string | undefined)[] | undefined;
       /** Processes whose afterEach upstream can never satisfy them: marked cancelled before sbatch. */
       blockedProcesses: number[];
       record: BatchDependencyRecord;
@@ -112,7 +115,12 @@ export class DependencySubmissions {
       ...(afterEach ? { afterEach } : {}),
     };
     if (edges.length === 0 && !afterEach)
-      return { sliceDependency: () => undefined, blockedProcesses: [], record };
+      return {
+        sliceDependency: () => undefined,
+        taskDependencies: () => undefined,
+        blockedProcesses: [],
+        record,
+      };
     const states = await this.poller.poll({ force: true });
     const stateOf = (id: string) => states.get(id as JobId) ?? this.registry.get(id)?.state;
     const shared = settleDependencies(edges, stateOf);
@@ -125,7 +133,16 @@ export class DependencySubmissions {
     );
     const corr = plan.slices.map((slice) => this.correspondence(slice, afterEach, each, processesPerTask));
     return {
-      sliceDependency: (index) => [sharedSpec, corr[index]].filter(Boolean).join(',') || undefined,
+      sliceDependency: (index) => {
+        const mapped = corr[index];
+        return (
+          [sharedSpec, typeof mapped === 'string' ? mapped : undefined].filter(Boolean).join(',') || undefined
+        );
+      },
+      taskDependencies: (index) => {
+        const mapped = corr[index];
+        return typeof mapped === 'object' ? mapped : undefined;
+      },
       blockedProcesses,
       record,
     };
@@ -136,13 +153,16 @@ export class DependencySubmissions {
     for (const index of processes) await requestProcessCancel(batchDir, index, this.modes);
   }
 
-  /** `aftercorr:<array>` for a slice whose open afterEach upstreams are that array's tasks in order. */
+  /**
+   * `aftercorr:<array>` for a slice whose open afterEach upstreams are that array's tasks in order;
+   * otherwise (one process per task) each waiting task's own `afterok:<upstream>`.
+   */
   private correspondence(
     slice: BatchPlan['slices'][number],
     afterEach: readonly string[] | undefined,
     each: readonly ReturnType<typeof settleDependencies>[],
     processesPerTask: number,
-  ): string | undefined {
+  ): string | (string | undefined)[] | undefined {
     if (!afterEach) return undefined;
     const first = slice.firstProcess;
     const last = first + slice.processes;
@@ -157,11 +177,17 @@ export class DependencySubmissions {
       if (match) arrays.add(match[1] as string);
     }
     if (mapped && arrays.size === 1) return `aftercorr:${[...arrays][0]}`;
+    if (processesPerTask === 1)
+      return each.slice(first, last).map((settled, at) => {
+        if (settled.decision !== 'wait') return undefined;
+        const job = this.registry.get(afterEach[first + at] as string);
+        return `afterok:${job ? schedulerIdOf(job) : afterEach[first + at]}`;
+      });
     throw new InvalidJobSettingError(
       'afterEach',
-      `upstreams ${afterEach[first]}..${afterEach[last - 1]}`,
+      `with processesPerTask ${processesPerTask}`,
       'invalid-value',
-      'on SLURM, upstreams that have not ended must map task to task onto one upstream batch (afterEach[i] is its process i, one process per task: aftercorr); submit these processes with submitJob({ after: [id] }) instead, or wait for the upstreams to end',
+      'on SLURM, afterEach upstreams that have not ended need one process per task (processesPerTask 1), unless they have all ended',
     );
   }
 }

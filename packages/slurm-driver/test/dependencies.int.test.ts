@@ -78,7 +78,8 @@ describe('SLURMDriver dependencies on the real cluster', () => {
       upstreamStatus: 'failed',
       upstreamDetail: 'process-error',
     });
-    expect(state.raw).toMatch(/^CANCELLED/);
+    // SLURM cancels it (--kill-on-invalid-dep), or a poll that already sees the middle step failed does.
+    expect(state.raw).toMatch(/^CANCELLED|; cancelled by @hpc$/);
     expect((await driver.checkJobStatus(middle)).status).toBe('failed');
     expect(stillQueued([first, middle, last])).toBe('');
     const error = await rejectionOf<JobFailedError>(driver.getResult(last));
@@ -142,6 +143,32 @@ describe('SLURMDriver dependencies on the real cluster', () => {
     expect(blocked(states.get(down[1] as string) as JobState).upstream).toBe(upstream[1]);
     expect(states.get(down[2] as string)?.status).toBe('completed');
     expect(stillQueued(down.map((id) => id.split('_')[0] as string))).toBe('');
+  }, 180_000);
+
+  it('afterEach on upstreams that are not one batch: per-task afterok (queued held, each task updated, released)', async () => {
+    const slow = await driver.submitJob(new SleepFor(2), { name: 'dep-each-a' });
+    const broken = await driver.submitJob(new Explode('each broke'), { name: 'dep-each-b' });
+    const down = await driver.submitJobs([new Square(5), new Square(6)], {
+      name: 'dep-each',
+      afterEach: [slow, broken],
+    });
+    const arrayId = (down[0] as string).split('_')[0] as string;
+    expect(counted.calls.filter((call) => call.startsWith('sbatch')).at(-1)).toContain('--hold');
+    expect(counted.calls).toContain(`scontrol update JobId=${arrayId}_0 Dependency=afterok:${slow}`);
+    expect(counted.calls).toContain(`scontrol update JobId=${arrayId}_1 Dependency=afterok:${broken}`);
+    expect(counted.calls).toContain(`scontrol release ${arrayId}`);
+    const states = new Map<string, JobState>(
+      await driver.waitForJobs(down, { timeoutMs: 120_000, pollIntervalMs: 500 }),
+    );
+    const first = states.get(down[0] as string) as JobState;
+    expect(first.status).toBe('completed');
+    const slowEnd = Math.floor(Date.parse((await driver.checkJobStatus(slow)).endedAt as string) / 1000);
+    expect(Math.floor(Date.parse(first.startedAt as string) / 1000)).toBeGreaterThanOrEqual(slowEnd);
+    expect(blocked(states.get(down[1] as string) as JobState)).toMatchObject({
+      upstream: broken,
+      upstreamStatus: 'failed',
+    });
+    expect(stillQueued([arrayId])).toBe('');
   }, 180_000);
 
   it('a dependent of an upstream that already failed (and SLURM purged) is blocked without sbatch, in every instance', async () => {
