@@ -68,12 +68,29 @@ describe('LocalDriver dependencies', () => {
     const state = blockedOf(await driver.checkJobStatus(blocked));
     expect(state.upstream).toBe(failed);
     expect(state.startedAt).toBeUndefined();
+    const batch = await driver.submitJobs([new EchoProcess(1), new EchoProcess(2)], { after: [failed] });
+    const batchStates = await driver.waitForJobs(batch, { timeoutMs: 5_000 });
+    expect([...batchStates.values()].map((s) => s.status)).toEqual(['blocked', 'blocked']);
+    expect((await new LocalDriver({ root }).checkJobStatus(batch[1] as string)).status).toBe('blocked');
     const onFailure = await driver.submitJob(new EchoProcess('cleanup'), { afterNotOk: [failed] });
     const always = await driver.submitJob(new EchoProcess('always'), { afterAny: [failed, blocked] });
     expect((await driver.waitForJob(onFailure)).status).toBe('completed');
     expect((await driver.waitForJob(always)).status).toBe('completed');
     const notOk = await driver.submitJob(new EchoProcess('y'), { afterNotOk: [onFailure] });
     expect(blockedOf(await driver.checkJobStatus(notOk))).toMatchObject({ upstreamStatus: 'completed' });
+  }, 60_000);
+
+  it('a held dependent can be cancelled: it stays cancelled when its upstream ends', async () => {
+    const driver = new LocalDriver({ root });
+    const upstream = await driver.submitJob(new SleepProcess(500));
+    const dependent = await driver.submitJob(new EchoProcess('never'), { after: [upstream] });
+    await driver.cancelJob(dependent);
+    expect((await driver.waitForJob(dependent, { timeoutMs: 5_000 })).status).toBe('cancelled');
+    await driver.waitForJob(upstream);
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    const state = await driver.checkJobStatus(dependent);
+    expect(state.status).toBe('cancelled');
+    expect(state.startedAt).toBeUndefined();
   }, 60_000);
 
   it('refuses unknown ids and contradicting lists before anything exists', async () => {

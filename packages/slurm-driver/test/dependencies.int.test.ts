@@ -191,6 +191,16 @@ describe('SLURMDriver dependencies on the real cluster', () => {
       });
       const error = await rejectionOf<JobFailedError>(second.getResult(id));
       expect(error.diagnosis).toContain(`Blocked: upstream ${failed} failed (${ended.cause})`);
+      // A batch that depends on it: every process blocked, no sbatch either.
+      const batch = await second.submitJobs([new AddNumbers(), new AddNumbers()], {
+        name: 'dep-blocked-batch',
+        after: [failed],
+      });
+      expect(batch).toHaveLength(2);
+      expect(batch.every((process) => /^blocked-[0-9a-f]{16}-[01]$/.test(process))).toBe(true);
+      expect(fresh.calls.filter((call) => call.startsWith('sbatch'))).toEqual([]);
+      const batchStates = await second.waitForJobs(batch, { timeoutMs: 5_000 });
+      expect([...batchStates.values()].map((s) => s.status)).toEqual(['blocked', 'blocked']);
       // afterNotOk on the same upstream is satisfied: submitted with no dependency left.
       const cleanup = await second.submitJob(new AddNumbers(4, 4), {
         name: 'dep-cleanup',
