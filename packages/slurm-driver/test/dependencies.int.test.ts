@@ -111,10 +111,18 @@ describe('SLURMDriver dependencies on the real cluster', () => {
       [1, 2, 3, 4].map((i) => new Square(i)),
       { name: 'dep-fan' },
     );
-    const sink = await driver.submitJob(new AddNumbers(0, 0), { name: 'dep-sink', after: fan });
+    const sink = await driver.submitJob(new SleepFor(2), { name: 'dep-sink', after: fan });
     expect(counted.calls.filter((call) => call.startsWith('sbatch')).at(-1)).toContain(
       `--dependency=afterok:${fan.join(':')}`,
     );
+    // And fanned out again while the sink waits: a batch after it, every slice with the dependency.
+    const again = await driver.submitJobs([new Square(7), new Square(8)], {
+      name: 'dep-again',
+      after: [sink],
+    });
+    const sbatch = counted.calls.filter((call) => call.startsWith('sbatch')).at(-1);
+    expect(sbatch).toContain(`--dependency=afterok:${sink}`);
+    expect(sbatch).toContain('--kill-on-invalid-dep=yes');
     expect((await settled(driver, sink)).status).toBe('completed');
     const sinkStart = Math.floor(Date.parse((await driver.checkJobStatus(sink)).startedAt as string) / 1000);
     for (const id of fan) {
@@ -122,6 +130,8 @@ describe('SLURMDriver dependencies on the real cluster', () => {
       expect(state.status).toBe('completed');
       expect(Math.floor(Date.parse(state.endedAt as string) / 1000)).toBeLessThanOrEqual(sinkStart);
     }
+    const states = await driver.waitForJobs(again, { timeoutMs: 120_000, pollIntervalMs: 500 });
+    expect([...states.values()].map((state) => state.status)).toEqual(['completed', 'completed']);
   }, 180_000);
 
   it('afterEach maps an upstream batch task to task (aftercorr): a failed upstream blocks only its own', async () => {
