@@ -76,7 +76,7 @@ function whatEndedIt({ state, requested, peakMemoryBytes, remote, exitCode }: Di
     case 'lost':
       return `Ended without recording an outcome (${state.reason})`;
     case 'blocked':
-      return `Never started: it depends on ${state.upstream}, which ended ${state.upstreamStatus}`;
+      return `Blocked: upstream ${state.upstream} ${state.upstreamStatus}${state.upstreamDetail ? ` (${state.upstreamDetail})` : ''}, so it never started`;
     case 'unknown':
       return `Its state is unknown (${state.reason})`;
     default:

@@ -21,6 +21,19 @@ export {
   SIGNAL_EARLY_DELIVERY_SECONDS,
 } from './checkpoint-lead.ts';
 export { type CrateDigest, crateDigestOf, createCrateHash, isCrateDigest } from './crate-digest.ts';
+export {
+  blockedState,
+  DEPENDENCY_KINDS,
+  type DependencyEdge,
+  type DependencyKind,
+  type DependencySettlement,
+  normalizeAfterEach,
+  normalizeDependencies,
+  refuseUnknownUpstreams,
+  SLURM_DEPENDENCY_TYPE,
+  satisfiedBy,
+  settleDependencies,
+} from './dependency-options.ts';
 export type {
   BatchOptions,
   BatchResult,

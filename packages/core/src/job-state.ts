@@ -75,6 +75,10 @@ export type JobState = JobStateDetails &
         /** The upstream job whose end can never satisfy this job's dependency, and how it ended. */
         upstream: string;
         upstreamStatus: JobStatus;
+        /** More on how the upstream ended: its failure cause ('out-of-memory'), who cancelled it. */
+        upstreamDetail?: string;
+        /** Which of the job's dependency lists named the upstream. */
+        dependency?: 'after' | 'afterAny' | 'afterNotOk';
       }
     | {
         status: 'unknown';
@@ -122,7 +126,7 @@ export function describeJobState(state: JobState): string {
     case 'cancelled':
       return state.by ? `cancelled by ${state.by}` : 'cancelled';
     case 'blocked':
-      return `blocked (${state.upstream} ${state.upstreamStatus})`;
+      return `blocked by ${state.upstream} (${state.upstreamStatus}${state.upstreamDetail ? `: ${state.upstreamDetail}` : ''})`;
     case 'lost':
     case 'unknown':
       return `${state.status} (${state.reason})`;

@@ -1,5 +1,12 @@
 import { type JobRecord, jobPaths, readRecordFile, writeRecordFile } from '@hpc/container';
-import { type CrateDigest, checkpointLeadSeconds, fileModes, JobFileUnreadableError } from '@hpc/core';
+import {
+  type CrateDigest,
+  checkpointLeadSeconds,
+  type DependencyEdge,
+  fileModes,
+  JobFileUnreadableError,
+  type JobState,
+} from '@hpc/core';
 import type { LocalBatchRecord } from './batch-record.ts';
 
 /** What the local driver writes about a job in its folder (job.json), so any process can read it. */
@@ -31,6 +38,12 @@ export interface LocalRecordFields {
   timedOutAt?: string;
   /** Why the driver could not start or follow the job (its folder removed, a write failed). */
   failure?: string;
+  /** after / afterAny / afterNotOk as given (checked). */
+  dependencies?: DependencyEdge[];
+  /** A batch's afterEach: process i's upstream. */
+  afterEach?: string[];
+  /** A batch's tasks that can never run, by task: their 'blocked' state (dependency-holds.ts). */
+  blockedTasks?: Record<string, JobState>;
   /** Set for one task of a batch: the runner runs that task's processes (its record is tasks/<n>/job.json). */
   batch?: { dir: string; task: number } | undefined;
 }

@@ -37,21 +37,17 @@ import {
   type WaitOptions,
 } from '@hpc/core';
 import { BatchBook } from './batch-book.ts';
-import {
-  isBatchRecord,
-  type LocalBatchRecord,
-  parseLocalBatchId,
-  processIdsOf,
-  taskRecordOf,
-} from './batch-record.ts';
+import { isBatchRecord, type LocalBatchRecord, parseLocalBatchId, processIdsOf } from './batch-record.ts';
 import { batchProcessState, batchProcessStates } from './batch-states.ts';
+import { DependencyGate } from './dependency-gate.ts';
+import { dependencyFields, type HoldParts, queueDependent, queueDependentBatch } from './dependency-holds.ts';
 import type { LocalDriverOptions } from './driver-options.ts';
 import { allocateJobDir, jobDirOf, listJobIds, mapConcurrently } from './job-folders.ts';
 import type { LaunchSettings, LiveJob } from './job-launch.ts';
 import { JobQueue } from './job-queue.ts';
 import { type LocalJobRecord, readJobRecord, runSettingsOf, writeJobRecord } from './job-record.ts';
 import { cancelPackedProcess, createLocalBatch, notAProcess, taskRecordOnDisk } from './local-batches.ts';
-import { localJobState, unknownState } from './local-state.ts';
+import { liveStatusOf, localJobState, unknownState } from './local-state.ts';
 import { terminateProcessGroup } from './process-group.ts';
 
 export type { LocalDriverOptions } from './driver-options.ts';
@@ -77,6 +73,7 @@ export class LocalDriver implements Driver<SubmitTarget> {
   private readonly queue: JobQueue;
   private readonly live: Map<string, LiveJob>;
   private readonly book: BatchBook;
+  private readonly holds: HoldParts;
 
   constructor(private readonly options: LocalDriverOptions = {}) {
     this.root = options.root ?? defaultLocalRoot();
@@ -84,9 +81,18 @@ export class LocalDriver implements Driver<SubmitTarget> {
       this.launchSettings(),
     );
     this.live = this.queue.live;
-    this.book = new BatchBook(() => this.jobsRoot(), this.live);
+    this.book = new BatchBook(
+      () => this.jobsRoot(),
+      this.live,
+      (id) => this.queue.isHeld(id),
+    );
     this.share = resolveSharing(options.share);
     this.modes = fileModes(this.share);
+    this.holds = {
+      queue: this.queue,
+      gate: new DependencyGate((id) => this.checkJobStatus(id)),
+      modes: this.modes,
+    };
   }
 
   /**
@@ -95,6 +101,7 @@ export class LocalDriver implements Driver<SubmitTarget> {
    */
   async submitJob(target: SubmitTarget, options: SubmitOptions = {}): Promise<JobId> {
     const { timeLimitMs } = validateSubmitOptions(options);
+    const dependencies = await this.holds.gate.check(options);
     const { id, jobDir } = await allocateJobDir(this.jobsRoot(), this.modes.dir);
     let record: LocalJobRecord;
     try {
@@ -115,13 +122,14 @@ export class LocalDriver implements Driver<SubmitTarget> {
         object: staged.object,
         imports: staged.imports,
         ...runSettingsOf(options, timeLimitMs),
+        ...dependencyFields(dependencies),
       };
       await writeJobRecord(record, this.modes.file);
     } catch (error) {
       await rm(jobDir, { recursive: true, force: true });
       throw error;
     }
-    this.queue.add(record);
+    await queueDependent(record, dependencies, this.holds);
     this.queue.start();
     return asJobId(id);
   }
@@ -133,6 +141,8 @@ export class LocalDriver implements Driver<SubmitTarget> {
    */
   async submitJobs(targets: readonly SubmitTarget[], options: BatchOptions = {}): Promise<JobId[]> {
     const { timeLimitMs } = validateSubmitOptions(options);
+    const shape = { count: targets.length, processesPerTask: options.processesPerTask ?? 1 };
+    const dependencies = await this.holds.gate.check(options, shape);
     const { batch, ids } = await createLocalBatch(targets, options, timeLimitMs, {
       jobsRoot: this.jobsRoot(),
       share: this.share,
@@ -144,7 +154,8 @@ export class LocalDriver implements Driver<SubmitTarget> {
       parallelism: batch.parallelism,
       refuse: async () => (await this.book.cancelledOnDisk(batch)).cancelledAt,
     };
-    for (let task = 0; task < batch.taskCount; task++) this.queue.add(taskRecordOf(batch, task), group);
+    Object.assign(batch, dependencyFields(dependencies));
+    await queueDependentBatch(batch, dependencies, group, this.holds);
     this.queue.start();
     return ids;
   }
@@ -221,7 +232,7 @@ export class LocalDriver implements Driver<SubmitTarget> {
   private async stateOf(record: LocalJobRecord): Promise<JobState> {
     if (record.finalState) return record.finalState;
     const live = this.live.get(record.id);
-    const liveStatus = !live || live.record.endedAt ? undefined : live.child ? 'running' : 'queued';
+    const liveStatus = liveStatusOf(live, this.queue.isHeld(record.id));
     const state = localJobState(record, await readOutcome(record.jobDir), liveStatus);
     if (isTerminalState(state) && record.endedAt && !live) {
       await writeJobRecord({ ...record, finalState: state }, this.modes.file).catch(() => {});

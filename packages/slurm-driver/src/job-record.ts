@@ -4,8 +4,9 @@ import {
   readRecordFileSync,
   writeRecordFile,
 } from '@hpc/container';
-import { asJobId } from '@hpc/core';
+import { asJobId, type DependencyEdge } from '@hpc/core';
 import { type BatchRecordFields, batchFieldsProblem, batchProcessRows } from './batch-record.ts';
+import { blockedRows } from './blocked-record.ts';
 import { JobRecordError } from './errors.ts';
 import type { NewJob, StoredIntent } from './job-store.ts';
 
@@ -31,12 +32,21 @@ export interface SlurmRecordFields {
   pid: number;
   /** SLURM's job id, once known. Absent: sbatch has not answered (yet). */
   id?: string;
-  /** How the id was learned: sbatch's answer, or found in the queue by the token (submission-lookup.ts). */
-  idFrom?: 'sbatch' | 'lookup';
+  /**
+   * How the id was learned: sbatch's answer, or found in the queue by the token (submission-lookup.ts);
+   * 'blocked': never submitted, an upstream had already ended so it can never run (blocked-record.ts).
+   */
+  idFrom?: 'sbatch' | 'lookup' | 'blocked';
   /** forgetJob(): the folder stays, the job is no longer tracked. */
   forgottenAt?: string;
   /** A batch (submitJobs): the folder is a batch folder, `id` its first array's id (batch-record.ts). */
   batch?: BatchRecordFields;
+  /** after / afterAny / afterNotOk as given (checked), for telling a blocked dependent from a cancelled one. */
+  dependencies?: DependencyEdge[];
+  /** A batch's afterEach: process i's upstream. */
+  afterEach?: string[];
+  /** A blocked submitJobs: how many processes (ids `blocked-<token>-<i>`); a blocked submitJob has none. */
+  blockedCount?: number;
 }
 
 export function recordPath(jobDir: string): string {
@@ -133,6 +143,7 @@ export function readSafely(jobDir: string): { record?: JobRecord; error?: JobRec
 
 /** The job index rows a confirmed record stands for: the job, or each process of a batch. */
 export function jobsFromRecord(record: JobRecord, folder: string): NewJob[] {
+  if (record.blockedCount !== undefined) return blockedRows(record, folder);
   if (!record.batch) return [jobFromRecord(record, folder)];
   const submittedAt = record.submittedAt ?? record.createdAt;
   return batchProcessRows(record.batch, record.jobDir).map((row, index) => ({

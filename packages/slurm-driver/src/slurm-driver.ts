@@ -28,6 +28,7 @@ import type { SLURMBatchOptions } from './batch-preparation.ts';
 import { BatchSubmitter } from './batch-submitter.ts';
 import { ClusterLimitsReader } from './cluster-limits-reader.ts';
 import { type CommandRunner, createCommandRunner } from './command-runner.ts';
+import { DependencySubmissions } from './dependency-submission.ts';
 import { type JobStoreError, SchedulerUnavailableError, SubmissionInterruptedError } from './errors.ts';
 import { onInterrupt } from './interrupt-guard.ts';
 import { defaultName, JobPreparation, type Prepared, type SLURMSubmitOptions } from './job-preparation.ts';
@@ -69,6 +70,7 @@ export class SLURMDriver implements Driver<SubmitTarget> {
   private readonly submissions: Semaphore;
   private readonly batches: BatchSubmitter;
   private readonly batchJobs: BatchJobs;
+  private readonly dependencies: DependencySubmissions;
 
   constructor(private readonly options: SLURMDriverOptions = {}) {
     this.home = options.home ?? hpcHome();
@@ -115,9 +117,12 @@ export class SLURMDriver implements Driver<SubmitTarget> {
     };
     this.poller = new StatusPoller(tracked, this.run, {
       ...options.polling,
+      refine: (updates, states) => this.dependencies.refine(updates, states),
       ...(options.commandTimeoutMs !== undefined ? { commandTimeoutMs: options.commandTimeoutMs } : {}),
     });
+    this.dependencies = new DependencySubmissions(this.registry, this.run, this.modes, this.poller);
     this.batches = new BatchSubmitter({
+      dependencies: this.dependencies,
       registry: this.registry,
       run: this.run,
       limits: new ClusterLimitsReader(this.run, options.commandTimeoutMs),
@@ -175,6 +180,8 @@ export class SLURMDriver implements Driver<SubmitTarget> {
     const jobsRoot = resolve(settings.jobsRoot ?? this.jobsRoot);
     this.preparation.validate(target, settings, jobsRoot);
     const name = settings.name ?? defaultName(target);
+    const after = await this.dependencies.resolve(settings);
+    if (after.blocked) return this.dependencies.block({ name, jobsRoot }, after);
     // Guarded before the folder exists: an interrupt while begin() makes it undoes it too.
     const planned = planSubmission(name, jobsRoot);
     let interrupted: string | undefined;
@@ -198,6 +205,7 @@ export class SLURMDriver implements Driver<SubmitTarget> {
           submission.jobDir,
           submission.token,
           this.options.commandTimeoutMs,
+          { options: after.sbatch },
         );
       });
     } catch (error) {
@@ -220,7 +228,7 @@ export class SLURMDriver implements Driver<SubmitTarget> {
           )
         : answer.error;
     }
-    await this.registry.confirm(submission, answer.id, answer.from, prepared.details);
+    await this.registry.confirm(submission, answer.id, answer.from, { ...prepared.details, ...after.record });
     this.poller.invalidate();
     return answer.id;
   }

@@ -37,6 +37,11 @@ export interface StatusPollerOptions {
   commandTimeoutMs?: number;
   now?: () => number;
   readOutcome?: (jobDir: string) => Promise<RunOutcome | undefined>;
+  /**
+   * Revises the poll's updates before they are saved and answered (dependent-states.ts: a
+   * dependent SLURM cancelled because its upstream failed is 'blocked'). `states` holds the rest.
+   */
+  refine?: (updates: StateUpdate[], states: ReadonlyMap<JobId, JobState>) => Promise<StateUpdate[]>;
 }
 
 /** Where the poller finds the tracked jobs and saves what it learned (a JobStore, or the driver's registry). */
@@ -189,7 +194,9 @@ export class StatusPoller {
         updates.push({ ...update, ...batchFlag(job) });
       }
     }
-    await this.store.update(updates);
+    const refined = this.options.refine ? await this.options.refine(updates, states) : updates;
+    for (const update of refined) states.set(update.id, update.state);
+    await this.store.update(refined);
     this.lastStats = stats;
     this.last = { at: this.now(), states };
     return states;
