@@ -12,7 +12,10 @@ export function userNameOfUid(uid: string, passwdFile = '/etc/passwd'): string {
   if (!/^\d+$/.test(uid)) return uid;
   if (process.getuid?.() === Number(uid)) return userInfo().username;
   let names = passwdByFile.get(passwdFile);
-  if (!names) passwdByFile.set(passwdFile, (names = readPasswd(passwdFile)));
+  if (!names) {
+    names = readPasswd(passwdFile);
+    passwdByFile.set(passwdFile, names);
+  }
   return names.get(uid) ?? `uid ${uid}`;
 }
 
