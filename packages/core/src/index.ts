@@ -89,6 +89,7 @@ export {
   InvalidOptionError,
 } from './option-errors.ts';
 export { formatRemoteError, type RemoteError, toRemoteError } from './remote-error.ts';
+export { checkRetryPolicy } from './retry-policy.ts';
 export {
   exitCodeOf,
   type InfrastructureFailure,

@@ -15,6 +15,8 @@ export interface StoredJob extends TrackedJob {
   missingSince: number | undefined;
   /** A process of a batch (submitJobs): its index; jobDir is `<batchDir>/p/<index>`. */
   batchIndex?: number;
+  /** A retried job's current attempt's SLURM id (the id stays the first attempt's): job-attempts.ts. */
+  schedulerId?: string;
 }
 
 /** A job (or batch process) to record. */
@@ -28,6 +30,7 @@ export interface NewJob {
   /** A state given with `terminal` is cached as final. */
   state?: JobState;
   batchIndex?: number;
+  schedulerId?: string;
 }
 
 export interface StateUpdate {
@@ -64,7 +67,7 @@ export interface StoreOptions {
   jobsRoot?: string;
 }
 
-const SCHEMA_VERSION = 3;
+const SCHEMA_VERSION = 4;
 
 /**
  * The SLURM driver's index of tracked jobs, in SQLite (node:sqlite): one file per host, shared by
@@ -83,6 +86,7 @@ export class JobStore {
     | 'active'
     | 'update'
     | 'remove'
+    | 'attempt'
     | 'addIntent'
     | 'intents'
     | 'removeIntent'
@@ -111,8 +115,8 @@ export class JobStore {
     const prepare = (sql: string) => this.db.prepare(sql);
     this.statements = {
       insert: prepare(
-        `INSERT OR REPLACE INTO slurm_jobs (id, name, job_dir, submitted_at, state, terminal, missing_since, batch_index)
-         VALUES (?, ?, ?, ?, ?, ?, NULL, ?)`,
+        `INSERT OR REPLACE INTO slurm_jobs (id, name, job_dir, submitted_at, state, terminal, missing_since, batch_index, scheduler_id)
+         VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?)`,
       ),
       get: prepare('SELECT * FROM slurm_jobs WHERE id = ?'),
       range: prepare('SELECT * FROM slurm_jobs WHERE id >= ? AND id < ? ORDER BY batch_index, rowid'),
@@ -120,6 +124,9 @@ export class JobStore {
       active: prepare('SELECT * FROM slurm_jobs WHERE terminal = 0 ORDER BY rowid'),
       update: prepare('UPDATE slurm_jobs SET state = ?, terminal = ?, missing_since = ? WHERE id = ?'),
       remove: prepare('DELETE FROM slurm_jobs WHERE id = ?'),
+      attempt: prepare(
+        'UPDATE slurm_jobs SET scheduler_id = ?, state = ?, terminal = 0, missing_since = NULL WHERE id = ?',
+      ),
       addIntent: prepare(
         `INSERT OR REPLACE INTO slurm_intents (token, folder, job_dir, name, created_at, host, pid)
          VALUES (?, ?, ?, ?, ?, ?, ?)`,
@@ -144,6 +151,8 @@ export class JobStore {
     }
     // Schema 2 lacked batch_index (submitJobs): the column is added, the rows stay.
     if (version === 2) this.db.exec('ALTER TABLE slurm_jobs ADD COLUMN batch_index INTEGER');
+    // Schema 3 lacked scheduler_id (retries): added, empty.
+    if (version === 2 || version === 3) this.db.exec('ALTER TABLE slurm_jobs ADD COLUMN scheduler_id TEXT');
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS slurm_jobs (
         id TEXT PRIMARY KEY,
@@ -153,7 +162,8 @@ export class JobStore {
         state TEXT,
         terminal INTEGER NOT NULL DEFAULT 0,
         missing_since INTEGER,
-        batch_index INTEGER
+        batch_index INTEGER,
+        scheduler_id TEXT
       );
       CREATE INDEX IF NOT EXISTS slurm_jobs_active ON slurm_jobs (terminal) WHERE terminal = 0;
       CREATE TABLE IF NOT EXISTS slurm_intents (
@@ -185,6 +195,7 @@ export class JobStore {
         job.state ? JSON.stringify(job.state) : null,
         terminal ? 1 : 0,
         job.batchIndex ?? null,
+        job.schedulerId ?? null,
       );
       if (job.folder) this.statements.markFolder.run(job.folder, 'job');
     });
@@ -227,6 +238,11 @@ export class JobStore {
         );
       }
     });
+  }
+
+  /** A new attempt of a job is queued under `schedulerId`: the job is open again, in `state`. */
+  setAttempt(id: string, schedulerId: string, state: JobState): void {
+    this.guard(() => this.statements.attempt.run(schedulerId, JSON.stringify(state), id));
   }
 
   /** Forgets a job (its folder stays). */
@@ -342,6 +358,7 @@ interface Row {
   terminal: number;
   missing_since: number | null;
   batch_index: number | null;
+  scheduler_id: string | null;
 }
 
 interface IntentRow {
@@ -365,5 +382,6 @@ function fromRow(row: Row): StoredJob {
     terminal: row.terminal === 1,
     missingSince: row.missing_since ?? undefined,
     ...(row.batch_index === null || row.batch_index === undefined ? {} : { batchIndex: row.batch_index }),
+    ...(row.scheduler_id ? { schedulerId: row.scheduler_id } : {}),
   };
 }

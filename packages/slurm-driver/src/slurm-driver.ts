@@ -17,12 +17,14 @@ import {
   JobNotFoundError,
   type JobState,
   type LogOptions,
+  type RetryPolicy,
   resolveSharing,
   type Sharing,
   type TrackedJob,
   type UnreadableRecord,
   type WaitOptions,
 } from '@hpc/core';
+import { driverRetries } from './attempt-retries.ts';
 import { BatchJobs } from './batch-jobs.ts';
 import type { SLURMBatchOptions } from './batch-preparation.ts';
 import { BatchSubmitter } from './batch-submitter.ts';
@@ -36,6 +38,7 @@ export type { SLURMSubmitOptions } from './job-preparation.ts';
 
 import { JobRegistry, type Submission } from './job-registry.ts';
 import type { StoredJob } from './job-store.ts';
+import { refuseBatchRetry, retryFields } from './retry-settings.ts';
 import { runSbatch, type SbatchAnswer } from './sbatch-answer.ts';
 import { Semaphore } from './semaphore.ts';
 import { type PollStats, StatusPoller, type StatusPollerOptions } from './status-poller.ts';
@@ -73,6 +76,8 @@ export interface SLURMDriverOptions {
   lmodInit?: string[];
   /** Options applied to every submit (per-submit options win; slurmArgs and env are merged). */
   defaults?: SLURMSubmitOptions;
+  /** Retries of every submitJob() without its own `retry` (attempt-retries.ts). */
+  retry?: RetryPolicy;
   /** sbatch processes at once when submitJob() is called concurrently (default 4). */
   maxConcurrentSubmissions?: number;
   /** Status polling: minimum interval, accounting on/off, grace periods. */
@@ -134,6 +139,7 @@ export class SLURMDriver implements Driver<SubmitTarget> {
       ...options.reconcile,
       commandTimeoutMs,
     });
+    const retries = driverRetries(this.run, this.registry, this.modes, options.commandTimeoutMs);
     const tracked = {
       list: async () => {
         this.registry.refresh();
@@ -141,6 +147,7 @@ export class SLURMDriver implements Driver<SubmitTarget> {
         return this.registry.withStore((store) => store.list());
       },
       update: (updates: Parameters<JobRegistry['update']>[0]) => this.registry.update(updates),
+      review: retries.review.bind(retries),
     };
     this.poller = new StatusPoller(tracked, this.run, {
       ...options.polling,
@@ -198,6 +205,7 @@ export class SLURMDriver implements Driver<SubmitTarget> {
     const settings = this.mergeDefaults(options);
     const jobsRoot = resolve(settings.jobsRoot ?? this.jobsRoot);
     this.preparation.validate(target, settings, jobsRoot);
+    const retry = retryFields(settings);
     const name = settings.name ?? defaultName(target);
     // Guarded before the folder exists: an interrupt while begin() makes it undoes it too.
     const planned = planSubmission(name, jobsRoot);
@@ -244,7 +252,7 @@ export class SLURMDriver implements Driver<SubmitTarget> {
           )
         : answer.error;
     }
-    await this.registry.confirm(submission, answer.id, answer.from, prepared.details);
+    await this.registry.confirm(submission, answer.id, answer.from, { ...prepared.details, ...retry });
     this.poller.invalidate();
     return answer.id;
   }
@@ -256,6 +264,7 @@ export class SLURMDriver implements Driver<SubmitTarget> {
    */
   async submitJobs(targets: readonly SubmitTarget[], options: SLURMBatchOptions = {}): Promise<JobId[]> {
     const settings = { ...options, ...this.mergeDefaults(options) };
+    refuseBatchRetry(settings.retry);
     try {
       return await this.batches.submit(targets, settings);
     } finally {
@@ -379,7 +388,10 @@ export class SLURMDriver implements Driver<SubmitTarget> {
   }
 
   private mergeDefaults(options: SLURMSubmitOptions): SLURMSubmitOptions {
-    const defaults = this.options.defaults ?? {};
+    const defaults = {
+      ...(this.options.retry ? { retry: this.options.retry } : {}),
+      ...this.options.defaults,
+    };
     return {
       ...defaults,
       ...options,

@@ -43,6 +43,8 @@ export interface StatusPollerOptions {
 export interface PollerStore {
   list(): StoredJob[] | Promise<StoredJob[]>;
   update(updates: readonly StateUpdate[]): void | Promise<void>;
+  /** Revises the poll's decisions before they are saved (retries: attempt-retries.ts). */
+  review?(updates: readonly StateUpdate[], open: readonly StoredJob[]): Promise<StateUpdate[]>;
 }
 
 /** What the last scheduler round trip cost; the benchmark and tests read it. */
@@ -189,7 +191,9 @@ export class StatusPoller {
         updates.push({ ...update, ...batchFlag(job) });
       }
     }
-    await this.store.update(updates);
+    const reviewed = this.store.review ? await this.store.review(updates, open) : updates;
+    for (const update of reviewed) states.set(update.id, update.state);
+    await this.store.update(reviewed);
     this.lastStats = stats;
     this.last = { at: this.now(), states };
     return states;

@@ -1,0 +1,32 @@
+import { checkRetryPolicy, InvalidOptionError, type RetryPolicy } from '@hpc/core';
+import type { JobRecord } from './job-record.ts';
+import { type SlurmArgs, validateSlurmArgs } from './sbatch-options.ts';
+
+/** The sbatch options a retry reads or changes, kept in job.json (`resources`) at submission. */
+const RETRY_RESOURCES = ['mem', 'mem-per-cpu', 'cpus-per-task', 'time', 'partition', 'exclude', 'comment'];
+
+/** What job.json keeps for retries: the policy and the first attempt's resources. */
+export function retryFields(settings: {
+  retry?: RetryPolicy | undefined;
+  slurmArgs?: SlurmArgs | undefined;
+}): Pick<JobRecord, 'retry' | 'resources'> {
+  const retry = checkRetryPolicy(settings.retry);
+  if (!retry || retry.maxAttempts < 2) return {};
+  const resources: Record<string, string> = {};
+  for (const { key, value } of validateSlurmArgs(settings.slurmArgs))
+    if (RETRY_RESOURCES.includes(key) && value !== undefined) resources[key] = value;
+  return { retry, resources };
+}
+
+/** submitJobs() does not retry (yet): a batch asked to is refused rather than silently not retried. */
+export function refuseBatchRetry(retry: RetryPolicy | undefined): void {
+  const policy = checkRetryPolicy(retry);
+  if (!policy || policy.maxAttempts < 2) return;
+  throw new InvalidOptionError({
+    option: 'retry',
+    value: retry,
+    allowed: 'no retry policy for submitJobs (retries work for submitJob)',
+    remedy:
+      'submit the processes with submitJob to retry them, or pass retry: { maxAttempts: 1, on: [] } to submitJobs to turn a driver default off',
+  });
+}
