@@ -89,7 +89,13 @@ export {
   InvalidOptionError,
 } from './option-errors.ts';
 export { formatRemoteError, type RemoteError, toRemoteError } from './remote-error.ts';
-export { checkRetryPolicy } from './retry-policy.ts';
+export {
+  checkRetryPolicy,
+  decideRetry,
+  type RetryDecision,
+  refuseBatchRetry,
+  retryCauseOf,
+} from './retry-policy.ts';
 export {
   exitCodeOf,
   type InfrastructureFailure,

@@ -1,5 +1,12 @@
 import { type JobRecord, jobPaths, readRecordFile, writeRecordFile } from '@hpc/container';
-import { type CrateDigest, checkpointLeadSeconds, fileModes, JobFileUnreadableError } from '@hpc/core';
+import {
+  type CrateDigest,
+  checkpointLeadSeconds,
+  fileModes,
+  type JobAttempt,
+  JobFileUnreadableError,
+  type RetryPolicy,
+} from '@hpc/core';
 import type { LocalBatchRecord } from './batch-record.ts';
 
 /** What the local driver writes about a job in its folder (job.json), so any process can read it. */
@@ -33,6 +40,12 @@ export interface LocalRecordFields {
   failure?: string;
   /** Set for one task of a batch: the runner runs that task's processes (its record is tasks/<n>/job.json). */
   batch?: { dir: string; task: number } | undefined;
+  /** Relaunches after failures (local-retries.ts). */
+  retry?: RetryPolicy | undefined;
+  /** Every attempt once the runner was relaunched. */
+  attempts?: JobAttempt[];
+  /** Why a failure the policy lists was not retried ('retries ran out: …'). */
+  retryNote?: string;
 }
 
 /** A job.json that cannot be read or parsed (truncated, garbled, permission). */

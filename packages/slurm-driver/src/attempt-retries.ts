@@ -1,5 +1,5 @@
 import {
-  describeAttempt,
+  decideRetry,
   describeJobState,
   isTerminalState,
   type JobId,
@@ -11,7 +11,7 @@ import { attemptsOf, publicAttempts, type RecordedAttempt, recordAttempt } from 
 import { type JobRecord, readJobRecord, writeJobRecord } from './job-record.ts';
 import type { JobStore, StateUpdate, StoredJob } from './job-store.ts';
 import { PartitionLimitsReader } from './partition-limits-reader.ts';
-import { decideRetry } from './retry-decision.ts';
+
 import { escalate, type RetryResources } from './retry-escalation.ts';
 
 export interface RetryDeps {
@@ -156,8 +156,7 @@ export class JobRetries {
 
 /** The job is open again in its next attempt: pending, saying which attempt and why. */
 function open(update: StateUpdate, record: JobRecord, attempt: RecordedAttempt, why?: string): StateUpdate {
-  const max = record.retry?.maxAttempts;
-  const reason = [describeAttempt(attempt, max), why].filter(Boolean).join('; ');
+  const reason = why ?? `attempt ${attempt.number} submitted`;
   const state = withAttempts({ status: 'pending', reason }, record);
   return { id: update.id, state, final: false, missingSince: undefined };
 }

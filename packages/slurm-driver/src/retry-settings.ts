@@ -1,4 +1,4 @@
-import { checkRetryPolicy, InvalidOptionError, type RetryPolicy } from '@hpc/core';
+import { checkRetryPolicy, type RetryPolicy } from '@hpc/core';
 import type { JobRecord } from './job-record.ts';
 import { type SlurmArgs, validateSlurmArgs } from './sbatch-options.ts';
 
@@ -16,17 +16,4 @@ export function retryFields(settings: {
   for (const { key, value } of validateSlurmArgs(settings.slurmArgs))
     if (RETRY_RESOURCES.includes(key) && value !== undefined) resources[key] = value;
   return { retry, resources };
-}
-
-/** submitJobs() does not retry (yet): a batch asked to is refused rather than silently not retried. */
-export function refuseBatchRetry(retry: RetryPolicy | undefined): void {
-  const policy = checkRetryPolicy(retry);
-  if (!policy || policy.maxAttempts < 2) return;
-  throw new InvalidOptionError({
-    option: 'retry',
-    value: retry,
-    allowed: 'no retry policy for submitJobs (retries work for submitJob)',
-    remedy:
-      'submit the processes with submitJob to retry them, or pass retry: { maxAttempts: 1, on: [] } to submitJobs to turn a driver default off',
-  });
 }

@@ -18,6 +18,7 @@ import {
   type JobState,
   type LogOptions,
   type RetryPolicy,
+  refuseBatchRetry,
   resolveSharing,
   type Sharing,
   type TrackedJob,
@@ -38,7 +39,7 @@ export type { SLURMSubmitOptions } from './job-preparation.ts';
 
 import { JobRegistry, type Submission } from './job-registry.ts';
 import type { StoredJob } from './job-store.ts';
-import { refuseBatchRetry, retryFields } from './retry-settings.ts';
+import { retryFields } from './retry-settings.ts';
 import { runSbatch, type SbatchAnswer } from './sbatch-answer.ts';
 import { Semaphore } from './semaphore.ts';
 import { type PollStats, StatusPoller, type StatusPollerOptions } from './status-poller.ts';
