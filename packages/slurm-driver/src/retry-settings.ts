@@ -1,4 +1,5 @@
 import { checkRetryPolicy, type RetryPolicy } from '@hpc/core';
+import type { SLURMSubmitOptions } from './job-preparation.ts';
 import type { JobRecord } from './job-record.ts';
 import { type SlurmArgs, validateSlurmArgs } from './sbatch-options.ts';
 
@@ -16,4 +17,19 @@ export function retryFields(settings: {
   for (const { key, value } of validateSlurmArgs(settings.slurmArgs))
     if (RETRY_RESOURCES.includes(key) && value !== undefined) resources[key] = value;
   return { retry, resources };
+}
+
+/** A submit's settings over the driver's defaults (per-submit wins; slurmArgs and env are merged), `retry` the driver's default policy. */
+export function withDefaults(
+  options: SLURMSubmitOptions,
+  driverDefaults: SLURMSubmitOptions = {},
+  retry?: RetryPolicy,
+): SLURMSubmitOptions {
+  const defaults = { ...(retry ? { retry } : {}), ...driverDefaults };
+  return {
+    ...defaults,
+    ...options,
+    slurmArgs: { ...defaults.slurmArgs, ...options.slurmArgs },
+    env: { ...defaults.env, ...options.env },
+  };
 }

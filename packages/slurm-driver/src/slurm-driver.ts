@@ -39,7 +39,7 @@ export type { SLURMSubmitOptions } from './job-preparation.ts';
 
 import { JobRegistry, type Submission } from './job-registry.ts';
 import type { StoredJob } from './job-store.ts';
-import { retryFields } from './retry-settings.ts';
+import { retryFields, withDefaults } from './retry-settings.ts';
 import { runSbatch, type SbatchAnswer } from './sbatch-answer.ts';
 import { Semaphore } from './semaphore.ts';
 import { type PollStats, StatusPoller, type StatusPollerOptions } from './status-poller.ts';
@@ -389,15 +389,6 @@ export class SLURMDriver implements Driver<SubmitTarget> {
   }
 
   private mergeDefaults(options: SLURMSubmitOptions): SLURMSubmitOptions {
-    const defaults = {
-      ...(this.options.retry ? { retry: this.options.retry } : {}),
-      ...this.options.defaults,
-    };
-    return {
-      ...defaults,
-      ...options,
-      slurmArgs: { ...defaults.slurmArgs, ...options.slurmArgs },
-      env: { ...defaults.env, ...options.env },
-    };
+    return withDefaults(options, this.options.defaults, this.options.retry);
   }
 }
