@@ -43,7 +43,10 @@ export function currentAttempt(record: AttemptRecord): RecordedAttempt {
  * The record with `attempt` in its list: a new number is appended (the implicit first attempt is
  * written out first), a known number is updated field by field (its scheduler id, how it ended).
  */
-export function recordAttempt<R extends AttemptRecord>(record: R, attempt: RecordedAttempt): R {
+export function recordAttempt<R extends AttemptRecord>(
+  record: R,
+  attempt: RecordedAttempt,
+): R & { attempts: RecordedAttempt[] } {
   const all = attemptsOf(record);
   const index = all.findIndex((known) => known.number === attempt.number);
   if (index >= 0) all[index] = { ...all[index], ...attempt };
