@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, renameSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { JOB_FILES } from '@hpc/container';
 import type { AttemptCause, AttemptMechanism } from '@hpc/core';
@@ -145,6 +145,15 @@ function claim(jobDir: string, number: number): boolean {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw error;
+  }
+}
+
+/** How long ago attempt `number` was claimed; undefined when it was not. */
+export function claimAgeMs(jobDir: string, number: number): number | undefined {
+  try {
+    return Date.now() - statSync(join(jobDir, `attempt-${number}.claim`)).mtimeMs;
+  } catch {
+    return undefined;
   }
 }
 

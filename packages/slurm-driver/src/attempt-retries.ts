@@ -6,7 +6,13 @@ import {
   type JobState,
   type RetryCause,
 } from '@hpc/core';
-import { type ResubmitContext, type ResubmitResult, resubmit, settleAttempt } from './attempt-resubmit.ts';
+import {
+  claimAgeMs,
+  type ResubmitContext,
+  type ResubmitResult,
+  resubmit,
+  settleAttempt,
+} from './attempt-resubmit.ts';
 import { attemptsOf, publicAttempts, type RecordedAttempt, recordAttempt } from './job-attempts.ts';
 import { type JobRecord, readJobRecord, writeJobRecord } from './job-record.ts';
 import type { JobStore, StateUpdate, StoredJob } from './job-store.ts';
@@ -120,6 +126,15 @@ export class JobRetries {
   private async follow(update: StateUpdate, job: StoredJob, record: JobRecord): Promise<StateUpdate> {
     const attempts = attemptsOf(record);
     const current = attempts[attempts.length - 1] as RecordedAttempt;
+    if (current.schedulerId === (job.schedulerId ?? job.id)) {
+      // Claimed by another process that has not recorded the attempt yet (or died before it could).
+      const next = current.number + 1;
+      const age = claimAgeMs(job.jobDir, next) ?? 0;
+      if (age < (this.deps.context.lookupAfterMs ?? 60_000))
+        return open(update, record, { number: next, cause: 'retry' }, `attempt ${next} being submitted`);
+      const note = `retry not possible: attempt ${next} was claimed (attempt-${next}.claim) by a process that never submitted it; remove that file to let the next poll retry`;
+      return this.finish(update, record, undefined, note);
+    }
     if (current.endedAs) return this.finish(update, record, undefined, current.endNote);
     if (current.schedulerId === undefined)
       return this.after(update, job, await settleAttempt(this.deps.context, record));

@@ -219,7 +219,7 @@ export class SLURMDriver implements Driver<SubmitTarget> {
     let prepared: Prepared;
     let answer: SbatchAnswer;
     try {
-      submission = await this.registry.begin(name, jobsRoot, planned);
+      submission = await this.registry.begin(name, jobsRoot, planned, retry);
       prepared = await this.preparation.prepare(target, settings, submission);
       answer = await this.submissions.use(async () => {
         // The last moment an interrupt can undo everything: from here on sbatch may queue the job.
@@ -253,7 +253,7 @@ export class SLURMDriver implements Driver<SubmitTarget> {
           )
         : answer.error;
     }
-    await this.registry.confirm(submission, answer.id, answer.from, { ...prepared.details, ...retry });
+    await this.registry.confirm(submission, answer.id, answer.from, prepared.details);
     this.poller.invalidate();
     return answer.id;
   }
