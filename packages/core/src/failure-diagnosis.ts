@@ -120,6 +120,8 @@ function attemptsSentence(state: JobState): string | undefined {
         .join('; ')}.`,
     );
   if (state.restarts) parts.push(`Restarted ${state.restarts}× from its checkpoint.`);
+  // Kept as written ('retry not possible: …'): users and scripts search for those words.
+  if (state.retryNote) parts.push(`${state.retryNote.replace(/\.$/, '')}.`);
   return parts.length ? parts.join(' ') : undefined;
 }
 

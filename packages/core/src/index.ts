@@ -103,6 +103,13 @@ export {
 } from './option-errors.ts';
 export { formatRemoteError, type RemoteError, toRemoteError } from './remote-error.ts';
 export {
+  checkRetryPolicy,
+  decideRetry,
+  type RetryDecision,
+  refuseBatchRetry,
+  retryCauseOf,
+} from './retry-policy.ts';
+export {
   exitCodeOf,
   type InfrastructureFailure,
   type JobProgress,

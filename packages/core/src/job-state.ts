@@ -52,6 +52,11 @@ export interface JobStateDetails {
   maxAttempts?: number;
   /** Restarts from a checkpoint so far (time limit or preemption). */
   restarts?: number;
+  /**
+   * Why a job whose retry policy lists its failure was not retried: 'retry not possible: mem 4G
+   * exceeds partition short's MaxMemPerNode 2000M', 'retries ran out: 3 of 3 attempts used'.
+   */
+  retryNote?: string;
 }
 
 export type JobState = JobStateDetails &

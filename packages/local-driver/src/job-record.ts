@@ -4,8 +4,10 @@ import {
   checkpointLeadSeconds,
   type DependencyEdge,
   fileModes,
+  type JobAttempt,
   JobFileUnreadableError,
   type JobState,
+  type RetryPolicy,
 } from '@hpc/core';
 import type { LocalBatchRecord } from './batch-record.ts';
 
@@ -46,6 +48,12 @@ export interface LocalRecordFields {
   blockedTasks?: Record<string, JobState>;
   /** Set for one task of a batch: the runner runs that task's processes (its record is tasks/<n>/job.json). */
   batch?: { dir: string; task: number } | undefined;
+  /** Relaunches after failures (local-retries.ts). */
+  retry?: RetryPolicy | undefined;
+  /** Every attempt once the runner was relaunched. */
+  attempts?: JobAttempt[];
+  /** Why a failure the policy lists was not retried ('retries ran out: …'). */
+  retryNote?: string;
 }
 
 /** A job.json that cannot be read or parsed (truncated, garbled, permission). */

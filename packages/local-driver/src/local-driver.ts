@@ -19,6 +19,7 @@ import {
   asJobId,
   type BatchOptions,
   type BatchResult,
+  checkRetryPolicy,
   type Driver,
   type FileModes,
   fileModes,
@@ -29,6 +30,7 @@ import {
   type JobState,
   JobUnreadableError,
   type LogOptions,
+  refuseBatchRetry,
   resolveSharing,
   type Sharing,
   type SubmitOptions,
@@ -47,6 +49,7 @@ import type { LaunchSettings, LiveJob } from './job-launch.ts';
 import { JobQueue } from './job-queue.ts';
 import { type LocalJobRecord, readJobRecord, runSettingsOf, writeJobRecord } from './job-record.ts';
 import { cancelPackedProcess, createLocalBatch, notAProcess, taskRecordOnDisk } from './local-batches.ts';
+import { withLocalAttempts } from './local-retries.ts';
 import { liveStatusOf, localJobState, unknownState } from './local-state.ts';
 import { terminateProcessGroup } from './process-group.ts';
 
@@ -102,6 +105,7 @@ export class LocalDriver implements Driver<SubmitTarget> {
   async submitJob(target: SubmitTarget, options: SubmitOptions = {}): Promise<JobId> {
     const { timeLimitMs } = validateSubmitOptions(options);
     const dependencies = await this.holds.gate.check(options);
+    const retry = checkRetryPolicy(options.retry ?? this.options.retry);
     const { id, jobDir } = await allocateJobDir(this.jobsRoot(), this.modes.dir);
     let record: LocalJobRecord;
     try {
@@ -123,6 +127,7 @@ export class LocalDriver implements Driver<SubmitTarget> {
         imports: staged.imports,
         ...runSettingsOf(options, timeLimitMs),
         ...dependencyFields(dependencies),
+        ...(retry && retry.maxAttempts > 1 ? { retry } : {}),
       };
       await writeJobRecord(record, this.modes.file);
     } catch (error) {
@@ -143,6 +148,7 @@ export class LocalDriver implements Driver<SubmitTarget> {
     const { timeLimitMs } = validateSubmitOptions(options);
     const shape = { count: targets.length, processesPerTask: options.processesPerTask ?? 1 };
     const dependencies = await this.holds.gate.check(options, shape);
+    refuseBatchRetry(options.retry ?? this.options.retry);
     const { batch, ids } = await createLocalBatch(targets, options, timeLimitMs, {
       jobsRoot: this.jobsRoot(),
       share: this.share,
@@ -233,7 +239,10 @@ export class LocalDriver implements Driver<SubmitTarget> {
     if (record.finalState) return record.finalState;
     const live = this.live.get(record.id);
     const liveStatus = liveStatusOf(live, this.queue.isHeld(record.id));
-    const state = localJobState(record, await readOutcome(record.jobDir), liveStatus);
+    const state = withLocalAttempts(
+      localJobState(record, await readOutcome(record.jobDir), liveStatus),
+      record,
+    );
     if (isTerminalState(state) && record.endedAt && !live) {
       await writeJobRecord({ ...record, finalState: state }, this.modes.file).catch(() => {});
     }

@@ -4,10 +4,11 @@ import {
   readRecordFileSync,
   writeRecordFile,
 } from '@hpc/container';
-import { asJobId, type DependencyEdge } from '@hpc/core';
+import { asJobId, type DependencyEdge, type RetryPolicy } from '@hpc/core';
 import { type BatchRecordFields, batchFieldsProblem, batchProcessRows } from './batch-record.ts';
 import { blockedRows } from './blocked-record.ts';
 import { JobRecordError } from './errors.ts';
+import { currentSchedulerId, type RecordedAttempt } from './job-attempts.ts';
 import type { NewJob, StoredIntent } from './job-store.ts';
 
 export const JOB_RECORD_VERSION = 2;
@@ -47,6 +48,12 @@ export interface SlurmRecordFields {
   afterEach?: string[];
   /** A blocked submitJobs: how many processes (ids `blocked-<token>-<i>`); a blocked submitJob has none. */
   blockedCount?: number;
+  /** The job's retry policy (retry-decision.ts), when it has one. */
+  retry?: RetryPolicy;
+  /** The first attempt's resources by sbatch option (mem, time, partition, …): what a retry escalates. */
+  resources?: Record<string, string>;
+  /** Every attempt once there is more than one (job-attempts.ts); `id` stays the first one's. */
+  attempts?: RecordedAttempt[];
 }
 
 export function recordPath(jobDir: string): string {
@@ -163,7 +170,14 @@ export function jobFromRecord(record: JobRecord, folder: string): NewJob {
     submittedAt: record.submittedAt ?? record.createdAt,
     folder,
     ...(record.finalState ? { state: record.finalState } : {}),
+    ...schedulerIdField(record),
   };
+}
+
+/** A retried job's current attempt has its own SLURM id; the index asks SLURM about that one. */
+function schedulerIdField(record: JobRecord): { schedulerId?: string } {
+  const current = currentSchedulerId(record);
+  return current !== undefined && current !== record.id ? { schedulerId: current } : {};
 }
 
 /** The job index row of a submission sbatch has not answered (yet). */

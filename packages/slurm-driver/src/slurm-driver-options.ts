@@ -1,4 +1,4 @@
-import type { Sharing } from '@hpc/core';
+import type { RetryPolicy, Sharing } from '@hpc/core';
 import type { CommandRunner } from './command-runner.ts';
 import type { SLURMSubmitOptions } from './job-preparation.ts';
 import type { SchedulerBudgetOptions } from './scheduler-budget.ts';
@@ -36,6 +36,8 @@ export interface SLURMDriverOptions {
   lmodInit?: string[];
   /** Options applied to every submit (per-submit options win; slurmArgs and env are merged). */
   defaults?: SLURMSubmitOptions;
+  /** Retries of every submitJob() without its own `retry` (attempt-retries.ts). */
+  retry?: RetryPolicy;
   /** sbatch processes at once when submitJob() is called concurrently (default 4). */
   maxConcurrentSubmissions?: number;
   /**

@@ -17,12 +17,14 @@ import {
   JobNotFoundError,
   type JobState,
   type LogOptions,
+  refuseBatchRetry,
   resolveSharing,
   type Sharing,
   type TrackedJob,
   type UnreadableRecord,
   type WaitOptions,
 } from '@hpc/core';
+import { driverRetries } from './attempt-retries.ts';
 import { BatchJobs } from './batch-jobs.ts';
 import type { SLURMBatchOptions } from './batch-preparation.ts';
 import { BatchSubmitter } from './batch-submitter.ts';
@@ -37,6 +39,7 @@ export type { SLURMSubmitOptions } from './job-preparation.ts';
 
 import { JobRegistry, type Submission } from './job-registry.ts';
 import { type StoredJob, trackedJobOf } from './job-store.ts';
+import { retryFields, withDefaults } from './retry-settings.ts';
 import { runSbatch, type SbatchAnswer } from './sbatch-answer.ts';
 import { budgetedRunner, SchedulerBudget, type SchedulerCallCounts } from './scheduler-budget.ts';
 import { Semaphore } from './semaphore.ts';
@@ -107,6 +110,7 @@ export class SLURMDriver implements Driver<SubmitTarget> {
       ...options.reconcile,
       commandTimeoutMs,
     });
+    const retries = driverRetries(this.run, this.registry, this.modes, options.commandTimeoutMs);
     const tracked = {
       list: async () => {
         this.registry.refresh();
@@ -114,6 +118,7 @@ export class SLURMDriver implements Driver<SubmitTarget> {
         return this.registry.withStore((store) => store.list());
       },
       update: (updates: Parameters<JobRegistry['update']>[0]) => this.registry.update(updates),
+      review: retries.review.bind(retries),
     };
     this.poller = new StatusPoller(tracked, this.run, {
       ...options.polling,
@@ -179,6 +184,7 @@ export class SLURMDriver implements Driver<SubmitTarget> {
     const settings = this.mergeDefaults(options);
     const jobsRoot = resolve(settings.jobsRoot ?? this.jobsRoot);
     this.preparation.validate(target, settings, jobsRoot);
+    const retry = retryFields(settings);
     const name = settings.name ?? defaultName(target);
     const after = await this.dependencies.resolve(settings);
     if (after.blocked) return this.dependencies.block({ name, jobsRoot }, after);
@@ -193,7 +199,7 @@ export class SLURMDriver implements Driver<SubmitTarget> {
     let prepared: Prepared;
     let answer: SbatchAnswer;
     try {
-      submission = await this.registry.begin(name, jobsRoot, planned);
+      submission = await this.registry.begin(name, jobsRoot, planned, retry);
       prepared = await this.preparation.prepare(target, settings, submission);
       answer = await this.submissions.use(async () => {
         // The last moment an interrupt can undo everything: from here on sbatch may queue the job.
@@ -240,6 +246,7 @@ export class SLURMDriver implements Driver<SubmitTarget> {
    */
   async submitJobs(targets: readonly SubmitTarget[], options: SLURMBatchOptions = {}): Promise<JobId[]> {
     const settings = { ...options, ...this.mergeDefaults(options) };
+    refuseBatchRetry(settings.retry);
     try {
       return await this.batches.submit(targets, settings);
     } finally {
@@ -361,12 +368,6 @@ export class SLURMDriver implements Driver<SubmitTarget> {
   }
 
   private mergeDefaults(options: SLURMSubmitOptions): SLURMSubmitOptions {
-    const defaults = this.options.defaults ?? {};
-    return {
-      ...defaults,
-      ...options,
-      slurmArgs: { ...defaults.slurmArgs, ...options.slurmArgs },
-      env: { ...defaults.env, ...options.env },
-    };
+    return withDefaults(options, this.options.defaults, this.options.retry);
   }
 }

@@ -48,6 +48,8 @@ export interface StatusPollerOptions {
 export interface PollerStore {
   list(): StoredJob[] | Promise<StoredJob[]>;
   update(updates: readonly StateUpdate[]): void | Promise<void>;
+  /** Revises the poll's decisions before they are saved (retries: attempt-retries.ts). */
+  review?(updates: readonly StateUpdate[], open: readonly StoredJob[]): Promise<StateUpdate[]>;
 }
 
 /** What the last scheduler round trip cost; the benchmark and tests read it. */
@@ -194,9 +196,11 @@ export class StatusPoller {
         updates.push({ ...update, ...batchFlag(job) });
       }
     }
+    // Dependents first (a cancelled one may be blocked), then retries of what failed.
     const refined = this.options.refine ? await this.options.refine(updates, states) : updates;
-    for (const update of refined) states.set(update.id, update.state);
-    await this.store.update(refined);
+    const reviewed = this.store.review ? await this.store.review(refined, open) : refined;
+    for (const update of reviewed) states.set(update.id, update.state);
+    await this.store.update(reviewed);
     this.lastStats = stats;
     this.last = { at: this.now(), states };
     return states;
