@@ -7,6 +7,7 @@
  * Run: source scripts/env.sh && hpc_use_toolchain && \
  *      node --experimental-transform-types --no-warnings --conditions=@hpc/source benchmarks/slurm-driver.bench.ts
  * Arguments: [jobs = 1000] [end-to-end jobs = 200]. Every job it submits is cancelled or finished when it ends.
+ * The drivers run with schedulerBudget: false (the submission path itself, unpaced).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -36,7 +37,8 @@ const counting: CommandRunner = (command, args, options) => {
 const resetCalls = () => {
   calls.squeue = calls.sacct = calls.sbatch = calls.other = 0;
 };
-const newDriver = (home: string) => new SLURMDriver({ home, run: counting, polling: { minIntervalMs: 0 } });
+const newDriver = (home: string) =>
+  new SLURMDriver({ home, run: counting, schedulerBudget: false, polling: { minIntervalMs: 0 } });
 const homeA = mkdtempSync(join(tmpdir(), 'hpc-slurm-bench-a-'));
 const homeB = mkdtempSync(join(tmpdir(), 'hpc-slurm-bench-b-'));
 
