@@ -5,11 +5,13 @@ export {
   terminalStates,
   waitForAll,
 } from './batch-wait.ts';
+export { type CheckpointRequest, checkpointForRestart, loadCheckpointed, type RestartSettings } from './checkpoint-save.ts';
 export { digestOfFile, verifyCrate } from './crate-copy.ts';
 export {
   BatchManifestError,
   BatchProcessError,
   BundleChangedError,
+  CheckpointRecordError,
   CrateChangedError,
   ExitCalledError,
   InterruptedError,
@@ -18,13 +20,15 @@ export {
   ObjectPathRequiredError,
   OutcomeUnreadableError,
 } from './errors.ts';
-export { classifyLoadError, stoppedAtTimeLimitWarning } from './failure-reasons.ts';
+export { classifyLoadError, savedForRestart, stoppedAtTimeLimitWarning } from './failure-reasons.ts';
 export { openForAppend } from './file-open.ts';
 export { type ExecuteOptions, JobContainer, type JobContainerOptions } from './job-container.ts';
 export {
   BATCH_FILES,
   BATCH_MANIFEST_VERSION,
   type BatchManifest,
+  CHECKPOINT_RECORD_VERSION,
+  type CheckpointRecord,
   type BatchPaths,
   batchPaths,
   isProcessCancelRequested,
@@ -40,6 +44,7 @@ export {
   type ReadRecordOptions,
   type RecordUnreadable,
   readBatchManifest,
+  readCheckpointRecord,
   readJobLog,
   readLogFile,
   readOutcome,

@@ -54,15 +54,30 @@ describe('asFileWriteError', () => {
 });
 
 describe('checkpointLeadSeconds', () => {
-  it('caps the lead at a tenth of the limit and turns it off when the limit leaves no room', () => {
+  it('is the requested lead capped by a tenth of the limit, or min(half, 30 s) for short limits', () => {
     expect(checkpointLeadSeconds(undefined)).toBe(120);
     expect(checkpointLeadSeconds(undefined, 30)).toBe(30);
     expect(checkpointLeadSeconds(3600)).toBe(120);
+    expect(checkpointLeadSeconds(1200)).toBe(120);
     expect(checkpointLeadSeconds(600)).toBe(60);
     expect(checkpointLeadSeconds(300)).toBe(30);
-    // 2 minutes: 12 s asked, but SLURM may deliver up to 60 s early, before half the limit.
-    expect(checkpointLeadSeconds(120)).toBe(0);
+    expect(checkpointLeadSeconds(120)).toBe(30);
+    // A 1-minute limit is warned half-way (SLURM may deliver it earlier still: the job just restarts sooner).
+    expect(checkpointLeadSeconds(60)).toBe(30);
+    expect(checkpointLeadSeconds(30)).toBe(15);
+    expect(checkpointLeadSeconds(60, 10)).toBe(10);
+    expect(checkpointLeadSeconds(1)).toBe(0);
     expect(checkpointLeadSeconds(3600, 0)).toBe(0);
     expect(checkpointLeadSeconds(3600, 900)).toBe(360);
+  });
+
+  it('never exceeds half the limit, and never shrinks as the limit grows', () => {
+    let previous = 0;
+    for (let limit = 1; limit <= 7200; limit++) {
+      const lead = checkpointLeadSeconds(limit);
+      expect(lead).toBeLessThanOrEqual(limit / 2);
+      expect(lead).toBeGreaterThanOrEqual(previous);
+      previous = lead;
+    }
   });
 });
