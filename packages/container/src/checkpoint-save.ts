@@ -57,12 +57,19 @@ export async function checkpointForRestart(request: CheckpointRequest): Promise<
   const restarts = (previous?.restarts ?? 0) + 1;
   if (!restart) return { ...base, ...checkpointMs, saved: false, error: 'this run is not restarted' };
   if (restarts > restart.maxRestarts)
-    return { ...base, ...checkpointMs, saved: false, error: `no restart left (maxRestarts ${restart.maxRestarts})` };
+    return {
+      ...base,
+      ...checkpointMs,
+      saved: false,
+      error: `no restart left (maxRestarts ${restart.maxRestarts})`,
+    };
   const next = isProcess(returned) ? returned : process;
   const crate = `checkpoint-${restarts}.bin`;
   try {
     const submittedDigest =
-      request.submittedDigest ?? previous?.submittedDigest ?? (await digestOfFile(jobPaths(request.jobDir).crate));
+      request.submittedDigest ??
+      previous?.submittedDigest ??
+      (await digestOfFile(jobPaths(request.jobDir).crate));
     const digest = await writeCrate(Serializer.encode(next), join(request.jobDir, crate), request.mode);
     const record: CheckpointRecord = {
       version: CHECKPOINT_RECORD_VERSION,

@@ -5,7 +5,12 @@ export {
   terminalStates,
   waitForAll,
 } from './batch-wait.ts';
-export { type CheckpointRequest, checkpointForRestart, loadCheckpointed, type RestartSettings } from './checkpoint-save.ts';
+export {
+  type CheckpointRequest,
+  checkpointForRestart,
+  loadCheckpointed,
+  type RestartSettings,
+} from './checkpoint-save.ts';
 export { digestOfFile, verifyCrate } from './crate-copy.ts';
 export {
   BatchManifestError,
@@ -27,10 +32,10 @@ export {
   BATCH_FILES,
   BATCH_MANIFEST_VERSION,
   type BatchManifest,
-  CHECKPOINT_RECORD_VERSION,
-  type CheckpointRecord,
   type BatchPaths,
   batchPaths,
+  CHECKPOINT_RECORD_VERSION,
+  type CheckpointRecord,
   isProcessCancelRequested,
   JOB_FILES,
   type JobPaths,

@@ -42,7 +42,13 @@ describe('checkpoint for a restart', () => {
       status: 'failed',
       reason: 'signalled',
       interruption: 'time-limit',
-      checkpoint: { signal: 'SIGUSR1', reason: 'time-limit', saved: true, restarts: 1, requeue: 'driver-requeue' },
+      checkpoint: {
+        signal: 'SIGUSR1',
+        reason: 'time-limit',
+        saved: true,
+        restarts: 1,
+        requeue: 'driver-requeue',
+      },
     });
     expect(first.checkpoint?.checkpointMs).toBeGreaterThanOrEqual(0);
     expect(Date.parse(first.checkpoint?.signalAt as string)).toBe(Date.parse(first.warnedAt as string));
@@ -57,7 +63,12 @@ describe('checkpoint for a restart', () => {
     expect(saved.count).toBeLessThan(30);
 
     const second = await runOnce(crate, options, { afterMs: 150, kind: 'term' });
-    expect(second.checkpoint).toMatchObject({ signal: 'SIGTERM', reason: 'preempted', saved: true, restarts: 2 });
+    expect(second.checkpoint).toMatchObject({
+      signal: 'SIGTERM',
+      reason: 'preempted',
+      saved: true,
+      restarts: 2,
+    });
     expect(await readdir(jobDir)).not.toContain('checkpoint-1.bin');
 
     const third = await runOnce(crate, options);
@@ -76,21 +87,32 @@ describe('checkpoint for a restart', () => {
 
   it('leaves the last crate as it was when checkpoint() throws, and saves nothing past maxRestarts', async () => {
     const { crate, crateDigest } = await submitted(new CounterProcess(1000, 20, true));
-    const failing = await runOnce(crate, { crateDigest, restart: { maxRestarts: 3 } }, { afterMs: 100, kind: 'warn' });
+    const failing = await runOnce(
+      crate,
+      { crateDigest, restart: { maxRestarts: 3 } },
+      { afterMs: 100, kind: 'warn' },
+    );
     expect(failing).toMatchObject({
       reason: 'signalled',
       interruption: 'time-limit',
-      checkpoint: { saved: false, error: expect.stringMatching(/checkpoint\(\) threw: Error: this checkpoint fails/) },
+      checkpoint: {
+        saved: false,
+        error: expect.stringMatching(/checkpoint\(\) threw: Error: this checkpoint fails/),
+      },
     });
     expect(await readCheckpointRecord(jobDir)).toBeUndefined();
     expect((await readdir(jobDir)).filter((name) => name.startsWith('checkpoint'))).toEqual([]);
     expect(await digestOfFile(crate)).toBe(crateDigest);
 
     const fine = await submitted(new CounterProcess(1000, 20));
-    const none = await runOnce(fine.crate, { crateDigest: fine.crateDigest, restart: { maxRestarts: 0 } }, {
-      afterMs: 100,
-      kind: 'warn',
-    });
+    const none = await runOnce(
+      fine.crate,
+      { crateDigest: fine.crateDigest, restart: { maxRestarts: 0 } },
+      {
+        afterMs: 100,
+        kind: 'warn',
+      },
+    );
     expect(none.checkpoint).toMatchObject({ saved: false, error: 'no restart left (maxRestarts 0)' });
   });
 

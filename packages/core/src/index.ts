@@ -72,6 +72,7 @@ export {
   type CheckpointNote,
   DEFAULT_MAX_RESTARTS,
   describeAttempt,
+  describeRestart,
   type JobAttempt,
   type JobDependencies,
   RESTART_EXIT_CODE,

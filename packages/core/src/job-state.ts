@@ -52,6 +52,8 @@ export interface JobStateDetails {
   maxAttempts?: number;
   /** Restarts from a checkpoint so far (time limit or preemption). */
   restarts?: number;
+  /** The restarts the job may have (maxRestarts), shown with `restarts`: 'restart 2/3 after time-limit'. */
+  maxRestarts?: number;
 }
 
 export type JobState = JobStateDetails &

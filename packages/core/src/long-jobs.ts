@@ -130,3 +130,9 @@ export function describeAttempt(attempt: JobAttempt, maxAttempts: number | undef
   const detail = [changed, after].filter(Boolean).join(' ');
   return `attempt ${attempt.number}${of}${detail ? ` (${detail})` : ''}`;
 }
+
+/** 'restart 2/3 after time-limit': the latest restart of a job, for its status line. */
+export function describeRestart(restarts: number, maxRestarts: number | undefined, after?: string): string {
+  const of = maxRestarts !== undefined ? `/${maxRestarts}` : '';
+  return `restart ${restarts}${of}${after ? ` after ${after}` : ''}`;
+}

@@ -5,6 +5,7 @@ import { asFileWriteError, type FileModes, makeDirectory, type Sharing } from '@
 import { runnerCommand } from '@hpc/runner';
 import { execa, type Result, type ResultPromise } from 'execa';
 import { type LocalJobRecord, readJobRecord, writeJobRecord } from './job-record.ts';
+import { prepareRelaunch } from './local-restarts.ts';
 import { terminateProcessGroup } from './process-group.ts';
 
 /** A job this driver process queued: its record (the live copy) and its runner once started. */
@@ -32,6 +33,12 @@ export interface LaunchSettings {
  * disk where it can be — and never rejects: the driver goes on with the other jobs.
  */
 export async function runJob(live: LiveJob, settings: LaunchSettings): Promise<void> {
+  // A run that checkpointed (exit 75) is started again, as SLURM requeues it (local-restarts.ts).
+  do await runOnce(live, settings);
+  while (await prepareRelaunch(live.record, settings.modes.file));
+}
+
+async function runOnce(live: LiveJob, settings: LaunchSettings): Promise<void> {
   const { record } = live;
   let child: ResultPromise;
   try {
@@ -125,6 +132,7 @@ function spawnRunner(record: LocalJobRecord, settings: LaunchSettings): ResultPr
         jobDir: record.jobDir,
         crateDigest: record.crateDigest,
         jobId: record.id,
+        ...(record.maxRestarts !== undefined ? { maxRestarts: record.maxRestarts } : {}),
       };
   const command = runnerCommand({
     imports: record.imports,

@@ -1,5 +1,11 @@
 import { type JobRecord, jobPaths, readRecordFile, writeRecordFile } from '@hpc/container';
-import { type CrateDigest, checkpointLeadSeconds, fileModes, JobFileUnreadableError } from '@hpc/core';
+import {
+  type CrateDigest,
+  checkpointLeadSeconds,
+  fileModes,
+  type JobAttempt,
+  JobFileUnreadableError,
+} from '@hpc/core';
 import type { LocalBatchRecord } from './batch-record.ts';
 
 /** What the local driver writes about a job in its folder (job.json), so any process can read it. */
@@ -31,6 +37,10 @@ export interface LocalRecordFields {
   timedOutAt?: string;
   /** Why the driver could not start or follow the job (its folder removed, a write failed). */
   failure?: string;
+  /** Restarts from a checkpoint this job may have (a single job; the runner stops saving after them). */
+  maxRestarts?: number;
+  /** Every attempt once it was relaunched, oldest first (local-restarts.ts). */
+  attempts?: JobAttempt[];
   /** Set for one task of a batch: the runner runs that task's processes (its record is tasks/<n>/job.json). */
   batch?: { dir: string; task: number } | undefined;
 }

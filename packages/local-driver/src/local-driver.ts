@@ -94,7 +94,7 @@ export class LocalDriver implements Driver<SubmitTarget> {
    * nothing: a refused setting creates nothing, and a failed staging removes the folder.
    */
   async submitJob(target: SubmitTarget, options: SubmitOptions = {}): Promise<JobId> {
-    const { timeLimitMs } = validateSubmitOptions(options);
+    const { timeLimitMs, maxRestarts } = validateSubmitOptions(options);
     const { id, jobDir } = await allocateJobDir(this.jobsRoot(), this.modes.dir);
     let record: LocalJobRecord;
     try {
@@ -115,6 +115,7 @@ export class LocalDriver implements Driver<SubmitTarget> {
         object: staged.object,
         imports: staged.imports,
         ...runSettingsOf(options, timeLimitMs),
+        maxRestarts,
       };
       await writeJobRecord(record, this.modes.file);
     } catch (error) {

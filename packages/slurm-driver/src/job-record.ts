@@ -4,7 +4,7 @@ import {
   readRecordFileSync,
   writeRecordFile,
 } from '@hpc/container';
-import { asJobId } from '@hpc/core';
+import { asJobId, type JobAttempt } from '@hpc/core';
 import { type BatchRecordFields, batchFieldsProblem, batchProcessRows } from './batch-record.ts';
 import { JobRecordError } from './errors.ts';
 import type { NewJob, StoredIntent } from './job-store.ts';
@@ -37,6 +37,10 @@ export interface SlurmRecordFields {
   forgottenAt?: string;
   /** A batch (submitJobs): the folder is a batch folder, `id` its first array's id (batch-record.ts). */
   batch?: BatchRecordFields;
+  /** Restarts from a checkpoint this job may have (the submit option, with its default). */
+  maxRestarts?: number;
+  /** Every attempt behind this job's one id once there was more than one, oldest first (job-attempts.ts). */
+  attempts?: JobAttempt[];
 }
 
 export function recordPath(jobDir: string): string {

@@ -144,6 +144,7 @@ export class SLURMDriver implements Driver<SubmitTarget> {
     };
     this.poller = new StatusPoller(tracked, this.run, {
       ...options.polling,
+      fileMode: this.modes.file,
       ...(options.commandTimeoutMs !== undefined ? { commandTimeoutMs: options.commandTimeoutMs } : {}),
     });
     this.batches = new BatchSubmitter({
