@@ -84,5 +84,10 @@ export {
   type SubmitTarget,
   stageJob,
 } from './stage-job.ts';
-export { type CheckedSubmitOptions, checkSettingText, validateSubmitOptions } from './submit-settings.ts';
+export {
+  type CheckedSubmitOptions,
+  checkSettingText,
+  refuseBatchRestarts,
+  validateSubmitOptions,
+} from './submit-settings.ts';
 export { waitForTerminalState } from './wait-for-job.ts';

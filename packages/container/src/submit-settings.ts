@@ -61,6 +61,20 @@ export function validateSubmitOptions(options: SubmitOptions): CheckedSubmitOpti
 }
 
 /**
+ * Batches (submitJobs) are not restarted from a checkpoint yet: asking for it is refused rather
+ * than ignored (their checkpointing processes end 'timeout' at the warning, as without restarts).
+ */
+export function refuseBatchRestarts(options: Pick<SubmitOptions, 'maxRestarts'>): void {
+  if (options.maxRestarts !== undefined && options.maxRestarts !== 0)
+    throw new InvalidJobSettingError(
+      'maxRestarts',
+      options.maxRestarts,
+      'invalid-value',
+      'restarts from a checkpoint are for submitJob() (hpc submit without --each); batches are not restarted: leave maxRestarts out or use 0',
+    );
+}
+
+/**
  * A text setting as it may be used: a string without control, bidi or other invisible format
  * characters (they would change what a terminal shows or a script runs). Returns the text.
  */

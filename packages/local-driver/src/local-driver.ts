@@ -9,6 +9,7 @@ import {
   readJobLog,
   readOutcome,
   readProcessLog,
+  refuseBatchRestarts,
   resultOrFailure,
   type SubmitTarget,
   stageJob,
@@ -134,6 +135,7 @@ export class LocalDriver implements Driver<SubmitTarget> {
    */
   async submitJobs(targets: readonly SubmitTarget[], options: BatchOptions = {}): Promise<JobId[]> {
     const { timeLimitMs } = validateSubmitOptions(options);
+    refuseBatchRestarts(options);
     const { batch, ids } = await createLocalBatch(targets, options, timeLimitMs, {
       jobsRoot: this.jobsRoot(),
       share: this.share,

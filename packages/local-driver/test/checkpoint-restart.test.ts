@@ -60,6 +60,21 @@ describe('LocalDriver: checkpoint and relaunch', () => {
     expect((await recordOf(limited)).attempts).toHaveLength(2);
   });
 
+  it('refuses a bad maxRestarts, and maxRestarts for a batch (batches are not restarted), creating nothing', async () => {
+    const driver = new LocalDriver({ root });
+    for (const maxRestarts of [-1, 1.5, 1_001])
+      await expect(driver.submitJob(new CounterProcess(), { maxRestarts })).rejects.toMatchObject({
+        _tag: 'InvalidJobSettingError',
+        setting: 'maxRestarts',
+      });
+    await expect(driver.submitJobs([new CounterProcess()], { maxRestarts: 2 })).rejects.toMatchObject({
+      _tag: 'InvalidJobSettingError',
+      setting: 'maxRestarts',
+      message: expect.stringMatching(/batches are not restarted/),
+    });
+    expect(await driver.listJobs()).toEqual([]);
+  });
+
   it('does not relaunch a job cancelled while it runs', { timeout: 30_000 }, async () => {
     const driver = new LocalDriver({ root, killGraceMs: 300 });
     const id = await driver.submitJob(new CounterProcess(1_000, 100), { slurmArgs: { time: '0:06' } });

@@ -3,6 +3,7 @@ import {
   BATCH_FILES,
   batchPaths,
   checkSettingText,
+  refuseBatchRestarts,
   type StagedBatch,
   type SubmitTarget,
   stageBatch,
@@ -85,6 +86,7 @@ export class BatchPreparation {
 
   validate(settings: SLURMBatchOptions, jobsRoot: string): void {
     validateSubmitOptions(withoutBatchFields(settings) as SubmitOptions);
+    refuseBatchRestarts(settings);
     checkSettingText('jobsRoot', jobsRoot, true);
     slurmFilenamePattern('jobsRoot', jobsRoot);
     const batchDir = join(jobsRoot, 'batch');
