@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { CheckpointNote, CrateDigest } from '@hpc/core';
+import { type CheckpointNote, type CrateDigest, crateDigestOf, createCrateHash } from '@hpc/core';
 import { isProcess, type Process, type RunContext } from '@hpc/process';
 import { Serializer } from '@hpc/serializer';
 import { digestOfFile, verifyCrate, writeCrate } from './crate-copy.ts';
@@ -110,6 +110,14 @@ export async function loadCheckpointed(
   const file = checkpointCratePath(jobDir, record);
   await verifyCrate(file, record.digest);
   return { target: await Serializer.deserializeFromFile(file), record };
+}
+
+/**
+ * A batch process's stand-in for a crate digest (its bundle holds many processes): the SHA-256 of
+ * its bundle's id and its place, so a checkpoint is bound to exactly that process of that batch.
+ */
+export function bundleEntryDigest(bundleId: string, index: number): CrateDigest {
+  return crateDigestOf(createCrateHash().update(`${bundleId}#${index}`));
 }
 
 function messageOf(error: unknown): string {

@@ -17,7 +17,12 @@ import {
 } from '@hpc/core';
 import { type AbortReason, isProcess, type Process, type RunContext } from '@hpc/process';
 import { Serializer } from '@hpc/serializer';
-import { checkpointForRestart, loadCheckpointed, type RestartSettings } from './checkpoint-save.ts';
+import {
+  bundleEntryDigest,
+  checkpointForRestart,
+  loadCheckpointed,
+  type RestartSettings,
+} from './checkpoint-save.ts';
 import { verifyCrate } from './crate-copy.ts';
 import { InterruptedError, NotAProcessError } from './errors.ts';
 import { classifyLoadError, infrastructure } from './failure-reasons.ts';
@@ -232,7 +237,7 @@ export class JobContainer {
       signal: preempted ? 'SIGTERM' : 'SIGUSR1',
       signalAt: (preempted ? this.terminatedAt : this.warnedAt) ?? new Date(),
       previous: this.resumed,
-      submittedDigest: this.options.crateDigest,
+      submittedDigest: this.submittedDigest(),
       restart: this.options.restart,
     });
     return this.checkpointNote;
@@ -311,10 +316,16 @@ export class JobContainer {
     return this.storeResult(result, resultFile);
   }
 
+  /** What a checkpoint is bound to: the crate's digest, or for a bundle entry its bundle and place. */
+  private submittedDigest(): CrateDigest | undefined {
+    const entry = this.options.bundleEntry;
+    return entry ? bundleEntryDigest(entry.bundleId, entry.index) : this.options.crateDigest;
+  }
+
   /** The checkpoint the last run saved (restartable jobs), else the submitted crate, checked against its digest. */
   private async loadTarget(): Promise<unknown> {
     const { restart, bundleEntry, crateDigest } = this.options;
-    const resumed = restart && !bundleEntry && (await loadCheckpointed(this.jobDir, this.crate, crateDigest));
+    const resumed = restart && (await loadCheckpointed(this.jobDir, this.crate, this.submittedDigest()));
     this.resumed = resumed ? resumed.record : undefined;
     if (resumed) return resumed.target;
     if (crateDigest) await verifyCrate(this.crate, crateDigest);

@@ -61,17 +61,26 @@ export function validateSubmitOptions(options: SubmitOptions): CheckedSubmitOpti
 }
 
 /**
- * Batches (submitJobs) are not restarted from a checkpoint yet: asking for it is refused rather
- * than ignored (their checkpointing processes end 'timeout' at the warning, as without restarts).
+ * Batches are restarted from a checkpoint only where each task holds one process (a SLURM array
+ * task is requeued on its own); anywhere else asking for restarts is refused rather than ignored
+ * (checkpointing processes there end 'timeout' at the warning, as without restarts).
+ * `processesPerTask` undefined: this driver restarts no batch at all.
  */
-export function refuseBatchRestarts(options: Pick<SubmitOptions, 'maxRestarts'>): void {
-  if (options.maxRestarts !== undefined && options.maxRestarts !== 0)
-    throw new InvalidJobSettingError(
-      'maxRestarts',
-      options.maxRestarts,
-      'invalid-value',
-      'restarts from a checkpoint are for submitJob() (hpc submit without --each); batches are not restarted: leave maxRestarts out or use 0',
-    );
+export function refuseBatchRestarts(
+  options: Pick<SubmitOptions, 'maxRestarts'>,
+  processesPerTask?: number,
+): void {
+  if (options.maxRestarts === undefined || options.maxRestarts === 0 || processesPerTask === 1) return;
+  const where =
+    processesPerTask === undefined
+      ? 'this driver does not restart batches'
+      : `a task of ${processesPerTask} processes is not restarted (use processesPerTask 1)`;
+  throw new InvalidJobSettingError(
+    'maxRestarts',
+    options.maxRestarts,
+    'invalid-value',
+    `restarts from a checkpoint are for submitJob() and batches of one process per task: ${where}; leave maxRestarts out or use 0`,
+  );
 }
 
 /**

@@ -17,7 +17,9 @@ import { isAlive } from './process-group.ts';
  * record is then ready for the next run (the old run's end and outcome cleared).
  */
 export async function prepareRelaunch(record: LocalJobRecord, fileMode: number): Promise<boolean> {
-  if (record.cancelledAt || record.failure || record.exitCode !== RESTART_EXIT_CODE) return false;
+  // Not after a cancel, nor once ended at its limit (SLURM does not requeue a TIMEOUT either).
+  if (record.cancelledAt || record.timedOutAt || record.failure || record.exitCode !== RESTART_EXIT_CODE)
+    return false;
   const outcome = await readOutcome(record.jobDir).catch(() => undefined);
   const note = outcome?.checkpoint;
   if (!outcome || !savedForRestart(outcome) || note?.restarts === undefined) return false;

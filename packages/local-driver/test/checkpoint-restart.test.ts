@@ -70,7 +70,7 @@ describe('LocalDriver: checkpoint and relaunch', () => {
     await expect(driver.submitJobs([new CounterProcess()], { maxRestarts: 2 })).rejects.toMatchObject({
       _tag: 'InvalidJobSettingError',
       setting: 'maxRestarts',
-      message: expect.stringMatching(/batches are not restarted/),
+      message: expect.stringMatching(/this driver does not restart batches/),
     });
     expect(await driver.listJobs()).toEqual([]);
   });

@@ -108,7 +108,7 @@ export function formatRunnerArgs(args: RunnerArgs): string[] {
   if (args.crateDigest !== undefined) argv.push('--crate-digest', digest(args.crateDigest));
   if (args.jobId !== undefined) argv.push('--job-id', args.jobId);
   if (args.share !== undefined) argv.push('--share', sharing(args.share));
-  if (args.maxRestarts !== undefined && !args.batch) {
+  if (args.maxRestarts !== undefined) {
     argv.push('--max-restarts', String(args.maxRestarts));
     if (args.nodeRequeue) argv.push('--node-requeue');
   }

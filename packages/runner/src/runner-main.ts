@@ -8,6 +8,7 @@ import {
   type FileWriteError,
   fileModes,
   isHpcError,
+  RESTART_EXIT_CODE,
   type RunOutcome,
   whileImportingJobModules,
 } from '@hpc/core';
@@ -95,7 +96,7 @@ async function importAndRun(
 async function runBatch(args: RunnerArgs & { batch: BatchTaskArgs }): Promise<number> {
   try {
     const code = await runBatchTask(args, (jobId) => importJobModules(args.imports, jobId));
-    if (code !== 0)
+    if (code !== 0 && code !== RESTART_EXIT_CODE)
       process.stderr.write(
         `node-runner: a process of this task did not end ok (exit ${code}); see its outcome\n`,
       );

@@ -1,4 +1,4 @@
-import { savedForRestart } from '@hpc/container';
+import { readCheckpointRecord, savedForRestart } from '@hpc/container';
 import {
   type CheckpointNote,
   describeRestart,
@@ -41,7 +41,8 @@ export async function reviewRestart(
   update: StateUpdate,
   options: RestartReviewOptions,
 ): Promise<StateUpdate> {
-  if (job.batchIndex !== undefined || !outcome) return update;
+  if (!outcome) return update;
+  if (job.batchIndex !== undefined) return withBatchRestarts(job.jobDir, update);
   let record: JobRecord | undefined;
   try {
     record = readJobRecord(job.jobDir);
@@ -127,6 +128,18 @@ function withRestarts(
     ...(raw ? { raw } : {}),
   };
   return { ...update, state };
+}
+
+/**
+ * A batch process (its task requeued on its own by the node, or by SLURM on preemption): its
+ * restarts so far, from the checkpoint record in its folder. Its attempts are not recorded.
+ */
+async function withBatchRestarts(processDir: string, update: StateUpdate): Promise<StateUpdate> {
+  const record = await readCheckpointRecord(processDir).catch(() => undefined);
+  if (!record) return update;
+  const line = describeRestart(record.restarts, undefined, record.reason);
+  const raw = [update.state.raw, line].filter(Boolean).join('; ');
+  return { ...update, state: { ...update.state, restarts: record.restarts, raw } };
 }
 
 /** The job's end in its last attempt (once, when its state becomes final); the attempts as they are now. */

@@ -21,6 +21,7 @@ describe.concurrent('SLURMDriver: checkpoint and requeue', () => {
   const home = mkdtempSync(join(tmpdir(), 'hpc-slurm-ckpt-'));
   let driver: SLURMDriver;
   const ids: Record<string, JobId> = {};
+  let batch: JobId[] = [];
   /** Every state line the waits saw, per job. */
   const seen: Record<string, string[]> = {};
   const oneMinute = { time: '00:01:00', exclude: 'n3' };
@@ -50,9 +51,14 @@ describe.concurrent('SLURMDriver: checkpoint and requeue', () => {
       name: 'ckpt-spot',
       slurmArgs: { partition: 'spot', 'cpus-per-task': 8, time: '00:05:00' },
     });
+    // An array of two: task 0 finishes in its first run, task 1 needs restarts and is requeued alone.
+    batch = await driver.submitJobs([new CounterProcess(8, 1_000), new CounterProcess(70, 1_000)], {
+      name: 'ckpt-array',
+      slurmArgs: oneMinute,
+    });
   }, 60_000);
   afterAll(async () => {
-    for (const id of Object.values(ids)) await driver?.cancelJob(id).catch(() => {});
+    for (const id of [...Object.values(ids), ...batch]) await driver?.cancelJob(id).catch(() => {});
     driver?.close();
   });
 
@@ -151,5 +157,22 @@ describe.concurrent('SLURMDriver: checkpoint and requeue', () => {
     } finally {
       execFileSync('scancel', [urgent]);
     }
+  });
+
+  it('requeues an array task on its own: it resumes, the finished task is not run again', {
+    timeout: 300_000,
+  }, async () => {
+    const [short, long] = batch as [JobId, JobId];
+    const states = await driver.waitForJobs([short, long], { timeoutMs: 280_000, maxPollIntervalMs: 2_000 });
+    expect(states.get(short)).toMatchObject({ status: 'completed' });
+    expect(states.get(long)).toMatchObject({ status: 'completed' });
+    expect(await driver.getResult<CounterResult>(short)).toEqual({ count: 8, sum: 28, restartsSeen: [0] });
+    const resumed = await driver.getResult<CounterResult>(long);
+    expect(resumed).toMatchObject({ count: 70, sum: (70 * 69) / 2 });
+    expect(resumed.restartsSeen.length).toBeGreaterThanOrEqual(2);
+    expect(resumed.restartsSeen).toEqual([...Array(resumed.restartsSeen.length).keys()]);
+    expect(states.get(long)?.restarts).toBe(resumed.restartsSeen.length - 1);
+    expect((await driver.logs(short)).match(/run \d+ \(restarts/g)).toHaveLength(1);
+    expect((await driver.logs(long)).match(/run \d+ \(restarts/g)).toHaveLength(resumed.restartsSeen.length);
   });
 });
