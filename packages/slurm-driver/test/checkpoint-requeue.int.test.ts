@@ -41,7 +41,8 @@ describe.concurrent('SLURMDriver: checkpoint and requeue', () => {
     mkdirSync(fakeBin);
     writeFileSync(join(fakeBin, 'scontrol'), '#!/bin/sh\necho "scontrol: not on this node" >&2\nexit 1\n');
     chmodSync(join(fakeBin, 'scontrol'), 0o755);
-    ids.driverRequeue = await driver.submitJob(new CounterProcess(45, 1_000), {
+    // 55 s of counting: more than one run can do (the warning comes by 50 s), at most three.
+    ids.driverRequeue = await driver.submitJob(new CounterProcess(55, 1_000), {
       name: 'ckpt-no-scontrol',
       slurmArgs: oneMinute,
       env: { PATH: `${fakeBin}:${process.env.PATH}` },
@@ -123,7 +124,7 @@ describe.concurrent('SLURMDriver: checkpoint and requeue', () => {
     const state = await finished('driverRequeue', 280_000);
     expect(state.status).toBe('completed');
     const result = await driver.getResult<CounterResult>(ids.driverRequeue as string);
-    expect(result).toMatchObject({ count: 45, sum: (45 * 44) / 2 });
+    expect(result).toMatchObject({ count: 55, sum: (55 * 54) / 2 });
     const attempts = await attemptsOf('driverRequeue');
     expect(attempts.length).toBeGreaterThanOrEqual(2);
     for (const attempt of attempts.slice(1))
@@ -133,18 +134,28 @@ describe.concurrent('SLURMDriver: checkpoint and requeue', () => {
     expect(log).toMatch(/scontrol requeue \d+ did not work on this node/);
   });
 
-  it('comes back from a preemption in the spot partition and finishes correctly', {
-    timeout: 300_000,
-  }, async () => {
-    const id = ids.preempted as JobId;
+  /** Once `id` has run a while, an `urgent` job that can only start by preempting it (n3 is all its). */
+  async function preemptWhenRunning(id: JobId): Promise<string> {
     await waitForState(driver, id, (state) => state.status === 'running', 240_000);
     await new Promise((resolve) => setTimeout(resolve, 8_000));
-    const urgent = execFileSync(
+    return execFileSync(
       'sbatch',
       ['--parsable', '--partition=urgent', '--output=/dev/null', '--wrap', 'sleep 3'],
       { encoding: 'utf8' },
     ).trim();
+  }
+  let spotDone: () => void = () => {};
+  const spotFinished = new Promise<void>((resolve) => {
+    spotDone = resolve;
+  });
+
+  it('comes back from a preemption in the spot partition and finishes correctly', {
+    timeout: 300_000,
+  }, async () => {
+    const id = ids.preempted as JobId;
+    let urgent: string | undefined;
     try {
+      urgent = await preemptWhenRunning(id);
       const state = await finished('preempted', 240_000);
       expect(state.status).toBe('completed');
       const result = await driver.getResult<CounterResult>(id);
@@ -154,6 +165,26 @@ describe.concurrent('SLURMDriver: checkpoint and requeue', () => {
         { number: 2, cause: 'restart', after: 'preempted', mechanism: 'scheduler-requeue', schedulerId: id },
       ]);
       expect(state).toMatchObject({ restarts: 1 });
+    } finally {
+      if (urgent) execFileSync('scancel', [urgent]);
+      spotDone();
+    }
+  });
+
+  it('ends preempted in a PreemptMode=CANCEL partition: saved, but nothing brings it back (yet)', {
+    timeout: 420_000,
+  }, async () => {
+    await spotFinished; // one job on all of n3 at a time
+    ids.cancelMode = await driver.submitJob(new CounterProcess(90, 1_000), {
+      name: 'ckpt-spot-cancel',
+      slurmArgs: { partition: 'spot-cancel', 'cpus-per-task': 8, time: '00:05:00' },
+    });
+    const urgent = await preemptWhenRunning(ids.cancelMode);
+    try {
+      const state = await finished('cancelMode', 120_000);
+      expect(state).toMatchObject({ status: 'preempted' });
+      expect(state.restarts).toBeUndefined();
+      expect(await readCheckpointRecord(await jobDirOf('cancelMode'))).toMatchObject({ reason: 'preempted' });
     } finally {
       execFileSync('scancel', [urgent]);
     }
