@@ -118,11 +118,27 @@ export class OutcomeUnreadableError extends JobFileUnreadableError {
   }
 }
 
+/** A checkpoint.json that cannot be read, is not a checkpoint record, or belongs to another submission. */
+export class CheckpointRecordError extends HpcError {
+  readonly _tag = 'CheckpointRecordError';
+  constructor(
+    readonly file: string,
+    readonly detail: string,
+    options: { cause?: unknown } = {},
+  ) {
+    super(
+      `the checkpoint record ${file} cannot be used: ${detail}; remove it (and checkpoint-*.bin) to restart from the submitted crate`,
+      options,
+    );
+  }
+}
+
 declare module '@hpc/core' {
   /** This file's error tags, for `isHpcError(error, tag)` (checked at compile time). */
   interface HpcErrorTags {
     BatchManifestError: BatchManifestError;
     BatchProcessError: BatchProcessError;
+    CheckpointRecordError: CheckpointRecordError;
     BundleChangedError: BundleChangedError;
     CrateChangedError: CrateChangedError;
     ExitCalledError: ExitCalledError;

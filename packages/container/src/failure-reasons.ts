@@ -18,6 +18,7 @@ const REASON_BY_TAG: Readonly<Record<string, InfrastructureFailure>> = {
   CrateChangedError: 'crate-changed',
   BundleChangedError: 'crate-changed',
   BatchManifestError: 'crate-corrupt',
+  CheckpointRecordError: 'crate-changed',
   UnknownTypeError: 'unknown-type',
   NotAProcessError: 'not-a-process',
   ObjectNotFoundError: 'object-missing',
@@ -47,5 +48,15 @@ export function classifyLoadError(error: unknown): InfrastructureFailure {
 export function stoppedAtTimeLimitWarning(outcome: RunOutcome): boolean {
   return (
     outcome.status === 'failed' && outcome.kind === 'infrastructure' && outcome.interruption === 'time-limit'
+  );
+}
+
+/** True when an outcome says the run checkpointed and its object was saved for the next run. */
+export function savedForRestart(outcome: RunOutcome | undefined): boolean {
+  return (
+    outcome?.status === 'failed' &&
+    outcome.kind === 'infrastructure' &&
+    outcome.reason === 'signalled' &&
+    outcome.checkpoint?.saved === true
   );
 }

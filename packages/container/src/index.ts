@@ -5,11 +5,18 @@ export {
   terminalStates,
   waitForAll,
 } from './batch-wait.ts';
+export {
+  type CheckpointRequest,
+  checkpointForRestart,
+  loadCheckpointed,
+  type RestartSettings,
+} from './checkpoint-save.ts';
 export { digestOfFile, verifyCrate } from './crate-copy.ts';
 export {
   BatchManifestError,
   BatchProcessError,
   BundleChangedError,
+  CheckpointRecordError,
   CrateChangedError,
   ExitCalledError,
   InterruptedError,
@@ -18,7 +25,7 @@ export {
   ObjectPathRequiredError,
   OutcomeUnreadableError,
 } from './errors.ts';
-export { classifyLoadError, stoppedAtTimeLimitWarning } from './failure-reasons.ts';
+export { classifyLoadError, savedForRestart, stoppedAtTimeLimitWarning } from './failure-reasons.ts';
 export { openForAppend } from './file-open.ts';
 export { type ExecuteOptions, JobContainer, type JobContainerOptions } from './job-container.ts';
 export {
@@ -27,6 +34,8 @@ export {
   type BatchManifest,
   type BatchPaths,
   batchPaths,
+  CHECKPOINT_RECORD_VERSION,
+  type CheckpointRecord,
   isProcessCancelRequested,
   JOB_FILES,
   type JobPaths,
@@ -40,6 +49,7 @@ export {
   type ReadRecordOptions,
   type RecordUnreadable,
   readBatchManifest,
+  readCheckpointRecord,
   readJobLog,
   readLogFile,
   readOutcome,
@@ -74,5 +84,10 @@ export {
   type SubmitTarget,
   stageJob,
 } from './stage-job.ts';
-export { type CheckedSubmitOptions, checkSettingText, validateSubmitOptions } from './submit-settings.ts';
+export {
+  type CheckedSubmitOptions,
+  checkSettingText,
+  refuseBatchRestarts,
+  validateSubmitOptions,
+} from './submit-settings.ts';
 export { waitForTerminalState } from './wait-for-job.ts';

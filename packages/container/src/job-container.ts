@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import {
   asFileWriteError,
+  type CheckpointNote,
   type CrateDigest,
   type FileModes,
   fileModes,
@@ -16,9 +17,16 @@ import {
 } from '@hpc/core';
 import { type AbortReason, isProcess, type Process, type RunContext } from '@hpc/process';
 import { Serializer } from '@hpc/serializer';
+import {
+  bundleEntryDigest,
+  checkpointForRestart,
+  loadCheckpointed,
+  type RestartSettings,
+} from './checkpoint-save.ts';
 import { verifyCrate } from './crate-copy.ts';
 import { InterruptedError, NotAProcessError } from './errors.ts';
 import { classifyLoadError, infrastructure } from './failure-reasons.ts';
+import type { CheckpointRecord } from './job-folder/checkpoint-record.ts';
 import { JOB_FILES, jobPaths } from './job-folder/job-files.ts';
 import { writeOutcome } from './job-folder/outcome-files.ts';
 import { type BundleEntryRef, loadBundleEntry, loadCrate } from './load-crate.ts';
@@ -27,6 +35,7 @@ import { OutputCapture } from './output-capture.ts';
 import { ProgressWriter } from './progress-writer.ts';
 import { runGuarded } from './run-guard.ts';
 import { UsageMeter } from './run-usage.ts';
+import { changeDirectory, returnTo } from './working-directory.ts';
 
 export interface JobContainerOptions {
   /** Object path inside an HDF5 crate, e.g. '/my_process'. */
@@ -50,6 +59,12 @@ export interface JobContainerOptions {
   arrayTaskId?: number;
   /** Asked before the process starts and every CANCEL_CHECK_MS while it runs: true cancels it alone. */
   cancelRequested?: () => boolean;
+  /**
+   * The job is restarted from its checkpoint (time limit, preemption) at most `maxRestarts` times:
+   * at the signal the object is saved as its next crate (checkpoint-save.ts). Unset: checkpoint()
+   * is only called.
+   */
+  restart?: RestartSettings;
 }
 
 /** How often a running batch process looks for its cancel marker (a stat). */
@@ -86,6 +101,13 @@ export class JobContainer {
   private meter: UsageMeter | undefined;
   /** ctx.progress(): coalesced writes of progress.json; the last value goes into the outcome. */
   private progress: ProgressWriter | undefined;
+  /** When SIGTERM came to a Process that can checkpoint (a preemption). */
+  private terminatedAt: Date | undefined;
+  /** The checkpoint this run was revived from. */
+  private resumed: CheckpointRecord | undefined;
+  /** checkpoint() and the save, once started; its note goes into the outcome. */
+  private checkpointing: Promise<CheckpointNote | undefined> | undefined;
+  private checkpointNote: CheckpointNote | undefined;
 
   constructor(crate: string, options: JobContainerOptions = {}) {
     this.crate = resolve(crate);
@@ -165,28 +187,60 @@ export class JobContainer {
       ...(this.warnedAt ? { warnedAt: this.warnedAt.toISOString() } : {}),
       ...(this.meter ? { usage: this.meter.stop() } : {}),
       ...(this.progress?.last ? { progress: this.progress.last } : {}),
+      ...(this.checkpointNote ? { checkpoint: this.checkpointNote } : {}),
     } as RunOutcome;
     await writeOutcome(this.jobDir, outcome, this.modes.file);
     return outcome;
   }
 
   /**
-   * Asks the running job to stop: calls its checkpoint() hook, then aborts ctx.signal with the
-   * reason. run() has `interruptGraceMs` to return before the outcome records 'signalled'.
+   * Asks the running job to stop: aborts ctx.signal with the reason, then calls its checkpoint()
+   * hook (at a time limit or preemption also saving the object for its restart, see `restart`).
+   * run() has `interruptGraceMs` after that to return before the outcome records 'signalled'.
    */
   async interrupt(reason: AbortReason): Promise<void> {
     if (this.interruption) return;
     this.interruption = reason;
     const running = this.running;
     if (!running) return;
-    try {
-      await running.process.checkpoint?.(running.context);
-    } catch (error) {
-      running.context.logger.error('checkpoint() failed:', error);
-    }
     running.controller.abort(reason);
+    this.checkpointing = this.checkpoint(running, reason);
+    await this.checkpointing;
     const grace = this.options.interruptGraceMs ?? DEFAULT_INTERRUPT_GRACE_MS;
     setTimeout(() => this.deadline.abort(new InterruptedError(reason)), grace).unref();
+  }
+
+  /** SIGTERM: a Process that can checkpoint takes it as a preemption (saved, SLURM requeues it); others stop. */
+  async terminate(): Promise<void> {
+    const running = this.running;
+    if (!running || !hasCheckpoint(running.process)) return this.interrupt('terminated');
+    this.terminatedAt ??= new Date();
+    return this.interrupt('preempted');
+  }
+
+  private async checkpoint(
+    running: NonNullable<JobContainer['running']>,
+    reason: AbortReason,
+  ): Promise<CheckpointNote | undefined> {
+    if (reason !== 'time-limit' && reason !== 'preempted') {
+      await Promise.resolve(running.process.checkpoint?.(running.context)).catch((error: unknown) => {
+        running.context.logger.error('checkpoint() failed:', error);
+      });
+      return undefined;
+    }
+    const preempted = reason === 'preempted';
+    this.checkpointNote = await checkpointForRestart({
+      ...running,
+      jobDir: this.jobDir,
+      mode: this.modes.file,
+      reason,
+      signal: preempted ? 'SIGTERM' : 'SIGUSR1',
+      signalAt: (preempted ? this.terminatedAt : this.warnedAt) ?? new Date(),
+      previous: this.resumed,
+      submittedDigest: this.submittedDigest(),
+      restart: this.options.restart,
+    });
+    return this.checkpointNote;
   }
 
   /**
@@ -212,10 +266,7 @@ export class JobContainer {
   private async loadAndRun(workDir: string, resultFile: string): Promise<OutcomeBody> {
     let target: unknown;
     try {
-      if (this.options.crateDigest) await verifyCrate(this.crate, this.options.crateDigest);
-      target = this.options.bundleEntry
-        ? await loadBundleEntry(this.crate, this.options.bundleEntry)
-        : await loadCrate(this.crate, this.object);
+      target = await this.loadTarget();
       if (!isProcess(target)) throw new NotAProcessError(this.crate, describe(target));
     } catch (error) {
       return infrastructure(classifyLoadError(error), error);
@@ -237,8 +288,8 @@ export class JobContainer {
       jobId: this.jobId(),
       ...(this.options.batchIndex !== undefined ? { batchIndex: this.options.batchIndex } : {}),
       ...(this.options.arrayTaskId !== undefined ? { arrayTaskId: this.options.arrayTaskId } : {}),
-      restarts: Number(process.env.SLURM_RESTART_COUNT ?? 0) || 0,
-      attempt: Number(process.env.SLURM_RESTART_COUNT ?? 0) || 0,
+      restarts: this.resumed?.restarts ?? 0,
+      attempt: this.resumed?.restarts ?? 0,
       signal: controller.signal,
       logger,
       progress: (done, total, message) => progress.report(done, total, message),
@@ -250,13 +301,35 @@ export class JobContainer {
       result = await runGuarded(() => this.raceInterruption((target as Process).run(context)));
     } catch (error) {
       if (isHpcError(error, 'ExitCalledError')) return infrastructure('exit-called', error);
-      if (this.interruption) return this.interrupted(error);
+      if (this.interruption) {
+        await this.checkpointing;
+        return this.interrupted(error);
+      }
       return { status: 'failed', kind: 'process', error: toRemoteError(error) };
     } finally {
       this.running = undefined;
       await progress.stop();
     }
+    // Saved for a restart: whatever run() returned after the abort, the next run goes on from there.
+    if (this.interruption && (await this.checkpointing)?.saved)
+      return this.interrupted(new InterruptedError(this.interruption));
     return this.storeResult(result, resultFile);
+  }
+
+  /** What a checkpoint is bound to: the crate's digest, or for a bundle entry its bundle and place. */
+  private submittedDigest(): CrateDigest | undefined {
+    const entry = this.options.bundleEntry;
+    return entry ? bundleEntryDigest(entry.bundleId, entry.index) : this.options.crateDigest;
+  }
+
+  /** The checkpoint the last run saved (restartable jobs), else the submitted crate, checked against its digest. */
+  private async loadTarget(): Promise<unknown> {
+    const { restart, bundleEntry, crateDigest } = this.options;
+    const resumed = restart && (await loadCheckpointed(this.jobDir, this.crate, this.submittedDigest()));
+    this.resumed = resumed ? resumed.record : undefined;
+    if (resumed) return resumed.target;
+    if (crateDigest) await verifyCrate(this.crate, crateDigest);
+    return bundleEntry ? loadBundleEntry(this.crate, bundleEntry) : loadCrate(this.crate, this.object);
   }
 
   private interrupted(error: unknown): OutcomeBody {
@@ -309,28 +382,6 @@ type OutcomeStamp = Pick<
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 /** An outcome before it is stamped with times and host. */
 type OutcomeBody = DistributiveOmit<RunOutcome, keyof OutcomeStamp>;
-
-/** Back to the folder execute() started in; one removed meanwhile is no failure of the job. */
-function returnTo(folder: string): void {
-  try {
-    changeDirectory(folder);
-  } catch {
-    // The folder is gone (e.g. the job folder was deleted while the job ran): stay where we are.
-  }
-}
-
-/**
- * chdir, except in a worker thread, which has no directory of its own (ERR_WORKER_UNSUPPORTED_OPERATION).
- * Asked this way rather than through worker_threads' isMainThread: loading that module costs a
- * short job ~1 ms of start-up.
- */
-function changeDirectory(folder: string): void {
-  try {
-    process.chdir(folder);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ERR_WORKER_UNSUPPORTED_OPERATION') throw error;
-  }
-}
 
 function hasCheckpoint(process: Process): boolean {
   return typeof process.checkpoint === 'function';

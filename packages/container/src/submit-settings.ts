@@ -1,4 +1,5 @@
 import {
+  DEFAULT_MAX_RESTARTS,
   describeUnsafeCharacter,
   findUnsafeCharacter,
   InvalidJobSettingError,
@@ -16,7 +17,11 @@ const MAX_CHECKPOINT_SIGNAL_SECONDS = 65_535;
 export interface CheckedSubmitOptions {
   /** The time limit (slurmArgs.time) in ms; undefined without one (SLURM's 0 and UNLIMITED too). */
   timeLimitMs: number | undefined;
+  /** How often a Process with checkpoint() is restarted (maxRestarts, default DEFAULT_MAX_RESTARTS). */
+  maxRestarts: number;
 }
+/** The most restarts a job may ask for. */
+const MAX_RESTARTS_LIMIT = 1_000;
 
 /**
  * Checks the settings every driver reads — name, imports, env, modules, conda env, slurmArgs
@@ -44,7 +49,38 @@ export function validateSubmitOptions(options: SubmitOptions): CheckedSubmitOpti
     if (typeof value === 'string') checkSettingText(`slurmArgs.${key}`, value);
   }
   checkCheckpointSeconds(options.checkpointSignalSeconds);
-  return { timeLimitMs: timeLimitOf(options.slurmArgs?.time) };
+  const maxRestarts = options.maxRestarts ?? DEFAULT_MAX_RESTARTS;
+  if (!Number.isInteger(maxRestarts) || maxRestarts < 0 || maxRestarts > MAX_RESTARTS_LIMIT)
+    throw new InvalidJobSettingError(
+      'maxRestarts',
+      maxRestarts,
+      'invalid-value',
+      `use a whole number of restarts from 0 (never restart) to ${MAX_RESTARTS_LIMIT}`,
+    );
+  return { timeLimitMs: timeLimitOf(options.slurmArgs?.time), maxRestarts };
+}
+
+/**
+ * Batches are restarted from a checkpoint only where each task holds one process (a SLURM array
+ * task is requeued on its own); anywhere else asking for restarts is refused rather than ignored
+ * (checkpointing processes there end 'timeout' at the warning, as without restarts).
+ * `processesPerTask` undefined: this driver restarts no batch at all.
+ */
+export function refuseBatchRestarts(
+  options: Pick<SubmitOptions, 'maxRestarts'>,
+  processesPerTask?: number,
+): void {
+  if (options.maxRestarts === undefined || options.maxRestarts === 0 || processesPerTask === 1) return;
+  const where =
+    processesPerTask === undefined
+      ? 'this driver does not restart batches'
+      : `a task of ${processesPerTask} processes is not restarted (use processesPerTask 1)`;
+  throw new InvalidJobSettingError(
+    'maxRestarts',
+    options.maxRestarts,
+    'invalid-value',
+    `restarts from a checkpoint are for submitJob() and batches of one process per task: ${where}; leave maxRestarts out or use 0`,
+  );
 }
 
 /**

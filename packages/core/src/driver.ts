@@ -26,7 +26,7 @@ export interface SubmitOptions extends JobDependencies {
   slurmArgs?: Record<string, string>;
   /**
    * Seconds before the time limit at which a Process with a checkpoint() hook is warned (SIGUSR1).
-   * Capped at a tenth of the limit and off for limits too short to leave room (checkpoint-lead.ts);
+   * Capped at a tenth of the limit, for short limits a sixth of it up to 30 s (checkpoint-lead.ts);
    * 0 turns it off. Default 120.
    */
   checkpointSignalSeconds?: number;

@@ -17,7 +17,8 @@ export {
   checkpointLeadSeconds,
   DEFAULT_CHECKPOINT_LEAD_SECONDS,
   MAX_CHECKPOINT_LEAD_FRACTION,
-  MIN_RUN_SHARE_BEFORE_SIGNAL,
+  SHORT_LIMIT_LEAD_FRACTION,
+  SHORT_LIMIT_LEAD_SECONDS,
   SIGNAL_EARLY_DELIVERY_SECONDS,
 } from './checkpoint-lead.ts';
 export { type CrateDigest, crateDigestOf, createCrateHash, isCrateDigest } from './crate-digest.ts';
@@ -81,8 +82,10 @@ export {
 export {
   type AttemptCause,
   type AttemptMechanism,
+  type CheckpointNote,
   DEFAULT_MAX_RESTARTS,
   describeAttempt,
+  describeRestart,
   type JobAttempt,
   type JobDependencies,
   RESTART_EXIT_CODE,

@@ -1,4 +1,4 @@
-import type { JobAttempt } from './long-jobs.ts';
+import { describeRestart, type JobAttempt } from './long-jobs.ts';
 
 /**
  * The one state vocabulary of every driver. A discriminated union on `status`; the scheduler's own
@@ -57,6 +57,8 @@ export interface JobStateDetails {
    * exceeds partition short's MaxMemPerNode 2000M', 'retries ran out: 3 of 3 attempts used'.
    */
   retryNote?: string;
+  /** The restarts the job may have (maxRestarts), shown with `restarts`: 'restart 2/3 after time-limit'. */
+  maxRestarts?: number;
 }
 
 export type JobState = JobStateDetails &
@@ -119,8 +121,18 @@ export function isTerminalState(state: Pick<JobState, 'status'>): boolean {
   return TERMINAL.has(state.status);
 }
 
-/** One short human line: 'pending (Dependency)', 'failed (exit-code 3)', 'cancelled by 0'. */
+/**
+ * One short human line: 'pending (Dependency)', 'failed (exit-code 3)', 'cancelled by 0', and
+ * for a job restarted from its checkpoint 'running; restart 2/3 after time-limit'.
+ */
 export function describeJobState(state: JobState): string {
+  const line = describeStatus(state);
+  if (!state.restarts) return line;
+  const latest = [...(state.attempts ?? [])].reverse().find((attempt) => attempt.cause === 'restart');
+  return `${line}; ${describeRestart(state.restarts, state.maxRestarts, latest?.after)}`;
+}
+
+function describeStatus(state: JobState): string {
   switch (state.status) {
     case 'pending':
       return state.reason ? `pending (${state.reason})` : 'pending';

@@ -64,6 +64,29 @@ export type AttemptMechanism =
   /** The local driver started the runner again. */
   | 'relaunched';
 
+/**
+ * What a run that was stopped to checkpoint (time-limit warning or preemption) did, as the
+ * node-runner recorded it in its outcome (RunOutcome.checkpoint).
+ */
+export interface CheckpointNote {
+  /** What asked for it: SIGUSR1 (the scheduler's time-limit warning) or SIGTERM (a preemption). */
+  signal: 'SIGUSR1' | 'SIGTERM';
+  /** ctx.signal's abort reason. */
+  reason: 'time-limit' | 'preempted';
+  /** When the signal came (ISO). */
+  signalAt: string;
+  /** How long checkpoint() took, in ms. */
+  checkpointMs: number;
+  /** The object (or checkpoint()'s replacement) was saved as the job's next crate. */
+  saved: boolean;
+  /** When saved: the number of restarts the next run sees (ctx.restarts). */
+  restarts?: number;
+  /** When not saved: why ('checkpoint() threw: …', 'no restart left (maxRestarts 3)'). */
+  error?: string;
+  /** When saved: how the job is to run again (see AttemptMechanism). */
+  requeue?: AttemptMechanism;
+}
+
 /** One attempt of a job: its scheduler id, why it started, what it was given, how it ended. */
 export interface JobAttempt {
   /** 1-based, in order. */
@@ -106,4 +129,10 @@ export function describeAttempt(attempt: JobAttempt, maxAttempts: number | undef
   const after = attempt.after ? `after ${attempt.after}` : '';
   const detail = [changed, after].filter(Boolean).join(' ');
   return `attempt ${attempt.number}${of}${detail ? ` (${detail})` : ''}`;
+}
+
+/** 'restart 2/3 after time-limit': the latest restart of a job, for its status line. */
+export function describeRestart(restarts: number, maxRestarts: number | undefined, after?: string): string {
+  const of = maxRestarts !== undefined ? `/${maxRestarts}` : '';
+  return `restart ${restarts}${of}${after ? ` after ${after}` : ''}`;
 }

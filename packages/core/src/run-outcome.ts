@@ -1,3 +1,4 @@
+import type { CheckpointNote } from './long-jobs.ts';
 import type { RemoteError } from './remote-error.ts';
 
 // The job folder's file names (JOB_FILES) live with the job-folder protocol in @hpc/container.
@@ -64,6 +65,8 @@ interface OutcomeCommon {
   usage?: RunUsage;
   /** The last ctx.progress() value, when run() reported any. */
   progress?: JobProgress;
+  /** Set when the run was stopped to checkpoint (time-limit warning or preemption). */
+  checkpoint?: CheckpointNote;
 }
 
 /**
@@ -81,8 +84,8 @@ export type RunOutcome = OutcomeCommon &
         error: RemoteError;
         /** For 'result-write-failed', 'io-error' and other system failures: the errno code ('ENOSPC'). */
         errno?: string;
-        /** For 'signalled': why the job was interrupted (SIGUSR1 before the time limit, cancel, SIGTERM). */
-        interruption?: 'cancelled' | 'time-limit' | 'terminated';
+        /** For 'signalled': why the job was interrupted (SIGUSR1 before the time limit, cancel, SIGTERM, preemption). */
+        interruption?: 'cancelled' | 'time-limit' | 'terminated' | 'preempted';
       }
   );
 

@@ -10,6 +10,7 @@ import {
   isHpcError,
   makeDirectory,
   resolveSharing,
+  SIGNAL_EARLY_DELIVERY_SECONDS,
 } from '../src/index.ts';
 
 describe('file modes', () => {
@@ -54,15 +55,30 @@ describe('asFileWriteError', () => {
 });
 
 describe('checkpointLeadSeconds', () => {
-  it('caps the lead at a tenth of the limit and turns it off when the limit leaves no room', () => {
+  it('is the requested lead capped by a tenth of the limit, or min(a sixth, 30 s) for short limits', () => {
     expect(checkpointLeadSeconds(undefined)).toBe(120);
     expect(checkpointLeadSeconds(undefined, 30)).toBe(30);
     expect(checkpointLeadSeconds(3600)).toBe(120);
+    expect(checkpointLeadSeconds(1200)).toBe(120);
     expect(checkpointLeadSeconds(600)).toBe(60);
     expect(checkpointLeadSeconds(300)).toBe(30);
-    // 2 minutes: 12 s asked, but SLURM may deliver up to 60 s early, before half the limit.
-    expect(checkpointLeadSeconds(120)).toBe(0);
+    expect(checkpointLeadSeconds(180)).toBe(30);
+    expect(checkpointLeadSeconds(120)).toBe(20);
+    // A 1-minute limit is warned 10 s before it: SLURM's 30 s check sends it 20-50 s into the run.
+    expect(checkpointLeadSeconds(60)).toBe(10);
+    expect(checkpointLeadSeconds(60, 5)).toBe(5);
+    expect(checkpointLeadSeconds(5)).toBe(0);
     expect(checkpointLeadSeconds(3600, 0)).toBe(0);
     expect(checkpointLeadSeconds(3600, 900)).toBe(360);
+  });
+
+  it('leaves every limit of a minute or more a third of it before the earliest warning, and never shrinks', () => {
+    let previous = 0;
+    for (let limit = 1; limit <= 7200; limit++) {
+      const lead = checkpointLeadSeconds(limit);
+      if (limit >= 60) expect(limit - lead - SIGNAL_EARLY_DELIVERY_SECONDS).toBeGreaterThanOrEqual(limit / 3);
+      expect(lead).toBeGreaterThanOrEqual(previous);
+      previous = lead;
+    }
   });
 });

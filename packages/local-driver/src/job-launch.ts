@@ -1,10 +1,11 @@
 import { closeSync } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { jobPaths, openForAppend } from '@hpc/container';
-import { asFileWriteError, type FileModes, makeDirectory, type Sharing } from '@hpc/core';
+import { asFileWriteError, type FileModes, makeDirectory, RESTART_EXIT_CODE, type Sharing } from '@hpc/core';
 import { runnerCommand } from '@hpc/runner';
 import { execa, type Result, type ResultPromise } from 'execa';
 import { type LocalJobRecord, readJobRecord, writeJobRecord } from './job-record.ts';
+import { prepareRestart } from './local-restarts.ts';
 import { prepareRelaunch } from './local-retries.ts';
 import { terminateProcessGroup } from './process-group.ts';
 
@@ -33,6 +34,12 @@ export interface LaunchSettings {
  * disk where it can be — and never rejects: the driver goes on with the other jobs.
  */
 export async function runJob(live: LiveJob, settings: LaunchSettings): Promise<void> {
+  // A run that checkpointed (exit 75) is started again, as SLURM requeues it (local-restarts.ts).
+  do await runOnce(live, settings);
+  while (await prepareRestart(live.record, settings.modes.file));
+}
+
+async function runOnce(live: LiveJob, settings: LaunchSettings): Promise<void> {
   const { record } = live;
   let child: ResultPromise;
   try {
@@ -56,6 +63,8 @@ export async function runJob(live: LiveJob, settings: LaunchSettings): Promise<v
     result = await child;
     stopTimers();
     const end = { exitCode: result.exitCode, signal: result.signal };
+    // A checkpointed run (exit 75) is restarted by runJob, not retried.
+    if (end.exitCode === RESTART_EXIT_CODE) break;
     if (!(await prepareRelaunch(record, end, settings.modes.dir).catch(() => false))) break;
     try {
       child = spawnRunner(record, settings);
@@ -140,6 +149,7 @@ function spawnRunner(record: LocalJobRecord, settings: LaunchSettings): ResultPr
         jobDir: record.jobDir,
         crateDigest: record.crateDigest,
         jobId: record.id,
+        ...(record.maxRestarts !== undefined ? { maxRestarts: record.maxRestarts } : {}),
       };
   const command = runnerCommand({
     imports: record.imports,

@@ -46,13 +46,15 @@ export interface LocalRecordFields {
   afterEach?: string[];
   /** A batch's tasks that can never run, by task: their 'blocked' state (dependency-holds.ts). */
   blockedTasks?: Record<string, JobState>;
+  /** Restarts from a checkpoint this job may have (a single job; the runner stops saving after them). */
+  maxRestarts?: number;
+  /** Every attempt once it was relaunched, oldest first (local-restarts.ts). */
+  attempts?: JobAttempt[];
   /** Set for one task of a batch: the runner runs that task's processes (its record is tasks/<n>/job.json). */
   batch?: { dir: string; task: number } | undefined;
   /** Relaunches after failures (local-retries.ts). */
   retry?: RetryPolicy | undefined;
   /** Every attempt once the runner was relaunched. */
-  attempts?: JobAttempt[];
-  /** Why a failure the policy lists was not retried ('retries ran out: …'). */
   retryNote?: string;
 }
 

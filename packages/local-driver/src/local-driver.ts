@@ -9,6 +9,7 @@ import {
   readJobLog,
   readOutcome,
   readProcessLog,
+  refuseBatchRestarts,
   resultOrFailure,
   type SubmitTarget,
   stageJob,
@@ -103,7 +104,7 @@ export class LocalDriver implements Driver<SubmitTarget> {
    * nothing: a refused setting creates nothing, and a failed staging removes the folder.
    */
   async submitJob(target: SubmitTarget, options: SubmitOptions = {}): Promise<JobId> {
-    const { timeLimitMs } = validateSubmitOptions(options);
+    const { timeLimitMs, maxRestarts } = validateSubmitOptions(options);
     const dependencies = await this.holds.gate.check(options);
     const retry = checkRetryPolicy(options.retry ?? this.options.retry);
     const { id, jobDir } = await allocateJobDir(this.jobsRoot(), this.modes.dir);
@@ -128,6 +129,7 @@ export class LocalDriver implements Driver<SubmitTarget> {
         ...runSettingsOf(options, timeLimitMs),
         ...dependencyFields(dependencies),
         ...(retry && retry.maxAttempts > 1 ? { retry } : {}),
+        maxRestarts,
       };
       await writeJobRecord(record, this.modes.file);
     } catch (error) {
@@ -149,6 +151,7 @@ export class LocalDriver implements Driver<SubmitTarget> {
     const shape = { count: targets.length, processesPerTask: options.processesPerTask ?? 1 };
     const dependencies = await this.holds.gate.check(options, shape);
     refuseBatchRetry(options.retry ?? this.options.retry);
+    refuseBatchRestarts(options);
     const { batch, ids } = await createLocalBatch(targets, options, timeLimitMs, {
       jobsRoot: this.jobsRoot(),
       share: this.share,

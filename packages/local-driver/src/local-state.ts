@@ -7,6 +7,7 @@ import {
   unreadableRecordOf,
 } from '@hpc/core';
 import type { LocalJobRecord } from './job-record.ts';
+import { betweenRuns, withRestarts } from './local-restarts.ts';
 import { isAlive } from './process-group.ts';
 
 /** What the driver knows beyond the files: is the job queued or running in this very process? */
@@ -31,6 +32,10 @@ export function localJobState(
   outcome: RunOutcome | undefined,
   live: LiveStatus,
 ): JobState {
+  return withRestarts(stateOfRun(record, outcome, live), record);
+}
+
+function stateOfRun(record: LocalJobRecord, outcome: RunOutcome | undefined, live: LiveStatus): JobState {
   const details = {
     name: record.name,
     submittedAt: record.submittedAt,
@@ -47,6 +52,8 @@ export function localJobState(
   }
   if (record.cancelledAt && interruptedAndOver)
     return { ...details, status: 'cancelled', endedAt: record.endedAt ?? record.cancelledAt };
+  const requeued = betweenRuns(record, outcome);
+  if (requeued) return { ...details, ...requeued };
   if (outcome && stoppedAtTimeLimitWarning(outcome)) {
     const endedAt = outcome.finishedAt;
     const how = 'checkpointed and stopped at the time-limit warning (SIGUSR1)';

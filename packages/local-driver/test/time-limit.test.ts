@@ -21,12 +21,12 @@ afterEach(() => cancelUnfinished(root));
 const recordOf = async (id: string) => JSON.parse(await readFile(join(root, 'jobs', id, 'job.json'), 'utf8'));
 
 describe('LocalDriver time limits', () => {
-  it('lets a 3-second job with a 2-minute limit complete (no early warning for short limits)', async () => {
+  it('lets a 3-second job with a 2-minute limit complete (warned 20 s before the limit)', async () => {
     const driver = new LocalDriver({ root });
     const id = await driver.submitJob(new SleepProcess(3_000), { slurmArgs: { time: '2:00' } });
     expect(await driver.waitForJob(id, { timeoutMs: 30_000 })).toMatchObject({ status: 'completed' });
     expect(await driver.getResult(id)).toBe(3_000);
-    expect(await recordOf(id)).toMatchObject({ timeLimitMs: 120_000, checkpointLeadSeconds: 0 });
+    expect(await recordOf(id)).toMatchObject({ timeLimitMs: 120_000, checkpointLeadSeconds: 20 });
     expect((await readOutcome(join(root, 'jobs', id)))?.warnedAt).toBeUndefined();
   });
 
@@ -43,37 +43,37 @@ describe('LocalDriver time limits', () => {
   });
 
   it('warns checkpointLeadSeconds before the limit: a Process with checkpoint() stops, one without runs on', {
-    timeout: 200_000,
+    timeout: 60_000,
   }, async () => {
-    // 2m10s with a 5 s lead is the shortest kind of limit that gets a warning (checkpointLeadSeconds).
-    const options = { slurmArgs: { time: '2:10' }, checkpointSignalSeconds: 5 };
+    // 30 s with a 5 s lead (a sixth of the limit, checkpointLeadSeconds); no restarts: it ends as it stops.
+    const options = { slurmArgs: { time: '0:30' }, checkpointSignalSeconds: 5, maxRestarts: 0 };
     const driver = new LocalDriver({ root, concurrency: 3, killGraceMs: 300 });
     const checkpointFile = join(root, 'checkpointed');
     const checkpointing = await driver.submitJob(new ForeverProcess(true, checkpointFile), options);
-    const fitting = await driver.submitJob(new SleepProcess(127_500), options);
-    const overrunning = await driver.submitJob(new SleepProcess(200_000), options);
-    expect(await recordOf(checkpointing)).toMatchObject({ timeLimitMs: 130_000, checkpointLeadSeconds: 5 });
+    const fitting = await driver.submitJob(new SleepProcess(27_500), options);
+    const overrunning = await driver.submitJob(new SleepProcess(60_000), options);
+    expect(await recordOf(checkpointing)).toMatchObject({ timeLimitMs: 30_000, checkpointLeadSeconds: 5 });
 
-    const stopped = await driver.waitForJob(checkpointing, { timeoutMs: 150_000 });
+    const stopped = await driver.waitForJob(checkpointing, { timeoutMs: 50_000 });
     expect(existsSync(checkpointFile)).toBe(true);
     expect(stopped).toMatchObject({
       status: 'timeout',
       raw: expect.stringMatching(
-        /checkpointed and stopped at the time-limit warning \(SIGUSR1\): ran 2m0[456]s of its 2m10s limit/,
+        /checkpointed and stopped at the time-limit warning \(SIGUSR1\): ran 2[456]s of its 30s limit/,
       ),
     });
 
-    expect(await driver.waitForJob(fitting, { timeoutMs: 150_000 })).toMatchObject({ status: 'completed' });
+    expect(await driver.waitForJob(fitting, { timeoutMs: 50_000 })).toMatchObject({ status: 'completed' });
     const fitted = await readOutcome(join(root, 'jobs', fitting));
     expect(fitted).toMatchObject({ status: 'ok', warnedAt: expect.any(String) });
     const record = await recordOf(fitting);
     const warnedAfterMs = Date.parse(fitted?.warnedAt as string) - Date.parse(record.startedAt);
-    expect(warnedAfterMs).toBeGreaterThan(124_000);
-    expect(warnedAfterMs).toBeLessThan(128_000);
+    expect(warnedAfterMs).toBeGreaterThan(24_000);
+    expect(warnedAfterMs).toBeLessThan(27_000);
 
-    expect(await driver.waitForJob(overrunning, { timeoutMs: 150_000 })).toMatchObject({
+    expect(await driver.waitForJob(overrunning, { timeoutMs: 50_000 })).toMatchObject({
       status: 'timeout',
-      raw: expect.stringMatching(/stopped at its time limit: ran 2m1[01]s of its 2m10s limit/),
+      raw: expect.stringMatching(/stopped at its time limit: ran 3[01]s of its 30s limit/),
     });
   });
 });

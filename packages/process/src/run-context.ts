@@ -36,4 +36,5 @@ export interface Logger {
 }
 
 /** Why ctx.signal aborted. */
-export type AbortReason = 'cancelled' | 'time-limit' | 'terminated';
+/** 'preempted': SIGTERM while the Process can checkpoint (a preemption; a cancel looks the same to the node). */
+export type AbortReason = 'cancelled' | 'time-limit' | 'terminated' | 'preempted';

@@ -6,11 +6,13 @@ import {
   processDirOf,
   processesOfTask,
   readBatchManifest,
+  savedForRestart,
   taskOfProcess,
 } from '@hpc/container';
 import { batchProcessId, exitCodeOf, type RunOutcome } from '@hpc/core';
 import type { AbortReason } from '@hpc/process';
 import { openBundle } from '@hpc/serializer';
+import { requeueAfterCheckpoint } from './node-requeue.ts';
 import { type BatchTaskArgs, type RunnerArgs, RunnerUsageError } from './runner-args.ts';
 
 /** Imports the job's modules (once per task); the failure, if any, as the error each process records. */
@@ -41,7 +43,16 @@ export async function runBatchTask(
     stopped ??= reason;
     void current?.interrupt(reason);
   };
-  process.on('SIGTERM', () => stop('terminated'));
+  // A task of one process is requeued on its own from its checkpoint, like a single job.
+  const restart =
+    args.maxRestarts !== undefined && manifest.processesPerTask === 1
+      ? { maxRestarts: args.maxRestarts }
+      : undefined;
+  process.on('SIGTERM', () => {
+    if (!restart) return stop('terminated');
+    stopped ??= 'terminated';
+    void current?.terminate();
+  });
   process.on('SIGINT', () => stop('cancelled'));
   process.on('SIGUSR1', () => void current?.warnOfTimeLimit());
   const importFailure = await importModules(taskId);
@@ -59,12 +70,20 @@ export async function runBatchTask(
       ...(arrayTaskId !== undefined ? { arrayTaskId } : {}),
       ...(args.share ? { share: args.share } : {}),
       cancelRequested: () => isProcessCancelRequested(dir, index),
+      ...(restart ? { restart } : {}),
     });
     let outcome: RunOutcome;
     if (importFailure) outcome = await current.recordFailure('import-failed', importFailure);
     else if (stopped) outcome = await current.recordFailure('signalled', new InterruptedError(stopped));
     else outcome = await current.execute();
     worst = Math.max(worst, exitCodeOf(outcome));
+    if (restart && savedForRestart(outcome)) {
+      await reader?.close();
+      return requeueAfterCheckpoint(outcome, processDirOf(dir, index), {
+        nodeRequeue: args.nodeRequeue === true,
+        share: args.share,
+      });
+    }
   }
   current = undefined;
   await reader?.close();

@@ -3,7 +3,7 @@ import { type CrateDigest, escapeUnsafeText, HpcError, isCrateDigest, type Shari
 /**
  * node-runner's command line:
  *   [--import <module>]... [--object <path>] [--job-dir <dir>] [--crate-digest sha256:<hex>]
- *   [--job-id <id>] [--share private|group] <crate-file>
+ *   [--job-id <id>] [--share private|group] [--max-restarts <n> [--node-requeue]] <crate-file>
  * or, for one task of a batch (submitJobs):
  *   [--import <module>]... [--share private|group] --batch <batch-dir>
  *   (--task <n> | --task-offset <n>) [--task-id <id>]
@@ -28,12 +28,16 @@ export interface RunnerArgs {
   jobId?: string | undefined;
   /** Modes of the files the job writes (default: $HPC_SHARE, else private). */
   share?: Sharing | undefined;
+  /** A Process with checkpoint() is saved for a restart at its time limit or preemption, at most this often. */
+  maxRestarts?: number | undefined;
+  /** After such a save, requeue the job with `scontrol requeue $SLURM_JOB_ID` when that works (else exit 75). */
+  nodeRequeue?: boolean | undefined;
   /** Set for a batch task: then there is no crate argument. */
   batch?: BatchTaskArgs | undefined;
 }
 
 export const RUNNER_USAGE =
-  'usage: node-runner [--import <module>]... [--object </path/in/h5>] [--job-dir <dir>] [--crate-digest sha256:<hex>] [--job-id <id>] [--share private|group] <crate-file>\n' +
+  'usage: node-runner [--import <module>]... [--object </path/in/h5>] [--job-dir <dir>] [--crate-digest sha256:<hex>] [--job-id <id>] [--share private|group] [--max-restarts <n> [--node-requeue]] <crate-file>\n' +
   '       node-runner [--import <module>]... [--share private|group] --batch <batch-dir> (--task <n> | --task-offset <n>) [--task-id <id>]';
 
 /** The runner was started with a command line it does not understand (a driver bug or a typo). */
@@ -64,6 +68,8 @@ export function parseRunnerArgs(argv: readonly string[]): RunnerArgs {
     else if (arg === '--crate-digest') args.crateDigest = digest(value());
     else if (arg === '--job-id') args.jobId = value();
     else if (arg === '--share') args.share = sharing(value());
+    else if (arg === '--max-restarts') args.maxRestarts = taskNumber(arg, value());
+    else if (arg === '--node-requeue') args.nodeRequeue = true;
     else if (arg === '--batch') batch.dir = value();
     else if (arg === '--task') batch.task = taskNumber(arg, value());
     else if (arg === '--task-offset') batch.taskOffset = taskNumber(arg, value());
@@ -74,6 +80,8 @@ export function parseRunnerArgs(argv: readonly string[]): RunnerArgs {
   }
   if (Object.keys(batch).length > 0) return { ...args, batch: batchArgs(batch, crate) };
   if (crate === undefined) throw new RunnerUsageError('missing the crate file');
+  if (args.nodeRequeue && args.maxRestarts === undefined)
+    throw new RunnerUsageError('--node-requeue needs --max-restarts');
   return { ...args, crate };
 }
 
@@ -100,6 +108,10 @@ export function formatRunnerArgs(args: RunnerArgs): string[] {
   if (args.crateDigest !== undefined) argv.push('--crate-digest', digest(args.crateDigest));
   if (args.jobId !== undefined) argv.push('--job-id', args.jobId);
   if (args.share !== undefined) argv.push('--share', sharing(args.share));
+  if (args.maxRestarts !== undefined) {
+    argv.push('--max-restarts', String(args.maxRestarts));
+    if (args.nodeRequeue) argv.push('--node-requeue');
+  }
   if (args.batch) {
     argv.push('--batch', args.batch.dir);
     if (args.batch.task !== undefined) argv.push('--task', String(args.batch.task));

@@ -1,13 +1,14 @@
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as hpcContainer from '@hpc/container';
-import { JobContainer, jobPaths } from '@hpc/container';
+import { JobContainer, jobPaths, savedForRestart } from '@hpc/container';
 import * as hpcCore from '@hpc/core';
 import {
   exitCodeOf,
   type FileWriteError,
   fileModes,
   isHpcError,
+  RESTART_EXIT_CODE,
   type RunOutcome,
   whileImportingJobModules,
 } from '@hpc/core';
@@ -15,6 +16,7 @@ import * as hpcProcess from '@hpc/process';
 import * as hpcSerializer from '@hpc/serializer';
 import { runBatchTask } from './batch-task.ts';
 import { installModuleHooks } from './module-hooks.ts';
+import { requeueAfterCheckpoint } from './node-requeue.ts';
 import { installPhaseHooks } from './phase-hooks.ts';
 import { type BatchTaskArgs, parseRunnerArgs, type RunnerArgs } from './runner-args.ts';
 import { markPhase, writeStartupTimings } from './startup-timings.ts';
@@ -22,7 +24,8 @@ import { markPhase, writeStartupTimings } from './startup-timings.ts';
 /**
  * node-runner: the program a job script (or the local driver) starts on the compute node
  * (its entry point, node-runner.ts, is bundled into dist/node-runner.mjs).
- * Exit codes: 0 ok, 1 run() threw, 2 infrastructure failure (bad crate, failed import, signal).
+ * Exit codes: 0 ok, 1 run() threw, 2 infrastructure failure (bad crate, failed import, signal),
+ * 75 (RESTART_EXIT_CODE) saved at its checkpoint for a restart (node-requeue.ts).
  * Every run ends with an outcome.json, except when the command line names no job (usage error)
  * or the outcome itself cannot be written: then one line on stderr says why, and the exit is 2.
  */
@@ -51,8 +54,10 @@ export async function runNodeRunner(argv: readonly string[]): Promise<number> {
     ...(args.crateDigest ? { crateDigest: args.crateDigest } : {}),
     ...(args.jobId ? { jobId: args.jobId } : {}),
     ...(args.share ? { share: args.share } : {}),
+    ...(args.maxRestarts !== undefined ? { restart: { maxRestarts: args.maxRestarts } } : {}),
   });
-  process.on('SIGTERM', () => void container.interrupt('terminated'));
+  // A Process that can checkpoint takes SIGTERM as a preemption: it is saved, and SLURM requeues it.
+  process.on('SIGTERM', () => void container.terminate());
   process.on('SIGINT', () => void container.interrupt('cancelled'));
   // The time-limit warning stops only a Process that can checkpoint (JobContainer.warnOfTimeLimit).
   process.on('SIGUSR1', () => void container.warnOfTimeLimit());
@@ -66,6 +71,11 @@ export async function runNodeRunner(argv: readonly string[]): Promise<number> {
     );
     markPhase('resultWriteAndOutcome');
     writeStartupTimings(container.jobDir, fileModes(args.share).file);
+    if (savedForRestart(outcome))
+      return await requeueAfterCheckpoint(outcome, container.jobDir, {
+        nodeRequeue: args.nodeRequeue === true,
+        share: args.share,
+      });
     reportFailure(outcome);
     return exitCodeOf(outcome);
   } catch (error) {
@@ -86,7 +96,7 @@ async function importAndRun(
 async function runBatch(args: RunnerArgs & { batch: BatchTaskArgs }): Promise<number> {
   try {
     const code = await runBatchTask(args, (jobId) => importJobModules(args.imports, jobId));
-    if (code !== 0)
+    if (code !== 0 && code !== RESTART_EXIT_CODE)
       process.stderr.write(
         `node-runner: a process of this task did not end ok (exit ${code}); see its outcome\n`,
       );

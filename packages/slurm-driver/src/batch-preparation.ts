@@ -3,12 +3,13 @@ import {
   BATCH_FILES,
   batchPaths,
   checkSettingText,
+  refuseBatchRestarts,
   type StagedBatch,
   type SubmitTarget,
   stageBatch,
   validateSubmitOptions,
 } from '@hpc/container';
-import { makeDirectory, type SubmitOptions } from '@hpc/core';
+import { DEFAULT_MAX_RESTARTS, makeDirectory, type SubmitOptions } from '@hpc/core';
 import { runnerCommand } from '@hpc/runner';
 import { InvalidJobSettingError } from './errors.ts';
 import { slurmFilenamePattern } from './filename-pattern.ts';
@@ -85,12 +86,15 @@ export interface PreparedBatch {
 export class BatchPreparation {
   constructor(private readonly options: PreparationOptions) {}
 
-  validate(settings: SLURMBatchOptions, jobsRoot: string): void {
+  validate(settings: SLURMBatchOptions, jobsRoot: string, processesPerTask = 1): void {
     validateSubmitOptions(withoutBatchFields(settings) as SubmitOptions);
+    refuseBatchRestarts(settings, processesPerTask);
     checkSettingText('jobsRoot', jobsRoot, true);
     slurmFilenamePattern('jobsRoot', jobsRoot);
     const batchDir = join(jobsRoot, 'batch');
-    validateJobScript(this.spec(settings, settings.name ?? 'batch', batchDir, settings.imports ?? []));
+    validateJobScript(
+      this.spec(settings, settings.name ?? 'batch', batchDir, settings.imports ?? [], processesPerTask),
+    );
   }
 
   async prepare(
@@ -109,7 +113,13 @@ export class BatchPreparation {
     });
     const paths = batchPaths(batchDir);
     const script = renderSbatchScript(
-      this.spec(settings, settings.name ?? staged.manifest.name, batchDir, staged.manifest.imports),
+      this.spec(
+        settings,
+        settings.name ?? staged.manifest.name,
+        batchDir,
+        staged.manifest.imports,
+        processesPerTask,
+      ),
     );
     // slurmstepd creates each task's capture in tasks/ (the folder must exist when a task starts).
     await makeDirectory(paths.tasks, this.options.modes.dir);
@@ -117,8 +127,18 @@ export class BatchPreparation {
     return { scriptPath: paths.script, staged };
   }
 
-  /** The script of a batch: the runner in batch mode, the slice's offset added as "$1". */
-  private spec(settings: SLURMSubmitOptions, name: string, batchDir: string, imports: readonly string[]) {
+  /**
+   * The script of a batch: the runner in batch mode, the slice's offset added as "$1". With one
+   * process per task, each task is restarted from its checkpoint on its own (maxRestarts).
+   */
+  private spec(
+    settings: SLURMSubmitOptions,
+    name: string,
+    batchDir: string,
+    imports: readonly string[],
+    processesPerTask: number,
+  ) {
+    const restartable = processesPerTask === 1;
     const { file, args } = runnerCommand({
       imports: [...imports],
       crate: '',
@@ -126,12 +146,16 @@ export class BatchPreparation {
       jobDir: undefined,
       share: this.options.sharing,
       batch: { dir: batchDir },
+      ...(restartable
+        ? { maxRestarts: settings.maxRestarts ?? DEFAULT_MAX_RESTARTS, nodeRequeue: true }
+        : {}),
       ...(this.options.nodePath ? { nodePath: this.options.nodePath } : {}),
       ...(this.options.runnerPath ? { runnerPath: this.options.runnerPath } : {}),
     });
     return {
       ...scriptSpecOf(settings, name, batchDir, { file, args: [...args, '--task-offset'] }, this.options),
       batch: { taskLogs: BATCH_FILES.tasks },
+      requeue: restartable,
     };
   }
 }

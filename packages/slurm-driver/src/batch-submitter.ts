@@ -46,7 +46,7 @@ export class BatchSubmitter {
     const { registry, run } = this.parts;
     const shape = checkBatchShape(targets, settings);
     const jobsRoot = resolve(settings.jobsRoot ?? this.parts.jobsRoot);
-    this.preparation.validate(settings, jobsRoot);
+    this.preparation.validate(settings, jobsRoot, shape.processesPerTask);
     const directives = validateSlurmArgs(settings.slurmArgs);
     const plan = planBatch({
       processes: shape.count,

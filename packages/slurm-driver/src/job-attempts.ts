@@ -1,4 +1,5 @@
 import type { JobAttempt } from '@hpc/core';
+import type { JobRecord } from './job-record.ts';
 
 /**
  * The attempts behind one job id, kept in its job.json (`attempts`): retries that resubmit it and
@@ -63,4 +64,56 @@ export function currentSchedulerId(record: AttemptRecord): string | undefined {
 /** Attempts as users see them (the tokens are plumbing). */
 export function publicAttempts(attempts: readonly RecordedAttempt[]): JobAttempt[] {
   return attempts.map(({ token: _token, options: _options, ...attempt }) => attempt);
+}
+
+// Restarts from a checkpoint (restart-review.ts) use these read-modify-write helpers.
+
+/** Only the attempts written down ([] while the job has had one): restarts count from these. */
+export function recordedAttempts(record: Pick<JobRecord, 'attempts'> | undefined): readonly JobAttempt[] {
+  return record?.attempts ?? [];
+}
+
+/** Restarts from a checkpoint among the attempts. */
+export function restartsOf(attempts: readonly JobAttempt[]): number {
+  return attempts.filter((attempt) => attempt.cause === 'restart').length;
+}
+
+/** What is known of the attempt that just ended, merged into the last one recorded. */
+export type EndedAttempt = Pick<JobAttempt, 'startedAt' | 'endedAt' | 'node' | 'endedAs' | 'endNote'>;
+
+/**
+ * The record with `next` appended (numbered after the last) and `ended` merged into the attempt
+ * before it. Pure. Without attempts so far, the first is the submission itself.
+ */
+export function withAttempt(
+  record: JobRecord,
+  next: Omit<JobAttempt, 'number'>,
+  ended: EndedAttempt = {},
+): JobRecord {
+  const attempts = [...recordedAttempts(record)];
+  if (attempts.length === 0) {
+    attempts.push({
+      number: 1,
+      cause: 'submitted',
+      ...(record.id !== undefined ? { schedulerId: record.id } : {}),
+      ...(record.submittedAt !== undefined ? { submittedAt: record.submittedAt } : {}),
+    });
+  }
+  const last = attempts.length - 1;
+  attempts[last] = { ...(attempts[last] as JobAttempt), ...definedOnly(ended) };
+  attempts.push({ number: attempts.length + 1, ...next });
+  return { ...record, attempts };
+}
+
+/** The record with `ended` merged into its last attempt (the job's end, once it has one). Pure. */
+export function withLastAttemptEnded(record: JobRecord, ended: EndedAttempt): JobRecord {
+  const attempts = [...recordedAttempts(record)];
+  const last = attempts.at(-1);
+  if (!last) return record;
+  attempts[attempts.length - 1] = { ...last, ...definedOnly(ended) };
+  return { ...record, attempts };
+}
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

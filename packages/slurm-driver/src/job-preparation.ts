@@ -6,7 +6,13 @@ import {
   stageJob,
   validateSubmitOptions,
 } from '@hpc/container';
-import type { CrateDigest, FileModes, Sharing, SubmitOptions } from '@hpc/core';
+import {
+  type CrateDigest,
+  DEFAULT_MAX_RESTARTS,
+  type FileModes,
+  type Sharing,
+  type SubmitOptions,
+} from '@hpc/core';
 import { runnerCommand } from '@hpc/runner';
 import { slurmFilenamePattern } from './filename-pattern.ts';
 import type { JobRecord } from './job-record.ts';
@@ -73,6 +79,7 @@ export class JobPreparation {
         jobDir,
         this.command(settings.imports ?? [], jobPaths(jobDir).crate, object, jobDir, PLACEHOLDER_DIGEST),
       ),
+      requeue: true,
       submissionToken: '0'.repeat(16),
     });
   }
@@ -90,16 +97,19 @@ export class JobPreparation {
       ...(settings.name ? { name: settings.name } : {}),
       ...(settings.imports ? { imports: settings.imports } : {}),
     });
+    const maxRestarts = settings.maxRestarts ?? DEFAULT_MAX_RESTARTS;
     const command = this.command(
       staged.imports,
       staged.crate,
       staged.object,
       staged.jobDir,
       staged.crateDigest,
+      maxRestarts,
     );
     const script = renderSbatchScript({
       ...this.scriptSpec(settings, staged.name, staged.jobDir, command),
       submissionToken: submission.token,
+      requeue: true,
     });
     const scriptPath = join(staged.jobDir, SLURM_JOB_FILES.script);
     const paths = jobPaths(staged.jobDir);
@@ -114,18 +124,23 @@ export class JobPreparation {
         imports: staged.imports,
         crate: staged.crate,
         crateDigest: staged.crateDigest,
+        maxRestarts,
         ...(staged.object !== undefined ? { object: staged.object } : {}),
       },
     };
   }
 
-  /** The node-runner's command: it checks the crate against `crateDigest` before loading it. */
+  /**
+   * The node-runner's command: it checks the crate against `crateDigest` before loading it, and
+   * saves a checkpointing Process for at most `maxRestarts` restarts, requeueing from the node when it can.
+   */
   private command(
     imports: string[],
     crate: string,
     object: string | undefined,
     jobDir: string,
     crateDigest: CrateDigest,
+    maxRestarts = DEFAULT_MAX_RESTARTS,
   ) {
     return runnerCommand({
       imports,
@@ -133,6 +148,8 @@ export class JobPreparation {
       object,
       jobDir,
       crateDigest,
+      maxRestarts,
+      nodeRequeue: true,
       share: this.options.sharing,
       ...(this.options.nodePath ? { nodePath: this.options.nodePath } : {}),
       ...(this.options.runnerPath ? { runnerPath: this.options.runnerPath } : {}),

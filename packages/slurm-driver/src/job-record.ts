@@ -54,6 +54,8 @@ export interface SlurmRecordFields {
   resources?: Record<string, string>;
   /** Every attempt once there is more than one (job-attempts.ts); `id` stays the first one's. */
   attempts?: RecordedAttempt[];
+  /** Restarts from a checkpoint this job may have (the submit option, with its default). */
+  maxRestarts?: number;
 }
 
 export function recordPath(jobDir: string): string {

@@ -63,6 +63,11 @@ export interface SbatchScriptSpec {
    * offset, `sbatch job.sh <offset>`) is appended to the command as `"$1"`.
    */
   batch?: { taskLogs: string };
+  /**
+   * The job may be restarted from its checkpoint: `--requeue` (unless slurmArgs say otherwise), so
+   * `scontrol requeue` and a preemption bring it back under its id.
+   */
+  requeue?: boolean;
 }
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -128,6 +133,10 @@ export function validateJobScript(spec: SbatchScriptSpec): CheckedJobScript {
   );
   if (signalSeconds > 0 && !directives.some((d) => d.key === 'signal'))
     header.push(['signal', `B:USR1@${signalSeconds}`]);
+  const has = (...keys: string[]) => directives.some((d) => keys.includes(d.key));
+  if (spec.requeue && !has('requeue', 'no-requeue')) header.push(['requeue', undefined]);
+  // A requeued job (restart, NODE_FAIL) writes to the same job.out / job.err: append, keep every run's output.
+  if (!has('open-mode')) header.push(['open-mode', 'append']);
   for (const { key, value } of withSubmissionToken(directives, spec.submissionToken))
     header.push([key, value]);
   const command = { file: spec.command.file, args: spec.command.args };

@@ -123,6 +123,7 @@ export class SLURMDriver implements Driver<SubmitTarget> {
     this.poller = new StatusPoller(tracked, this.run, {
       ...options.polling,
       refine: (updates, states) => this.dependencies.refine(updates, states),
+      fileMode: this.modes.file,
       ...(options.commandTimeoutMs !== undefined ? { commandTimeoutMs: options.commandTimeoutMs } : {}),
     });
     this.dependencies = new DependencySubmissions(this.registry, this.run, this.modes, this.poller);

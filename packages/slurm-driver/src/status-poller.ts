@@ -16,6 +16,7 @@ import { type CommandRunner, isAccountingDisabled } from './command-runner.ts';
 import { SchedulerCommandError, SchedulerUnavailableError } from './errors.ts';
 import { decideJobState, decisiveOutcomeState } from './job-state-policy.ts';
 import type { StateUpdate, StoredJob } from './job-store.ts';
+import { reviewRestart } from './restart-review.ts';
 import { parseSacct, type SacctQuery, sacctArgs } from './sacct-parse.ts';
 import { mapSlurmState, type SlurmJobReport } from './slurm-state.ts';
 import { parseSqueue, SQUEUE_ENV, squeueArgs } from './squeue-parse.ts';
@@ -42,6 +43,8 @@ export interface StatusPollerOptions {
    * dependent SLURM cancelled because its upstream failed is 'blocked'). `states` holds the rest.
    */
   refine?: (updates: StateUpdate[], states: ReadonlyMap<JobId, JobState>) => Promise<StateUpdate[]>;
+  /** Mode of job.json when a restart is recorded in it (default 0600). */
+  fileMode?: number;
 }
 
 /** Where the poller finds the tracked jobs and saves what it learned (a JobStore, or the driver's registry). */
@@ -196,7 +199,9 @@ export class StatusPoller {
         updates.push({ ...update, ...batchFlag(job) });
       }
     }
-    // Dependents first (a cancelled one may be blocked), then retries of what failed.
+    // A checkpointed run is restarted (not a failure); then dependents (a cancelled one may be
+    // blocked); then retries of what failed.
+    await this.reviewRestarts(open, outcomes, updates, states);
     const refined = this.options.refine ? await this.options.refine(updates, states) : updates;
     const reviewed = this.store.review ? await this.store.review(refined, open) : refined;
     for (const update of reviewed) states.set(update.id, update.state);
@@ -204,6 +209,32 @@ export class StatusPoller {
     this.lastStats = stats;
     this.last = { at: this.now(), states };
     return states;
+  }
+
+  /** Jobs whose run wrote an outcome: a checkpoint saved for a restart is requeued and recorded (restart-review.ts). */
+  private async reviewRestarts(
+    open: readonly StoredJob[],
+    outcomes: readonly (RunOutcome | UnreadableOutcome | undefined)[],
+    updates: StateUpdate[],
+    states: Map<JobId, JobState>,
+  ): Promise<void> {
+    const options = {
+      run: this.run,
+      fileMode: this.options.fileMode ?? 0o600,
+      now: this.now,
+      ...this.timeout(),
+    };
+    const index = new Map(updates.map((update, i) => [update.id, i]));
+    await Promise.all(
+      open.map(async (job, i) => {
+        const outcome = outcomes[i];
+        const at = index.get(job.id);
+        if (!outcome || outcome instanceof UnreadableOutcome || at === undefined) return;
+        const reviewed = await reviewRestart(job, outcome, updates[at] as StateUpdate, options);
+        updates[at] = reviewed;
+        states.set(job.id, reviewed.state);
+      }),
+    );
   }
 
   private async squeue(ids: readonly string[]): Promise<Map<string, SlurmJobReport>> {

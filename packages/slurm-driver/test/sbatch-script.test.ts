@@ -37,6 +37,7 @@ describe('renderSbatchScript', () => {
 #SBATCH --output="/scratch/jobs/my-job-1/job.out"
 #SBATCH --error="/scratch/jobs/my-job-1/job.err"
 #SBATCH --signal="B:USR1@120"
+#SBATCH --open-mode="append"
 #SBATCH --cpus-per-task="4"
 #SBATCH --mem="4G"
 #SBATCH --time="01:00:00"
@@ -229,7 +230,7 @@ describe('renderSbatchScript: paths SLURM reads as filename patterns', () => {
   });
 });
 
-describe('renderSbatchScript: the checkpoint warning never shortens a job', () => {
+describe('renderSbatchScript: the checkpoint warning fits the limit', () => {
   const signalOf = (time: string | undefined, checkpointSignalSeconds?: number) =>
     /--signal="([^"]+)"/.exec(
       renderSbatchScript({
@@ -240,7 +241,8 @@ describe('renderSbatchScript: the checkpoint warning never shortens a job', () =
     )?.[1];
 
   it.each([
-    ['00:02:00', undefined, undefined], // 2 minutes: SLURM's early delivery leaves no room
+    ['00:01:00', undefined, 'B:USR1@10'], // a sixth of 1 minute: SLURM sends it 10-40 s before the limit
+    ['00:02:00', undefined, 'B:USR1@20'],
     ['10', undefined, 'B:USR1@60'], // a tenth of 10 minutes
     ['01:00:00', undefined, 'B:USR1@120'],
     ['1-00:00:00', 300, 'B:USR1@300'],
@@ -249,6 +251,17 @@ describe('renderSbatchScript: the checkpoint warning never shortens a job', () =
     ['01:00:00', 0, undefined],
   ])('time %s, requested %s -> %s', (time, requested, expected) => {
     expect(signalOf(time, requested)).toBe(expected);
+  });
+
+  it('asks for --requeue for a restartable job unless slurmArgs say otherwise, and appends to the logs', () => {
+    const plain = { ...spec, slurmArgs: {} };
+    expect(renderSbatchScript({ ...plain, requeue: true })).toMatch(/^#SBATCH --requeue$/m);
+    expect(renderSbatchScript(plain)).not.toMatch(/--requeue/);
+    const refused = renderSbatchScript({ ...plain, requeue: true, slurmArgs: { 'no-requeue': true } });
+    expect(refused).toMatch(/^#SBATCH --no-requeue$/m);
+    expect(refused).not.toMatch(/^#SBATCH --requeue$/m);
+    expect(renderSbatchScript(plain)).toMatch(/^#SBATCH --open-mode="append"$/m);
+    expect(renderSbatchScript({ ...plain, slurmArgs: { 'open-mode': 'truncate' } })).not.toMatch(/append/);
   });
 
   it('refuses a time limit SLURM would not read, naming slurmArgs.time', () => {

@@ -19,6 +19,13 @@ export {
   readBatchManifest,
   writeBatchManifest,
 } from './batch-manifest.ts';
+export {
+  CHECKPOINT_RECORD_VERSION,
+  type CheckpointRecord,
+  checkpointCratePath,
+  commitCheckpoint,
+  readCheckpointRecord,
+} from './checkpoint-record.ts';
 export { tailFile } from './file-tail.ts';
 export { JOB_FILES, type JobPaths, jobPaths } from './job-files.ts';
 export { jobLogFile, processLogFile, readJobLog, readLogFile, readProcessLog } from './job-log.ts';

@@ -18,6 +18,8 @@ export const JOB_FILES = {
   record: 'job.json',
   /** What run() reported last through ctx.progress() (progress-writer.ts). */
   progress: 'progress.json',
+  /** Which crate the next run loads after a checkpoint, with its digest (checkpoint-record.ts). */
+  checkpoint: 'checkpoint.json',
   workDir: 'work',
 } as const;
 
@@ -35,6 +37,7 @@ export function jobPaths(jobDir: string) {
     schedulerStderr: join(jobDir, JOB_FILES.schedulerStderr),
     record: join(jobDir, JOB_FILES.record),
     progress: join(jobDir, JOB_FILES.progress),
+    checkpoint: join(jobDir, JOB_FILES.checkpoint),
   };
 }
 export type JobPaths = ReturnType<typeof jobPaths>;
