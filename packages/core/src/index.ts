@@ -44,6 +44,15 @@ export {
 export { asFileWriteError, describeErrno, errnoCode, FileWriteError } from './file-write-error.ts';
 export { hpcHome } from './hpc-home.ts';
 export {
+  type CpuEfficiency,
+  type EfficiencyInput,
+  type FigureSource,
+  type JobEfficiency,
+  jobEfficiency,
+  type MemoryEfficiency,
+  type TimeEfficiency,
+} from './job-efficiency.ts';
+export {
   InvalidJobSettingError,
   type InvalidSettingProblem,
   type JobFailedDetails,
@@ -89,6 +98,7 @@ export {
   InvalidOptionError,
 } from './option-errors.ts';
 export { formatRemoteError, type RemoteError, toRemoteError } from './remote-error.ts';
+export { parseMemoryRequest, requestedResourcesOf } from './requested-resources.ts';
 export {
   exitCodeOf,
   type InfrastructureFailure,
@@ -103,6 +113,7 @@ export {
   findUnsafeCharacter,
   type UnsafeCharacter,
 } from './safe-text.ts';
+export type { SchedulerUsage } from './scheduler-usage.ts';
 export { parseSlurmTimeMs } from './slurm-time.ts';
 export { sweepStaleTempFiles, tempFileName } from './stale-temp-files.ts';
 export {

@@ -1,4 +1,5 @@
 import type { JobAttempt } from './long-jobs.ts';
+import type { SchedulerUsage } from './scheduler-usage.ts';
 
 /**
  * The one state vocabulary of every driver. A discriminated union on `status`; the scheduler's own
@@ -52,6 +53,8 @@ export interface JobStateDetails {
   maxAttempts?: number;
   /** Restarts from a checkpoint so far (time limit or preemption). */
   restarts?: number;
+  /** The scheduler's own figures for a finished run (sacct), when its accounting has them. */
+  scheduler?: SchedulerUsage;
 }
 
 export type JobState = JobStateDetails &

@@ -1,5 +1,11 @@
 import { type JobRecord, jobPaths, readRecordFile, writeRecordFile } from '@hpc/container';
-import { type CrateDigest, checkpointLeadSeconds, fileModes, JobFileUnreadableError } from '@hpc/core';
+import {
+  type CrateDigest,
+  checkpointLeadSeconds,
+  fileModes,
+  JobFileUnreadableError,
+  requestedResourcesOf,
+} from '@hpc/core';
 import type { LocalBatchRecord } from './batch-record.ts';
 
 /** What the local driver writes about a job in its folder (job.json), so any process can read it. */
@@ -74,10 +80,15 @@ declare module '@hpc/core' {
 
 /** The fields of a record every local submission sets the same way: owner, time limit, its warning, env. */
 export function runSettingsOf(
-  options: { checkpointSignalSeconds?: number | undefined; env?: Record<string, string> | undefined },
+  options: {
+    checkpointSignalSeconds?: number | undefined;
+    env?: Record<string, string> | undefined;
+    slurmArgs?: Record<string, string> | undefined;
+  },
   timeLimitMs: number | undefined,
 ) {
   return {
+    requested: requestedResourcesOf(options.slurmArgs),
     submittedAt: new Date().toISOString(),
     ownerPid: process.pid,
     timeLimitMs,

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { SubmitTarget } from '@hpc/container';
-import type { JobId } from '@hpc/core';
+import { type JobId, requestedResourcesOf } from '@hpc/core';
 import { BatchSubmissionError } from './batch-errors.ts';
 import { planBatch } from './batch-plan.ts';
 import { BatchPreparation, checkBatchShape, type SLURMBatchOptions } from './batch-preparation.ts';
@@ -119,7 +119,13 @@ export class BatchSubmitter {
     }
     const batch = { slices: outcome.slices, count: shape.count, processesPerTask: shape.processesPerTask };
     const [first] = outcome.slices;
-    await registry.confirmBatch(submission, { id: first?.arrayId as string, batch, name, imports });
+    await registry.confirmBatch(submission, {
+      id: first?.arrayId as string,
+      batch,
+      name,
+      imports,
+      requested: requestedResourcesOf(settings.slurmArgs),
+    });
     return batchProcessRows(batch, submission.jobDir).map((row) => row.id);
   }
 }

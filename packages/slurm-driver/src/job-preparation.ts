@@ -6,7 +6,13 @@ import {
   stageJob,
   validateSubmitOptions,
 } from '@hpc/container';
-import type { CrateDigest, FileModes, Sharing, SubmitOptions } from '@hpc/core';
+import {
+  type CrateDigest,
+  type FileModes,
+  requestedResourcesOf,
+  type Sharing,
+  type SubmitOptions,
+} from '@hpc/core';
 import { runnerCommand } from '@hpc/runner';
 import { slurmFilenamePattern } from './filename-pattern.ts';
 import type { JobRecord } from './job-record.ts';
@@ -115,6 +121,7 @@ export class JobPreparation {
         crate: staged.crate,
         crateDigest: staged.crateDigest,
         ...(staged.object !== undefined ? { object: staged.object } : {}),
+        requested: requestedResourcesOf(settings.slurmArgs),
       },
     };
   }

@@ -47,7 +47,7 @@ const ok: RunOutcome = {
 };
 const row = (id: string, state: string) => `${id}|${state}|None|n1|2026-01-01T00:00:00|N/A|b`;
 const acct = (id: string, state: string, exit = '0:0') =>
-  `${id}|${state}|${exit}|None|n1|2026-01-01T00:00:00|Unknown|Unknown|0|UNLIMITED|b`;
+  `${id}|${state}|${exit}|None|n1|2026-01-01T00:00:00|Unknown|Unknown|0|UNLIMITED||00:00:00|500M|1|b`;
 
 describe('StatusPoller with batches', () => {
   it('10,000 processes: one squeue by array id (whole task lists) and one sacct by array id', async () => {

@@ -66,7 +66,7 @@ const ok = (): RunOutcome => ({
 const squeueRow = (id: number, state: string, reason = 'None') =>
   `${id}|${state}|${reason}|n1|2026-01-01T00:00:00|N/A|job`;
 const sacctRow = (id: number, state: string, exitCode = '0:0') =>
-  `${id}|${state}|${exitCode}|None|n1|2026-01-01T00:00:00|Unknown|Unknown|0|UNLIMITED|job`;
+  `${id}|${state}|${exitCode}|None|n1|2026-01-01T00:00:00|Unknown|Unknown|0|UNLIMITED||00:00:00|500M|1|job`;
 
 describe('StatusPoller', () => {
   it('answers 1,000 jobs with one squeue (--me) and one sacct (a time window), lists bounded', async () => {
