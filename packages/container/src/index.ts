@@ -21,6 +21,7 @@ export {
 export { classifyLoadError, stoppedAtTimeLimitWarning } from './failure-reasons.ts';
 export { openForAppend } from './file-open.ts';
 export { type ExecuteOptions, JobContainer, type JobContainerOptions } from './job-container.ts';
+export { type DescribeJobInput, describeJobFolder } from './job-description.ts';
 export {
   BATCH_FILES,
   BATCH_MANIFEST_VERSION,

@@ -44,6 +44,13 @@ export {
 export { asFileWriteError, describeErrno, errnoCode, FileWriteError } from './file-write-error.ts';
 export { hpcHome } from './hpc-home.ts';
 export {
+  failureClassOf,
+  type JobDescription,
+  type JobLogTail,
+  type JobPhase,
+  jobHistory,
+} from './job-description.ts';
+export {
   type CpuEfficiency,
   type EfficiencyInput,
   type FigureSource,
@@ -74,6 +81,16 @@ export {
   type JobStatus,
   type UnreadableRecord,
 } from './job-state.ts';
+export {
+  computeJobStats,
+  type JobStats,
+  type JobStatsInput,
+  type JobStatsOptions,
+  type Percentiles,
+  type ProcessClassStats,
+  percentiles,
+  type ResourceSuggestion,
+} from './job-stats.ts';
 export {
   type AttemptCause,
   type AttemptMechanism,

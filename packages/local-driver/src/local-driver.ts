@@ -24,9 +24,12 @@ import {
   fileModes,
   hpcHome,
   isTerminalState,
+  type JobDescription,
   type JobId,
   JobNotFoundError,
   type JobState,
+  type JobStats,
+  type JobStatsOptions,
   JobUnreadableError,
   type LogOptions,
   resolveSharing,
@@ -51,6 +54,7 @@ import type { LaunchSettings, LiveJob } from './job-launch.ts';
 import { JobQueue } from './job-queue.ts';
 import { type LocalJobRecord, readJobRecord, runSettingsOf, writeJobRecord } from './job-record.ts';
 import { cancelPackedProcess, createLocalBatch, notAProcess, taskRecordOnDisk } from './local-batches.ts';
+import { describeLocalJob, localJobStats } from './local-inspection.ts';
 import { localJobState, unknownState } from './local-state.ts';
 import { terminateProcessGroup } from './process-group.ts';
 
@@ -317,6 +321,21 @@ export class LocalDriver implements Driver<SubmitTarget> {
         jobDir: processDirOf(record.jobDir, index),
       }));
     });
+  }
+
+  /** Everything known about one job, for one screen: see JobDescription. */
+  async describeJob(id: string): Promise<JobDescription> {
+    const state = await this.checkJobStatus(id);
+    const found = await this.book.find(id);
+    const record = found ? undefined : await this.recordOf(id);
+    const logFile = (stream: 'stdout' | 'stderr') => this.logFile(id, { stream });
+    return describeLocalJob({ id, state, process: found, record, logFile });
+  }
+
+  /** Per Process class over this machine's jobs: see JobStats. */
+  async stats(options: JobStatsOptions = {}): Promise<JobStats> {
+    const [jobs, states] = await Promise.all([this.listJobs(), this.checkAllJobStatuses()]);
+    return localJobStats(jobs, states, options);
   }
 
   /** Every job's record, in id order (this process's live copies where it has them). */

@@ -13,9 +13,12 @@ import {
   type FileModes,
   fileModes,
   hpcHome,
+  type JobDescription,
   type JobId,
   JobNotFoundError,
   type JobState,
+  type JobStats,
+  type JobStatsOptions,
   type LogOptions,
   resolveSharing,
   type Sharing,
@@ -30,6 +33,7 @@ import { ClusterLimitsReader } from './cluster-limits-reader.ts';
 import { type CommandRunner, createCommandRunner } from './command-runner.ts';
 import { type JobStoreError, SchedulerUnavailableError, SubmissionInterruptedError } from './errors.ts';
 import { onInterrupt } from './interrupt-guard.ts';
+import { describeSlurmJob, slurmJobStats } from './job-inspection.ts';
 import { defaultName, JobPreparation, type Prepared, type SLURMSubmitOptions } from './job-preparation.ts';
 
 export type { SLURMSubmitOptions } from './job-preparation.ts';
@@ -42,6 +46,7 @@ import { type PollStats, StatusPoller, type StatusPollerOptions } from './status
 import { defaultJobsRoot } from './store-location.ts';
 import { planSubmission } from './submission-plan.ts';
 import { type ReconcileOptions, type ReconcileReport, SubmissionReconciler } from './submission-reconcile.ts';
+import { mergeSubmitDefaults } from './submit-defaults.ts';
 
 export interface SLURMDriverOptions {
   /** State folder (default $HPC_HOME or ~/.hpc). Job folders go to <home>/slurm/jobs. */
@@ -195,7 +200,7 @@ export class SLURMDriver implements Driver<SubmitTarget> {
    * the next status poll adopts (found by its token) rather than one nobody tracks.
    */
   async submitJob(target: SubmitTarget, options: SLURMSubmitOptions = {}): Promise<JobId> {
-    const settings = this.mergeDefaults(options);
+    const settings = mergeSubmitDefaults(this.options.defaults, options);
     const jobsRoot = resolve(settings.jobsRoot ?? this.jobsRoot);
     this.preparation.validate(target, settings, jobsRoot);
     const name = settings.name ?? defaultName(target);
@@ -255,7 +260,7 @@ export class SLURMDriver implements Driver<SubmitTarget> {
    * `<array>_<task>`, or `<array>_<task>+<place>` when `processesPerTask` packs several into a task.
    */
   async submitJobs(targets: readonly SubmitTarget[], options: SLURMBatchOptions = {}): Promise<JobId[]> {
-    const settings = { ...options, ...this.mergeDefaults(options) };
+    const settings = { ...options, ...mergeSubmitDefaults(this.options.defaults, options) };
     try {
       return await this.batches.submit(targets, settings);
     } finally {
@@ -361,6 +366,20 @@ export class SLURMDriver implements Driver<SubmitTarget> {
       .map(({ id, driver, name, jobDir, submittedAt }) => ({ id, driver, name, jobDir, submittedAt }));
   }
 
+  /** Everything known about one job for one screen; a finished job lacking sacct's figures asks sacct once. */
+  async describeJob(id: string): Promise<JobDescription> {
+    const parts = { registry: this.registry, run: this.run, accounting: this.poller.accountingAvailable };
+    return describeSlurmJob(this.tracked(id), this, {
+      ...parts,
+      commandTimeoutMs: this.options.commandTimeoutMs,
+    });
+  }
+
+  /** Per Process class over the tracked jobs (no scheduler call): see JobStats. */
+  async stats(options: JobStatsOptions = {}): Promise<JobStats> {
+    return slurmJobStats(this.registry, options);
+  }
+
   /** Stops tracking a job, for every driver on every host (its job.json says so); the folder stays. */
   async forgetJob(id: string): Promise<boolean> {
     this.poller.invalidate();
@@ -376,15 +395,5 @@ export class SLURMDriver implements Driver<SubmitTarget> {
     const job = this.registry.get(String(id).trim());
     if (!job) throw new JobNotFoundError(String(id), this.kind);
     return job;
-  }
-
-  private mergeDefaults(options: SLURMSubmitOptions): SLURMSubmitOptions {
-    const defaults = this.options.defaults ?? {};
-    return {
-      ...defaults,
-      ...options,
-      slurmArgs: { ...defaults.slurmArgs, ...options.slurmArgs },
-      env: { ...defaults.env, ...options.env },
-    };
   }
 }
