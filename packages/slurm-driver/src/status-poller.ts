@@ -185,8 +185,10 @@ export class StatusPoller {
             : decideProcessState(evidence, existsSync(job.jobDir), () =>
                 isProcessCancelRequested(batchDirOfProcess(job.jobDir), job.batchIndex as number),
               );
-        states.set(job.id, update.state);
-        updates.push({ ...update, ...batchFlag(job) });
+        // The job's own name, not SLURM's: sacct says 'allocation' for a while after a job ends.
+        const state = update.state.name === undefined ? update.state : { ...update.state, name: job.name };
+        states.set(job.id, state);
+        updates.push({ ...update, state, ...batchFlag(job) });
       }
     }
     await this.store.update(updates);

@@ -156,6 +156,30 @@ describe('StatusPoller', () => {
     });
   });
 
+  it("keeps the job's own name over sacct's early 'allocation', and sacct's figures in the final state", async () => {
+    const h = harness(1);
+    h.replies.sacct = {
+      stdout: [
+        '1|FAILED|3:0|None|n1|2026-01-01T00:00:00|2026-01-01T00:00:01|2026-01-01T00:00:03|2|00:10:00||00:00.020|500M|1|allocation',
+        '1.batch|FAILED|3:0||n1|2026-01-01T00:00:01|2026-01-01T00:00:01|2026-01-01T00:00:03|2||1234K|00:00.020||1|batch',
+      ].join('\n'),
+    };
+    const state = (await h.poller.poll()).get(asJobId('1'));
+    expect(state).toMatchObject({ status: 'failed', cause: 'infrastructure', name: 'j1' });
+    expect(state?.scheduler).toEqual({
+      source: 'sacct',
+      maxRssBytes: 1234 * 1024,
+      totalCpuMs: 20,
+      reqMemBytes: 500 * 1024 ** 2,
+      allocCpus: 1,
+      elapsedMs: 2000,
+      timeLimitMs: 600_000,
+      nodes: 'n1',
+    });
+    expect(h.store.get('1')?.state).toEqual(state);
+    expect(h.calls.map((call) => call.command)).toEqual(['squeue', 'sacct']);
+  });
+
   it('works from squeue alone when accounting is disabled', async () => {
     const h = harness(2);
     h.replies.squeue = { stdout: squeueRow(1, 'TIMEOUT', 'TimeLimit') };
