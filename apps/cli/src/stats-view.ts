@@ -33,7 +33,9 @@ export function renderStatsTable(stats: JobStats, style: Style, width?: number):
   });
   for (const group of stats.classes)
     for (const suggestion of group.suggestions) lines.push(style.yellow(shown(suggestion.text)));
-  lines.push(`${stats.jobs} jobs in ${stats.classes.length} classes`);
+  lines.push(
+    `${stats.jobs} job${stats.jobs === 1 ? '' : 's'} in ${stats.classes.length} class${stats.classes.length === 1 ? '' : 'es'}`,
+  );
   return lines;
 }
 

@@ -122,14 +122,17 @@ export function percentiles(values: number[]): Percentiles | undefined {
 
 /** Each figure of the request most runs made (the class's current request, usually). */
 function commonRequest(runs: readonly JobStatsInput[]): RequestedResources {
+  // A run that asked for nothing (the site's default) counts as a request of its own.
   const pick = (figure: (run: JobStatsInput) => number | undefined) => {
-    const counts = new Map<number, number>();
-    for (const run of runs) {
-      const value = figure(run);
-      if (value !== undefined) counts.set(value, (counts.get(value) ?? 0) + 1);
-    }
+    const counts = new Map<number | undefined, number>();
+    for (const run of runs) counts.set(figure(run), (counts.get(figure(run)) ?? 0) + 1);
     let best: number | undefined;
-    for (const [value, n] of counts) if (best === undefined || n > (counts.get(best) ?? 0)) best = value;
+    let most = 0;
+    for (const [value, n] of counts)
+      if (n > most) {
+        best = value;
+        most = n;
+      }
     return best;
   };
   const requested: RequestedResources = {};
