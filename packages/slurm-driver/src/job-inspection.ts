@@ -21,6 +21,7 @@ import type { JobRegistry } from './job-registry.ts';
 import type { StoredJob } from './job-store.ts';
 import { parseSacct, sacctArgs } from './sacct-parse.ts';
 import { SLURM_JOB_FILES } from './sbatch-script.ts';
+import { mapSlurmState } from './slurm-state.ts';
 import { SQUEUE_ENV } from './squeue-parse.ts';
 
 /** What describeJob and stats need of the SLURM driver. */
@@ -87,7 +88,11 @@ async function accountedUsage(job: StoredJob, parts: InspectionParts) {
       ...(parts.commandTimeoutMs !== undefined ? { timeoutMs: parts.commandTimeoutMs } : {}),
     });
     if (result.exitCode !== 0) return undefined;
-    return parseSacct(result.stdout).get(schedulerIdOf(job))?.usage;
+    const report = parseSacct(result.stdout).get(schedulerIdOf(job));
+    // sacct lags a job's end by a few seconds: figures without the batch step's MaxRSS are not final yet.
+    if (!report?.usage || !isTerminalState(mapSlurmState(report))) return undefined;
+    if (report.usage.maxRssBytes === undefined && report.startedAt) return undefined;
+    return report.usage;
   } catch {
     return undefined; // accounting is advisory here: the description goes without it
   }
