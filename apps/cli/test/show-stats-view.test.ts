@@ -51,7 +51,7 @@ function oomJob(): JobDescription {
     crate: '/jobs/4711/process.bin',
     crateDigest: 'sha256:abc',
     attempts: [
-      { number: 1, cause: 'submitted', endedAs: 'out-of-memory', node: 'n2' },
+      { number: 1, cause: 'submitted', endedAs: 'failed', node: 'n2' },
       { number: 2, cause: 'retry', after: 'out-of-memory', changed: { mem: '4G' } },
     ],
   };

@@ -51,7 +51,8 @@ export async function describeJobFolder(input: DescribeJobInput): Promise<JobDes
   const failureClass = failureClassOf(state);
   const attempts =
     state.attempts ?? (record as { attempts?: JobDescription['attempts'] } | undefined)?.attempts;
-  const node = state.node ?? outcome?.host;
+  // SLURM's node name (n1) over the host name the runner saw (one machine may hold several nodes).
+  const node = state.scheduler?.nodes ?? state.node ?? outcome?.host;
   const description: JobDescription = {
     id: asJobId(input.id),
     driver: input.driver,
