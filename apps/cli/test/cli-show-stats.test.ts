@@ -49,11 +49,14 @@ describe('hpc show / hpc stats / progress (local driver)', () => {
     });
     expect(job.requested).toEqual({ timeLimitMs: 600_000 });
     expect(job.usage.peakRssBytes).toBeGreaterThan(80 * MiB);
-    expect(job.usage.userCpuMs + job.usage.systemCpuMs).toBeGreaterThan(400);
+    // The spin is timed by the clock: on a loaded machine it gets less CPU, never more than its wall.
+    const cpuMs = job.usage.userCpuMs + job.usage.systemCpuMs;
+    expect(cpuMs).toBeGreaterThan(100);
     expect(job.usage.wallMs).toBeGreaterThan(3000);
-    expect(job.efficiency.cpu.cpus).toBe(1);
-    expect(job.efficiency.cpu.ratio).toBeGreaterThan(0.05);
+    expect(job.efficiency.cpu).toMatchObject({ cpus: 1, cpuMs, wallMs: job.usage.wallMs, from: 'runner' });
+    expect(job.efficiency.cpu.ratio).toBeCloseTo(cpuMs / job.usage.wallMs, 9);
     expect(job.efficiency.cpu.ratio).toBeLessThan(0.6);
+    expect(job.efficiency.memory).toBeUndefined(); // no memory asked for: nothing to compare with
     expect(job.efficiency.time.ratio).toBeCloseTo(job.usage.wallMs / 600_000, 6);
     expect(job.progress).toMatchObject({ done: 1000, total: 1000, message: 'fitting step' });
     expect(job.history.map((phase: { phase: string }) => phase.phase)).toEqual([
