@@ -16,7 +16,7 @@ import { type CommandRunner, isAccountingDisabled } from './command-runner.ts';
 import { SchedulerCommandError, SchedulerUnavailableError } from './errors.ts';
 import { decideJobState, decisiveOutcomeState } from './job-state-policy.ts';
 import type { StateUpdate, StoredJob } from './job-store.ts';
-import { parseSacct, type SacctQuery, sacctArgs } from './sacct-parse.ts';
+import { parseSacct, type SacctQuery, sacctArgs, sacctAsksSteps } from './sacct-parse.ts';
 import { mapSlurmState, type SlurmJobReport } from './slurm-state.ts';
 import { parseSqueue, SQUEUE_ENV, squeueArgs } from './squeue-parse.ts';
 import { slurmLocalTime } from './submission-lookup.ts';
@@ -226,7 +226,7 @@ export class StatusPoller {
       return undefined;
     }
     if (this.accounting === 'auto') this.accounting = true;
-    return parseSacct(result.stdout);
+    return parseSacct(result.stdout, { figures: sacctAsksSteps(query) });
   }
 
   private timeout(): { timeoutMs?: number } {

@@ -280,7 +280,16 @@ describe('parseSqueue / parseSacct on the driver formats (real output)', () => {
       '--format=%i|%T|%r|%N|%V|%S|%j',
     ]);
     expect(sacctArgs(['3'])).toContain('--jobs=3');
-    // Step rows are asked for (they carry MaxRSS): no --allocations.
+    // Step rows are asked for by ids (they carry MaxRSS), not for a time window (they cost 15x there).
     expect(sacctArgs(['3'])).not.toContain('--allocations');
+    const many = Array.from({ length: 201 }, (_, i) => String(i));
+    expect(sacctArgs({ ids: many, since: '2026-12-03T00:00:00' })).toContain('--allocations');
+    expect(sacctArgs({ ids: many })).not.toContain('--allocations');
+  });
+
+  it('keeps no figures from output without step rows (TotalCPU reads 00:00:00 there)', () => {
+    const text = captured('driver-format-sacct.txt');
+    expect(parseSacct(text, { figures: false }).get('45229')?.usage).toBeUndefined();
+    expect(parseSacct(text, { figures: false }).get('45229')?.state).toBe('COMPLETED');
   });
 });

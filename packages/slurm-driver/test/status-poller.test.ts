@@ -81,6 +81,8 @@ describe('StatusPoller', () => {
     expect(h.calls.map((c) => c.command)).toEqual(['squeue', 'sacct']);
     expect(h.calls[0]?.args).toContain('--me');
     expect(h.calls[1]?.args.some((arg) => arg.startsWith('--starttime='))).toBe(true);
+    // A time window asks for allocations only: step rows of every job in it would cost 15x.
+    expect(h.calls[1]?.args).toContain('--allocations');
     expect(h.calls.flatMap((c) => c.args).every((arg) => arg.length < 200)).toBe(true);
     expect(states.size).toBe(1000);
     expect(states.get(asJobId('1'))?.status).toBe('running');
