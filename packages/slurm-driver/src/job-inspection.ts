@@ -83,7 +83,9 @@ export async function describeSlurmJob(
 async function accountedUsage(job: StoredJob, parts: InspectionParts) {
   try {
     const tasks = job.batchIndex !== undefined;
-    const result = await parts.run('sacct', sacctArgs({ ids: [queryIdOf(job)], tasks }), {
+    // Steps included even for a batch's task (sacctArgs leaves them out of polls).
+    const args = sacctArgs({ ids: [queryIdOf(job)], tasks }).filter((arg) => arg !== '--allocations');
+    const result = await parts.run('sacct', args, {
       env: SQUEUE_ENV,
       ...(parts.commandTimeoutMs !== undefined ? { timeoutMs: parts.commandTimeoutMs } : {}),
     });

@@ -74,6 +74,7 @@ describe('StatusPoller with batches', () => {
     expect(squeue?.args).toContain(`--jobs=${Array.from({ length: 10 }, (_, i) => 100 + i).join(',')}`);
     expect(squeue?.options?.env).toEqual({ SLURM_BITSTR_LEN: '0' });
     expect(sacct?.args).toContain('--jobs=109');
+    expect(sacct?.args).toContain('--allocations');
     expect(sacct?.args.find((arg) => arg.startsWith('--format='))).toMatch(/^--format=JobID,/);
     expect(states.size).toBe(10_000);
     expect(states.get(asJobId('100_0'))?.status).toBe('running');
