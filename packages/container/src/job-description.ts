@@ -2,6 +2,7 @@ import {
   asJobId,
   diagnoseFailure,
   failureClassOf,
+  isTerminalState,
   type JobDescription,
   type JobState,
   jobEfficiency,
@@ -61,7 +62,10 @@ export async function describeJobFolder(input: DescribeJobInput): Promise<JobDes
     history: jobHistory(
       {
         submittedAt: record?.submittedAt ?? state.submittedAt,
-        startedAt: state.startedAt ?? outcome?.startedAt ?? input.times?.startedAt,
+        // sacct gives a job cancelled before it ran its cancel time as Start (and Elapsed 0, no node).
+        startedAt: neverRan(state, outcome)
+          ? undefined
+          : (state.startedAt ?? outcome?.startedAt ?? input.times?.startedAt),
         endedAt: state.endedAt ?? outcome?.finishedAt ?? input.times?.endedAt,
       },
       state,
@@ -101,4 +105,14 @@ export async function describeJobFolder(input: DescribeJobInput): Promise<JobDes
     };
   }
   return description;
+}
+
+function neverRan(state: JobState, outcome: RunOutcome | undefined): boolean {
+  return (
+    !outcome &&
+    isTerminalState(state) &&
+    !state.node &&
+    !state.scheduler?.nodes &&
+    (state.elapsedMs ?? 0) === 0
+  );
 }

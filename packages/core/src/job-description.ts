@@ -63,7 +63,10 @@ export function jobHistory(
 ): JobPhase[] {
   const steps: JobPhase[] = [];
   if (times.submittedAt) steps.push({ phase: 'submitted', at: times.submittedAt });
-  if (times.startedAt) steps.push({ phase: 'started', at: times.startedAt });
+  // A pending job's start time is SLURM's estimate (squeue %S), possibly in the future: not a step yet.
+  const waiting = state.status === 'pending' || state.status === 'requeued';
+  if (times.startedAt && !waiting && !(Date.parse(times.startedAt) > now))
+    steps.push({ phase: 'started', at: times.startedAt });
   if (times.endedAt) steps.push({ phase: 'ended', at: times.endedAt });
   steps.forEach((step, index) => {
     const next = steps[index + 1];

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { jobHistory } from '../src/job-description.ts';
 import { jobEfficiency } from '../src/job-efficiency.ts';
 import { parseMemoryRequest, requestedResourcesOf } from '../src/requested-resources.ts';
 import type { SchedulerUsage } from '../src/scheduler-usage.ts';
@@ -93,5 +94,39 @@ describe('requestedResourcesOf', () => {
     expect(parseMemoryRequest('300MB')).toBe(300 * MiB);
     expect(parseMemoryRequest('12k')).toBe(12 * 1024);
     expect(parseMemoryRequest('lots')).toBeUndefined();
+  });
+});
+
+describe('jobHistory', () => {
+  const now = Date.parse('2026-12-03T08:10:00Z');
+  it('gives each step the time to the next, the current one to now', () => {
+    expect(
+      jobHistory(
+        { submittedAt: '2026-12-03T08:00:00Z', startedAt: '2026-12-03T08:00:03Z' },
+        { status: 'running' },
+        now,
+      ),
+    ).toEqual([
+      { phase: 'submitted', at: '2026-12-03T08:00:00Z', durationMs: 3_000 },
+      { phase: 'started', at: '2026-12-03T08:00:03Z', durationMs: 597_000 },
+    ]);
+    const ended = jobHistory(
+      {
+        submittedAt: '2026-12-03T08:00:00Z',
+        startedAt: '2026-12-03T08:00:03Z',
+        endedAt: '2026-12-03T08:01:00Z',
+      },
+      { status: 'completed' },
+      now,
+    );
+    expect(ended.map((step) => step.durationMs)).toEqual([3_000, 57_000, undefined]);
+  });
+
+  it("leaves out a pending job's estimated start (squeue's, possibly in the future)", () => {
+    const times = { submittedAt: '2026-12-03T08:00:00Z', startedAt: '2026-12-03T08:20:00Z' };
+    expect(jobHistory(times, { status: 'pending' }, now)).toEqual([
+      { phase: 'submitted', at: '2026-12-03T08:00:00Z', durationMs: 600_000 },
+    ]);
+    expect(jobHistory(times, { status: 'running' }, now)).toHaveLength(1);
   });
 });
