@@ -110,4 +110,23 @@ describe('hpc show / hpc stats / progress (local driver)', () => {
     const both = await runHpc(['stats', '--csv', '--json'], { home });
     expect(both.exitCode).toBe(2);
   });
+
+  it('show of a batch id names a process id to give instead; of an unknown id fails', async () => {
+    const batch = await runHpc(
+      ['submit', fixture('figures-process.ts'), '--each', fixture('figures-each.jsonl')],
+      {
+        home,
+      },
+    );
+    expect(batch.exitCode).toBe(0);
+    const batchId = batch.stdout.trim();
+    const shown = await runHpc(['show', batchId], { home });
+    expect(shown.exitCode).toBe(2);
+    expect(shown.stderr).toContain(`show takes one process's id, e.g. ${batchId}_0`);
+    const process = await runHpc(['show', `${batchId}_1`, '--json'], { home });
+    expect(JSON.parse(process.stdout)).toMatchObject({ id: `${batchId}_1`, name: 'FiguresProcess' });
+    const unknown = await runHpc(['show', 'local-999'], { home });
+    expect(unknown.exitCode).toBe(1);
+    expect(unknown.stderr).toContain('local-999');
+  });
 });

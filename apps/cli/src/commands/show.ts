@@ -1,3 +1,4 @@
+import { explainBatchId } from '../batch-hint.ts';
 import type { CliContext } from '../cli-context.ts';
 import { chooseDriver, closeDriver, createDriver } from '../driver-select.ts';
 import { EXIT_CODES, type ExitCode } from '../exit-codes.ts';
@@ -23,6 +24,9 @@ export async function runShow(
         `${renderJobDescription(description, ctx.stdout.style, ctx.stdout.columns ?? 100).join('\n')}\n`,
       );
     return EXIT_CODES.ok;
+  } catch (error) {
+    // A batch's id stands for many processes: say which id to give instead.
+    throw await explainBatchId(driver, id, error, 'show');
   } finally {
     closeDriver(driver, ctx.stderr);
   }
