@@ -21,7 +21,7 @@ function copyRuntimeFiles(): void {
 }
 
 export default defineConfig({
-  entry: { hpc: 'src/main.ts', ...HDF5_WORKER_ENTRIES },
+  entry: { hpc: 'src/main.ts', 'doctor-probe': 'src/doctor-probe-process.ts', ...HDF5_WORKER_ENTRIES },
   format: ['esm'],
   outExtension: () => ({ js: '.mjs' }),
   target: 'node22',

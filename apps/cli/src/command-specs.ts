@@ -2,6 +2,8 @@
  * What every hpc command accepts, and its help text. Kept free of heavy imports: `hpc --help` and
  * every usage error are answered from this module alone.
  */
+import { showAndStatsSpecs } from './observe-specs.ts';
+
 export interface OptionSpec {
   type: 'string' | 'boolean';
   short?: string;
@@ -114,6 +116,22 @@ export const COMMAND_SPECS: Readonly<Record<CommandName, CommandSpec>> = {
         value: 'name',
         description: 'environment module to `module load` on the node (SLURM)',
       },
+      'module-path': {
+        type: 'string',
+        multiple: true,
+        value: 'dir',
+        description: 'folder to `module use` first (SLURM)',
+      },
+      'node-path': {
+        type: 'string',
+        value: 'path',
+        description: 'Node on the compute nodes (default: this one)',
+      },
+      'runner-path': {
+        type: 'string',
+        value: 'path',
+        description: 'node-runner the job starts (default: bundled)',
+      },
       'conda-env': {
         type: 'string',
         value: 'name',
@@ -187,6 +205,10 @@ export const COMMAND_SPECS: Readonly<Record<CommandName, CommandSpec>> = {
       "arrays prints each array's id), stderr the count; each process has its own id (4711_3, or",
       '4711_3+2 when packed with --per-task). Blank lines are skipped; a line that is not JSON or a',
       'constructor that throws is named file:line and nothing is submitted (exit 2).',
+      'Defaults come from config files: <hpc home>/config.json (or $HPC_CONFIG), then .hpc.json in this',
+      'folder or above; each has "defaults" and "clusters": { "<ClusterName>": ... } with slurmArgs,',
+      'modules, modulePaths, env, condaEnv, checkpointSignalSeconds, maxRestarts, retry, nodePath,',
+      'runnerPath. Flags win; slurmArgs and env merge by key. hpc doctor shows what applies.',
     ],
     examples: [
       'hpc submit my-process.ts --args \'["hello", 3]\' --slurm-arg cpus-per-task=4 --slurm-arg mem=4G',
@@ -198,7 +220,9 @@ export const COMMAND_SPECS: Readonly<Record<CommandName, CommandSpec>> = {
   status: {
     name: 'status',
     summary: 'table of tracked jobs: id, name, state with reason, elapsed, node, exit code',
-    usage: ['hpc status [ids...] [--watch] [--interval <seconds>] [--expand] [--json] [--local]'],
+    usage: [
+      'hpc status [ids...|-] [--watch] [--interval <seconds>] [--expand] [--state <states>] [--name <pattern>] [--json] [--local]',
+    ],
     positionals: [0, Number.POSITIVE_INFINITY],
     positionalName: 'ids',
     options: {
@@ -216,10 +240,22 @@ export const COMMAND_SPECS: Readonly<Record<CommandName, CommandSpec>> = {
         type: 'boolean',
         description: 'list every process of a batch as its own row (default: one row per batch)',
       },
+      state: {
+        type: 'string',
+        multiple: true,
+        value: 'states',
+        description: 'only jobs in these states (failed,timeout; repeatable); not with --watch',
+      },
+      name: {
+        type: 'string',
+        value: 'pattern',
+        description: "only jobs whose name matches ('fit*', 'run-?')",
+      },
       json: JSON_OPTION,
       local: LOCAL_OPTION,
     },
     details: [
+      "Ids may come from stdin: '-' reads them (whitespace-separated), e.g. from another command.",
       'All jobs are answered by one scheduler round trip per poll, however many there are.',
       'With --watch and no ids, the jobs not yet finished are watched. Exit code with --watch: 0 when',
       'every watched job completed, 1 otherwise. With --json and --watch, one JSON document per poll.',
@@ -235,49 +271,11 @@ export const COMMAND_SPECS: Readonly<Record<CommandName, CommandSpec>> = {
       'hpc status',
       'hpc status 4711 4712 --watch',
       'hpc status 4711 --expand',
+      "hpc status --state failed --name 'fit*'",
       'hpc status --json | jq \'.jobs[] | select(.status == "failed") | .id\'',
     ],
   },
-  show: {
-    name: 'show',
-    summary:
-      'everything about one job: state history, requested vs used with efficiency, progress, why it failed, log tails',
-    usage: ['hpc show <id> [--json] [--local]'],
-    positionals: [1, 1],
-    positionalName: 'id',
-    options: { json: JSON_OPTION, local: LOCAL_OPTION },
-    details: [
-      "Used figures are the node-runner's own (wall, CPU, peak memory), else SLURM's accounting (sacct",
-      'MaxRSS, TotalCPU); both are shown when known. Efficiency as seff defines it: CPU time ÷ (cpus ×',
-      'wall), peak ÷ requested memory, wall ÷ time limit. A finished SLURM job asks sacct once for its figures.',
-    ],
-    examples: ['hpc show 4711', 'hpc show local-3 --json | jq .efficiency'],
-  },
-  stats: {
-    name: 'stats',
-    summary:
-      'per Process class over the tracked jobs: runs, states, wall and peak memory p50/p95/max vs request, CPU efficiency, right-sizing',
-    usage: ['hpc stats [--name <class>] [--min-runs <n>] [--json | --csv] [--local]'],
-    positionals: [0, 0],
-    positionalName: '',
-    options: {
-      name: { type: 'string', value: 'class', description: 'only this Process class (job name)' },
-      'min-runs': {
-        type: 'string',
-        value: 'n',
-        description: 'suggest a request only for classes with at least n measured runs (default 5)',
-      },
-      csv: { type: 'boolean', description: 'one CSV row per class on stdout' },
-      json: JSON_OPTION,
-      local: LOCAL_OPTION,
-    },
-    details: [
-      "No scheduler call: states come from the job index, figures from each job's outcome.json (the",
-      'runner\'s) or the sacct figures a poll kept. A suggestion ("Fit: asked mem=16G, p95 peak 1.3 GiB',
-      'over 48 runs → mem=2G") is never below the highest peak seen plus a margin.',
-    ],
-    examples: ['hpc stats', 'hpc stats --name Fit --json', 'hpc stats --csv > usage.csv'],
-  },
+  ...showAndStatsSpecs({ json: JSON_OPTION, local: LOCAL_OPTION }),
   logs: {
     name: 'logs',
     summary: "print a job's output (stdout, or stderr with --stderr)",
@@ -308,7 +306,7 @@ export const COMMAND_SPECS: Readonly<Record<CommandName, CommandSpec>> = {
   cancel: {
     name: 'cancel',
     summary: 'cancel jobs by id (a batch id cancels the whole batch), or every unfinished job with --all',
-    usage: ['hpc cancel <id...>', 'hpc cancel --all'],
+    usage: ['hpc cancel <id...|->', 'hpc cancel --all'],
     positionals: [0, Number.POSITIVE_INFINITY],
     positionalName: 'ids',
     options: {
@@ -319,6 +317,7 @@ export const COMMAND_SPECS: Readonly<Record<CommandName, CommandSpec>> = {
     details: [
       "A batch's id (4711, local-12) cancels all its unfinished processes (SLURM: one scancel of the",
       'array); a process id (4711_3, 4711_3+2) cancels that process only.',
+      "'-' reads the ids from stdin: hpc status --state pending --json | jq -r '.jobs[].id' | hpc cancel -",
     ],
     examples: ['hpc cancel 4711 4712', 'hpc cancel 4711_3+2', 'hpc cancel --all --local'],
   },
@@ -361,17 +360,24 @@ export const COMMAND_SPECS: Readonly<Record<CommandName, CommandSpec>> = {
     name: 'doctor',
     summary:
       'check Node, SLURM commands, accounting, Lmod, the Blosc filter and state folder; says what to fix',
-    usage: ['hpc doctor [--json]'],
+    usage: ['hpc doctor [--probe] [--json]'],
     positionals: [0, 0],
     positionalName: '',
-    options: { json: JSON_OPTION },
+    options: {
+      probe: {
+        type: 'boolean',
+        description:
+          'also submit one tiny job that proves the nodes see Node, the runner and the jobs folder',
+      },
+      json: JSON_OPTION,
+    },
     details: [
       'Exit code 1 when a check failed (warnings alone exit 0). A state folder, job folder or job',
       'record other users can read is a warning with the chmod that fixes it (with HPC_SHARE=group,',
       'only access beyond the group). The SLURM job index is a per-host cache in $TMPDIR/hpc-<uid>/,',
       'rebuilt from the job folders by itself when it is missing or damaged.',
     ],
-    examples: ['hpc doctor', 'hpc doctor --json'],
+    examples: ['hpc doctor', 'hpc doctor --probe', 'hpc doctor --json'],
   },
 };
 

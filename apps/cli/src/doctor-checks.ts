@@ -2,7 +2,9 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { hpcHome } from '@hpc/core';
 import { execa } from 'execa';
+import { loadCliConfig, PROJECT_CONFIG_NAME } from './cli-config.ts';
 import { findOnPath } from './command-path.ts';
 import { bundledRunnerPath, chooseDriver } from './driver-select.ts';
 
@@ -125,6 +127,25 @@ export async function checkController(): Promise<CheckResult> {
   };
 }
 
+/** The driver's own status query (squeue --me): a controller can answer ping and still refuse this. */
+export async function checkQueue(): Promise<CheckResult> {
+  const result = await execa('squeue', ['--me', '--noheader', '--format=%i'], {
+    reject: false,
+    timeout: COMMAND_TIMEOUT_MS,
+    stdin: 'ignore',
+  });
+  if (result.exitCode === 0) {
+    const queued = String(result.stdout).split('\n').filter(Boolean).length;
+    return { name: 'queue', status: 'ok', detail: `squeue --me answers (${queued} of your jobs queued)` };
+  }
+  return {
+    name: 'queue',
+    status: 'fail',
+    detail: `squeue --me ${result.timedOut ? `timed out after ${COMMAND_TIMEOUT_MS} ms` : `exited ${result.exitCode}`}: ${firstLine(String(result.stderr)) || '(no output)'}`,
+    fix: 'hpc asks squeue for every status: check that squeue works for you here, or ask your cluster admins',
+  };
+}
+
 export async function checkAccounting(): Promise<CheckResult> {
   const result = await execa(
     'sacct',
@@ -211,4 +232,30 @@ export async function checkBlosc(): Promise<CheckResult> {
 
 function firstLine(text: string): string {
   return text.trim().split('\n')[0]?.trim() ?? '';
+}
+
+/** Which config files apply here and the defaults they give (hpc submit uses them under its flags). */
+export function checkConfig(env: NodeJS.ProcessEnv, cwd: string): CheckResult {
+  try {
+    const config = loadCliConfig(env, cwd);
+    if (!config.files.length)
+      return {
+        name: 'config',
+        status: 'ok',
+        detail: `no config file (optional: ${join(hpcHome(env), 'config.json')} or ${PROJECT_CONFIG_NAME} in a project folder)`,
+      };
+    const cluster = config.cluster ? ` (cluster ${config.cluster})` : '';
+    return {
+      name: 'config',
+      status: 'ok',
+      detail: `${config.files.join(', ')}${cluster}: ${JSON.stringify(config.settings)}`,
+    };
+  } catch (error) {
+    return {
+      name: 'config',
+      status: 'fail',
+      detail: (error as Error).message,
+      fix: 'fix or remove that file: hpc submit refuses to run with a config it cannot read',
+    };
+  }
 }

@@ -82,15 +82,25 @@ export type CliDriver = Driver & {
   readonly indexRebuiltAfter?: { file: string; detail: string; jobsRoot: string } | undefined;
 };
 
+/** Where a job finds Node and the node-runner (hpc submit --node-path/--runner-path, or the config file). */
+export interface DriverPaths {
+  nodePath?: string;
+  runnerPath?: string;
+}
+
 /** A driver of `kind`; the heavy driver packages load only here. Give it back with closeDriver. */
-export async function createDriver(kind: DriverKind): Promise<CliDriver> {
-  const runnerPath = bundledRunnerPath();
+export async function createDriver(kind: DriverKind, paths: DriverPaths = {}): Promise<CliDriver> {
+  const runnerPath = paths.runnerPath ?? bundledRunnerPath();
+  const options = {
+    ...(runnerPath ? { runnerPath } : {}),
+    ...(paths.nodePath ? { nodePath: paths.nodePath } : {}),
+  };
   if (kind === 'slurm') {
     const { SLURMDriver } = await import('@hpc/slurm-driver');
-    return new SLURMDriver(runnerPath ? { runnerPath } : {});
+    return new SLURMDriver(options);
   }
   const { LocalDriver } = await import('@hpc/local-driver');
-  return new LocalDriver(runnerPath ? { runnerPath } : {});
+  return new LocalDriver(options);
 }
 
 /**

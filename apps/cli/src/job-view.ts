@@ -1,4 +1,5 @@
 import {
+  describeAttempt,
   describeJobState,
   isTerminalState,
   type JobProgress,
@@ -33,9 +34,17 @@ export function viewStatus(view: JobView): ViewStatus {
   return unreadableOf(view) ? 'unreadable' : view.state.status;
 }
 
-/** The STATE text: 'pending (Dependency)', 'failed (exit-code 3)', 'unreadable'. */
+/**
+ * The STATE text: 'pending (Dependency)', 'failed (exit-code 3)', 'unreadable'; a job with several
+ * attempts says which: 'running, attempt 2/3 (mem 4G after out-of-memory)'.
+ */
 export function describeView(view: JobView): string {
-  return unreadableOf(view) ? 'unreadable' : describeJobState(view.state);
+  if (unreadableOf(view)) return 'unreadable';
+  const attempt = view.state.attempts?.at(-1);
+  const described = describeJobState(view.state);
+  return attempt && (view.state.attempts?.length ?? 0) > 1
+    ? `${described}, ${describeAttempt(attempt, view.state.maxAttempts)}`
+    : described;
 }
 
 /** Nothing more will change: the job has ended, or its record cannot be read (watching it would never end). */

@@ -119,8 +119,9 @@ export async function runLocalHost(): Promise<number> {
     if (request.staged) await rm(request.crate, { force: true });
   }
   const host = new LocalJobHost(driver);
-  // The runner's pid on disk, so that another process asking about the job sees it started.
-  if (!(await host.waitForStart(id, START_RECORD_TIMEOUT_MS)))
+  // The runner's pid on disk, so that another process asking about the job sees it started; a job
+  // held for its dependencies (or blocked by them) starts later or never: its host waits for it.
+  if (!(await waitsForUpstreams(driver, id)) && !(await host.waitForStart(id, START_RECORD_TIMEOUT_MS)))
     throw new JobStartError(id, START_RECORD_TIMEOUT_MS);
   const stopControl = await host.serveCancel(id);
   await sendMessage({ id } as never);
@@ -135,6 +136,11 @@ export async function runLocalHost(): Promise<number> {
     await stopControl();
   }
   return 0;
+}
+
+async function waitsForUpstreams(driver: LocalDriver, id: string): Promise<boolean> {
+  const state = await driver.checkJobStatus(id);
+  return state.status === 'blocked' || (state.status === 'pending' && state.reason === 'Dependency');
 }
 
 /** An error the host met while submitting, with the original tag (so exit codes and messages match). */

@@ -7,6 +7,7 @@ import { renderCommandHelp, renderMainHelp } from './help-text.ts';
 import { isLocalHostInvocation } from './local-host-command.ts';
 import { shownLines } from './output-safety.ts';
 import { type OptionValues, parseCommandLine } from './parse-command-line.ts';
+import { withIdsFromStdin } from './stdin-ids.ts';
 
 type CommandRunner = (values: OptionValues, positionals: string[], ctx: CliContext) => Promise<ExitCode>;
 
@@ -46,7 +47,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       case 'command': {
         command = invocation.name;
         const run = await COMMANDS[invocation.name]();
-        return await run(invocation.values, invocation.positionals, ctx);
+        const positionals = await withIdsFromStdin(invocation.name, invocation.positionals);
+        return await run(invocation.values, positionals, ctx);
       }
     }
   } catch (error) {

@@ -1,5 +1,8 @@
+import { resolve } from 'node:path';
 import { describeUnsafeCharacter, findUnsafeCharacter, type SubmitOptions } from '@hpc/core';
+import type { CliConfig } from './cli-config.ts';
 import { UsageError } from './cli-errors.ts';
+import type { DriverPaths } from './driver-select.ts';
 import { longJobOptions } from './long-job-options.ts';
 import { shown } from './output-safety.ts';
 import { keyValueOption, listOption, type OptionValues, stringOption } from './parse-command-line.ts';
@@ -14,6 +17,9 @@ const PLAIN_TEXT_OPTIONS = [
   'name',
   'export',
   'module',
+  'module-path',
+  'node-path',
+  'runner-path',
   'conda-env',
   'slurm-arg',
   'env',
@@ -25,6 +31,19 @@ const PLAIN_TEXT_OPTIONS = [
 
 /** SLURM's --signal takes at most this many seconds (sbatch(1): 0 to 65535). */
 const MAX_CHECKPOINT_LEAD_SECONDS = 65_535;
+
+/**
+ * Where the job finds Node and the runner: --node-path/--runner-path, else the config file's
+ * nodePath/runnerPath (paths as the compute nodes see them).
+ */
+export function driverPaths(values: OptionValues, config: CliConfig, cwd: string): DriverPaths {
+  const nodePath = stringOption(values, 'node-path') ?? config.settings.nodePath;
+  const runnerPath = stringOption(values, 'runner-path') ?? config.settings.runnerPath;
+  return {
+    ...(nodePath ? { nodePath: resolve(cwd, nodePath) } : {}),
+    ...(runnerPath ? { runnerPath: resolve(cwd, runnerPath) } : {}),
+  };
+}
 
 /** The SubmitOptions of `hpc submit`'s flags; every value is checked before anything is submitted. */
 export function submitOptions(values: OptionValues, cwd: string): SubmitOptions {
@@ -40,6 +59,8 @@ export function submitOptions(values: OptionValues, cwd: string): SubmitOptions 
   if (Object.keys(env).length) options.env = env;
   const modules = listOption(values, 'module');
   if (modules.length) options.modules = modules;
+  const modulePaths = listOption(values, 'module-path').map((dir) => resolve(cwd, dir));
+  if (modulePaths.length) (options as { modulePaths?: string[] }).modulePaths = modulePaths;
   const condaEnv = stringOption(values, 'conda-env');
   if (condaEnv !== undefined) options.condaEnv = condaEnv;
   const lead = checkpointLead(values);

@@ -1,7 +1,9 @@
+import { styleText } from 'node:util';
+
 /**
  * Colours for terminal output: on only when the stream is a terminal (or FORCE_COLOR asks), off
  * whenever NO_COLOR is set (https://no-color.org). Without colour, text passes through untouched,
- * so piped output never carries escape codes.
+ * so piped output never carries escape codes. The codes come from Node's `util.styleText`.
  */
 export interface Style {
   readonly enabled: boolean;
@@ -24,10 +26,13 @@ export function colorEnabled(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv
   return stream.isTTY === true && env.TERM !== 'dumb';
 }
 
-const sgr =
-  (open: number, close: number): Paint =>
+type Format = Parameters<typeof styleText>[0];
+
+// Whether to colour is decided above (colorEnabled), so styleText must not second-guess it.
+const paint =
+  (format: Format): Paint =>
   (text) =>
-    text === '' ? text : `\u001b[${open}m${text}\u001b[${close}m`;
+    text === '' ? text : styleText(format, text, { validateStream: false });
 const plain: Paint = (text) => text;
 
 export function createStyle(enabled: boolean): Style {
@@ -47,14 +52,14 @@ export function createStyle(enabled: boolean): Style {
   }
   return {
     enabled,
-    red: sgr(31, 39),
-    green: sgr(32, 39),
-    yellow: sgr(33, 39),
-    blue: sgr(34, 39),
-    magenta: sgr(35, 39),
-    cyan: sgr(36, 39),
-    gray: sgr(90, 39),
-    bold: sgr(1, 22),
-    dim: sgr(2, 22),
+    red: paint('red'),
+    green: paint('green'),
+    yellow: paint('yellow'),
+    blue: paint('blue'),
+    magenta: paint('magenta'),
+    cyan: paint('cyan'),
+    gray: paint('gray'),
+    bold: paint('bold'),
+    dim: paint('dim'),
   };
 }

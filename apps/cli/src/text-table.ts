@@ -1,3 +1,4 @@
+import stringWidth from 'string-width';
 import { shown } from './output-safety.ts';
 import type { Paint } from './terminal-style.ts';
 
@@ -27,8 +28,9 @@ const MIN_SHRUNK = 8;
 /**
  * Lays rows out in aligned columns. Every cell's text is shown with its control and format
  * characters escaped (`\x1b`, `\u202e`): cells hold data (job names, states, class ids) that must
- * never drive the terminal. Widths come from that visible text, so colours and escapes never shift
- * the alignment; on a terminal, shrinkable columns are cut with '…' so no line wraps (a wrapped
+ * never drive the terminal. Widths come from that visible text as the terminal draws it (CJK and
+ * most emoji take two columns, combining marks none), so names in any script align and colours
+ * never shift the alignment; on a terminal, shrinkable columns are cut with '…' so no line wraps (a wrapped
  * line would break redrawing in place).
  */
 export function renderTable(
@@ -43,7 +45,7 @@ export function renderTable(
     }),
   );
   const widths = columns.map((column, index) =>
-    Math.max(column.header.length, ...visible.map((row) => row[index]?.text.length ?? 0)),
+    Math.max(displayWidth(column.header), ...visible.map((row) => displayWidth(row[index]?.text ?? ''))),
   );
   if (options.width !== undefined) fitWidths(columns, widths, options.width);
   const header = columns
@@ -76,16 +78,34 @@ function fitWidths(columns: readonly Column[], widths: number[], limit: number):
   }
 }
 
+/** Columns the text takes on a terminal (string-width: East Asian wide characters, emoji, zero-width marks). */
+export function displayWidth(text: string): number {
+  return stringWidth(text);
+}
+
+const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
+/** The text cut to at most `width` columns with '…', never splitting a character or an emoji. */
 function truncate(text: string, width: number): string {
-  return text.length <= width ? text : `${text.slice(0, Math.max(0, width - 1))}…`;
+  if (displayWidth(text) <= width) return text;
+  let kept = '';
+  let used = 0;
+  for (const { segment } of graphemes.segment(text)) {
+    const next = displayWidth(segment);
+    if (used + next > width - 1) break;
+    kept += segment;
+    used += next;
+  }
+  return `${kept}…`;
 }
 
 function pad(text: string, width: number, align: Column['align']): string {
-  return align === 'right' ? text.padStart(width) : text.padEnd(width);
+  const fill = ' '.repeat(Math.max(0, width - displayWidth(text)));
+  return align === 'right' ? fill + text : text + fill;
 }
 
 /** Cuts a plain line to the terminal width (redrawn frames must not wrap). */
 export function fitLine(text: string, width: number | undefined): string {
-  if (width === undefined || text.length <= width) return text;
+  if (width === undefined || displayWidth(text) <= width) return text;
   return truncate(text, width);
 }

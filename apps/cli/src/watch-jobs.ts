@@ -3,9 +3,9 @@ import type { Driver } from '@hpc/core';
 import { batchIdOf } from './batch-groups.ts';
 import { batchJson, batchViews } from './batch-view.ts';
 import type { CliContext } from './cli-context.ts';
-import { fetchJobViews } from './fetch-jobs.ts';
 import { formatDuration } from './human-units.ts';
 import { countByStatus, isFinished, type JobView, jobJson, renderSummary, statusPaint } from './job-view.ts';
+import { fetchJobViewsOrKnown } from './known-job-views.ts';
 import { shown, toSafeJson } from './output-safety.ts';
 import { renderProgressBar } from './progress-bar.ts';
 import { ScreenWriter } from './screen-writer.ts';
@@ -23,6 +23,8 @@ export interface WatchOptions {
   signal?: AbortSignal;
   /** A row per process of a batch instead of one per batch. */
   expand?: boolean;
+  /** Only jobs whose name matches (hpc status --name). */
+  name?: RegExp;
 }
 
 export interface WatchResult {
@@ -49,8 +51,15 @@ export async function watchJobs(
   try {
     for (;;) {
       const pollStart = Date.now();
-      const all = await fetchJobViews(driver, options.ids);
+      const { views: fetched, outage } = await fetchJobViewsOrKnown(driver, options.ids);
+      const all = options.name ? fetched.filter((view) => options.name?.test(view.name)) : fetched;
       polls++;
+      // A controller restart or a hanging squeue must not end the watch: say so and poll again.
+      display.schedulerAnswered(outage?.message);
+      if (outage) {
+        await sleep(options.intervalMs, undefined, options.signal ? { signal: options.signal } : {});
+        continue;
+      }
       if (!options.ids) {
         for (const view of all) if (!isFinished(view)) watched.add(unitOf(view));
         if (polls === 1 && watched.size === 0) {
@@ -85,6 +94,8 @@ interface FrameInfo {
 
 interface Display {
   update(views: readonly JobView[], info: FrameInfo): void;
+  /** After each poll: the scheduler's failure, or undefined when it answered. */
+  schedulerAnswered(failure: string | undefined): void;
   nothingToWatch(all: readonly JobView[]): void;
   close(): void;
 }
@@ -106,6 +117,12 @@ function jsonDisplay(ctx: CliContext): Display {
         batches: batchViews(views).map(batchJson),
       };
       ctx.stdout.write(`${toSafeJson(frame, false)}\n`);
+    },
+    schedulerAnswered(failure) {
+      if (failure !== undefined)
+        ctx.stdout.write(
+          `${toSafeJson({ time: new Date().toISOString(), done: false, error: failure }, false)}\n`,
+        );
     },
     nothingToWatch() {
       ctx.stdout.write(
@@ -137,6 +154,7 @@ function lineDisplay(ctx: CliContext, options: WatchOptions): Display {
         ctx.stdout.write(`${renderSummary(views, style)}\n`);
       }
     },
+    schedulerAnswered: outageNotices(ctx, options.intervalMs),
     nothingToWatch(all) {
       ctx.stdout.write(
         `nothing to watch: ${all.length ? `all ${all.length} tracked jobs have finished` : 'no tracked jobs'}\n`,
@@ -146,12 +164,35 @@ function lineDisplay(ctx: CliContext, options: WatchOptions): Display {
   };
 }
 
+/** One stderr line when the scheduler stops answering and one when it is back (not one per poll). */
+function outageNotices(ctx: CliContext, intervalMs: number): (failure: string | undefined) => void {
+  let failing = false;
+  return (failure) => {
+    const time = new Date().toTimeString().slice(0, 8);
+    if (failure !== undefined && !failing)
+      ctx.stderr.write(
+        `${time}  ${ctx.stderr.style.yellow('the scheduler did not answer')} (${shown(failure)}); still watching, asking again every ${formatDuration(intervalMs)}\n`,
+      );
+    else if (failure === undefined && failing) ctx.stderr.write(`${time}  the scheduler answers again\n`);
+    failing = failure !== undefined;
+  };
+}
+
 /** A terminal: one frame (progress bar, table, summary) redrawn in place. */
 function terminalDisplay(ctx: CliContext, options: WatchOptions): Display {
   const screen = new ScreenWriter(ctx.stdout);
   const { style } = ctx.stdout;
-  return {
+  let notice: string | undefined;
+  let last: { views: readonly JobView[]; info: FrameInfo } | undefined;
+  const display: Display = {
+    schedulerAnswered(failure) {
+      const changed = (failure === undefined) !== (notice === undefined);
+      notice =
+        failure === undefined ? undefined : `the scheduler did not answer (${failure}); still watching`;
+      if (changed && last) display.update(last.views, last.info);
+    },
     update(views, info) {
+      last = { views, info };
       const width = ctx.stdout.columns;
       const counts = countByStatus(views);
       const completed = counts.get('completed') ?? 0;
@@ -165,21 +206,22 @@ function terminalDisplay(ctx: CliContext, options: WatchOptions): Display {
         : `polling every ${formatDuration(info.intervalMs)} · ${formatDuration(Date.now() - info.startedAt)}`;
       const budget =
         ctx.stdout.rows === undefined ? Number.POSITIVE_INFINITY : Math.max(1, ctx.stdout.rows - 5);
-      const shown = pickRows(views, budget, options.expand === true);
+      const visibleRows = pickRows(views, budget, options.expand === true);
       const lines = [
         `${bar}  ${style.dim(fitLine(clock, width === undefined ? undefined : Math.max(0, width - 40)))}`,
       ];
-      lines.push(...renderStatusTable(shown, style, width, Date.now(), options.expand));
-      if (shown.length < views.length)
+      lines.push(...renderStatusTable(visibleRows, style, width, Date.now(), options.expand));
+      if (visibleRows.length < views.length)
         lines.push(
           style.dim(
             fitLine(
-              `… ${views.length - shown.length} more jobs not shown (hpc status --json lists all)`,
+              `… ${views.length - visibleRows.length} more jobs not shown (hpc status --json lists all)`,
               width,
             ),
           ),
         );
       lines.push(renderSummary(views, style));
+      if (notice) lines.push(style.yellow(fitLine(shown(notice), width)));
       screen.draw(lines);
     },
     nothingToWatch(all) {
@@ -191,4 +233,5 @@ function terminalDisplay(ctx: CliContext, options: WatchOptions): Display {
       screen.finish();
     },
   };
+  return display;
 }

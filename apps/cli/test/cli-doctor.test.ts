@@ -18,6 +18,23 @@ beforeAll(async () => {
 afterAll(() => cleanHome(home));
 
 describe('hpc doctor', () => {
+  it('--probe runs one tiny job through the driver and reads back the file it wrote (local driver)', async () => {
+    const result = await runHpc(['doctor', '--probe', '--json'], {
+      home,
+      env: { PATH: bareBin, HPC_DRIVER: undefined },
+      timeoutMs: 60_000,
+    });
+    const report = JSON.parse(result.stdout) as {
+      checks: { name: string; status: string; detail: string }[];
+    };
+    const probe = report.checks.find((entry) => entry.name === 'probe job');
+    expect(probe?.status).toBe('ok');
+    expect(probe?.detail).toMatch(
+      /^job local-\d+ ran on \S+ \(Node v\d+\.\d+\.\d+\) in \d+ s, imported the runner and wrote doctor-probe\.txt/,
+    );
+    expect(result.exitCode).toBe(0);
+  });
+
   it('without SLURM: warns, says the local driver is used, checks Node, the runner and Blosc, exits 0', async () => {
     const result = await runHpc(['doctor', '--json'], {
       home,

@@ -1,9 +1,18 @@
-import { copyFile, mkdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { copyFile, glob, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, cleanHome, ESC, fixture, makeHome, runHpc } from './hpc-process.ts';
 
 let home: string;
+
+/** The scheduler-captured stdout (job.out) of the local job whose job.json has this id. */
+async function jobLogPath(root: string, id: string): Promise<string> {
+  for await (const record of glob('**/job.json', { cwd: root })) {
+    const text = await readFile(join(root, record), 'utf8');
+    if ((JSON.parse(text) as { id?: string }).id === id) return join(root, dirname(record), 'job.out');
+  }
+  throw new Error(`no job.json with id ${id} under ${root}`);
+}
 
 beforeAll(async () => {
   assertBuilt();
@@ -50,6 +59,26 @@ describe('submit, watch, result, logs (local driver)', () => {
     expect(tail.stdout.trim().split('\n')).toHaveLength(1);
   });
 
+  it('logs streams a log larger than the 1 MiB piece it reads at a time, byte for byte', async () => {
+    const log = await jobLogPath(home, id);
+    const line = 'row ✓ 数据 🧪\n';
+    const big = line.repeat(Math.ceil((3 * 1024 * 1024) / Buffer.byteLength(line)));
+    await writeFile(log, big);
+    const result = await runHpc(['logs', id, '--raw'], { home });
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toBe(big);
+  });
+
+  it('logs --follow prints what the job writes until it ends, and --tail with it only the last lines and what follows', async () => {
+    const submitted = await runHpc(['submit', fixture('sleeping-process.ts'), '--args', '2500'], { home });
+    const sleeper = submitted.stdout.trim();
+    const followed = await runHpc(['logs', sleeper, '--follow'], { home, timeoutMs: 20_000 });
+    expect(followed.exitCode).toBe(0);
+    expect(followed.stdout).toBe('sleeping 2500 ms\nwoke up\n');
+    const tailed = await runHpc(['logs', sleeper, '--follow', '--tail', '1'], { home, timeoutMs: 20_000 });
+    expect(tailed.stdout).toBe('woke up\n');
+  });
+
   it('status --json has a stable shape for scripts', async () => {
     const result = await runHpc(['status', '--json'], { home });
     expect(result.exitCode).toBe(0);
@@ -75,7 +104,58 @@ describe('submit, watch, result, logs (local driver)', () => {
   });
 });
 
+describe('status filters and ids from stdin (local driver)', () => {
+  it('--state and --name keep only the matching jobs; a wrong state is a usage error naming the valid ones', async () => {
+    const done = (
+      await runHpc(['submit', fixture('my-process.ts'), '--args', '["f"]'], { home })
+    ).stdout.trim();
+    await runHpc(['status', done, '--watch', '--interval', '0.2'], { home, timeoutMs: 20_000 });
+    const states = await runHpc(['status', '--state', 'completed', '--json'], { home });
+    expect(states.exitCode).toBe(0);
+    const jobs = (JSON.parse(states.stdout) as { jobs: { id: string; status: string }[] }).jobs;
+    expect(jobs.map((job) => job.id)).toContain(done);
+    expect(jobs.every((job) => job.status === 'completed')).toBe(true);
+
+    const named = await runHpc(['status', '--name', 'My*', '--json'], { home });
+    expect(
+      (JSON.parse(named.stdout) as { jobs: { name: string }[] }).jobs.every((job) =>
+        job.name.startsWith('My'),
+      ),
+    ).toBe(true);
+    const none = await runHpc(['status', '--name', 'nothing-is-called-this?'], { home });
+    expect(none.stdout).toBe('no tracked job matches the --state/--name filter\n');
+
+    const wrong = await runHpc(['status', '--state', 'finished'], { home });
+    expect(wrong.exitCode).toBe(2);
+    expect(wrong.stderr).toContain(
+      '--state "finished" is not a job state; use one or more of: pending, running',
+    );
+  });
+
+  it("'-' reads ids from stdin", async () => {
+    const listed = await runHpc(['status', '--state', 'completed', '--json'], { home });
+    const ids = (JSON.parse(listed.stdout) as { jobs: { id: string }[] }).jobs.map((job) => job.id);
+    const piped = await runHpc(['status', '-', '--json'], { home, input: `${ids.join('\n')}\n` });
+    expect(piped.exitCode).toBe(0);
+    expect((JSON.parse(piped.stdout) as { jobs: { id: string }[] }).jobs.map((job) => job.id)).toEqual(ids);
+    const empty = await runHpc(['cancel', '-'], { home, input: '\n' });
+    expect(empty.exitCode).toBe(2);
+    expect(empty.stderr).toContain("'-' read no job ids from stdin");
+  });
+});
+
 describe('a failing job', () => {
+  it("the remote stack points at the user's own line in a .ts module, though the transform moved it", async () => {
+    const submitted = await runHpc(['submit', fixture('shifted-lines-process.ts')], { home });
+    const id = submitted.stdout.trim();
+    await runHpc(['status', id, '--watch', '--interval', '0.2'], { home, timeoutMs: 20_000 });
+    const result = await runHpc(['result', id], { home });
+    expect(result.stderr).toContain('failed on line 18');
+    expect(result.stderr).toMatch(
+      /at ShiftedLinesProcess\.run \((?:file:\/\/)?\/.*shifted-lines-process\.ts:18:\d+\)/,
+    );
+  });
+
   it('result exits 1 and prints the remote error with its stack and cause, and the diagnosis', async () => {
     const submitted = await runHpc(['submit', fixture('failing-process.ts'), '--args', '"bad row 7"'], {
       home,
@@ -92,7 +172,7 @@ describe('a failing job', () => {
     expect(result.stderr).toContain(
       `job ${id} failed (process-error): DataCheckError: validation failed: bad row 7`,
     );
-    expect(result.stderr).toMatch(/at FailingProcess\.run \(file:\/\/.*failing-process\.ts:\d+:\d+\)/);
+    expect(result.stderr).toMatch(/at FailingProcess\.run \((?:file:\/\/)?\/.*failing-process\.ts:15:\d+\)/);
     expect(result.stderr).toContain('Caused by: RangeError: value 42 out of range');
     expect(result.stderr).toContain('exit code: 1 — run() threw');
     expect(result.stderr).toContain('about to fail: bad row 7');

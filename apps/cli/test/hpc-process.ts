@@ -27,6 +27,8 @@ export interface RunOptions {
   env?: Record<string, string | undefined>;
   cwd?: string;
   timeoutMs?: number;
+  /** Text piped to the command's stdin (default: none, stdin ignored). */
+  input?: string;
 }
 
 /**
@@ -49,7 +51,7 @@ export async function runHpc(args: readonly string[], options: RunOptions) {
     env,
     extendEnv: false,
     reject: false,
-    stdin: 'ignore',
+    ...(options.input !== undefined ? { input: options.input } : { stdin: 'ignore' as const }),
     stripFinalNewline: false,
     timeout: options.timeoutMs ?? 30_000,
     ...(options.cwd ? { cwd: options.cwd } : {}),

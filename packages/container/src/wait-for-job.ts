@@ -9,7 +9,7 @@ import {
 
 /**
  * Polls `check` until the job reaches a terminal state, backing off from `pollIntervalMs` by
- * 1.5x per poll up to `maxPollIntervalMs`; honours an AbortSignal and a timeout.
+ * 1.5x per quiet poll up to `maxPollIntervalMs` and back to the start when the state changed; honours an AbortSignal and a timeout.
  * `wake` lets a driver cut a sleep short when it knows something changed (a child exited).
  * A job whose record or outcome cannot be read ends the wait with a JobUnreadableError naming the
  * file: those files are written whole (atomically), so a damaged one stays damaged until repaired.
@@ -20,19 +20,18 @@ export async function waitForTerminalState(
   options: WaitOptions & { wake?: () => Promise<unknown> } = {},
 ): Promise<JobState> {
   const started = Date.now();
-  let interval = options.pollIntervalMs ?? 200;
+  const first = options.pollIntervalMs ?? 200;
+  let interval = first;
   const maxInterval = options.maxPollIntervalMs ?? 5_000;
   let last: JobState | undefined;
   for (;;) {
     options.signal?.throwIfAborted();
     const state = await check();
-    if (
+    const changed =
       !last ||
       last.status !== state.status ||
-      (last.status === 'pending' && state.status === 'pending' && last.reason !== state.reason)
-    ) {
-      options.onState?.(state);
-    }
+      (last.status === 'pending' && state.status === 'pending' && last.reason !== state.reason);
+    if (changed) options.onState?.(state);
     last = state;
     if (isTerminalState(state)) return state;
     const unreadable = unreadableFileOf(state);
@@ -40,7 +39,8 @@ export async function waitForTerminalState(
     const remaining = options.timeoutMs === undefined ? interval : options.timeoutMs - (Date.now() - started);
     if (remaining <= 0) throw new WaitTimeoutError(jobId, options.timeoutMs ?? 0, state);
     await sleep(Math.min(interval, remaining), options.signal, options.wake?.());
-    interval = Math.min(maxInterval, Math.ceil(interval * 1.5));
+    // Short while the job moves (it just started, it is requeued), longer while nothing happens.
+    interval = changed ? first : Math.min(maxInterval, Math.ceil(interval * 1.5));
   }
 }
 

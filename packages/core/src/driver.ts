@@ -85,6 +85,13 @@ export interface TrackedJob {
   name: string;
   jobDir: string;
   submittedAt: string;
+  /**
+   * The last state the driver recorded for the job without asking the scheduler now (a SLURM job's
+   * final state from its store), so a caller can show what is known while the scheduler is down.
+   */
+  knownState?: JobState;
+  /** True when knownState can never change again. */
+  knownFinal?: boolean;
 }
 
 /**

@@ -76,7 +76,7 @@ function whatEndedIt({ state, requested, peakMemoryBytes, remote, exitCode }: Di
     case 'lost':
       return `Ended without recording an outcome (${state.reason})`;
     case 'blocked':
-      return `Never started: it depends on ${state.upstream}, which ended ${state.upstreamStatus}`;
+      return `Blocked: upstream ${state.upstream} ${state.upstreamStatus}${state.upstreamDetail ? ` (${state.upstreamDetail})` : ''}, so it never started`;
     case 'unknown':
       return `Its state is unknown (${state.reason})`;
     default:
@@ -120,6 +120,8 @@ function attemptsSentence(state: JobState): string | undefined {
         .join('; ')}.`,
     );
   if (state.restarts) parts.push(`Restarted ${state.restarts}× from its checkpoint.`);
+  // Kept as written ('retry not possible: …'): users and scripts search for those words.
+  if (state.retryNote) parts.push(`${state.retryNote.replace(/\.$/, '')}.`);
   return parts.length ? parts.join(' ') : undefined;
 }
 

@@ -21,6 +21,19 @@ export {
   SIGNAL_EARLY_DELIVERY_SECONDS,
 } from './checkpoint-lead.ts';
 export { type CrateDigest, crateDigestOf, createCrateHash, isCrateDigest } from './crate-digest.ts';
+export {
+  blockedState,
+  DEPENDENCY_KINDS,
+  type DependencyEdge,
+  type DependencyKind,
+  type DependencySettlement,
+  normalizeAfterEach,
+  normalizeDependencies,
+  refuseUnknownUpstreams,
+  SLURM_DEPENDENCY_TYPE,
+  satisfiedBy,
+  settleDependencies,
+} from './dependency-options.ts';
 export type {
   BatchOptions,
   BatchResult,
@@ -116,6 +129,13 @@ export {
 } from './option-errors.ts';
 export { formatRemoteError, type RemoteError, toRemoteError } from './remote-error.ts';
 export { parseMemoryRequest, requestedResourcesOf } from './requested-resources.ts';
+export {
+  checkRetryPolicy,
+  decideRetry,
+  type RetryDecision,
+  refuseBatchRetry,
+  retryCauseOf,
+} from './retry-policy.ts';
 export {
   exitCodeOf,
   type InfrastructureFailure,

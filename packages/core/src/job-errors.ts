@@ -97,7 +97,11 @@ export type InvalidSettingProblem =
   | 'unexpected-value'
   | 'invalid-name'
   | 'invalid-value'
-  | 'not-a-string';
+  | 'not-a-string'
+  /** A dependency on a job the driver does not track. */
+  | 'unknown-job'
+  /** Dependencies that can never be satisfied together (a cycle, or one job in contradicting lists). */
+  | 'dependency-cycle';
 
 /**
  * A submit setting (the job name, an import, an environment variable, the time limit, an sbatch

@@ -55,6 +55,11 @@ export interface JobStateDetails {
   restarts?: number;
   /** The scheduler's own figures for a finished run (sacct), when its accounting has them. */
   scheduler?: SchedulerUsage;
+  /**
+   * Why a job whose retry policy lists its failure was not retried: 'retry not possible: mem 4G
+   * exceeds partition short's MaxMemPerNode 2000M', 'retries ran out: 3 of 3 attempts used'.
+   */
+  retryNote?: string;
 }
 
 export type JobState = JobStateDetails &
@@ -78,6 +83,10 @@ export type JobState = JobStateDetails &
         /** The upstream job whose end can never satisfy this job's dependency, and how it ended. */
         upstream: string;
         upstreamStatus: JobStatus;
+        /** More on how the upstream ended: its failure cause ('out-of-memory'), who cancelled it. */
+        upstreamDetail?: string;
+        /** Which of the job's dependency lists named the upstream. */
+        dependency?: 'after' | 'afterAny' | 'afterNotOk';
       }
     | {
         status: 'unknown';
@@ -125,7 +134,7 @@ export function describeJobState(state: JobState): string {
     case 'cancelled':
       return state.by ? `cancelled by ${state.by}` : 'cancelled';
     case 'blocked':
-      return `blocked (${state.upstream} ${state.upstreamStatus})`;
+      return `blocked by ${state.upstream} (${state.upstreamStatus}${state.upstreamDetail ? `: ${state.upstreamDetail}` : ''})`;
     case 'lost':
     case 'unknown':
       return `${state.status} (${state.reason})`;

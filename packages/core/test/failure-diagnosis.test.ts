@@ -68,7 +68,22 @@ describe('diagnoseFailure', () => {
       state: { status: 'blocked', upstream: '4711', upstreamStatus: 'failed' },
     });
     expect(text).toBe(
-      'Never started: it depends on 4711, which ended failed. See why 4711 ended failed; fix it and submit both again.',
+      'Blocked: upstream 4711 failed, so it never started. See why 4711 ended failed; fix it and submit both again.',
+    );
+  });
+
+  it('blocked: says how the upstream failed, and what SLURM said', () => {
+    const text = diagnoseFailure({
+      state: {
+        status: 'blocked',
+        upstream: '4711',
+        upstreamStatus: 'failed',
+        upstreamDetail: 'out-of-memory',
+        raw: 'CANCELLED (DependencyNeverSatisfied)',
+      },
+    });
+    expect(text).toMatch(
+      /^Blocked: upstream 4711 failed \(out-of-memory\), so it never started \(SLURM: CANCELLED \(DependencyNeverSatisfied\)\)\./,
     );
   });
 

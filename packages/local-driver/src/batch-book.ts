@@ -4,6 +4,7 @@ import { batchProcessStates, type LiveTask } from './batch-states.ts';
 import type { LiveJob } from './job-launch.ts';
 import { writeJobRecord } from './job-record.ts';
 import { type BatchProcess, findBatchProcess, readBatchRecord } from './local-batches.ts';
+import { liveStatusOf } from './local-state.ts';
 
 /**
  * The batches a LocalDriver knows: those this process submitted (their tasks are in its queue)
@@ -15,6 +16,7 @@ export class BatchBook {
   constructor(
     private readonly jobsRoot: () => string,
     private readonly live: ReadonlyMap<string, LiveJob>,
+    private readonly isHeld: (id: string) => boolean = () => false,
   ) {}
 
   hold(batch: LocalBatchRecord): void {
@@ -64,9 +66,6 @@ export class BatchBook {
   readonly liveTask: LiveTask = (taskId) => {
     const live = this.live.get(taskId);
     if (!live) return undefined;
-    return {
-      record: live.record,
-      status: live.record.endedAt ? undefined : live.child ? 'running' : 'queued',
-    };
+    return { record: live.record, status: liveStatusOf(live, this.isHeld(taskId)) };
   };
 }

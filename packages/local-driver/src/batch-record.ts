@@ -74,6 +74,8 @@ export function taskRecordOf(batch: LocalBatchRecord, task: number): LocalJobRec
     processesPerTask: _ppt,
     taskCount: _tasks,
     parallelism: _p,
+    blockedTasks: _blocked,
+    afterEach: _each,
     ...common
   } = batch;
   return {

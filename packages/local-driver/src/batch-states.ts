@@ -64,6 +64,8 @@ async function taskView(batch: LocalBatchRecord, task: number, live: LiveTask): 
 async function processState(batch: LocalBatchRecord, index: number, task: TaskView): Promise<JobState> {
   const folder = processDirOf(batch.jobDir, index);
   const outcome = await readOutcome(folder);
+  const blocked = batch.blockedTasks?.[String(Math.floor(index / batch.processesPerTask))];
+  if (blocked && !outcome) return blocked;
   const record = { ...task.record, cancelledAt: task.record.cancelledAt ?? batch.cancelledAt };
   const state = localJobState(record, outcome, task.status);
   if (state.status === 'running' && !outcome && !existsSync(folder))

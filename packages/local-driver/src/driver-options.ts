@@ -1,4 +1,4 @@
-import type { Sharing } from '@hpc/core';
+import type { RetryPolicy, Sharing } from '@hpc/core';
 
 export interface LocalDriverOptions {
   /** Folder for job folders (default defaultLocalRoot(): $HPC_HOME/local, i.e. ~/.hpc/local). */
@@ -16,4 +16,6 @@ export interface LocalDriverOptions {
    * files 0600). 'group' (0750/0640) for projects whose group reads results.
    */
   share?: Sharing;
+  /** Relaunches of every submitJob() without its own `retry` (local-retries.ts). */
+  retry?: RetryPolicy;
 }

@@ -5,6 +5,7 @@ import { asFileWriteError, type FileModes, makeDirectory, type Sharing } from '@
 import { runnerCommand } from '@hpc/runner';
 import { execa, type Result, type ResultPromise } from 'execa';
 import { type LocalJobRecord, readJobRecord, writeJobRecord } from './job-record.ts';
+import { prepareRelaunch } from './local-retries.ts';
 import { terminateProcessGroup } from './process-group.ts';
 
 /** A job this driver process queued: its record (the live copy) and its runner once started. */
@@ -22,6 +23,25 @@ export interface LaunchSettings {
   killGraceMs: number;
   share: Sharing;
   modes: FileModes;
+}
+
+/** What the launcher takes from the driver's options (SIGTERM to SIGKILL: 5 s unless set). */
+export function launchSettingsOf(
+  options: {
+    nodePath?: string | undefined;
+    runnerPath?: string | undefined;
+    killGraceMs?: number | undefined;
+  },
+  share: Sharing,
+  modes: FileModes,
+): LaunchSettings {
+  return {
+    nodePath: options.nodePath,
+    runnerPath: options.runnerPath,
+    killGraceMs: options.killGraceMs ?? 5_000,
+    share,
+    modes,
+  };
 }
 
 /**
@@ -44,13 +64,27 @@ export async function runJob(live: LiveJob, settings: LaunchSettings): Promise<v
     await saveRecord(record, settings);
     return;
   }
-  live.child = child;
-  record.pid = child.pid;
-  record.startedAt = new Date().toISOString();
-  await saveRecord(record, settings);
-  const stopTimers = enforceTimeLimit(live, settings);
-  const result = await child;
-  stopTimers();
+  let result: Result;
+  // Once per attempt: a failure the job's retry lists starts the runner again (local-retries.ts).
+  for (;;) {
+    live.child = child;
+    record.pid = child.pid;
+    record.startedAt = new Date().toISOString();
+    await saveRecord(record, settings);
+    const stopTimers = enforceTimeLimit(live, settings);
+    result = await child;
+    stopTimers();
+    const end = { exitCode: result.exitCode, signal: result.signal };
+    if (!(await prepareRelaunch(record, end, settings.modes.dir).catch(() => false))) break;
+    try {
+      child = spawnRunner(record, settings);
+    } catch (error) {
+      record.failure = `the node-runner could not be started again: ${messageOf(error)}`;
+      record.endedAt = new Date().toISOString();
+      await saveRecord(record, settings);
+      return;
+    }
+  }
   await recordEnd(record, result, settings);
 }
 

@@ -19,13 +19,16 @@ export class JobQueue {
   private readonly waiting: { id: string; group: QueueGroup | undefined }[] = [];
   private running = 0;
   private readonly runningByGroup = new Map<string, number>();
+  /** Jobs waiting for their upstreams (dependency-gate.ts): queued, but not started until released. */
+  private readonly held = new Set<string>();
 
   constructor(
     private readonly concurrency: number,
     private readonly settings: () => LaunchSettings,
   ) {}
 
-  add(record: LocalJobRecord, group?: QueueGroup): void {
+  add(record: LocalJobRecord, group?: QueueGroup, held = false): void {
+    if (held) this.held.add(record.id);
     let markExited: () => void = () => {};
     const exited = new Promise<void>((resolve) => {
       markExited = resolve;
@@ -39,14 +42,28 @@ export class JobQueue {
     const at = this.waiting.findIndex((entry) => entry.id === id);
     if (at < 0) return false;
     this.waiting.splice(at, 1);
+    this.held.delete(id);
     return true;
+  }
+
+  isHeld(id: string): boolean {
+    return this.held.has(id);
+  }
+
+  /** A held job's upstreams are settled: it may start. */
+  release(id: string): void {
+    this.held.delete(id);
+    this.start();
   }
 
   start(): void {
     let at = 0;
     while (this.running < this.concurrency && at < this.waiting.length) {
       const { id, group } = this.waiting[at] as { id: string; group: QueueGroup | undefined };
-      if (group?.parallelism !== undefined && (this.runningByGroup.get(group.id) ?? 0) >= group.parallelism) {
+      if (
+        this.held.has(id) ||
+        (group?.parallelism !== undefined && (this.runningByGroup.get(group.id) ?? 0) >= group.parallelism)
+      ) {
         at++;
         continue;
       }

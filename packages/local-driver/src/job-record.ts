@@ -2,8 +2,12 @@ import { type JobRecord, jobPaths, readRecordFile, writeRecordFile } from '@hpc/
 import {
   type CrateDigest,
   checkpointLeadSeconds,
+  type DependencyEdge,
   fileModes,
+  type JobAttempt,
   JobFileUnreadableError,
+  type JobState,
+  type RetryPolicy,
   requestedResourcesOf,
 } from '@hpc/core';
 import type { LocalBatchRecord } from './batch-record.ts';
@@ -37,8 +41,20 @@ export interface LocalRecordFields {
   timedOutAt?: string;
   /** Why the driver could not start or follow the job (its folder removed, a write failed). */
   failure?: string;
+  /** after / afterAny / afterNotOk as given (checked). */
+  dependencies?: DependencyEdge[];
+  /** A batch's afterEach: process i's upstream. */
+  afterEach?: string[];
+  /** A batch's tasks that can never run, by task: their 'blocked' state (dependency-holds.ts). */
+  blockedTasks?: Record<string, JobState>;
   /** Set for one task of a batch: the runner runs that task's processes (its record is tasks/<n>/job.json). */
   batch?: { dir: string; task: number } | undefined;
+  /** Relaunches after failures (local-retries.ts). */
+  retry?: RetryPolicy | undefined;
+  /** Every attempt once the runner was relaunched. */
+  attempts?: JobAttempt[];
+  /** Why a failure the policy lists was not retried ('retries ran out: …'). */
+  retryNote?: string;
 }
 
 /** A job.json that cannot be read or parsed (truncated, garbled, permission). */

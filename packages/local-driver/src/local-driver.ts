@@ -19,6 +19,7 @@ import {
   asJobId,
   type BatchOptions,
   type BatchResult,
+  checkRetryPolicy,
   type Driver,
   type FileModes,
   fileModes,
@@ -32,6 +33,7 @@ import {
   type JobStatsOptions,
   JobUnreadableError,
   type LogOptions,
+  refuseBatchRetry,
   resolveSharing,
   type Sharing,
   type SubmitOptions,
@@ -40,22 +42,19 @@ import {
   type WaitOptions,
 } from '@hpc/core';
 import { BatchBook } from './batch-book.ts';
-import {
-  isBatchRecord,
-  type LocalBatchRecord,
-  parseLocalBatchId,
-  processIdsOf,
-  taskRecordOf,
-} from './batch-record.ts';
+import { isBatchRecord, type LocalBatchRecord, parseLocalBatchId, processIdsOf } from './batch-record.ts';
 import { batchProcessState, batchProcessStates } from './batch-states.ts';
+import { DependencyGate } from './dependency-gate.ts';
+import { dependencyFields, type HoldParts, queueDependent, queueDependentBatch } from './dependency-holds.ts';
 import type { LocalDriverOptions } from './driver-options.ts';
 import { allocateJobDir, jobDirOf, listJobIds, mapConcurrently } from './job-folders.ts';
-import type { LaunchSettings, LiveJob } from './job-launch.ts';
+import { type LiveJob, launchSettingsOf } from './job-launch.ts';
 import { JobQueue } from './job-queue.ts';
 import { type LocalJobRecord, readJobRecord, runSettingsOf, writeJobRecord } from './job-record.ts';
 import { cancelPackedProcess, createLocalBatch, notAProcess, taskRecordOnDisk } from './local-batches.ts';
 import { describeLocalJob, localJobStats } from './local-inspection.ts';
-import { localJobState, unknownState } from './local-state.ts';
+import { withLocalAttempts } from './local-retries.ts';
+import { liveStatusOf, localJobState, unknownState } from './local-state.ts';
 import { terminateProcessGroup } from './process-group.ts';
 
 export type { LocalDriverOptions } from './driver-options.ts';
@@ -81,16 +80,26 @@ export class LocalDriver implements Driver<SubmitTarget> {
   private readonly queue: JobQueue;
   private readonly live: Map<string, LiveJob>;
   private readonly book: BatchBook;
+  private readonly holds: HoldParts;
 
   constructor(private readonly options: LocalDriverOptions = {}) {
     this.root = options.root ?? defaultLocalRoot();
     this.queue = new JobQueue(Math.max(1, options.concurrency ?? availableParallelism()), () =>
-      this.launchSettings(),
+      launchSettingsOf(this.options, this.share, this.modes),
     );
     this.live = this.queue.live;
-    this.book = new BatchBook(() => this.jobsRoot(), this.live);
+    this.book = new BatchBook(
+      () => this.jobsRoot(),
+      this.live,
+      (id) => this.queue.isHeld(id),
+    );
     this.share = resolveSharing(options.share);
     this.modes = fileModes(this.share);
+    this.holds = {
+      queue: this.queue,
+      gate: new DependencyGate((id) => this.checkJobStatus(id)),
+      modes: this.modes,
+    };
   }
 
   /**
@@ -99,6 +108,8 @@ export class LocalDriver implements Driver<SubmitTarget> {
    */
   async submitJob(target: SubmitTarget, options: SubmitOptions = {}): Promise<JobId> {
     const { timeLimitMs } = validateSubmitOptions(options);
+    const dependencies = await this.holds.gate.check(options);
+    const retry = checkRetryPolicy(options.retry ?? this.options.retry);
     const { id, jobDir } = await allocateJobDir(this.jobsRoot(), this.modes.dir);
     let record: LocalJobRecord;
     try {
@@ -119,13 +130,15 @@ export class LocalDriver implements Driver<SubmitTarget> {
         object: staged.object,
         imports: staged.imports,
         ...runSettingsOf(options, timeLimitMs),
+        ...dependencyFields(dependencies),
+        ...(retry && retry.maxAttempts > 1 ? { retry } : {}),
       };
       await writeJobRecord(record, this.modes.file);
     } catch (error) {
       await rm(jobDir, { recursive: true, force: true });
       throw error;
     }
-    this.queue.add(record);
+    await queueDependent(record, dependencies, this.holds);
     this.queue.start();
     return asJobId(id);
   }
@@ -137,6 +150,9 @@ export class LocalDriver implements Driver<SubmitTarget> {
    */
   async submitJobs(targets: readonly SubmitTarget[], options: BatchOptions = {}): Promise<JobId[]> {
     const { timeLimitMs } = validateSubmitOptions(options);
+    const shape = { count: targets.length, processesPerTask: options.processesPerTask ?? 1 };
+    const dependencies = await this.holds.gate.check(options, shape);
+    refuseBatchRetry(options.retry ?? this.options.retry);
     const { batch, ids } = await createLocalBatch(targets, options, timeLimitMs, {
       jobsRoot: this.jobsRoot(),
       share: this.share,
@@ -148,7 +164,8 @@ export class LocalDriver implements Driver<SubmitTarget> {
       parallelism: batch.parallelism,
       refuse: async () => (await this.book.cancelledOnDisk(batch)).cancelledAt,
     };
-    for (let task = 0; task < batch.taskCount; task++) this.queue.add(taskRecordOf(batch, task), group);
+    Object.assign(batch, dependencyFields(dependencies));
+    await queueDependentBatch(batch, dependencies, group, this.holds);
     this.queue.start();
     return ids;
   }
@@ -225,8 +242,11 @@ export class LocalDriver implements Driver<SubmitTarget> {
   private async stateOf(record: LocalJobRecord): Promise<JobState> {
     if (record.finalState) return record.finalState;
     const live = this.live.get(record.id);
-    const liveStatus = !live || live.record.endedAt ? undefined : live.child ? 'running' : 'queued';
-    const state = localJobState(record, await readOutcome(record.jobDir), liveStatus);
+    const liveStatus = liveStatusOf(live, this.queue.isHeld(record.id));
+    const state = withLocalAttempts(
+      localJobState(record, await readOutcome(record.jobDir), liveStatus),
+      record,
+    );
     if (isTerminalState(state) && record.endedAt && !live) {
       await writeJobRecord({ ...record, finalState: state }, this.modes.file).catch(() => {});
     }
@@ -272,7 +292,8 @@ export class LocalDriver implements Driver<SubmitTarget> {
     }
     await writeJobRecord(record, this.modes.file);
     const pid = live?.child?.pid ?? record.pid;
-    if (pid !== undefined) await terminateProcessGroup(pid, this.killGraceMs());
+    if (pid !== undefined)
+      await terminateProcessGroup(pid, launchSettingsOf(this.options, this.share, this.modes).killGraceMs);
   }
 
   async waitForJob(id: string, options: WaitOptions = {}): Promise<JobState> {
@@ -325,17 +346,13 @@ export class LocalDriver implements Driver<SubmitTarget> {
 
   /** Everything known about one job, for one screen: see JobDescription. */
   async describeJob(id: string): Promise<JobDescription> {
-    const state = await this.checkJobStatus(id);
-    const found = await this.book.find(id);
-    const record = found ? undefined : await this.recordOf(id);
-    const logFile = (stream: 'stdout' | 'stderr') => this.logFile(id, { stream });
-    return describeLocalJob({ id, state, process: found, record, logFile });
+    const process = await this.book.find(id);
+    return describeLocalJob(this, { id, process, record: process ? undefined : await this.recordOf(id) });
   }
 
   /** Per Process class over this machine's jobs: see JobStats. */
   async stats(options: JobStatsOptions = {}): Promise<JobStats> {
-    const [jobs, states] = await Promise.all([this.listJobs(), this.checkAllJobStatuses()]);
-    return localJobStats(jobs, states, options);
+    return localJobStats(this, options);
   }
 
   /** Every job's record, in id order (this process's live copies where it has them). */
@@ -374,20 +391,6 @@ export class LocalDriver implements Driver<SubmitTarget> {
   /** The folder of one of this driver's jobs; JobNotFoundError for an id that is not a local one. */
   jobDirOf(id: string): string {
     return jobDirOf(this.jobsRoot(), id);
-  }
-
-  private launchSettings(): LaunchSettings {
-    return {
-      nodePath: this.options.nodePath,
-      runnerPath: this.options.runnerPath,
-      killGraceMs: this.killGraceMs(),
-      share: this.share,
-      modes: this.modes,
-    };
-  }
-
-  private killGraceMs(): number {
-    return this.options.killGraceMs ?? 5_000;
   }
 }
 

@@ -16,43 +16,45 @@ import {
 import type { LocalBatchRecord } from './batch-record.ts';
 import type { LocalJobRecord } from './job-record.ts';
 
-/** What describeJob needs of the local driver about one id. */
+/** The driver's own calls describeJob and stats use. */
+export interface InspectedDriver {
+  checkJobStatus(id: string): Promise<JobState>;
+  checkAllJobStatuses(): Promise<Map<JobId, JobState>>;
+  listJobs(): Promise<TrackedJob[]>;
+  logFile(id: string, options: { stream?: 'stdout' | 'stderr' }): Promise<string>;
+}
+
+/** One id: a batch process (its own folder, its batch's record), or a job with its record. */
 export interface LocalDescribed {
   id: string;
-  state: JobState;
-  /** A batch process: its own folder and its batch's record; a job: its record. */
   process?: { processDir: string; batch: LocalBatchRecord } | undefined;
   record?: LocalJobRecord | undefined;
-  logFile: (stream: 'stdout' | 'stderr') => Promise<string>;
 }
 
 /** describeJob on this machine: the folder's files, the driver's own start and end times. */
-export function describeLocalJob({
-  id,
-  state,
-  process,
-  record,
-  logFile,
-}: LocalDescribed): Promise<JobDescription> {
+export async function describeLocalJob(
+  driver: InspectedDriver,
+  { id, process, record }: LocalDescribed,
+): Promise<JobDescription> {
   const source = process?.batch ?? record;
   return describeJobFolder({
     id,
     driver: 'local',
     name: source?.name ?? id,
     jobDir: process?.processDir ?? record?.jobDir ?? '',
-    state,
+    state: await driver.checkJobStatus(id),
     record: source,
-    logFile,
+    logFile: (stream) => driver.logFile(id, { stream }),
     times: process ? {} : { startedAt: record?.startedAt, endedAt: record?.endedAt },
   });
 }
 
 /** stats() on this machine: every job's state, its runner's figures and its request, from the folders. */
-export function localJobStats(
-  jobs: readonly TrackedJob[],
-  states: ReadonlyMap<JobId, JobState>,
+export async function localJobStats(
+  driver: InspectedDriver,
   options: JobStatsOptions = {},
-): JobStats {
+): Promise<JobStats> {
+  const [jobs, states] = await Promise.all([driver.listJobs(), driver.checkAllJobStatuses()]);
   const requests = new Map<string, RequestedResources | undefined>();
   const inputs = jobs.map((job) => {
     const state = states.get(job.id) ?? { status: 'unknown' as const, reason: 'no state' };

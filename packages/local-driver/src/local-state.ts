@@ -10,7 +10,16 @@ import type { LocalJobRecord } from './job-record.ts';
 import { isAlive } from './process-group.ts';
 
 /** What the driver knows beyond the files: is the job queued or running in this very process? */
-export type LiveStatus = 'queued' | 'running' | undefined;
+export type LiveStatus = 'queued' | 'held' | 'running' | undefined;
+
+/** How this process sees a job it holds: running, held for its dependencies, queued, or over. */
+export function liveStatusOf(
+  live: { record: { endedAt?: string | undefined }; child?: unknown } | undefined,
+  held: boolean,
+): LiveStatus {
+  if (!live || live.record.endedAt) return undefined;
+  return live.child ? 'running' : held ? 'held' : 'queued';
+}
 
 /**
  * A local job's state from its record, its outcome file and process liveness. The outcome wins;
@@ -46,6 +55,7 @@ export function localJobState(
   if (outcome) return { ...details, ...stateFromOutcome(outcome) };
   if (live === 'running') return { ...details, status: 'running' };
   if (live === 'queued') return { ...details, status: 'pending', reason: 'Concurrency' };
+  if (live === 'held') return { ...details, status: 'pending', reason: 'Dependency' };
   if (record.endedAt) {
     // Never started (its folder was gone): the driver's reason is the whole story.
     if (record.pid === undefined && record.failure)
@@ -68,8 +78,9 @@ export function localJobState(
           reason: `node-runner (pid ${record.pid}) is gone and wrote no outcome`,
         };
   }
+  // Seen from another process: a job with dependencies that has not started waits for them.
   return isAlive(record.ownerPid)
-    ? { ...details, status: 'pending', reason: 'Concurrency' }
+    ? { ...details, status: 'pending', reason: record.dependencies?.length ? 'Dependency' : 'Concurrency' }
     : {
         ...details,
         status: 'lost',

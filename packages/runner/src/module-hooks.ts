@@ -47,15 +47,25 @@ export function installModuleHooks(bundled: BundledModules, besideFiles: Record<
       }
       if (transformTypes && url.startsWith('file:') && TYPESCRIPT_FILE.test(url)) {
         const source = readFileSync(fileURLToPath(url), 'utf8');
+        enableSourceMaps();
         return {
           format: 'module',
           shortCircuit: true,
-          source: module.stripTypeScriptTypes(source, { mode: 'transform', sourceUrl: url }),
+          // The transform moves lines (enums, parameter properties): its source map puts the
+          // user's own line numbers back into remote stacks.
+          source: module.stripTypeScriptTypes(source, { mode: 'transform', sourceUrl: url, sourceMap: true }),
         };
       }
       return nextLoad(url, context);
     },
   });
+}
+
+/** Stack traces use source maps from the first TypeScript module on (cost: only when a stack is read). */
+function enableSourceMaps(): void {
+  const withSupport = module as { setSourceMapsSupport?: (enabled: boolean) => void };
+  if (withSupport.setSourceMapsSupport) withSupport.setSourceMapsSupport(true);
+  else process.setSourceMapsEnabled(true);
 }
 
 function reexportSource(name: string, bundled: BundledModules): string {

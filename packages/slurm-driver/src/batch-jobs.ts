@@ -46,7 +46,7 @@ export class BatchJobs {
   async cancelTarget(id: string, job: StoredJob | undefined): Promise<CancelTarget | undefined> {
     if (job) {
       if (job.terminal) return { kind: 'done' };
-      if (job.batchIndex === undefined) return { kind: 'scancel', ids: [job.id] };
+      if (job.batchIndex === undefined) return { kind: 'scancel', ids: [job.schedulerId ?? job.id] };
       // The marker also says "cancelled" once SLURM has forgotten a task cancelled while pending.
       await this.mark([job]);
       return job.id === batchTaskOf(job.id) ? { kind: 'scancel', ids: [job.id] } : { kind: 'marked' };

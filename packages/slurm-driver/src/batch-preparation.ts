@@ -23,6 +23,8 @@ export interface SLURMBatchOptions extends SLURMSubmitOptions {
   parallelism?: number;
   /** Processes run one after another in one array task (default 1). */
   processesPerTask?: number;
+  /** Process i starts once afterEach[i] completed (dependency-submission.ts: aftercorr). */
+  afterEach?: readonly string[];
 }
 
 /** The batch's shape, checked. */
@@ -135,6 +137,6 @@ export class BatchPreparation {
 }
 
 function withoutBatchFields(options: SLURMBatchOptions): SLURMSubmitOptions {
-  const { parallelism: _p, processesPerTask: _n, ...rest } = options;
+  const { parallelism: _p, processesPerTask: _n, afterEach: _a, ...rest } = options;
   return rest;
 }

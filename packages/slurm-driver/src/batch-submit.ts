@@ -14,6 +14,10 @@ export interface SliceContext {
   /** The user's own --comment and --dependency (the command line replaces the script's). */
   userComment?: string | undefined;
   userDependency?: string | undefined;
+  /** Slice i's dependencies from after/afterAny/afterNotOk/afterEach (with --kill-on-invalid-dep=yes). */
+  dependencyOf?: ((index: number) => string | undefined) | undefined;
+  /** Slice i is queued held: its tasks get their own dependencies, then it is released (task-dependencies.ts). */
+  held?: ((index: number) => boolean) | undefined;
   lookupTimeoutMs?: number | undefined;
 }
 
@@ -41,7 +45,7 @@ export function sliceOptions(
   plan: BatchPlan,
   index: number,
   queued: readonly BatchSlice[],
-  context: Pick<SliceContext, 'token' | 'userComment' | 'userDependency'>,
+  context: Pick<SliceContext, 'token' | 'userComment' | 'userDependency' | 'dependencyOf' | 'held'>,
 ): string[] {
   const slice = plan.slices[index];
   if (!slice) throw new RangeError(`the plan has no slice ${index}`);
@@ -54,8 +58,11 @@ export function sliceOptions(
   const after = slice.after === undefined ? undefined : queued[slice.after]?.arrayId;
   if (slice.after !== undefined && after === undefined)
     throw new RangeError(`slice ${index} waits for slice ${slice.after}, which is not queued`);
-  const dependencies = [context.userDependency, after && `afterany:${after}`].filter(Boolean);
+  const own = context.dependencyOf?.(index);
+  const dependencies = [context.userDependency, own, after && `afterany:${after}`].filter(Boolean);
   if (dependencies.length > 0) options.push(`--dependency=${dependencies.join(',')}`);
+  if (own || context.held?.(index)) options.push('--kill-on-invalid-dep=yes');
+  if (context.held?.(index)) options.push('--hold');
   return options;
 }
 

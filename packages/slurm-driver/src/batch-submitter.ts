@@ -8,6 +8,7 @@ import { batchProcessRows } from './batch-record.ts';
 import { cancelArrays, submitSlices } from './batch-submit.ts';
 import type { ClusterLimitsReader } from './cluster-limits-reader.ts';
 import type { CommandRunner } from './command-runner.ts';
+import type { DependencySubmissions } from './dependency-submission.ts';
 import { SubmissionInterruptedError } from './errors.ts';
 import { onInterrupt } from './interrupt-guard.ts';
 import { defaultName, type PreparationOptions } from './job-preparation.ts';
@@ -15,8 +16,10 @@ import type { JobRegistry, Submission } from './job-registry.ts';
 import { validateSlurmArgs } from './sbatch-options.ts';
 import type { Semaphore } from './semaphore.ts';
 import { planSubmission } from './submission-plan.ts';
+import { withTaskDependencies } from './task-dependencies.ts';
 
 export interface BatchSubmitterParts {
+  dependencies: DependencySubmissions;
   registry: JobRegistry;
   run: CommandRunner;
   limits: ClusterLimitsReader;
@@ -52,6 +55,9 @@ export class BatchSubmitter {
       ...(shape.parallelism !== undefined ? { parallelism: shape.parallelism } : {}),
     });
     const name0 = settings.name ?? defaultName(targets[0] as SubmitTarget);
+    const after = await this.parts.dependencies.resolveBatch(settings, shape, plan);
+    if (after.blocked)
+      return this.parts.dependencies.blockAll({ name: name0, jobsRoot, count: shape.count }, after);
     // The guard is set before the folder exists: an interrupt at any point before sbatch undoes it all.
     const planned = planSubmission(name0, jobsRoot);
     let interrupted: string | undefined;
@@ -77,6 +83,7 @@ export class BatchSubmitter {
         shape.processesPerTask,
       );
       ({ name, imports } = prepared.staged.manifest);
+      await this.parts.dependencies.markBlocked(submission.jobDir, after.blockedProcesses);
       outcome = await this.parts.submissions.use(async () => {
         // The last moment an interrupt can undo everything: from here on sbatch may queue arrays.
         release();
@@ -89,6 +96,8 @@ export class BatchSubmitter {
           processesPerTask: shape.processesPerTask,
           userComment: directives.find((d) => d.key === 'comment')?.value,
           userDependency: directives.find((d) => d.key === 'dependency')?.value,
+          dependencyOf: after.sliceDependency,
+          held: (index) => after.taskDependencies(index) !== undefined,
           lookupTimeoutMs: this.parts.commandTimeoutMs,
         });
       });
@@ -117,6 +126,15 @@ export class BatchSubmitter {
         { cause: outcome.answer.error },
       );
     }
+    const context = {
+      token: submission.token,
+      userDependency: directives.find((d) => d.key === 'dependency')?.value,
+      dependencyOf: after.sliceDependency,
+    };
+    await withTaskDependencies(run, plan, outcome.slices, context, after.taskDependencies, {
+      release: !directives.some((d) => d.key === 'hold'),
+      undo: () => registry.abandon(submission),
+    });
     const batch = { slices: outcome.slices, count: shape.count, processesPerTask: shape.processesPerTask };
     const [first] = outcome.slices;
     await registry.confirmBatch(submission, {
@@ -125,6 +143,7 @@ export class BatchSubmitter {
       name,
       imports,
       requested: requestedResourcesOf(settings.slurmArgs),
+      ...after.record,
     });
     return batchProcessRows(batch, submission.jobDir).map((row) => row.id);
   }

@@ -26,6 +26,13 @@ export type { SLURMSubmitOptions } from './job-preparation.ts';
 export { JOB_RECORD_VERSION, type JobRecord, readJobRecord } from './job-record.ts';
 export type { SlurmArgs, SlurmArgValue } from './sbatch-options.ts';
 export { DEFAULT_LMOD_INIT, SETUP_FAILED_EXIT_CODE, SLURM_JOB_FILES } from './sbatch-script.ts';
+export {
+  budgetedRunner,
+  DEFAULT_SCHEDULER_BUDGET,
+  SchedulerBudget,
+  type SchedulerBudgetOptions,
+  type SchedulerCallCounts,
+} from './scheduler-budget.ts';
 export { shellQuote } from './shell-quote.ts';
 export { isSlurmAvailable } from './slurm-available.ts';
 export { SLURMDriver, type SLURMDriverOptions } from './slurm-driver.ts';

@@ -4,9 +4,11 @@ import {
   readRecordFileSync,
   writeRecordFile,
 } from '@hpc/container';
-import { asJobId } from '@hpc/core';
+import { asJobId, type DependencyEdge, type RetryPolicy } from '@hpc/core';
 import { type BatchRecordFields, batchFieldsProblem, batchProcessRows } from './batch-record.ts';
+import { blockedRows } from './blocked-record.ts';
 import { JobRecordError } from './errors.ts';
+import { currentSchedulerId, type RecordedAttempt } from './job-attempts.ts';
 import type { NewJob, StoredIntent } from './job-store.ts';
 
 export const JOB_RECORD_VERSION = 2;
@@ -31,12 +33,27 @@ export interface SlurmRecordFields {
   pid: number;
   /** SLURM's job id, once known. Absent: sbatch has not answered (yet). */
   id?: string;
-  /** How the id was learned: sbatch's answer, or found in the queue by the token (submission-lookup.ts). */
-  idFrom?: 'sbatch' | 'lookup';
+  /**
+   * How the id was learned: sbatch's answer, or found in the queue by the token (submission-lookup.ts);
+   * 'blocked': never submitted, an upstream had already ended so it can never run (blocked-record.ts).
+   */
+  idFrom?: 'sbatch' | 'lookup' | 'blocked';
   /** forgetJob(): the folder stays, the job is no longer tracked. */
   forgottenAt?: string;
   /** A batch (submitJobs): the folder is a batch folder, `id` its first array's id (batch-record.ts). */
   batch?: BatchRecordFields;
+  /** after / afterAny / afterNotOk as given (checked), for telling a blocked dependent from a cancelled one. */
+  dependencies?: DependencyEdge[];
+  /** A batch's afterEach: process i's upstream. */
+  afterEach?: string[];
+  /** A blocked submitJobs: how many processes (ids `blocked-<token>-<i>`); a blocked submitJob has none. */
+  blockedCount?: number;
+  /** The job's retry policy (retry-decision.ts), when it has one. */
+  retry?: RetryPolicy;
+  /** The first attempt's resources by sbatch option (mem, time, partition, …): what a retry escalates. */
+  resources?: Record<string, string>;
+  /** Every attempt once there is more than one (job-attempts.ts); `id` stays the first one's. */
+  attempts?: RecordedAttempt[];
 }
 
 export function recordPath(jobDir: string): string {
@@ -133,6 +150,7 @@ export function readSafely(jobDir: string): { record?: JobRecord; error?: JobRec
 
 /** The job index rows a confirmed record stands for: the job, or each process of a batch. */
 export function jobsFromRecord(record: JobRecord, folder: string): NewJob[] {
+  if (record.blockedCount !== undefined) return blockedRows(record, folder);
   if (!record.batch) return [jobFromRecord(record, folder)];
   const submittedAt = record.submittedAt ?? record.createdAt;
   return batchProcessRows(record.batch, record.jobDir).map((row, index) => ({
@@ -152,7 +170,14 @@ export function jobFromRecord(record: JobRecord, folder: string): NewJob {
     submittedAt: record.submittedAt ?? record.createdAt,
     folder,
     ...(record.finalState ? { state: record.finalState } : {}),
+    ...schedulerIdField(record),
   };
+}
+
+/** A retried job's current attempt has its own SLURM id; the index asks SLURM about that one. */
+function schedulerIdField(record: JobRecord): { schedulerId?: string } {
+  const current = currentSchedulerId(record);
+  return current !== undefined && current !== record.id ? { schedulerId: current } : {};
 }
 
 /** The job index row of a submission sbatch has not answered (yet). */

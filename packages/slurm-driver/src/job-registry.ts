@@ -112,10 +112,13 @@ export class JobRegistry {
     name: string,
     jobsRoot: string,
     planned: Pick<Submission, 'token' | 'jobDir'> = planSubmission(name, jobsRoot),
+    /** More of the record, known before sbatch runs (the retry policy): kept by a lookup's adoption too. */
+    extra: Partial<JobRecord> = {},
   ): Promise<Submission> {
     const { token, jobDir } = planned;
     const folder = basename(jobDir);
     const record: JobRecord = {
+      ...extra,
       version: JOB_RECORD_VERSION,
       driver: 'slurm',
       token,

@@ -1,70 +1,29 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
-import { asJobId, isTerminalState, type JobId, type JobState, type TrackedJob } from '@hpc/core';
+import { asJobId, isTerminalState, type JobState } from '@hpc/core';
 import { JobStoreError } from './errors.ts';
+import type {
+  FolderKind,
+  NewJob,
+  StateUpdate,
+  StoredIntent,
+  StoredJob,
+  StoreOptions,
+} from './job-store-types.ts';
 import { createPrivateFile } from './store-location.ts';
 
-/** One tracked SLURM job as the store keeps it. */
-export interface StoredJob extends TrackedJob {
-  /** The last state observed (undefined until the first poll). */
-  state: JobState | undefined;
-  /** True once the state can never change again: it is answered from the store. */
-  terminal: boolean;
-  /** When (ms since epoch) SLURM was first seen not knowing the job, or not having finished writing it. */
-  missingSince: number | undefined;
-  /** A process of a batch (submitJobs): its index; jobDir is `<batchDir>/p/<index>`. */
-  batchIndex?: number;
-}
+export {
+  type FolderKind,
+  type NewJob,
+  type StateUpdate,
+  type StoredIntent,
+  type StoredJob,
+  type StoreOptions,
+  trackedJobOf,
+} from './job-store-types.ts';
 
-/** A job (or batch process) to record. */
-export interface NewJob {
-  id: JobId;
-  name: string;
-  jobDir: string;
-  submittedAt: string;
-  /** The jobs-root entry it came from, marked as known. */
-  folder?: string;
-  /** A state given with `terminal` is cached as final. */
-  state?: JobState;
-  batchIndex?: number;
-}
-
-export interface StateUpdate {
-  id: JobId;
-  state: JobState;
-  /** Cache as final (never ask the scheduler again). */
-  final: boolean;
-  missingSince: number | undefined;
-  /** Set for a batch process: its outcome.json is its final record, so no job.json gets the state. */
-  batchProcess?: boolean;
-}
-
-/** A submission whose sbatch has not answered (yet): its job folder exists, its id is unknown. */
-export interface StoredIntent {
-  token: string;
-  /** The entry in the jobs root (the folder's name). */
-  folder: string;
-  jobDir: string;
-  name: string;
-  createdAt: string;
-  host: string;
-  pid: number;
-}
-
-/** What the index knows about one entry of the jobs root. */
-export type FolderKind = 'job' | 'intent' | 'forgotten' | 'pending' | 'unreadable';
-
-export interface StoreOptions {
-  /** SQLite journal mode: WAL where only this host reaches the file, the rollback journal elsewhere. */
-  journalMode?: 'WAL' | 'DELETE';
-  /** Mode of a new store file (default 0600). */
-  fileMode?: number;
-  /** The job folders the store indexes (named in errors: the store is rebuilt from them). */
-  jobsRoot?: string;
-}
-
-const SCHEMA_VERSION = 3;
+const SCHEMA_VERSION = 4;
 
 /**
  * The SLURM driver's index of tracked jobs, in SQLite (node:sqlite): one file per host, shared by
@@ -83,6 +42,7 @@ export class JobStore {
     | 'active'
     | 'update'
     | 'remove'
+    | 'attempt'
     | 'addIntent'
     | 'intents'
     | 'removeIntent'
@@ -111,8 +71,8 @@ export class JobStore {
     const prepare = (sql: string) => this.db.prepare(sql);
     this.statements = {
       insert: prepare(
-        `INSERT OR REPLACE INTO slurm_jobs (id, name, job_dir, submitted_at, state, terminal, missing_since, batch_index)
-         VALUES (?, ?, ?, ?, ?, ?, NULL, ?)`,
+        `INSERT OR REPLACE INTO slurm_jobs (id, name, job_dir, submitted_at, state, terminal, missing_since, batch_index, scheduler_id)
+         VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?)`,
       ),
       get: prepare('SELECT * FROM slurm_jobs WHERE id = ?'),
       range: prepare('SELECT * FROM slurm_jobs WHERE id >= ? AND id < ? ORDER BY batch_index, rowid'),
@@ -120,6 +80,9 @@ export class JobStore {
       active: prepare('SELECT * FROM slurm_jobs WHERE terminal = 0 ORDER BY rowid'),
       update: prepare('UPDATE slurm_jobs SET state = ?, terminal = ?, missing_since = ? WHERE id = ?'),
       remove: prepare('DELETE FROM slurm_jobs WHERE id = ?'),
+      attempt: prepare(
+        'UPDATE slurm_jobs SET scheduler_id = ?, state = ?, terminal = 0, missing_since = NULL WHERE id = ?',
+      ),
       addIntent: prepare(
         `INSERT OR REPLACE INTO slurm_intents (token, folder, job_dir, name, created_at, host, pid)
          VALUES (?, ?, ?, ?, ?, ?, ?)`,
@@ -144,6 +107,8 @@ export class JobStore {
     }
     // Schema 2 lacked batch_index (submitJobs): the column is added, the rows stay.
     if (version === 2) this.db.exec('ALTER TABLE slurm_jobs ADD COLUMN batch_index INTEGER');
+    // Schema 3 lacked scheduler_id (retries): added, empty.
+    if (version === 2 || version === 3) this.db.exec('ALTER TABLE slurm_jobs ADD COLUMN scheduler_id TEXT');
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS slurm_jobs (
         id TEXT PRIMARY KEY,
@@ -153,7 +118,8 @@ export class JobStore {
         state TEXT,
         terminal INTEGER NOT NULL DEFAULT 0,
         missing_since INTEGER,
-        batch_index INTEGER
+        batch_index INTEGER,
+        scheduler_id TEXT
       );
       CREATE INDEX IF NOT EXISTS slurm_jobs_active ON slurm_jobs (terminal) WHERE terminal = 0;
       CREATE TABLE IF NOT EXISTS slurm_intents (
@@ -185,6 +151,7 @@ export class JobStore {
         job.state ? JSON.stringify(job.state) : null,
         terminal ? 1 : 0,
         job.batchIndex ?? null,
+        job.schedulerId ?? null,
       );
       if (job.folder) this.statements.markFolder.run(job.folder, 'job');
     });
@@ -227,6 +194,11 @@ export class JobStore {
         );
       }
     });
+  }
+
+  /** A new attempt of a job is queued under `schedulerId`: the job is open again, in `state`. */
+  setAttempt(id: string, schedulerId: string, state: JobState): void {
+    this.guard(() => this.statements.attempt.run(schedulerId, JSON.stringify(state), id));
   }
 
   /** Forgets a job (its folder stays). */
@@ -342,6 +314,7 @@ interface Row {
   terminal: number;
   missing_since: number | null;
   batch_index: number | null;
+  scheduler_id: string | null;
 }
 
 interface IntentRow {
@@ -365,5 +338,6 @@ function fromRow(row: Row): StoredJob {
     terminal: row.terminal === 1,
     missingSince: row.missing_since ?? undefined,
     ...(row.batch_index === null || row.batch_index === undefined ? {} : { batchIndex: row.batch_index }),
+    ...(row.scheduler_id ? { schedulerId: row.scheduler_id } : {}),
   };
 }

@@ -20,17 +20,20 @@ import {
   type JobStats,
   type JobStatsOptions,
   type LogOptions,
+  refuseBatchRetry,
   resolveSharing,
   type Sharing,
   type TrackedJob,
   type UnreadableRecord,
   type WaitOptions,
 } from '@hpc/core';
+import { driverRetries } from './attempt-retries.ts';
 import { BatchJobs } from './batch-jobs.ts';
 import type { SLURMBatchOptions } from './batch-preparation.ts';
 import { BatchSubmitter } from './batch-submitter.ts';
 import { ClusterLimitsReader } from './cluster-limits-reader.ts';
 import { type CommandRunner, createCommandRunner } from './command-runner.ts';
+import { DependencySubmissions } from './dependency-submission.ts';
 import { type JobStoreError, SchedulerUnavailableError, SubmissionInterruptedError } from './errors.ts';
 import { onInterrupt } from './interrupt-guard.ts';
 import { describeSlurmJob, slurmJobStats } from './job-inspection.ts';
@@ -39,50 +42,18 @@ import { defaultName, JobPreparation, type Prepared, type SLURMSubmitOptions } f
 export type { SLURMSubmitOptions } from './job-preparation.ts';
 
 import { JobRegistry, type Submission } from './job-registry.ts';
-import type { StoredJob } from './job-store.ts';
+import { type StoredJob, trackedJobOf } from './job-store.ts';
+import { retryFields, withDefaults } from './retry-settings.ts';
 import { runSbatch, type SbatchAnswer } from './sbatch-answer.ts';
+import { budgetedRunner, SchedulerBudget, type SchedulerCallCounts } from './scheduler-budget.ts';
 import { Semaphore } from './semaphore.ts';
-import { type PollStats, StatusPoller, type StatusPollerOptions } from './status-poller.ts';
+import type { SLURMDriverOptions } from './slurm-driver-options.ts';
+import { type PollStats, StatusPoller } from './status-poller.ts';
 import { defaultJobsRoot } from './store-location.ts';
 import { planSubmission } from './submission-plan.ts';
-import { type ReconcileOptions, type ReconcileReport, SubmissionReconciler } from './submission-reconcile.ts';
-import { mergeSubmitDefaults } from './submit-defaults.ts';
+import { type ReconcileReport, SubmissionReconciler } from './submission-reconcile.ts';
 
-export interface SLURMDriverOptions {
-  /** State folder (default $HPC_HOME or ~/.hpc). Job folders go to <home>/slurm/jobs. */
-  home?: string;
-  /** Where job folders are created; must be visible to the compute nodes (default <home>/slurm/jobs). */
-  jobsRoot?: string;
-  /**
-   * The job index, a per-host SQLite cache of the job folders (default: a file in this host's
-   * `$TMPDIR/hpc-<uid>/`, named by host and home). The folders are the record: it is rebuilt from
-   * them when missing or corrupt. Keep it on a local file system (WAL); on a network one it uses the
-   * rollback journal and must still be used from one host only.
-   */
-  storePath?: string;
-  /** Who may read job folders and files: private (0700/0600, the default, or $HPC_SHARE) or 'group'. */
-  share?: Sharing;
-  /** Settling submissions whose sbatch never answered (killed, timed out): when to look them up and drop them. */
-  reconcile?: Omit<ReconcileOptions, 'commandTimeoutMs'>;
-  /** Runs SLURM's commands (default: execa, commandTimeoutMs each). Wrap it to observe or count calls. */
-  run?: CommandRunner;
-  /** Time limit of each SLURM command (default 30 s). */
-  commandTimeoutMs?: number;
-  /** Folder of SLURM's commands (default: PATH). */
-  binDir?: string;
-  /** Node binary on the compute nodes (default: this process's). */
-  nodePath?: string;
-  /** The node-runner script (default: @hpc/runner's runner bundle, dist/node-runner.mjs). */
-  runnerPath?: string;
-  /** Files that define `module` on the nodes (default: Lmod's usual places). */
-  lmodInit?: string[];
-  /** Options applied to every submit (per-submit options win; slurmArgs and env are merged). */
-  defaults?: SLURMSubmitOptions;
-  /** sbatch processes at once when submitJob() is called concurrently (default 4). */
-  maxConcurrentSubmissions?: number;
-  /** Status polling: minimum interval, accounting on/off, grace periods. */
-  polling?: Omit<StatusPollerOptions, 'commandTimeoutMs'>;
-}
+export type { SLURMDriverOptions } from './slurm-driver-options.ts';
 
 /**
  * The Driver interface on a SLURM cluster. Each job is a folder (crate, job script, job.json, logs,
@@ -100,11 +71,13 @@ export class SLURMDriver implements Driver<SubmitTarget> {
   private readonly preparation: JobPreparation;
   private readonly reconciler: SubmissionReconciler;
   private readonly run: CommandRunner;
+  private readonly budget: SchedulerBudget | undefined;
   private readonly poller: StatusPoller;
   /** Concurrent submitJob() calls stage in parallel but share a few sbatch processes. */
   private readonly submissions: Semaphore;
   private readonly batches: BatchSubmitter;
   private readonly batchJobs: BatchJobs;
+  private readonly dependencies: DependencySubmissions;
 
   constructor(private readonly options: SLURMDriverOptions = {}) {
     this.home = options.home ?? hpcHome();
@@ -126,12 +99,14 @@ export class SLURMDriver implements Driver<SubmitTarget> {
       modes: this.modes,
       ...(options.storePath !== undefined ? { storePath: options.storePath } : {}),
     });
-    this.run =
+    const run =
       options.run ??
       createCommandRunner({
         ...(options.commandTimeoutMs !== undefined ? { timeoutMs: options.commandTimeoutMs } : {}),
         ...(options.binDir ? { binDir: options.binDir } : {}),
       });
+    if (options.schedulerBudget !== false) this.budget = new SchedulerBudget(options.schedulerBudget);
+    this.run = this.budget ? budgetedRunner(run, this.budget) : run;
     this.submissions = new Semaphore(options.maxConcurrentSubmissions ?? 4);
     const commandTimeoutMs = options.commandTimeoutMs ?? 30_000;
     this.reconciler = new SubmissionReconciler(this.registry, this.run, {
@@ -139,6 +114,7 @@ export class SLURMDriver implements Driver<SubmitTarget> {
       ...options.reconcile,
       commandTimeoutMs,
     });
+    const retries = driverRetries(this.run, this.registry, this.modes, options.commandTimeoutMs);
     const tracked = {
       list: async () => {
         this.registry.refresh();
@@ -146,12 +122,16 @@ export class SLURMDriver implements Driver<SubmitTarget> {
         return this.registry.withStore((store) => store.list());
       },
       update: (updates: Parameters<JobRegistry['update']>[0]) => this.registry.update(updates),
+      review: retries.review.bind(retries),
     };
     this.poller = new StatusPoller(tracked, this.run, {
       ...options.polling,
+      refine: (updates, states) => this.dependencies.refine(updates, states),
       ...(options.commandTimeoutMs !== undefined ? { commandTimeoutMs: options.commandTimeoutMs } : {}),
     });
+    this.dependencies = new DependencySubmissions(this.registry, this.run, this.modes, this.poller);
     this.batches = new BatchSubmitter({
+      dependencies: this.dependencies,
       registry: this.registry,
       run: this.run,
       limits: new ClusterLimitsReader(this.run, options.commandTimeoutMs),
@@ -171,6 +151,11 @@ export class SLURMDriver implements Driver<SubmitTarget> {
   /** What the last status poll cost (scheduler calls, jobs asked, answered from outcome files or cache). */
   get lastPollStats(): PollStats {
     return this.poller.lastStats;
+  }
+
+  /** Every scheduler call this driver made so far, by command (undefined with schedulerBudget: false). */
+  get schedulerCalls(): Readonly<SchedulerCallCounts> | undefined {
+    return this.budget?.counts;
   }
 
   /**
@@ -200,10 +185,13 @@ export class SLURMDriver implements Driver<SubmitTarget> {
    * the next status poll adopts (found by its token) rather than one nobody tracks.
    */
   async submitJob(target: SubmitTarget, options: SLURMSubmitOptions = {}): Promise<JobId> {
-    const settings = mergeSubmitDefaults(this.options.defaults, options);
+    const settings = this.mergeDefaults(options);
     const jobsRoot = resolve(settings.jobsRoot ?? this.jobsRoot);
     this.preparation.validate(target, settings, jobsRoot);
+    const retry = retryFields(settings);
     const name = settings.name ?? defaultName(target);
+    const after = await this.dependencies.resolve(settings);
+    if (after.blocked) return this.dependencies.block({ name, jobsRoot }, after);
     // Guarded before the folder exists: an interrupt while begin() makes it undoes it too.
     const planned = planSubmission(name, jobsRoot);
     let interrupted: string | undefined;
@@ -215,7 +203,7 @@ export class SLURMDriver implements Driver<SubmitTarget> {
     let prepared: Prepared;
     let answer: SbatchAnswer;
     try {
-      submission = await this.registry.begin(name, jobsRoot, planned);
+      submission = await this.registry.begin(name, jobsRoot, planned, retry);
       prepared = await this.preparation.prepare(target, settings, submission);
       answer = await this.submissions.use(async () => {
         // The last moment an interrupt can undo everything: from here on sbatch may queue the job.
@@ -227,6 +215,7 @@ export class SLURMDriver implements Driver<SubmitTarget> {
           submission.jobDir,
           submission.token,
           this.options.commandTimeoutMs,
+          { options: after.sbatch },
         );
       });
     } catch (error) {
@@ -249,7 +238,7 @@ export class SLURMDriver implements Driver<SubmitTarget> {
           )
         : answer.error;
     }
-    await this.registry.confirm(submission, answer.id, answer.from, prepared.details);
+    await this.registry.confirm(submission, answer.id, answer.from, { ...prepared.details, ...after.record });
     this.poller.invalidate();
     return answer.id;
   }
@@ -260,7 +249,8 @@ export class SLURMDriver implements Driver<SubmitTarget> {
    * `<array>_<task>`, or `<array>_<task>+<place>` when `processesPerTask` packs several into a task.
    */
   async submitJobs(targets: readonly SubmitTarget[], options: SLURMBatchOptions = {}): Promise<JobId[]> {
-    const settings = { ...options, ...mergeSubmitDefaults(this.options.defaults, options) };
+    const settings = { ...options, ...this.mergeDefaults(options) };
+    refuseBatchRetry(settings.retry);
     try {
       return await this.batches.submit(targets, settings);
     } finally {
@@ -361,9 +351,7 @@ export class SLURMDriver implements Driver<SubmitTarget> {
   }
 
   async listJobs(): Promise<TrackedJob[]> {
-    return this.registry
-      .jobs()
-      .map(({ id, driver, name, jobDir, submittedAt }) => ({ id, driver, name, jobDir, submittedAt }));
+    return this.registry.jobs().map(trackedJobOf);
   }
 
   /** Everything known about one job for one screen; a finished job lacking sacct's figures asks sacct once. */
@@ -395,5 +383,9 @@ export class SLURMDriver implements Driver<SubmitTarget> {
     const job = this.registry.get(String(id).trim());
     if (!job) throw new JobNotFoundError(String(id), this.kind);
     return job;
+  }
+
+  private mergeDefaults(options: SLURMSubmitOptions): SLURMSubmitOptions {
+    return withDefaults(options, this.options.defaults, this.options.retry);
   }
 }

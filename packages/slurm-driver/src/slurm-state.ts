@@ -5,6 +5,7 @@ import {
   type JobStateDetails,
   type SchedulerUsage,
 } from '@hpc/core';
+import { userNameOfUid } from './user-names.ts';
 
 /** What SLURM said about one job, from squeue or sacct text (fields it did not give are undefined). */
 export interface SlurmJobReport {
@@ -144,7 +145,7 @@ function stateOf(report: SlurmJobReport): JobState {
     case 'BOOT_FAIL':
       return { ...details, status: 'failed', cause: 'node-fail', message: 'the node failed to boot' };
     case 'CANCELLED': {
-      const by = rest[0] === 'by' && rest[1] ? rest[1] : undefined;
+      const by = rest[0] === 'by' && rest[1] ? userNameOfUid(rest[1]) : undefined;
       return { ...details, status: 'cancelled', ...(by ? { by } : {}) };
     }
     case 'REVOKED':

@@ -37,12 +37,19 @@ export interface StatusPollerOptions {
   commandTimeoutMs?: number;
   now?: () => number;
   readOutcome?: (jobDir: string) => Promise<RunOutcome | undefined>;
+  /**
+   * Revises the poll's updates before they are saved and answered (dependent-states.ts: a
+   * dependent SLURM cancelled because its upstream failed is 'blocked'). `states` holds the rest.
+   */
+  refine?: (updates: StateUpdate[], states: ReadonlyMap<JobId, JobState>) => Promise<StateUpdate[]>;
 }
 
 /** Where the poller finds the tracked jobs and saves what it learned (a JobStore, or the driver's registry). */
 export interface PollerStore {
   list(): StoredJob[] | Promise<StoredJob[]>;
   update(updates: readonly StateUpdate[]): void | Promise<void>;
+  /** Revises the poll's decisions before they are saved (retries: attempt-retries.ts). */
+  review?(updates: readonly StateUpdate[], open: readonly StoredJob[]): Promise<StateUpdate[]>;
 }
 
 /** What the last scheduler round trip cost; the benchmark and tests read it. */
@@ -191,7 +198,11 @@ export class StatusPoller {
         updates.push({ ...update, state, ...batchFlag(job) });
       }
     }
-    await this.store.update(updates);
+    // Dependents first (a cancelled one may be blocked), then retries of what failed.
+    const refined = this.options.refine ? await this.options.refine(updates, states) : updates;
+    const reviewed = this.store.review ? await this.store.review(refined, open) : refined;
+    for (const update of reviewed) states.set(update.id, update.state);
+    await this.store.update(reviewed);
     this.lastStats = stats;
     this.last = { at: this.now(), states };
     return states;

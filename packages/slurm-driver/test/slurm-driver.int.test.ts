@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SubmissionRefusedError } from '../src/errors.ts';
 import { SLURM_JOB_FILES } from '../src/sbatch-script.ts';
 import { SLURMDriver } from '../src/slurm-driver.ts';
+import { userNameOfUid } from '../src/user-names.ts';
 import {
   nodeScriptArgs,
   REPO_ROOT,
@@ -180,7 +181,7 @@ describe('SLURMDriver on the real cluster', () => {
     await waitForState(driver, ids.cancel as string, (s) => s.status === 'running');
     await driver.cancelJob(ids.cancel as string);
     const state = await driver.waitForJob(ids.cancel as string, { timeoutMs: 60_000 });
-    expect(state).toMatchObject({ status: 'cancelled', by: '0' });
+    expect(state).toMatchObject({ status: 'cancelled', by: userNameOfUid(String(process.getuid?.())) });
     await driver.cancelJob(ids.cancel as string); // already finished: nothing to do
   });
 

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parseSacct, sacctArgs } from '../src/sacct-parse.ts';
 import { mapSlurmState, parseExitCode, type SlurmJobReport } from '../src/slurm-state.ts';
 import { parseSqueue, squeueArgs } from '../src/squeue-parse.ts';
+import { userNameOfUid } from '../src/user-names.ts';
 
 const captured = (name: string) =>
   readFileSync(new URL(`fixtures/captured/${name}`, import.meta.url), 'utf8');
@@ -34,7 +35,7 @@ describe('mapSlurmState on captured Slurm 22.05 output', () => {
       2031: { status: 'timeout', exitCode: 0 },
       2033: { status: 'failed', cause: 'exit-code', exitCode: 3 },
       2034: { status: 'failed', cause: 'out-of-memory', exitCode: 0, signal: 125 },
-      2035: { status: 'cancelled', by: '0', exitCode: 0 },
+      2035: { status: 'cancelled', by: userNameOfUid('0'), exitCode: 0 },
       2036: { status: 'failed', cause: 'node-fail', exitCode: 0 },
     });
   });

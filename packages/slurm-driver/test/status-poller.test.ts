@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { CommandRunner } from '../src/command-runner.ts';
 import { JobStore } from '../src/job-store.ts';
 import { StatusPoller, type StatusPollerOptions } from '../src/status-poller.ts';
+import { userNameOfUid } from '../src/user-names.ts';
 
 /**
  * A scripted scheduler for the poller's decisions (lag windows, missing accounting, lost jobs),
@@ -86,7 +87,7 @@ describe('StatusPoller', () => {
     expect(h.calls.flatMap((c) => c.args).every((arg) => arg.length < 200)).toBe(true);
     expect(states.size).toBe(1000);
     expect(states.get(asJobId('1'))?.status).toBe('running');
-    expect(states.get(asJobId('1000'))).toMatchObject({ status: 'cancelled', by: '0' });
+    expect(states.get(asJobId('1000'))).toMatchObject({ status: 'cancelled', by: userNameOfUid('0') });
     expect(h.poller.lastStats).toMatchObject({ squeueCalls: 1, sacctCalls: 1, jobsAsked: 1000 });
 
     // Terminal states are cached: the next poll asks only about the 500 running ones, and not sacct.

@@ -6,14 +6,18 @@ import {
   type CheckStatus,
   checkAccounting,
   checkBlosc,
+  checkConfig,
   checkController,
   checkDriver,
   checkLmod,
   checkNode,
   checkNodeRunner,
+  checkQueue,
   checkSlurmCommands,
 } from '../doctor-checks.ts';
+import { probeCluster } from '../doctor-probe.ts';
 import { checkStateFolder, checkStatePrivacy, surveyState } from '../doctor-state.ts';
+import { chooseDriver, closeDriver, createDriver } from '../driver-select.ts';
 import { EXIT_CODES, type ExitCode } from '../exit-codes.ts';
 import { shown, toSafeJson } from '../output-safety.ts';
 import { flagOption, type OptionValues } from '../parse-command-line.ts';
@@ -38,24 +42,27 @@ export async function runDoctor(
     await checkStatePrivacy(home, ctx.env, survey),
     survey.store,
     await checkNodeRunner(),
+    checkConfig(ctx.env, ctx.cwd),
   ];
   const slurm = checkSlurmCommands(ctx.env.PATH ?? '');
   checks.push(slurm.result);
   if (slurm.installed) {
     const controller = await checkController();
     checks.push(controller);
+    const unreachable = { status: 'skip', detail: 'the controller is not reachable' } as const;
     checks.push(
-      controller.status === 'ok'
-        ? await checkAccounting()
-        : { name: 'accounting', status: 'skip', detail: 'the controller is not reachable' },
+      controller.status === 'ok' ? await checkQueue() : { name: 'queue', ...unreachable },
+      controller.status === 'ok' ? await checkAccounting() : { name: 'accounting', ...unreachable },
     );
   } else {
     checks.push(
       { name: 'controller', status: 'skip', detail: 'no SLURM here' },
+      { name: 'queue', status: 'skip', detail: 'no SLURM here' },
       { name: 'accounting', status: 'skip', detail: 'no SLURM here' },
     );
   }
   checks.push(checkLmod(DEFAULT_LMOD_INIT, ctx.env), await checkBlosc());
+  if (flagOption(values, 'probe')) checks.push(await runProbe(ctx, checks));
 
   const failed = checks.some((check) => check.status === 'fail');
   if (flagOption(values, 'json')) {
@@ -76,6 +83,20 @@ export async function runDoctor(
     );
   }
   return failed ? EXIT_CODES.failed : EXIT_CODES.ok;
+}
+
+/** --probe: one tiny job through the driver hpc would use here (skipped when a check it needs failed). */
+async function runProbe(ctx: CliContext, checks: readonly CheckResult[]): Promise<CheckResult> {
+  const blocking = checks.find((check) => check.status === 'fail');
+  if (blocking)
+    return { name: 'probe job', status: 'skip', detail: `not submitted: '${blocking.name}' failed` };
+  const { kind } = chooseDriver({ local: false, env: ctx.env });
+  const driver = await createDriver(kind);
+  try {
+    return await probeCluster(driver);
+  } finally {
+    closeDriver(driver, ctx.stderr);
+  }
 }
 
 function mark(status: CheckStatus, style: Style): string {

@@ -4,6 +4,7 @@ import { explainBatchId } from '../batch-hint.ts';
 import type { CliContext } from '../cli-context.ts';
 import { chooseDriver, closeDriver, createDriver } from '../driver-select.ts';
 import { EXIT_CODES, type ExitCode } from '../exit-codes.ts';
+import { LogCursor } from '../log-cursor.ts';
 import { shownLines } from '../output-safety.ts';
 import { countOption, flagOption, type OptionValues } from '../parse-command-line.ts';
 
@@ -32,11 +33,11 @@ export async function runLogs(
   );
   try {
     if (!flagOption(values, 'follow')) {
-      const text = await driver.logs(id, { stream, ...(tailLines !== undefined ? { tailLines } : {}) });
-      print(withFinalNewline(text));
+      if (tailLines !== undefined) print(withFinalNewline(await driver.logs(id, { stream, tailLines })));
+      else await printWhole(driver, id, stream, print);
       return EXIT_CODES.ok;
     }
-    return await follow(driver, id, stream, tailLines, print);
+    return await follow(driver, id, stream, tailLines, print, (text) => ctx.stderr.write(text));
   } catch (error) {
     throw await explainBatchId(driver, id, error, 'logs');
   } finally {
@@ -46,7 +47,8 @@ export async function runLogs(
 
 /**
  * Prints the log, then what is appended to it, until the job has finished (then once more, for
- * the last lines). Asks the driver for the job's state once per interval.
+ * the last lines). Each round reads only the bytes added since the last one (LogCursor), so a
+ * large log is not read again every second; asks the driver for the job's state once per round.
  */
 async function follow(
   driver: Driver,
@@ -54,23 +56,28 @@ async function follow(
   stream: 'stdout' | 'stderr',
   tailLines: number | undefined,
   print: Print,
+  notice: Print,
 ): Promise<ExitCode> {
-  let printed = 0;
   const controller = new AbortController();
   const onInterrupt = () => controller.abort();
   process.once('SIGINT', onInterrupt);
   try {
+    const cursor = new LogCursor(await driver.logFile(id, { stream }));
+    const ended = trackFinalNewline(print);
     if (tailLines !== undefined) {
-      print(withFinalNewline(await driver.logs(id, { stream, tailLines })));
-      printed = (await driver.logs(id, { stream })).length;
+      ended.print(await driver.logs(id, { stream, tailLines }));
+      ended.print(ended.needsNewline() ? '\n' : '');
+      await cursor.skipToEnd();
     }
     for (;;) {
       const finished = isTerminalState(await driver.checkJobStatus(id));
-      const text = await driver.logs(id, { stream });
-      if (text.length < printed) printed = 0; // truncated or replaced: start over
-      if (text.length > printed) print(text.slice(printed));
-      printed = text.length;
-      if (finished) return EXIT_CODES.ok;
+      if ((await cursor.printNew(ended.print)) === 'restarted')
+        notice(`hpc logs: ${cursor.file} was truncated or replaced; printing it again from its start\n`);
+      if (finished) {
+        cursor.flush(ended.print);
+        if (ended.needsNewline()) ended.print('\n');
+        return EXIT_CODES.ok;
+      }
       await sleep(FOLLOW_INTERVAL_MS, undefined, { signal: controller.signal });
     }
   } catch (error) {
@@ -79,6 +86,33 @@ async function follow(
   } finally {
     process.off('SIGINT', onInterrupt);
   }
+}
+
+/** The whole log, printed piece by piece (never read into one string), ending with a newline. */
+async function printWhole(
+  driver: Driver,
+  id: string,
+  stream: 'stdout' | 'stderr',
+  print: Print,
+): Promise<void> {
+  const cursor = new LogCursor(await driver.logFile(id, { stream }));
+  const ended = trackFinalNewline(print);
+  await cursor.printNew(ended.print);
+  cursor.flush(ended.print);
+  if (ended.needsNewline()) ended.print('\n');
+}
+
+/** Wraps print to remember whether the last text printed ended a line. */
+function trackFinalNewline(print: Print): { print: Print; needsNewline: () => boolean } {
+  let last = '';
+  return {
+    print: (text) => {
+      if (!text) return;
+      last = text;
+      print(text);
+    },
+    needsNewline: () => last !== '' && !last.endsWith('\n'),
+  };
 }
 
 function withFinalNewline(text: string): string {

@@ -11,11 +11,12 @@ import {
   groupIdsByDriver,
 } from '../driver-select.ts';
 import { EXIT_CODES, type ExitCode } from '../exit-codes.ts';
-import { fetchJobViews } from '../fetch-jobs.ts';
 import { type JobView, jobJson, renderSummary, unreadableOf } from '../job-view.ts';
+import { fetchJobViewsOrKnown, type SchedulerOutage } from '../known-job-views.ts';
 import { shown, toSafeJson } from '../output-safety.ts';
 import { flagOption, type OptionValues, secondsOption } from '../parse-command-line.ts';
 import { diagnosesOf, wrapText } from '../status-diagnosis.ts';
+import { applyStatusFilter, statusFilterOf } from '../status-filter.ts';
 import { summaryJson } from '../status-json.ts';
 import { renderStatusTable } from '../status-table.ts';
 import { watchJobs } from '../watch-jobs.ts';
@@ -38,6 +39,12 @@ export async function runStatus(values: OptionValues, ids: string[], ctx: CliCon
   if (values.interval !== undefined && !flagOption(values, 'watch')) {
     throw new UsageError("--interval only applies with --watch (see 'hpc status --help')", 'status');
   }
+  const filter = statusFilterOf(values);
+  if (filter?.states && flagOption(values, 'watch'))
+    throw new UsageError(
+      '--state filters one look at the jobs; with --watch, choose jobs by id or --name',
+      'status',
+    );
   const groups: Map<DriverKind, string[] | undefined> = ids.length
     ? groupIdsByDriver(ids, { local, env: ctx.env })
     : new Map([[chooseDriver({ local, env: ctx.env }).kind, undefined]]);
@@ -64,6 +71,7 @@ export async function runStatus(values: OptionValues, ids: string[], ctx: CliCon
         expand,
         signal: controller.signal,
         ...(groupIds ? { ids: groupIds } : {}),
+        ...(filter?.name ? { name: filter.name } : {}),
       });
       const records = groupIds ? [] : (driver.unreadableRecords ?? []);
       const unreadable = reportUnreadable(result.views, records, ctx);
@@ -83,14 +91,16 @@ export async function runStatus(values: OptionValues, ids: string[], ctx: CliCon
   const views: JobView[] = [];
   const records: UnreadableRecord[] = [];
   const diagnoses = new Map<string, string>();
+  const outages: SchedulerOutage[] = [];
   for (const [kind, groupIds] of groups) {
     const driver = await createDriver(kind);
     try {
-      const fetched = await fetchJobViews(driver, groupIds);
-      views.push(...fetched);
+      const { views: fetched, outage } = await fetchJobViewsOrKnown(driver, groupIds);
+      views.push(...applyStatusFilter(fetched, filter));
+      if (outage) outages.push(outage);
       if (!groupIds) records.push(...(driver.unreadableRecords ?? []));
       // Jobs named on the command line that ended without a result also say why.
-      else for (const [id, text] of await diagnosesOf(driver, fetched)) diagnoses.set(id, text);
+      else if (!outage) for (const [id, text] of await diagnosesOf(driver, fetched)) diagnoses.set(id, text);
     } finally {
       closeDriver(driver, ctx.stderr);
     }
@@ -104,7 +114,11 @@ export async function runStatus(values: OptionValues, ids: string[], ctx: CliCon
     ctx.stdout.write(
       `${toSafeJson({ summary: summaryJson(views), jobs, batches: batchViews(views).map(batchJson), ...(records.length ? { unreadableRecords: records } : {}) })}\n`,
     );
-    return reportUnreadable(views, records, ctx);
+    return worst(reportUnreadable(views, records, ctx), reportOutages(outages, ctx));
+  }
+  if (views.length === 0 && records.length === 0 && filter) {
+    ctx.stdout.write('no tracked job matches the --state/--name filter\n');
+    return EXIT_CODES.ok;
   }
   if (views.length === 0 && records.length === 0) {
     ctx.stdout.write(
@@ -120,7 +134,20 @@ export async function runStatus(values: OptionValues, ids: string[], ctx: CliCon
     lines.push(...wrapText(shown(text), (ctx.stdout.columns ?? 100) - 2).map((line) => `  ${line}`));
   }
   ctx.stdout.write(`${lines.join('\n')}\n`);
-  return reportUnreadable(views, records, ctx);
+  return worst(reportUnreadable(views, records, ctx), reportOutages(outages, ctx));
+}
+
+/** A line on stderr per scheduler that did not answer (its jobs were listed from the store); exit 1. */
+function reportOutages(outages: readonly SchedulerOutage[], ctx: CliContext): ExitCode {
+  for (const { message, unknown } of outages)
+    ctx.stderr.write(
+      `${ctx.stderr.style.red('hpc status:')} the scheduler did not answer (${shown(message)}); the jobs are listed from the local store, ${unknown} of them as unknown\n`,
+    );
+  return outages.length ? EXIT_CODES.failed : EXIT_CODES.ok;
+}
+
+function worst(a: ExitCode, b: ExitCode): ExitCode {
+  return a === EXIT_CODES.ok ? b : a;
 }
 
 /**

@@ -4,7 +4,7 @@ import { batchIdsOf } from '../batch-groups.ts';
 import { buildBatch, readBatchLines } from '../batch-input.ts';
 import type { CliContext } from '../cli-context.ts';
 import { UsageError } from '../cli-errors.ts';
-import { closeDriver, createDriver, type DriverChoice } from '../driver-select.ts';
+import { closeDriver, createDriver, type DriverChoice, type DriverPaths } from '../driver-select.ts';
 import { EXIT_CODES, type ExitCode } from '../exit-codes.ts';
 import { shown, toSafeJson } from '../output-safety.ts';
 import { countOption, flagOption, type OptionValues, stringOption } from '../parse-command-line.ts';
@@ -24,6 +24,7 @@ export async function runSubmitBatch(
   options: SubmitOptions,
   choice: DriverChoice,
   ctx: CliContext,
+  paths: DriverPaths = {},
 ): Promise<ExitCode> {
   const each = stringOption(values, 'each') as string;
   const batch: BatchOptions = { ...options, ...batchOptions(values) };
@@ -44,7 +45,7 @@ export async function runSubmitBatch(
     reportSubmitted(ids, choice, json, ctx, false);
     return EXIT_CODES.ok;
   }
-  const driver = await createDriver(choice.kind);
+  const driver = await createDriver(choice.kind, paths);
   try {
     const ids = await driver.submitJobs(processes, batch);
     if (!wait) {

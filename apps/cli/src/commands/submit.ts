@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { type CrateRef, type Driver, describeJobState, type JobState, type SubmitOptions } from '@hpc/core';
 import type { Process } from '@hpc/process';
+import { loadCliConfig, withConfigDefaults } from '../cli-config.ts';
 import type { CliContext } from '../cli-context.ts';
 import { InputFileError, UsageError } from '../cli-errors.ts';
 import { chooseDriver, closeDriver, createDriver } from '../driver-select.ts';
@@ -9,7 +10,7 @@ import { EXIT_CODES, type ExitCode } from '../exit-codes.ts';
 import { shown, toSafeJson } from '../output-safety.ts';
 import { flagOption, type OptionValues, stringOption } from '../parse-command-line.ts';
 import { isJobFailedError, printJobFailure, printResult } from '../result-report.ts';
-import { submitOptions } from '../submit-options.ts';
+import { driverPaths, submitOptions } from '../submit-options.ts';
 import { buildProcess, importUserModule, parseConstructorArgs, pickProcessExport } from '../user-module.ts';
 import { BATCH_ONLY_OPTIONS, runSubmitBatch } from './submit-batch.ts';
 
@@ -54,12 +55,14 @@ export async function runSubmit(
     );
   }
   const json = flagOption(values, 'json');
-  const options = submitOptions(values, ctx.cwd);
+  const config = loadCliConfig(ctx.env, ctx.cwd);
+  const options = withConfigDefaults(config, submitOptions(values, ctx.cwd));
+  const paths = driverPaths(values, config, ctx.cwd);
   const constructorArgs = parseConstructorArgs(stringOption(values, 'args'));
   const choice = chooseDriver({ local: flagOption(values, 'local'), env: ctx.env });
   if (each !== undefined) {
     if (choice.kind === 'local') warnIgnoredByLocal(options, ctx);
-    return runSubmitBatch(values, modulePath as string, options, choice, ctx);
+    return runSubmitBatch(values, modulePath as string, options, choice, ctx, paths);
   }
 
   let target: CrateRef | Process;
@@ -83,7 +86,7 @@ export async function runSubmit(
     const { submitThroughHost } = await import('../local-host.ts');
     id = await submitThroughHost(target, options, ctx.env);
   } else {
-    const driver = await createDriver(choice.kind);
+    const driver = await createDriver(choice.kind, paths);
     try {
       id = await driver.submitJob(target, options);
       if (wait) return await waitAndReport(driver, id, ctx, json);
@@ -112,6 +115,7 @@ async function crateTarget(crate: string, object: string | undefined, cwd: strin
 function warnIgnoredByLocal(options: SubmitOptions, ctx: CliContext): void {
   const ignored: string[] = [];
   if (options.modules?.length) ignored.push('--module');
+  if ((options as { modulePaths?: string[] }).modulePaths?.length) ignored.push('--module-path');
   if (options.condaEnv !== undefined) ignored.push('--conda-env');
   const slurmKeys = Object.keys(options.slurmArgs ?? {}).filter((key) => key !== 'time');
   if (slurmKeys.length) ignored.push(slurmKeys.map((key) => `--slurm-arg ${key}`).join(', '));

@@ -1,0 +1,120 @@
+import { existsSync } from 'node:fs';
+import { mkdir, rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import { JOB_FILES, readOutcome } from '@hpc/container';
+import {
+  decideRetry,
+  describeJobState,
+  formatRunTime,
+  type JobAttempt,
+  type JobState,
+  type RetryCause,
+} from '@hpc/core';
+import { type LocalJobRecord, readJobRecord } from './job-record.ts';
+import { localJobState } from './local-state.ts';
+
+/**
+ * The local driver's retries: a runner that ended in a failure its job's `retry` lists is started
+ * again in the same folder (mechanism 'relaunched'), with a longer limit after 'timeout'. The
+ * previous attempt's files move to `attempts/<n>/`; every attempt is in job.json. This machine
+ * cannot tell an out-of-memory kill from any other, so 'out-of-memory' never applies here.
+ */
+
+/** The runner's end as the driver saw it. */
+export interface RunnerEnd {
+  exitCode: number | undefined;
+  signal: string | undefined;
+}
+
+/**
+ * Decides after the runner exited: true when the record now describes the next attempt (saved by
+ * the caller, then the runner is started again); false when this end is the job's end.
+ */
+export async function prepareRelaunch(
+  record: LocalJobRecord,
+  end: RunnerEnd,
+  dirMode: number,
+): Promise<boolean> {
+  if (!record.retry) return false;
+  const onDisk = await readJobRecord(record.jobDir).catch(() => undefined);
+  const ended: LocalJobRecord = {
+    ...record,
+    cancelledAt: record.cancelledAt ?? onDisk?.cancelledAt,
+    timedOutAt: record.timedOutAt ?? onDisk?.timedOutAt,
+    endedAt: new Date().toISOString(),
+    exitCode: end.exitCode ?? null,
+    signal: end.signal ?? null,
+  } as LocalJobRecord;
+  const outcome = await readOutcome(record.jobDir).catch(() => undefined);
+  const state = localJobState(ended, outcome, undefined);
+  const attempts = localAttempts(record);
+  const decision = decideRetry(state, record.retry, attempts.length);
+  const current = { ...(attempts[attempts.length - 1] as JobAttempt), ...attemptEnd(ended, state) };
+  if (decision.kind === 'final') {
+    if (record.attempts) record.attempts = [...attempts.slice(0, -1), current];
+    if (decision.note) record.retryNote = decision.note;
+    return false;
+  }
+  const changed = escalateLocally(record, decision.cause);
+  await archiveAttempt(record.jobDir, current.number, dirMode);
+  record.attempts = [
+    ...attempts.slice(0, -1),
+    current,
+    { number: decision.number, cause: 'retry', after: decision.cause, mechanism: 'relaunched', ...changed },
+  ];
+  for (const key of ['pid', 'startedAt', 'warnedAt', 'timedOutAt', 'endedAt', 'exitCode', 'signal'] as const)
+    delete record[key];
+  return true;
+}
+
+/** The job's attempts; the first submission when there was only one. */
+export function localAttempts(record: LocalJobRecord): JobAttempt[] {
+  if (record.attempts?.length) return [...record.attempts];
+  return [{ number: 1, cause: 'submitted', submittedAt: record.submittedAt }];
+}
+
+/** A local job's state with its attempts (when several), its policy's maxAttempts and why it was not retried. */
+export function withLocalAttempts(state: JobState, record: LocalJobRecord): JobState {
+  return {
+    ...state,
+    ...((record.attempts?.length ?? 0) > 1 ? { attempts: record.attempts } : {}),
+    ...(record.retry ? { maxAttempts: record.retry.maxAttempts } : {}),
+    ...(record.retryNote ? { retryNote: record.retryNote } : {}),
+  };
+}
+
+/** A longer limit after 'timeout' (escalate.time, default 1.5); the same otherwise. */
+function escalateLocally(record: LocalJobRecord, cause: RetryCause): { changed?: Record<string, string> } {
+  if (cause !== 'timeout' || record.timeLimitMs === undefined) return {};
+  record.timeLimitMs = Math.ceil(record.timeLimitMs * (record.retry?.escalate?.time ?? 1.5));
+  return { changed: { time: formatRunTime(record.timeLimitMs) } };
+}
+
+function attemptEnd(record: LocalJobRecord, state: JobState): Partial<JobAttempt> {
+  return {
+    endedAs: state.status,
+    endNote: describeJobState(state),
+    node: 'localhost',
+    ...(record.startedAt ? { startedAt: record.startedAt } : {}),
+    ...(record.endedAt ? { endedAt: record.endedAt } : {}),
+    ...(record.pid !== undefined ? { schedulerId: `pid ${record.pid}` } : {}),
+  };
+}
+
+const ATTEMPT_FILES = [
+  JOB_FILES.outcome,
+  JOB_FILES.result,
+  JOB_FILES.stdout,
+  JOB_FILES.stderr,
+  JOB_FILES.progress,
+  JOB_FILES.schedulerStdout,
+  JOB_FILES.schedulerStderr,
+];
+
+/** The previous attempt's files to attempts/<n>/: the next run starts clean, the old ones stay readable. */
+async function archiveAttempt(jobDir: string, number: number, mode: number): Promise<void> {
+  const target = join(jobDir, 'attempts', String(number));
+  await mkdir(target, { recursive: true, mode });
+  for (const name of ATTEMPT_FILES)
+    if (existsSync(join(jobDir, name))) await rename(join(jobDir, name), join(target, name));
+}
