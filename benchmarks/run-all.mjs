@@ -77,6 +77,14 @@ const BENCHMARKS = [
     slurm: true,
   },
   { name: 'cli', flags: [], file: 'cli.bench.mjs', args: [], quick: ['100'], slurm: true },
+  {
+    name: 'show-stats',
+    flags: TS,
+    file: 'show-stats.bench.ts',
+    args: ['10000'],
+    quick: ['100'],
+    slurm: false,
+  },
 ];
 
 const argv = process.argv.slice(2);

@@ -2,6 +2,8 @@
  * What every hpc command accepts, and its help text. Kept free of heavy imports: `hpc --help` and
  * every usage error are answered from this module alone.
  */
+import { showAndStatsSpecs } from './observe-specs.ts';
+
 export interface OptionSpec {
   type: 'string' | 'boolean';
   short?: string;
@@ -23,7 +25,17 @@ export interface CommandSpec {
   examples: readonly string[];
 }
 
-export const COMMAND_NAMES = ['submit', 'status', 'logs', 'cancel', 'result', 'inspect', 'doctor'] as const;
+export const COMMAND_NAMES = [
+  'submit',
+  'status',
+  'show',
+  'stats',
+  'logs',
+  'cancel',
+  'result',
+  'inspect',
+  'doctor',
+] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
 export const GLOBAL_OPTIONS: Readonly<Record<string, OptionSpec>> = {
@@ -263,6 +275,7 @@ export const COMMAND_SPECS: Readonly<Record<CommandName, CommandSpec>> = {
       'hpc status --json | jq \'.jobs[] | select(.status == "failed") | .id\'',
     ],
   },
+  ...showAndStatsSpecs({ json: JSON_OPTION, local: LOCAL_OPTION }),
   logs: {
     name: 'logs',
     summary: "print a job's output (stdout, or stderr with --stderr)",

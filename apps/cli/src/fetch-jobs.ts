@@ -1,4 +1,5 @@
-import { type Driver, JobNotFoundError, type JobState } from '@hpc/core';
+import { readProgress } from '@hpc/container';
+import { type Driver, JobNotFoundError, type JobState, type TrackedJob } from '@hpc/core';
 import { resolveBatchIds } from './batch-groups.ts';
 import type { JobView } from './job-view.ts';
 
@@ -14,12 +15,13 @@ import type { JobView } from './job-view.ts';
  */
 export async function fetchJobViews(driver: Driver, ids?: readonly string[]): Promise<JobView[]> {
   const states = (await driver.checkAllJobStatuses()) as Map<string, JobState>;
-  let names: Map<string, string> | undefined;
-  const nameOf = async (id: string, stateName: string | undefined): Promise<string> => {
-    if (stateName) return stateName;
-    names ??= new Map((await driver.listJobs()).map((job) => [String(job.id), job.name]));
-    return names.get(id) ?? '';
+  let tracked: Map<string, TrackedJob> | undefined;
+  const trackedJobs = async () => {
+    tracked ??= new Map((await driver.listJobs()).map((job) => [String(job.id), job]));
+    return tracked;
   };
+  const nameOf = async (id: string, stateName: string | undefined): Promise<string> =>
+    stateName || ((await trackedJobs()).get(id)?.name ?? '');
   const views: JobView[] = [];
   if (ids) {
     for (const given of ids) {
@@ -30,9 +32,27 @@ export async function fetchJobViews(driver: Driver, ids?: readonly string[]): Pr
         views.push({ id, driver: driver.kind, name: await nameOf(id, state.name), state });
       }
     }
-    return views;
+  } else {
+    for (const [id, state] of states)
+      views.push({ id: String(id), driver: driver.kind, name: await nameOf(id, state.name), state });
   }
-  for (const [id, state] of states)
-    views.push({ id: String(id), driver: driver.kind, name: await nameOf(id, state.name), state });
+  await addProgress(views, trackedJobs);
   return views;
+}
+
+/** Running jobs' last ctx.progress() (progress.json in each job's folder: one small read per running job). */
+async function addProgress(
+  views: JobView[],
+  trackedJobs: () => Promise<Map<string, TrackedJob>>,
+): Promise<void> {
+  const running = views.filter((view) => view.state.status === 'running');
+  if (running.length === 0) return;
+  const jobs = await trackedJobs();
+  await Promise.all(
+    running.map(async (view) => {
+      const jobDir = jobs.get(view.id)?.jobDir;
+      const progress = jobDir ? await readProgress(jobDir) : undefined;
+      if (progress) view.progress = progress;
+    }),
+  );
 }

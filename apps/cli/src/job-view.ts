@@ -2,6 +2,7 @@ import {
   describeAttempt,
   describeJobState,
   isTerminalState,
+  type JobProgress,
   type JobState,
   type JobStatus,
   type UnreadableRecord,
@@ -17,6 +18,8 @@ export interface JobView {
   driver: string;
   name: string;
   state: JobState;
+  /** A running job's last ctx.progress() (progress.json). */
+  progress?: JobProgress;
 }
 
 /** Which of the job's files cannot be read, and why: the driver says so in the state ('unknown' with `unreadable`). */
@@ -65,6 +68,8 @@ export interface JobJson {
   state: JobState;
   /** Only for a job whose record could not be read (status 'unknown'). */
   unreadable?: UnreadableRecord;
+  /** A running job's last ctx.progress(). */
+  progress?: JobProgress;
 }
 
 /** Running time: the driver's figure, else from the start to the end (or now, while running). */
@@ -92,6 +97,7 @@ export function jobJson(view: JobView, now = Date.now()): JobJson {
     state: view.state,
     ...(unreadable ? { unreadable } : {}),
     ...(batch ? { batch } : {}),
+    ...(view.progress ? { progress: view.progress } : {}),
   };
 }
 

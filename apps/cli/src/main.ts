@@ -18,6 +18,8 @@ type CommandRunner = (values: OptionValues, positionals: string[], ctx: CliConte
 const COMMANDS: Record<CommandName, () => Promise<CommandRunner>> = {
   submit: async () => (await import('./commands/submit.ts')).runSubmit,
   status: async () => (await import('./commands/status.ts')).runStatus,
+  show: async () => (await import('./commands/show.ts')).runShow,
+  stats: async () => (await import('./commands/stats.ts')).runStats,
   logs: async () => (await import('./commands/logs.ts')).runLogs,
   cancel: async () => (await import('./commands/cancel.ts')).runCancel,
   result: async () => (await import('./commands/result.ts')).runResult,

@@ -7,6 +7,7 @@ import {
   statusRows,
 } from './batch-view.ts';
 import { formatDuration } from './human-units.ts';
+import { renderJobProgress } from './job-progress.ts';
 import { describeView, elapsedMs, isFinished, type JobView, statusPaint, viewStatus } from './job-view.ts';
 import { renderProgressBar } from './progress-bar.ts';
 import { createStyle, type Style } from './terminal-style.ts';
@@ -46,7 +47,10 @@ function jobCells(view: JobView, style: Style, now: number): Cell[] {
   return [
     { text: view.id },
     { text: view.name },
-    { text: describeView(view), paint: statusPaint(viewStatus(view), style) },
+    {
+      text: view.progress ? `${describeView(view)} ${renderJobProgress(view.progress)}` : describeView(view),
+      paint: statusPaint(viewStatus(view), style),
+    },
     { text: formatDuration(elapsedMs(view.state, now)) },
     { text: view.state.node ?? '' },
     { text: view.state.exitCode === undefined ? '' : String(view.state.exitCode) },

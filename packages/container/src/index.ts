@@ -28,6 +28,7 @@ export {
 export { classifyLoadError, savedForRestart, stoppedAtTimeLimitWarning } from './failure-reasons.ts';
 export { openForAppend } from './file-open.ts';
 export { type ExecuteOptions, JobContainer, type JobContainerOptions } from './job-container.ts';
+export { type DescribeJobInput, describeJobFolder } from './job-description.ts';
 export {
   BATCH_FILES,
   BATCH_MANIFEST_VERSION,

@@ -1,5 +1,7 @@
+import type { JobDescription } from './job-description.ts';
 import type { JobId } from './job-id.ts';
 import type { JobState, UnreadableRecord } from './job-state.ts';
+import type { JobStats, JobStatsOptions } from './job-stats.ts';
 import type { JobDependencies, RetryPolicy } from './long-jobs.ts';
 
 /** A crate file on disk, optionally one object inside an HDF5 crate ('/my_process'). */
@@ -122,6 +124,17 @@ export interface Driver<Target = unknown> {
    */
   logFile(id: string, options?: Pick<LogOptions, 'stream'>): Promise<string>;
   listJobs(): Promise<TrackedJob[]>;
+  /**
+   * Everything known about one job, for one screen: state and its history, requested against used
+   * (the runner's figures and the scheduler's, with efficiency), progress, the failure's class and
+   * diagnosis, the remote error, the logs' last lines, job script, crate and digest, attempts.
+   */
+  describeJob(id: string): Promise<JobDescription>;
+  /**
+   * Per Process class (job name) over the tracked jobs: count, states, wall time and peak memory
+   * percentiles against the request, CPU efficiency, and right-sizing suggestions.
+   */
+  stats(options?: JobStatsOptions): Promise<JobStats>;
   /**
    * Job records the driver found but could not read well enough to know their job's id (a damaged
    * SLURM job.json), as of the last status call: those jobs are in no status answer. A job whose

@@ -58,6 +58,22 @@ export {
 export { asFileWriteError, describeErrno, errnoCode, FileWriteError } from './file-write-error.ts';
 export { hpcHome } from './hpc-home.ts';
 export {
+  failureClassOf,
+  type JobDescription,
+  type JobLogTail,
+  type JobPhase,
+  jobHistory,
+} from './job-description.ts';
+export {
+  type CpuEfficiency,
+  type EfficiencyInput,
+  type FigureSource,
+  type JobEfficiency,
+  jobEfficiency,
+  type MemoryEfficiency,
+  type TimeEfficiency,
+} from './job-efficiency.ts';
+export {
   InvalidJobSettingError,
   type InvalidSettingProblem,
   type JobFailedDetails,
@@ -79,6 +95,16 @@ export {
   type JobStatus,
   type UnreadableRecord,
 } from './job-state.ts';
+export {
+  computeJobStats,
+  type JobStats,
+  type JobStatsInput,
+  type JobStatsOptions,
+  type Percentiles,
+  type ProcessClassStats,
+  percentiles,
+  type ResourceSuggestion,
+} from './job-stats.ts';
 export {
   type AttemptCause,
   type AttemptMechanism,
@@ -105,6 +131,7 @@ export {
   InvalidOptionError,
 } from './option-errors.ts';
 export { formatRemoteError, type RemoteError, toRemoteError } from './remote-error.ts';
+export { parseMemoryRequest, requestedResourcesOf } from './requested-resources.ts';
 export {
   checkRetryPolicy,
   decideRetry,
@@ -126,6 +153,7 @@ export {
   findUnsafeCharacter,
   type UnsafeCharacter,
 } from './safe-text.ts';
+export type { SchedulerUsage } from './scheduler-usage.ts';
 export { parseSlurmTimeMs } from './slurm-time.ts';
 export { sweepStaleTempFiles, tempFileName } from './stale-temp-files.ts';
 export {

@@ -1,4 +1,5 @@
 import { describeRestart, type JobAttempt } from './long-jobs.ts';
+import type { SchedulerUsage } from './scheduler-usage.ts';
 
 /**
  * The one state vocabulary of every driver. A discriminated union on `status`; the scheduler's own
@@ -52,6 +53,8 @@ export interface JobStateDetails {
   maxAttempts?: number;
   /** Restarts from a checkpoint so far (time limit or preemption). */
   restarts?: number;
+  /** The scheduler's own figures for a finished run (sacct), when its accounting has them. */
+  scheduler?: SchedulerUsage;
   /**
    * Why a job whose retry policy lists its failure was not retried: 'retry not possible: mem 4G
    * exceeds partition short's MaxMemPerNode 2000M', 'retries ran out: 3 of 3 attempts used'.

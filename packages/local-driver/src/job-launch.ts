@@ -26,6 +26,25 @@ export interface LaunchSettings {
   modes: FileModes;
 }
 
+/** What the launcher takes from the driver's options (SIGTERM to SIGKILL: 5 s unless set). */
+export function launchSettingsOf(
+  options: {
+    nodePath?: string | undefined;
+    runnerPath?: string | undefined;
+    killGraceMs?: number | undefined;
+  },
+  share: Sharing,
+  modes: FileModes,
+): LaunchSettings {
+  return {
+    nodePath: options.nodePath,
+    runnerPath: options.runnerPath,
+    killGraceMs: options.killGraceMs ?? 5_000,
+    share,
+    modes,
+  };
+}
+
 /**
  * Runs one job to its end, as the scheduler would: starts its node-runner, warns it (SIGUSR1)
  * `checkpointLeadSeconds` before its time limit, ends it at the limit, and records in job.json how

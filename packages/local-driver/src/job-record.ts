@@ -8,6 +8,7 @@ import {
   JobFileUnreadableError,
   type JobState,
   type RetryPolicy,
+  requestedResourcesOf,
 } from '@hpc/core';
 import type { LocalBatchRecord } from './batch-record.ts';
 
@@ -97,10 +98,15 @@ declare module '@hpc/core' {
 
 /** The fields of a record every local submission sets the same way: owner, time limit, its warning, env. */
 export function runSettingsOf(
-  options: { checkpointSignalSeconds?: number | undefined; env?: Record<string, string> | undefined },
+  options: {
+    checkpointSignalSeconds?: number | undefined;
+    env?: Record<string, string> | undefined;
+    slurmArgs?: Record<string, string> | undefined;
+  },
   timeLimitMs: number | undefined,
 ) {
   return {
+    requested: requestedResourcesOf(options.slurmArgs),
     submittedAt: new Date().toISOString(),
     ownerPid: process.pid,
     timeLimitMs,

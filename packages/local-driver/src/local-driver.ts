@@ -6,9 +6,8 @@ import {
   pollingWaiters,
   processDirOf,
   processLogFile,
-  readJobLog,
+  readLogFile,
   readOutcome,
-  readProcessLog,
   refuseBatchRestarts,
   resultOrFailure,
   type SubmitTarget,
@@ -26,9 +25,12 @@ import {
   fileModes,
   hpcHome,
   isTerminalState,
+  type JobDescription,
   type JobId,
   JobNotFoundError,
   type JobState,
+  type JobStats,
+  type JobStatsOptions,
   JobUnreadableError,
   type LogOptions,
   refuseBatchRetry,
@@ -46,10 +48,11 @@ import { DependencyGate } from './dependency-gate.ts';
 import { dependencyFields, type HoldParts, queueDependent, queueDependentBatch } from './dependency-holds.ts';
 import type { LocalDriverOptions } from './driver-options.ts';
 import { allocateJobDir, jobDirOf, listJobIds, mapConcurrently } from './job-folders.ts';
-import type { LaunchSettings, LiveJob } from './job-launch.ts';
+import { type LiveJob, launchSettingsOf } from './job-launch.ts';
 import { JobQueue } from './job-queue.ts';
 import { type LocalJobRecord, readJobRecord, runSettingsOf, writeJobRecord } from './job-record.ts';
 import { cancelPackedProcess, createLocalBatch, notAProcess, taskRecordOnDisk } from './local-batches.ts';
+import { describeLocalJob, localJobStats } from './local-inspection.ts';
 import { withLocalAttempts } from './local-retries.ts';
 import { liveStatusOf, localJobState, unknownState } from './local-state.ts';
 import { terminateProcessGroup } from './process-group.ts';
@@ -82,7 +85,7 @@ export class LocalDriver implements Driver<SubmitTarget> {
   constructor(private readonly options: LocalDriverOptions = {}) {
     this.root = options.root ?? defaultLocalRoot();
     this.queue = new JobQueue(Math.max(1, options.concurrency ?? availableParallelism()), () =>
-      this.launchSettings(),
+      launchSettingsOf(this.options, this.share, this.modes),
     );
     this.live = this.queue.live;
     this.book = new BatchBook(
@@ -291,7 +294,8 @@ export class LocalDriver implements Driver<SubmitTarget> {
     }
     await writeJobRecord(record, this.modes.file);
     const pid = live?.child?.pid ?? record.pid;
-    if (pid !== undefined) await terminateProcessGroup(pid, this.killGraceMs());
+    if (pid !== undefined)
+      await terminateProcessGroup(pid, launchSettingsOf(this.options, this.share, this.modes).killGraceMs);
   }
 
   async waitForJob(id: string, options: WaitOptions = {}): Promise<JobState> {
@@ -317,9 +321,7 @@ export class LocalDriver implements Driver<SubmitTarget> {
 
   /** The job's output; for a process of a batch, what that process printed (its own capture). */
   async logs(id: string, options: LogOptions = {}): Promise<string> {
-    const found = await this.book.find(id);
-    if (found) return readProcessLog(found.processDir, options);
-    return readJobLog((await this.recordOf(id)).jobDir, options);
+    return readLogFile(await this.logFile(id, options), options);
   }
 
   async logFile(id: string, options: Pick<LogOptions, 'stream'> = {}): Promise<string> {
@@ -340,6 +342,17 @@ export class LocalDriver implements Driver<SubmitTarget> {
         jobDir: processDirOf(record.jobDir, index),
       }));
     });
+  }
+
+  /** Everything known about one job, for one screen: see JobDescription. */
+  async describeJob(id: string): Promise<JobDescription> {
+    const process = await this.book.find(id);
+    return describeLocalJob(this, { id, process, record: process ? undefined : await this.recordOf(id) });
+  }
+
+  /** Per Process class over this machine's jobs: see JobStats. */
+  async stats(options: JobStatsOptions = {}): Promise<JobStats> {
+    return localJobStats(this, options);
   }
 
   /** Every job's record, in id order (this process's live copies where it has them). */
@@ -378,20 +391,6 @@ export class LocalDriver implements Driver<SubmitTarget> {
   /** The folder of one of this driver's jobs; JobNotFoundError for an id that is not a local one. */
   jobDirOf(id: string): string {
     return jobDirOf(this.jobsRoot(), id);
-  }
-
-  private launchSettings(): LaunchSettings {
-    return {
-      nodePath: this.options.nodePath,
-      runnerPath: this.options.runnerPath,
-      killGraceMs: this.killGraceMs(),
-      share: this.share,
-      modes: this.modes,
-    };
-  }
-
-  private killGraceMs(): number {
-    return this.options.killGraceMs ?? 5_000;
   }
 }
 

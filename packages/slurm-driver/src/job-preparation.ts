@@ -10,6 +10,7 @@ import {
   type CrateDigest,
   DEFAULT_MAX_RESTARTS,
   type FileModes,
+  requestedResourcesOf,
   type Sharing,
   type SubmitOptions,
 } from '@hpc/core';
@@ -126,6 +127,7 @@ export class JobPreparation {
         crateDigest: staged.crateDigest,
         maxRestarts,
         ...(staged.object !== undefined ? { object: staged.object } : {}),
+        requested: requestedResourcesOf(settings.slurmArgs),
       },
     };
   }

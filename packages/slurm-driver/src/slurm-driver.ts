@@ -13,9 +13,12 @@ import {
   type FileModes,
   fileModes,
   hpcHome,
+  type JobDescription,
   type JobId,
   JobNotFoundError,
   type JobState,
+  type JobStats,
+  type JobStatsOptions,
   type LogOptions,
   refuseBatchRetry,
   resolveSharing,
@@ -33,6 +36,7 @@ import { type CommandRunner, createCommandRunner } from './command-runner.ts';
 import { DependencySubmissions } from './dependency-submission.ts';
 import { type JobStoreError, SchedulerUnavailableError, SubmissionInterruptedError } from './errors.ts';
 import { onInterrupt } from './interrupt-guard.ts';
+import { describeSlurmJob, slurmJobStats } from './job-inspection.ts';
 import { defaultName, JobPreparation, type Prepared, type SLURMSubmitOptions } from './job-preparation.ts';
 
 export type { SLURMSubmitOptions } from './job-preparation.ts';
@@ -349,6 +353,20 @@ export class SLURMDriver implements Driver<SubmitTarget> {
 
   async listJobs(): Promise<TrackedJob[]> {
     return this.registry.jobs().map(trackedJobOf);
+  }
+
+  /** Everything known about one job for one screen; a finished job lacking sacct's figures asks sacct once. */
+  async describeJob(id: string): Promise<JobDescription> {
+    const parts = { registry: this.registry, run: this.run, accounting: this.poller.accountingAvailable };
+    return describeSlurmJob(this.tracked(id), this, {
+      ...parts,
+      commandTimeoutMs: this.options.commandTimeoutMs,
+    });
+  }
+
+  /** Per Process class over the tracked jobs (no scheduler call): see JobStats. */
+  async stats(options: JobStatsOptions = {}): Promise<JobStats> {
+    return slurmJobStats(this.registry, options);
   }
 
   /** Stops tracking a job, for every driver on every host (its job.json says so); the folder stays. */

@@ -1,4 +1,10 @@
-import { describeRunAgainstLimit, type JobState, type JobStateDetails } from '@hpc/core';
+import {
+  describeRunAgainstLimit,
+  isTerminalState,
+  type JobState,
+  type JobStateDetails,
+  type SchedulerUsage,
+} from '@hpc/core';
 import { userNameOfUid } from './user-names.ts';
 
 /** What SLURM said about one job, from squeue or sacct text (fields it did not give are undefined). */
@@ -17,6 +23,8 @@ export interface SlurmJobReport {
   elapsedMs?: number;
   /** sacct Timelimit: the limit the job ran under (undefined when unlimited or not given). */
   timeLimitMs?: number;
+  /** sacct's figures (MaxRSS, TotalCPU, ReqMem, AllocCPUS, ...): kept in a finished job's state. */
+  usage?: SchedulerUsage;
 }
 
 /** squeue's compact state codes (%t) and their long names (%T). */
@@ -57,9 +65,15 @@ export function parseExitCode(text: string | undefined): { exitCode: number; sig
 /**
  * Maps one SLURM report to the shared JobState union. Pure; SLURM's own text stays in `raw`
  * ('CANCELLED by 0', 'PENDING (Dependency)'). Every state of Slurm 22.05 has a branch; anything
- * else becomes `unknown` with the text, never a guess.
+ * else becomes `unknown` with the text, never a guess. A finished job keeps sacct's figures in
+ * `scheduler` (a live job's are partial, so they are left out).
  */
 export function mapSlurmState(report: SlurmJobReport): JobState {
+  const state = stateOf(report);
+  return report.usage && isTerminalState(state) ? { ...state, scheduler: report.usage } : state;
+}
+
+function stateOf(report: SlurmJobReport): JobState {
   const text = report.state.trim();
   const [firstWord = '', ...rest] = text.split(/\s+/);
   const word = firstWord.replace(/\+$/, '').toUpperCase();

@@ -17,7 +17,7 @@ import { SchedulerCommandError, SchedulerUnavailableError } from './errors.ts';
 import { decideJobState, decisiveOutcomeState } from './job-state-policy.ts';
 import type { StateUpdate, StoredJob } from './job-store.ts';
 import { reviewRestart } from './restart-review.ts';
-import { parseSacct, type SacctQuery, sacctArgs } from './sacct-parse.ts';
+import { parseSacct, type SacctQuery, sacctArgs, sacctAsksSteps } from './sacct-parse.ts';
 import { mapSlurmState, type SlurmJobReport } from './slurm-state.ts';
 import { parseSqueue, SQUEUE_ENV, squeueArgs } from './squeue-parse.ts';
 import { slurmLocalTime } from './submission-lookup.ts';
@@ -195,8 +195,10 @@ export class StatusPoller {
             : decideProcessState(evidence, existsSync(job.jobDir), () =>
                 isProcessCancelRequested(batchDirOfProcess(job.jobDir), job.batchIndex as number),
               );
-        states.set(job.id, update.state);
-        updates.push({ ...update, ...batchFlag(job) });
+        // The job's own name, not SLURM's: sacct says 'allocation' for a while after a job ends.
+        const state = update.state.name === undefined ? update.state : { ...update.state, name: job.name };
+        states.set(job.id, state);
+        updates.push({ ...update, state, ...batchFlag(job) });
       }
     }
     // A checkpointed run is restarted (not a failure); then dependents (a cancelled one may be
@@ -266,7 +268,7 @@ export class StatusPoller {
       return undefined;
     }
     if (this.accounting === 'auto') this.accounting = true;
-    return parseSacct(result.stdout);
+    return parseSacct(result.stdout, { figures: sacctAsksSteps(query) });
   }
 
   private timeout(): { timeoutMs?: number } {

@@ -47,7 +47,7 @@ const ok: RunOutcome = {
 };
 const row = (id: string, state: string) => `${id}|${state}|None|n1|2026-01-01T00:00:00|N/A|b`;
 const acct = (id: string, state: string, exit = '0:0') =>
-  `${id}|${state}|${exit}|None|n1|2026-01-01T00:00:00|Unknown|Unknown|0|UNLIMITED|b`;
+  `${id}|${state}|${exit}|None|n1|2026-01-01T00:00:00|Unknown|Unknown|0|UNLIMITED||00:00:00|500M|1|b`;
 
 describe('StatusPoller with batches', () => {
   it('10,000 processes: one squeue by array id (whole task lists) and one sacct by array id', async () => {
@@ -74,6 +74,7 @@ describe('StatusPoller with batches', () => {
     expect(squeue?.args).toContain(`--jobs=${Array.from({ length: 10 }, (_, i) => 100 + i).join(',')}`);
     expect(squeue?.options?.env).toEqual({ SLURM_BITSTR_LEN: '0' });
     expect(sacct?.args).toContain('--jobs=109');
+    expect(sacct?.args).toContain('--allocations');
     expect(sacct?.args.find((arg) => arg.startsWith('--format='))).toMatch(/^--format=JobID,/);
     expect(states.size).toBe(10_000);
     expect(states.get(asJobId('100_0'))?.status).toBe('running');

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isTerminalState, type JobState } from '@hpc/core';
 import { describe, expect, it } from 'vitest';
 import { parseSacct, sacctArgs } from '../src/sacct-parse.ts';
-import { mapSlurmState, parseExitCode } from '../src/slurm-state.ts';
+import { mapSlurmState, parseExitCode, type SlurmJobReport } from '../src/slurm-state.ts';
 import { parseSqueue, squeueArgs } from '../src/squeue-parse.ts';
 import { userNameOfUid } from '../src/user-names.ts';
 
@@ -191,33 +191,70 @@ describe('parseSqueue / parseSacct on the driver formats (real output)', () => {
     expect(pick(mapSlurmState(reports.get('8') as never))).toEqual({ status: 'failed', cause: 'exit-code' });
   });
 
-  it('parses sacct -X --parsable2', () => {
-    // Captured 2026-12-02 with SACCT_FIELDS (Timelimit added for the TIMEOUT run time).
+  it('parses sacct --parsable2 with step rows', () => {
+    // Captured 2026-12-03 with SACCT_FIELDS (MaxRSS, TotalCPU, ReqMem, AllocCPUS added; no -X).
     const reports = parseSacct(captured('driver-format-sacct.txt'));
-    expect(reports.get('31')).toMatchObject({
+    expect([...reports.keys()]).toEqual(['45224', '45225', '45226', '45227', '45228', '45229']);
+    expect(reports.get('45225')).toMatchObject({
       state: 'CANCELLED by 0',
       exitCode: '0:0',
       name: 'held|pipe',
-      endedAt: '2026-12-02T07:33:31',
+      endedAt: '2026-12-03T07:37:19',
     });
-    expect(reports.get('32')).toMatchObject({ nodes: 'n1', elapsedMs: 2000 });
-    expect(pick(mapSlurmState(reports.get('30') as never))).toEqual({
+    expect(reports.get('45226')).toMatchObject({ nodes: 'n1', elapsedMs: 3000 });
+    expect(pick(mapSlurmState(reports.get('45224') as never))).toEqual({
       status: 'failed',
       cause: 'exit-code',
       exitCode: 3,
     });
   });
 
+  it("keeps sacct's figures, MaxRSS from the batch step row, in a finished job's state", () => {
+    const reports = parseSacct(captured('driver-format-sacct.txt'));
+    // 45229: -c 2 --mem=300M --time=00:05:00, 150 MiB touched, ~2 s of CPU.
+    const burn = {
+      source: 'sacct',
+      maxRssBytes: 168_568 * 1024,
+      totalCpuMs: 2108,
+      reqMemBytes: 300 * 1024 ** 2,
+      allocCpus: 2,
+      elapsedMs: 3000,
+      timeLimitMs: 300_000,
+      nodes: 'n1',
+    };
+    expect(reports.get('45229')?.usage).toEqual(burn);
+    expect(mapSlurmState(reports.get('45229') as never).scheduler).toEqual(burn);
+    expect(reports.get('45224')?.usage).toMatchObject({ maxRssBytes: 1088 * 1024, totalCpuMs: 1 });
+    // Never started: no step row, no peak, no node.
+    expect(reports.get('45225')?.usage).toEqual({
+      source: 'sacct',
+      totalCpuMs: 0,
+      reqMemBytes: 500 * 1024 ** 2,
+      allocCpus: 1,
+      elapsedMs: 0,
+    });
+    // A live job's figures are partial: not kept in its state.
+    expect(
+      mapSlurmState({ ...(reports.get('45229') as SlurmJobReport), state: 'RUNNING' }).scheduler,
+    ).toBeUndefined();
+  });
+
+  it('gives array tasks their own step figures (JobID column)', () => {
+    const reports = parseSacct(captured('driver-format-sacct-array.txt'));
+    expect([...reports.keys()]).toEqual(['45230_0', '45230_1', '45230_2']);
+    expect(reports.get('45230_1')?.usage).toMatchObject({ maxRssBytes: 1088 * 1024, totalCpuMs: 3 });
+  });
+
   it('says how long a TIMEOUT job ran against its limit (sacct ElapsedRaw / Timelimit)', () => {
     const reports = parseSacct(captured('driver-format-sacct.txt'));
-    expect(reports.get('34')).toMatchObject({ state: 'TIMEOUT', elapsedMs: 88_000, timeLimitMs: 60_000 });
-    expect(reports.get('31')?.timeLimitMs).toBeUndefined(); // Partition_Limit
-    expect(reports.get('30')?.timeLimitMs).toBeUndefined(); // UNLIMITED
-    expect(mapSlurmState(reports.get('34') as never)).toMatchObject({
+    expect(reports.get('45228')).toMatchObject({ state: 'TIMEOUT', elapsedMs: 82_000, timeLimitMs: 60_000 });
+    expect(reports.get('45225')?.timeLimitMs).toBeUndefined(); // Partition_Limit
+    expect(reports.get('45224')?.timeLimitMs).toBeUndefined(); // UNLIMITED
+    expect(mapSlurmState(reports.get('45228') as never)).toMatchObject({
       status: 'timeout',
-      raw: 'TIMEOUT; ran 1m28s of its 1m limit',
+      raw: 'TIMEOUT; ran 1m22s of its 1m limit',
       timeLimitMs: 60_000,
-      elapsedMs: 88_000,
+      elapsedMs: 82_000,
     });
     expect(mapSlurmState({ state: 'TIMEOUT', elapsedMs: 123_000, timeLimitMs: 120_000 }).raw).toBe(
       'TIMEOUT; ran 2m03s of its 2m limit',
@@ -227,7 +264,7 @@ describe('parseSqueue / parseSacct on the driver formats (real output)', () => {
 
   it('lets the last row win for an id listed twice (requeue, reused ids)', () => {
     const text =
-      '9|NODE_FAIL|0:0|None|n3|x|x|x|5|UNLIMITED|job\n9|RUNNING|0:0|None|n1|x|x|x|1|UNLIMITED|job\n';
+      '9|NODE_FAIL|0:0|None|n3|x|x|x|5|UNLIMITED||0:01|500M|1|job\n9|RUNNING|0:0|None|n1|x|x|x|1|UNLIMITED||0:00|500M|1|job\n';
     expect(parseSacct(text).get('9')?.state).toBe('RUNNING');
   });
 
@@ -244,5 +281,18 @@ describe('parseSqueue / parseSacct on the driver formats (real output)', () => {
       '--format=%i|%T|%r|%N|%V|%S|%j',
     ]);
     expect(sacctArgs(['3'])).toContain('--jobs=3');
+    // Step rows are asked for by ids (they carry MaxRSS), not for a time window (they cost 15x there).
+    expect(sacctArgs(['3'])).not.toContain('--allocations');
+    const many = Array.from({ length: 201 }, (_, i) => String(i));
+    expect(sacctArgs({ ids: many, since: '2026-12-03T00:00:00' })).toContain('--allocations');
+    expect(sacctArgs({ ids: many })).not.toContain('--allocations');
+    // Nor for batch arrays (a 1,000-task array: 0.2 s with steps, 0.07 s without).
+    expect(sacctArgs({ ids: ['109'], tasks: true })).toContain('--allocations');
+  });
+
+  it('keeps no figures from output without step rows (TotalCPU reads 00:00:00 there)', () => {
+    const text = captured('driver-format-sacct.txt');
+    expect(parseSacct(text, { figures: false }).get('45229')?.usage).toBeUndefined();
+    expect(parseSacct(text, { figures: false }).get('45229')?.state).toBe('COMPLETED');
   });
 });

@@ -67,7 +67,7 @@ const ok = (): RunOutcome => ({
 const squeueRow = (id: number, state: string, reason = 'None') =>
   `${id}|${state}|${reason}|n1|2026-01-01T00:00:00|N/A|job`;
 const sacctRow = (id: number, state: string, exitCode = '0:0') =>
-  `${id}|${state}|${exitCode}|None|n1|2026-01-01T00:00:00|Unknown|Unknown|0|UNLIMITED|job`;
+  `${id}|${state}|${exitCode}|None|n1|2026-01-01T00:00:00|Unknown|Unknown|0|UNLIMITED||00:00:00|500M|1|job`;
 
 describe('StatusPoller', () => {
   it('answers 1,000 jobs with one squeue (--me) and one sacct (a time window), lists bounded', async () => {
@@ -82,6 +82,8 @@ describe('StatusPoller', () => {
     expect(h.calls.map((c) => c.command)).toEqual(['squeue', 'sacct']);
     expect(h.calls[0]?.args).toContain('--me');
     expect(h.calls[1]?.args.some((arg) => arg.startsWith('--starttime='))).toBe(true);
+    // A time window asks for allocations only: step rows of every job in it would cost 15x.
+    expect(h.calls[1]?.args).toContain('--allocations');
     expect(h.calls.flatMap((c) => c.args).every((arg) => arg.length < 200)).toBe(true);
     expect(states.size).toBe(1000);
     expect(states.get(asJobId('1'))?.status).toBe('running');
@@ -155,6 +157,30 @@ describe('StatusPoller', () => {
       cause: 'infrastructure',
       exitCode: 3,
     });
+  });
+
+  it("keeps the job's own name over sacct's early 'allocation', and sacct's figures in the final state", async () => {
+    const h = harness(1);
+    h.replies.sacct = {
+      stdout: [
+        '1|FAILED|3:0|None|n1|2026-01-01T00:00:00|2026-01-01T00:00:01|2026-01-01T00:00:03|2|00:10:00||00:00.020|500M|1|allocation',
+        '1.batch|FAILED|3:0||n1|2026-01-01T00:00:01|2026-01-01T00:00:01|2026-01-01T00:00:03|2||1234K|00:00.020||1|batch',
+      ].join('\n'),
+    };
+    const state = (await h.poller.poll()).get(asJobId('1'));
+    expect(state).toMatchObject({ status: 'failed', cause: 'infrastructure', name: 'j1' });
+    expect(state?.scheduler).toEqual({
+      source: 'sacct',
+      maxRssBytes: 1234 * 1024,
+      totalCpuMs: 20,
+      reqMemBytes: 500 * 1024 ** 2,
+      allocCpus: 1,
+      elapsedMs: 2000,
+      timeLimitMs: 600_000,
+      nodes: 'n1',
+    });
+    expect(h.store.get('1')?.state).toEqual(state);
+    expect(h.calls.map((call) => call.command)).toEqual(['squeue', 'sacct']);
   });
 
   it('works from squeue alone when accounting is disabled', async () => {

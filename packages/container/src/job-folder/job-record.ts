@@ -1,6 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { asFileWriteError, errnoCode, fileModes, type JobState, writeFileAtomic } from '@hpc/core';
+import {
+  asFileWriteError,
+  errnoCode,
+  fileModes,
+  type JobState,
+  type RequestedResources,
+  writeFileAtomic,
+} from '@hpc/core';
 import { jobPaths } from './job-files.ts';
 
 /**
@@ -24,6 +31,8 @@ export interface JobRecordCommon {
   imports?: string[];
   /** The terminal state, written once the job is over, so nobody has to ask the scheduler again. */
   finalState?: JobState;
+  /** What the job asked for (cpus, memory, time limit), from its submit options; absent: the site's defaults. */
+  requested?: RequestedResources;
 }
 
 /** ONE type for job.json: the common part, named by its driver, plus that driver's own fields. */
