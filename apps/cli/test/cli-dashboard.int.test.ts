@@ -6,6 +6,7 @@ import { findOnPath } from '../src/command-path.ts';
 import {
   launchChromium,
   openEventStream,
+  type PageGlobals,
   type RunningDashboard,
   rawGet,
   screenshot,
@@ -45,7 +46,9 @@ const submit = async (args: string[]) => {
 beforeAll(async () => {
   assertBuilt();
   if (!findOnPath('sbatch'))
-    throw new Error('sbatch is not on PATH: the integration tests need the dev cluster (scripts/cluster/up.sh)');
+    throw new Error(
+      'sbatch is not on PATH: the integration tests need the dev cluster (scripts/cluster/up.sh)',
+    );
   home = await makeHome();
   const shims = join(home, 'shims');
   await mkdir(shims);
@@ -53,7 +56,10 @@ beforeAll(async () => {
   for (const command of ['squeue', 'sacct']) {
     const real = findOnPath(command);
     if (!real) throw new Error(`${command} is not on PATH`);
-    await writeFile(join(shims, command), `#!/bin/sh\necho ${command} >> "$HPC_TEST_CALL_LOG"\nexec ${real} "$@"\n`);
+    await writeFile(
+      join(shims, command),
+      `#!/bin/sh\necho ${command} >> "$HPC_TEST_CALL_LOG"\nexec ${real} "$@"\n`,
+    );
     await chmod(join(shims, command), 0o755);
   }
   env = {
@@ -87,9 +93,14 @@ describe('hpc dashboard on SLURM', () => {
     const page = await browser.newPage();
     await page.goto(dashboard.url);
     const statusOf = (id: string) =>
-      page.$eval(`#jobs tr[data-id="${id}"]`, (row) => (row as HTMLElement).dataset.status).catch(() => undefined);
+      page
+        .$eval(`#jobs tr[data-id="${id}"]`, (row) => row.getAttribute('data-status'))
+        .catch(() => undefined);
     await page.waitForFunction(
-      (id) => document.querySelector(`#jobs tr[data-id="${id}"]`)?.getAttribute('data-status') === 'running',
+      (id) =>
+        (globalThis as unknown as PageGlobals).document
+          .querySelector(`#jobs tr[data-id="${id}"]`)
+          ?.getAttribute('data-status') === 'running',
       { timeout: 60_000 },
       ids.running,
     );
@@ -124,7 +135,9 @@ describe('hpc dashboard on SLURM', () => {
     };
     const one = await window(1);
     const ten = await window(10);
-    console.log(`scheduler calls in 10 s: 1 stream ${JSON.stringify(one)}, 10 streams ${JSON.stringify(ten)}`);
+    console.log(
+      `scheduler calls in 10 s: 1 stream ${JSON.stringify(one)}, 10 streams ${JSON.stringify(ten)}`,
+    );
     // One poll a second: about 10 squeue either way (a poll more or less, by phase).
     expect(one.squeue).toBeGreaterThanOrEqual(5);
     expect(one.squeue).toBeLessThanOrEqual(11);

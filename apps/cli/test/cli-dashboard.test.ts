@@ -4,6 +4,7 @@ import type { Browser } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   launchChromium,
+  type PageGlobals,
   type RunningDashboard,
   rawGet,
   screenshot,
@@ -63,23 +64,36 @@ describe('hpc dashboard in chromium (local driver)', () => {
     await page.goto(dashboard.url);
     // The token moved into the cookie and out of the address bar.
     expect(page.url()).toBe(`${dashboard.base}/`);
-    await page.waitForFunction(() => Number(document.body.dataset.updates) >= 1);
+    await page.waitForFunction(
+      () => Number((globalThis as unknown as PageGlobals).document.body.dataset.updates) >= 1,
+    );
     const states = async () =>
       page.$$eval('#jobs tbody tr', (rows) =>
-        Object.fromEntries(rows.map((row) => [(row as HTMLElement).dataset.id, (row as HTMLElement).dataset.status])),
+        Object.fromEntries(rows.map((row) => [row.getAttribute('data-id'), row.getAttribute('data-status')])),
       );
     const before = await states();
     expect(before[ids.completed as string]).toBe('completed');
     expect(before[ids.failed as string]).toBe('failed');
     expect(before[ids.running as string]).toBe('running');
     for (const task of [0, 1, 2]) expect(before[`${ids.batch}_${task}`]).toBe('completed');
-    expect(await page.$eval(`tr[data-id="${ids.running}"] .state`, (el) => getComputedStyle(el).backgroundColor)).not.toBe(
-      await page.$eval(`tr[data-id="${ids.failed}"] .state`, (el) => getComputedStyle(el).backgroundColor),
+    expect(
+      await page.$eval(
+        `tr[data-id="${ids.running}"] .state`,
+        (el) => (globalThis as unknown as PageGlobals).getComputedStyle(el).backgroundColor,
+      ),
+    ).not.toBe(
+      await page.$eval(
+        `tr[data-id="${ids.failed}"] .state`,
+        (el) => (globalThis as unknown as PageGlobals).getComputedStyle(el).backgroundColor,
+      ),
     );
     await screenshot(page, 'jobs-running');
     const shownNavigations = navigations;
     await page.waitForFunction(
-      (id) => document.querySelector(`#jobs tr[data-id="${id}"]`)?.getAttribute('data-status') === 'completed',
+      (id) =>
+        (globalThis as unknown as PageGlobals).document
+          .querySelector(`#jobs tr[data-id="${id}"]`)
+          ?.getAttribute('data-status') === 'completed',
       { timeout: 20_000 },
       ids.running,
     );
@@ -90,7 +104,9 @@ describe('hpc dashboard in chromium (local driver)', () => {
     expect(await page.$$eval('#jobs tbody tr', (rows) => rows.length)).toBe(1);
     await page.select('#filter-state', '');
     await page.click('th[data-column="id"]');
-    const order = await page.$$eval('#jobs tbody tr', (rows) => rows.map((row) => (row as HTMLElement).dataset.id));
+    const order = await page.$$eval('#jobs tbody tr', (rows) =>
+      rows.map((row) => row.getAttribute('data-id')),
+    );
     expect(order[0]).toBe(ids.running);
     await page.close();
   });
@@ -104,7 +120,7 @@ describe('hpc dashboard in chromium (local driver)', () => {
     expect(show).toContain('process-error');
     expect(show).toContain('<script>window.__pwned=2</script>');
     expect(await page.$eval('#stdout', (el) => el.textContent)).toContain('log line <img src=x');
-    expect(await page.evaluate(() => (window as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).__pwned)).toBeUndefined();
     expect(await page.$$eval('main img, main script', (els) => els.length)).toBe(0);
     await screenshot(page, 'job-failed');
     await page.close();
@@ -116,7 +132,12 @@ describe('hpc dashboard in chromium (local driver)', () => {
     await page.waitForSelector('svg.gantt');
     expect(await page.$$eval('svg.gantt g.task', (els) => els.length)).toBe(3);
     expect(await page.$$eval('svg.gantt rect.run.s-completed', (els) => els.length)).toBe(3);
-    await page.waitForFunction(() => document.querySelectorAll('svg.memory g.mem').length === 3, { timeout: 10_000 });
+    await page.waitForFunction(
+      () => (globalThis as unknown as PageGlobals).document.querySelectorAll('svg.memory g.mem').length === 3,
+      {
+        timeout: 10_000,
+      },
+    );
     const box = await page.$eval('svg.gantt', (el) => el.getBoundingClientRect().height);
     expect(box).toBeGreaterThan(40);
     await screenshot(page, 'batch');
@@ -150,11 +171,15 @@ describe('hpc report --html', () => {
     const page = await browser.newPage();
     await page.setJavaScriptEnabled(false);
     await page.goto(`file://${out}`);
-    const rows = await page.$$eval('#jobs tbody tr', (els) => els.map((el) => (el as HTMLElement).dataset.status));
+    const rows = await page.$$eval('#jobs tbody tr', (els) =>
+      els.map((el) => el.getAttribute('data-status')),
+    );
     expect(rows).toHaveLength(6);
     expect(rows.filter((status) => status === 'failed')).toHaveLength(1);
     expect(await page.$$eval(`#batch-${ids.batch} svg.gantt g.task`, (els) => els.length)).toBe(3);
-    expect(await page.$eval(`#job-${ids.failed} pre.show`, (el) => el.textContent)).toContain('process-error');
+    expect(await page.$eval(`#job-${ids.failed} pre.show`, (el) => el.textContent)).toContain(
+      'process-error',
+    );
     await screenshot(page, 'report');
     await page.close();
   });

@@ -70,7 +70,10 @@ export async function startDashboardProcess(
 }
 
 /** A raw GET with chosen headers (fetch() would not let a test forge Host). */
-export function rawGet(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+export function rawGet(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(url, { headers }, (res) => {
       let body = '';
@@ -95,4 +98,19 @@ export function openEventStream(base: string, cookie: string): { updates: () => 
   req.on('error', () => {});
   req.end();
   return { updates: () => updates, close: () => req.destroy() };
+}
+
+/**
+ * The little of the browser's globals that the page-side callbacks (page.$eval, waitForFunction)
+ * use, typed here because the tests compile without the DOM library. They run in chromium:
+ * `(globalThis as unknown as PageGlobals).document` is the page's document there.
+ */
+export interface PageGlobals {
+  document: {
+    querySelector(selector: string): { getAttribute(name: string): string | null } | null;
+    querySelectorAll(selector: string): { length: number };
+    body: { dataset: Record<string, string | undefined> };
+  };
+  getComputedStyle(element: unknown): { backgroundColor: string };
+  __pwned?: number;
 }
