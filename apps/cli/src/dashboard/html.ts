@@ -40,15 +40,3 @@ export function html(parts: TemplateStringsArray, ...values: Value[]): SafeHtml 
   });
   return new SafeHtml(out);
 }
-
-/** JSON for a <script type="application/json"> block: '<' escaped so no '</script>' can end it. */
-export function jsonForHtml(value: unknown): SafeHtml {
-  return new SafeHtml(
-    JSON.stringify(value)
-      .replace(/</g, '\\u003c')
-      .replace(/>/g, '\\u003e')
-      .replace(/&/g, '\\u0026')
-      .replace(/\u2028/g, '\\u2028')
-      .replace(/\u2029/g, '\\u2029'),
-  );
-}

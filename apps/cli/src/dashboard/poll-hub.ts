@@ -101,8 +101,9 @@ export class PollHub {
     const cached = this.described.get(id);
     if (cached && (isTerminalState(view.state) || cached.at >= this.now() - this.options.intervalMs * 2))
       return cached.description;
-    // A finished job is described from its files (SLURM: at most one sacct, once, for its figures).
-    if (isTerminalState(view.state)) return this.describe(id);
+    // A finished job is described from its files (SLURM: at most one sacct, once, for its figures);
+    // a local job always is (the local driver asks no scheduler).
+    if (isTerminalState(view.state) || this.driver.kind === 'local') return this.describe(id);
     return undefined; // described at the next poll
   }
 

@@ -4,7 +4,7 @@ import { ASSET_TYPES, readAsset } from './assets.ts';
 import { batchFragment, batchRows } from './batch-page.ts';
 import { html, type SafeHtml } from './html.ts';
 import { jobFragment, jobPlaceholder, notTracked } from './job-page.ts';
-import { jobTableHtml, tableRow } from './job-table.ts';
+import { jobTableHtml, type TableRow, tableRow } from './job-table.ts';
 import { pageHtml } from './page-layout.ts';
 import type { PollHub } from './poll-hub.ts';
 import type { SseHub } from './sse-hub.ts';
@@ -17,18 +17,41 @@ export interface RouteContext {
   now: () => number;
   /** driver.stats() reads every finished job's outcome: made at most every few seconds. */
   statsCache?: { at: number; stats: JobStats };
+  /** The table's rows as last published (JSON by id): a poll sends only the rows that changed. */
+  publishedRows?: Map<string, string>;
 }
 
 const STATS_TTL_MS = 5_000;
 
-/** What the page's script needs after each poll for a topic: rows for the table, HTML for the others. */
-export async function topicPayload(context: RouteContext, topic: string): Promise<unknown> {
+/**
+ * What the page's script needs for a topic: the table's rows (all of them when its stream opens,
+ * then those that changed or went), or the job's or batch's view as HTML.
+ */
+export async function topicPayload(
+  context: RouteContext,
+  topic: string,
+  mode: 'full' | 'delta' = 'full',
+): Promise<unknown> {
   const { hub } = context;
   const poll = { at: hub.lastPollAt, polls: hub.polls, error: hub.lastError };
-  if (topic === 'jobs') return { poll, rows: hub.rows.map(tableRow) };
+  if (topic === 'jobs')
+    return mode === 'full' ? { poll, rows: hub.rows.map(tableRow) } : { poll, ...rowChanges(context) };
   if (topic.startsWith('job:')) return { poll, html: (await jobBody(context, topic.slice(4))).text };
   if (topic.startsWith('batch:')) return { poll, html: batchBody(context, topic.slice(6)).text };
   return { poll };
+}
+
+function rowChanges(context: RouteContext): { changed: TableRow[]; removed: string[] } {
+  const before = context.publishedRows ?? new Map<string, string>();
+  const now = new Map<string, string>();
+  const changed: TableRow[] = [];
+  for (const row of context.hub.rows.map(tableRow)) {
+    const text = JSON.stringify(row);
+    now.set(row.id, text);
+    if (before.get(row.id) !== text) changed.push(row);
+  }
+  context.publishedRows = now;
+  return { changed, removed: [...before.keys()].filter((id) => !now.has(id)) };
 }
 
 async function jobBody({ hub }: RouteContext, id: string): Promise<SafeHtml> {
@@ -62,7 +85,12 @@ export async function route(
   response: ServerResponse,
   url: URL,
 ): Promise<boolean> {
-  const path = decodeURIComponent(url.pathname);
+  let path: string;
+  try {
+    path = decodeURIComponent(url.pathname);
+  } catch {
+    return false; // a malformed %-escape names no page
+  }
   const send = (type: string, body: string) => {
     response.writeHead(200, { 'Content-Type': type });
     response.end(body);

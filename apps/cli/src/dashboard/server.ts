@@ -53,7 +53,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   const token = options.token ?? newDashboardToken();
   const hub = new PollHub(options.driver, { intervalMs: options.intervalMs ?? 2000 });
   const context: RouteContext = { driver: options.driver, hub, now: Date.now } as RouteContext;
-  const sse = new SseHub((topic) => topicPayload(context, topic));
+  const sse = new SseHub((topic, mode) => topicPayload(context, topic, mode));
   context.sse = sse;
   let policy: AccessPolicy | undefined;
   const server = createServer((request, response) => {

@@ -1,7 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-/** What a topic's subscribers get after each poll: computed once per topic, sent to all of them. */
-export type TopicPayload = (topic: string) => Promise<unknown>;
+/**
+ * What a topic's subscribers get: everything when a stream opens ('full'), after each poll only
+ * what changed ('delta'); computed once per topic and sent to all of them.
+ */
+export type TopicPayload = (topic: string, mode: 'full' | 'delta') => Promise<unknown>;
 
 /** Comments keep idle connections (and proxies in between) from timing out. */
 const HEARTBEAT_MS = 15_000;
@@ -40,14 +43,14 @@ export class SseHub {
       set.delete(response);
       if (set.size === 0 && this.clients.get(topic) === set) this.clients.delete(topic);
     });
-    this.write(response, await this.payload(topic));
+    response.write(this.event(await this.payload(topic, 'full')));
   }
 
   /** After a poll: each topic once, to all its subscribers. */
   async publish(): Promise<void> {
     for (const [topic, set] of this.clients) {
-      const data = await this.payload(topic);
-      for (const response of set) this.write(response, data);
+      const event = this.event(await this.payload(topic, 'delta'));
+      for (const response of set) response.write(event);
     }
   }
 
@@ -57,9 +60,9 @@ export class SseHub {
     this.clients.clear();
   }
 
-  private write(response: ServerResponse, data: unknown): void {
-    // JSON has no raw newlines, so one data line carries the whole event.
-    response.write(`event: update\ndata: ${JSON.stringify(data)}\n\n`);
+  /** Serialized once, however many streams it goes to. JSON has no raw newline: one data line. */
+  private event(data: unknown): string {
+    return `event: update\ndata: ${JSON.stringify(data)}\n\n`;
   }
 
   private comment(text: string): void {

@@ -6,7 +6,9 @@
   if (!topic) return;
   const main = document.getElementById('main');
   const poll = document.getElementById('poll');
+  // The table's rows by id: all of them when the stream opens, then each poll's changes.
   let rows = null;
+  const byId = new Map();
   let sort = { column: 0, direction: 1 };
   let updates = 0;
 
@@ -97,8 +99,11 @@
   source.addEventListener('update', (event) => {
     const data = JSON.parse(event.data);
     showPoll(data.poll);
-    if (data.rows) {
-      rows = data.rows;
+    if (data.rows || data.changed) {
+      if (data.rows) byId.clear();
+      for (const row of data.rows ?? data.changed) byId.set(row.id, row);
+      for (const id of data.removed ?? []) byId.delete(id);
+      rows = [...byId.values()];
       renderTable();
     } else if (typeof data.html === 'string') replaceView(data.html);
     updates += 1;
