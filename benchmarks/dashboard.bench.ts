@@ -46,7 +46,7 @@ const driver = {
   async describeJob(id: string): Promise<JobDescription> {
     const state = states.get(id) as JobState;
     return {
-      id,
+      id: id as JobDescription['id'],
       driver: 'slurm',
       name: state.name ?? '',
       state,
