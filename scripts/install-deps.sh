@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything the project needs on a fresh Debian 12 machine: Node 24 + pnpm (when the
 # machine's Node is older), the workspace's npm packages, and the Debian packages the tests use
-# (a real SLURM cluster, and h5py/h5dump as independent HDF5 readers). Idempotent.
+# (a real SLURM cluster, h5py/h5dump as independent HDF5 readers, chromium for the dashboard tests). Idempotent.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 hpc_use_toolchain
@@ -9,6 +9,7 @@ hpc_use_toolchain
 APT_PACKAGES=(
   slurm-wlm slurmdbd munge mariadb-server lmod
   python3-h5py python3-numpy hdf5-tools hdf5-filter-plugin hdf5-filter-plugin-blosc-serial
+  chromium
 )
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

@@ -6,7 +6,7 @@ import { copyHdf5Plugins, HDF5_WORKER_ENTRIES, SERIALIZER_PACKAGE_JSON } from '.
 /**
  * The CLI is one self-contained program: dist/hpc.mjs plus lazily loaded chunks (a command's code
  * and the packages it needs load only when it runs), the node-runner it hands to the drivers, and
- * the wasm Blosc plugins h5wasm needs. Nothing else has to be installed next to it.
+ * the wasm Blosc plugins h5wasm needs, and the dashboard's assets. Nothing else has to be installed next to it.
  */
 function copyRuntimeFiles(): void {
   const runner = join('node_modules', '@hpc', 'runner', 'dist', 'node-runner.mjs');
@@ -18,6 +18,8 @@ function copyRuntimeFiles(): void {
   // The runner loads h5wasm from beside itself for HDF5 crates.
   cpSync(join(dirname(runner), 'h5wasm'), 'dist/h5wasm', { recursive: true });
   copyHdf5Plugins(SERIALIZER_PACKAGE_JSON, 'dist');
+  // The dashboard's page script and stylesheet (served from disk: no network, no CDN).
+  cpSync(join('src', 'dashboard', 'assets'), join('dist', 'dashboard-assets'), { recursive: true });
 }
 
 export default defineConfig({

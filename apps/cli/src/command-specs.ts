@@ -1,6 +1,8 @@
+import { DASHBOARD_SPEC, REPORT_SPEC } from './dashboard/dashboard-spec.ts';
+
 /**
  * What every hpc command accepts, and its help text. Kept free of heavy imports: `hpc --help` and
- * every usage error are answered from this module alone.
+ * every usage error are answered from this module (and dashboard/dashboard-spec.ts) alone.
  */
 import { showAndStatsSpecs } from './observe-specs.ts';
 
@@ -35,6 +37,8 @@ export const COMMAND_NAMES = [
   'result',
   'inspect',
   'doctor',
+  'dashboard',
+  'report',
 ] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
@@ -379,6 +383,8 @@ export const COMMAND_SPECS: Readonly<Record<CommandName, CommandSpec>> = {
     ],
     examples: ['hpc doctor', 'hpc doctor --probe', 'hpc doctor --json'],
   },
+  dashboard: DASHBOARD_SPEC,
+  report: REPORT_SPEC,
 };
 
 export function isCommandName(name: string): name is CommandName {

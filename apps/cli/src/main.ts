@@ -25,6 +25,8 @@ const COMMANDS: Record<CommandName, () => Promise<CommandRunner>> = {
   result: async () => (await import('./commands/result.ts')).runResult,
   inspect: async () => (await import('./commands/inspect.ts')).runInspect,
   doctor: async () => (await import('./commands/doctor.ts')).runDoctor,
+  dashboard: async () => (await import('./commands/dashboard.ts')).runDashboard,
+  report: async () => (await import('./commands/report.ts')).runReport,
 };
 
 /** Runs one hpc command line and returns its exit code (0 ok, 1 failed, 2 usage). */
