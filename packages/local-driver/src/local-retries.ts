@@ -6,12 +6,14 @@ import {
   decideRetry,
   describeJobState,
   formatRunTime,
+  isTerminalState,
   type JobAttempt,
   type JobState,
   type RetryCause,
 } from '@hpc/core';
 import { type LocalJobRecord, readJobRecord } from './job-record.ts';
 import { localJobState } from './local-state.ts';
+import { isAlive } from './process-group.ts';
 
 /**
  * The local driver's retries: a runner that ended in a failure its job's `retry` lists is started
@@ -73,10 +75,28 @@ export function localAttempts(record: LocalJobRecord): JobAttempt[] {
   return [{ number: 1, cause: 'submitted', submittedAt: record.submittedAt }];
 }
 
-/** A local job's state with its attempts (when several), its policy's maxAttempts and why it was not retried. */
+/**
+ * A local job's state with its attempts (when several), its policy's maxAttempts and why it was not
+ * retried. A failed run its driver is about to relaunch (its outcome is written, the driver has not
+ * yet moved it aside) is pending, not failed: the job ends only when its record says so.
+ */
 export function withLocalAttempts(state: JobState, record: LocalJobRecord): JobState {
+  const attempts = localAttempts(record);
+  // The runner has ended but its driver has not recorded the job's end: a relaunch, or the end, is coming.
+  const deciding =
+    record.retry !== undefined && !record.endedAt && isTerminalState(state) && isAlive(record.ownerPid);
+  const relaunching = deciding && decideRetry(state, record.retry, attempts.length).kind === 'retry';
+  const details = {
+    ...(state.name !== undefined ? { name: state.name } : {}),
+    ...(state.submittedAt !== undefined ? { submittedAt: state.submittedAt } : {}),
+  };
+  let shown = state;
+  if (relaunching) {
+    const reason = `attempt ${attempts.length + 1} starting after ${describeJobState(state)}`;
+    shown = { ...details, status: 'pending', reason };
+  } else if (deciding) shown = { ...details, status: 'completing' };
   return {
-    ...state,
+    ...shown,
     ...((record.attempts?.length ?? 0) > 1 ? { attempts: record.attempts } : {}),
     ...(record.retry ? { maxAttempts: record.retry.maxAttempts } : {}),
     ...(record.retryNote ? { retryNote: record.retryNote } : {}),
