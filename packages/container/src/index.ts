@@ -30,6 +30,7 @@ export { openForAppend } from './file-open.ts';
 export { type ExecuteOptions, JobContainer, type JobContainerOptions } from './job-container.ts';
 export { type DescribeJobInput, describeJobFolder } from './job-description.ts';
 export {
+  archiveAttemptFiles,
   BATCH_FILES,
   BATCH_MANIFEST_VERSION,
   type BatchManifest,

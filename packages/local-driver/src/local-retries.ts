@@ -1,7 +1,4 @@
-import { existsSync } from 'node:fs';
-import { mkdir, rename } from 'node:fs/promises';
-import { join } from 'node:path';
-import { JOB_FILES, readOutcome } from '@hpc/container';
+import { archiveAttemptFiles, readOutcome } from '@hpc/container';
 import {
   decideRetry,
   describeJobState,
@@ -58,7 +55,7 @@ export async function prepareRelaunch(
     return false;
   }
   const changed = escalateLocally(record, decision.cause);
-  await archiveAttempt(record.jobDir, current.number, dirMode);
+  archiveAttemptFiles(record.jobDir, current.number, dirMode);
   record.attempts = [
     ...attempts.slice(0, -1),
     current,
@@ -119,22 +116,4 @@ function attemptEnd(record: LocalJobRecord, state: JobState): Partial<JobAttempt
     ...(record.endedAt ? { endedAt: record.endedAt } : {}),
     ...(record.pid !== undefined ? { schedulerId: `pid ${record.pid}` } : {}),
   };
-}
-
-const ATTEMPT_FILES = [
-  JOB_FILES.outcome,
-  JOB_FILES.result,
-  JOB_FILES.stdout,
-  JOB_FILES.stderr,
-  JOB_FILES.progress,
-  JOB_FILES.schedulerStdout,
-  JOB_FILES.schedulerStderr,
-];
-
-/** The previous attempt's files to attempts/<n>/: the next run starts clean, the old ones stay readable. */
-async function archiveAttempt(jobDir: string, number: number, mode: number): Promise<void> {
-  const target = join(jobDir, 'attempts', String(number));
-  await mkdir(target, { recursive: true, mode });
-  for (const name of ATTEMPT_FILES)
-    if (existsSync(join(jobDir, name))) await rename(join(jobDir, name), join(target, name));
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, renameSync, statSync } from 'node:fs';
+import { closeSync, openSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { JOB_FILES } from '@hpc/container';
+import { archiveAttemptFiles, JOB_FILES } from '@hpc/container';
 import type { AttemptCause, AttemptMechanism } from '@hpc/core';
 import type { CommandRunner } from './command-runner.ts';
 import { currentAttempt, type RecordedAttempt, recordAttempt } from './job-attempts.ts';
@@ -58,7 +58,7 @@ export async function resubmit(context: ResubmitContext, request: ResubmitReques
   const number = previous.number + 1;
   if (!claim(request.jobDir, number))
     return { kind: 'claimed-elsewhere', record: readJobRecord(request.jobDir) ?? record };
-  archiveAttemptFiles(request.jobDir, previous.number, context.modes);
+  archiveAttempt(request.jobDir, previous.number, context.modes);
   const attempt: RecordedAttempt = {
     number,
     cause: request.cause,
@@ -157,24 +157,9 @@ export function claimAgeMs(jobDir: string, number: number): number | undefined {
   }
 }
 
-/** The files a run writes, moved to attempts/<n>/ so the next attempt starts clean and the old ones stay readable. */
-const ATTEMPT_FILES = [
-  JOB_FILES.outcome,
-  JOB_FILES.result,
-  JOB_FILES.stdout,
-  JOB_FILES.stderr,
-  JOB_FILES.progress,
-  JOB_FILES.schedulerStdout,
-  JOB_FILES.schedulerStderr,
-];
-
-function archiveAttemptFiles(jobDir: string, number: number, modes: { file: number; dir: number }): void {
-  const target = join(jobDir, 'attempts', String(number));
-  mkdirSync(target, { recursive: true, mode: modes.dir });
-  for (const name of ATTEMPT_FILES) {
-    const from = join(jobDir, name);
-    if (existsSync(from)) renameSync(from, join(target, name));
-  }
+/** The previous attempt's files to attempts/<n>/, and fresh private logs for the next one. */
+function archiveAttempt(jobDir: string, number: number, modes: { file: number; dir: number }): void {
+  archiveAttemptFiles(jobDir, number, modes.dir);
   // slurmstepd keeps an existing log file's mode: the new attempt's logs are made private again.
   writePrivateFile(join(jobDir, JOB_FILES.schedulerStdout), '', modes.file);
   writePrivateFile(join(jobDir, JOB_FILES.schedulerStderr), '', modes.file);

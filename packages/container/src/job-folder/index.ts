@@ -3,6 +3,7 @@
  * container (on the compute node), both drivers and the CLI. Nothing else spells a file name.
  */
 
+export { archiveAttemptFiles } from './attempt-files.ts';
 export { isProcessCancelRequested, requestProcessCancel } from './batch-cancel.ts';
 export {
   BATCH_FILES,
