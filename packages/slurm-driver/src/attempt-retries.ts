@@ -13,16 +13,16 @@ import {
   resubmit,
   settleAttempt,
 } from './attempt-resubmit.ts';
+import type { ClusterLimitsReader } from './cluster-limits-reader.ts';
 import { attemptsOf, publicAttempts, type RecordedAttempt, recordAttempt } from './job-attempts.ts';
 import { type JobRecord, readJobRecord, writeJobRecord } from './job-record.ts';
 import type { JobStore, StateUpdate, StoredJob } from './job-store.ts';
-import { PartitionLimitsReader } from './partition-limits-reader.ts';
 
 import { escalate, type RetryResources } from './retry-escalation.ts';
 
 export interface RetryDeps {
   context: ResubmitContext;
-  limits: PartitionLimitsReader;
+  limits: ClusterLimitsReader;
   /** The index follows the job's new attempt: its SLURM id, and the job is open again. */
   setAttempt: (id: JobId, schedulerId: string, state: JobState) => void;
 }
@@ -204,10 +204,11 @@ export function driverRetries(
   registry: { withStore<T>(work: (store: JobStore) => T): T },
   modes: ResubmitContext['modes'],
   commandTimeoutMs: number | undefined,
+  limits: ClusterLimitsReader,
 ): JobRetries {
   return new JobRetries({
     context: { run, modes, ...(commandTimeoutMs !== undefined ? { commandTimeoutMs } : {}) },
-    limits: new PartitionLimitsReader(run, commandTimeoutMs),
+    limits,
     setAttempt: (id, schedulerId, state) =>
       registry.withStore((store) => store.setAttempt(id, schedulerId, state)),
   });

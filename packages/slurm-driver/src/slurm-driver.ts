@@ -114,7 +114,8 @@ export class SLURMDriver implements Driver<SubmitTarget> {
       ...options.reconcile,
       commandTimeoutMs,
     });
-    const retries = driverRetries(this.run, this.registry, this.modes, options.commandTimeoutMs);
+    const limits = new ClusterLimitsReader(this.run, options.commandTimeoutMs);
+    const retries = driverRetries(this.run, this.registry, this.modes, options.commandTimeoutMs, limits);
     const tracked = {
       list: async () => {
         this.registry.refresh();
@@ -135,7 +136,7 @@ export class SLURMDriver implements Driver<SubmitTarget> {
       dependencies: this.dependencies,
       registry: this.registry,
       run: this.run,
-      limits: new ClusterLimitsReader(this.run, options.commandTimeoutMs),
+      limits,
       submissions: this.submissions,
       preparation,
       jobsRoot: this.jobsRoot,
