@@ -156,12 +156,18 @@ describe('SLURMDriver dependencies on the real cluster', () => {
   }, 180_000);
 
   it('afterEach on upstreams that are not one batch: per-task afterok (queued held, each task updated, released)', async () => {
-    const slow = await driver.submitJob(new SleepFor(2), { name: 'dep-each-a' });
-    const broken = await driver.submitJob(new Explode('each broke'), { name: 'dep-each-b' });
+    // Both upstreams must still be live while the dependents are set up (held, updated, released):
+    // the failing one is held until then, the other runs long enough not to end (and be purged) first.
+    const slow = await driver.submitJob(new SleepFor(8), { name: 'dep-each-a' });
+    const broken = await driver.submitJob(new Explode('each broke'), {
+      name: 'dep-each-b',
+      slurmArgs: { hold: true },
+    });
     const down = await driver.submitJobs([new Square(5), new Square(6)], {
       name: 'dep-each',
       afterEach: [slow, broken],
     });
+    execFileSync('scontrol', ['release', broken], { timeout: 20_000 });
     const arrayId = (down[0] as string).split('_')[0] as string;
     expect(counted.calls.filter((call) => call.startsWith('sbatch')).at(-1)).toContain('--hold');
     expect(counted.calls).toContain(`scontrol update JobId=${arrayId}_0 Dependency=afterok:${slow}`);
