@@ -170,6 +170,33 @@ describe('damage is found where HDF5 does not look', () => {
     );
   });
 
+  it('a global heap object size HDF5 would loop on forever (a free-space object of size 0): info refuses it at once', async () => {
+    const file = join(dir, 'heap.h5');
+    await new ObjectSerializer(file).serialize({ x: 1 }, '/obj');
+    const bytes = await readFile(file);
+    const heap = bytes.indexOf('GCOL');
+    expect(bytes[heap + 4]).toBe(1);
+    // Walk to the free-space object (index 0) and make its size 0: HDF5 2.0's walk stands still there.
+    let at = heap + 16;
+    while (bytes.readUInt16LE(at) !== 0) at += 16 + Math.ceil(Number(bytes.readBigUInt64LE(at + 8)) / 8) * 8;
+    const damaged = Buffer.from(bytes);
+    damaged.writeBigUInt64LE(0n, at + 8);
+    const copy = join(dir, 'heap-damaged.h5');
+    await writeFile(copy, damaged);
+    const started = performance.now();
+    const error = await typedErrorOf(new ObjectSerializer(copy).info('/obj'));
+    expect(performance.now() - started).toBeLessThan(5_000);
+    expect(error).toMatchObject({ _tag: 'CorruptFileError', file: copy, objectPath: '/obj' });
+    expect(error.message).toContain(
+      `the global heap collection at byte ${heap} is damaged: object 0 at +${at - heap} has a size of 0 bytes`,
+    );
+    // load and list do not read these strings: they give what was written.
+    expect(await new ObjectSerializer(copy).load('/obj')).toEqual({ x: 1 });
+    expect(await new ObjectSerializer(copy).list()).toEqual(['/obj']);
+    // The undamaged file still reads (the check passes whole collections).
+    expect(await new ObjectSerializer(file).load('/obj')).toEqual({ x: 1 });
+  });
+
   it('the chunk index: a filter mask that skips Blosc, and an entry count of zero (v1 B-tree, not checksummed)', async () => {
     const values = ramp(100_000);
     const file = join(dir, 'btree.h5');

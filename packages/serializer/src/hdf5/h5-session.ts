@@ -29,6 +29,7 @@ export function withH5File<T>(runtime: H5Runtime, request: SessionRequest, use: 
   // What earlier calls left behind is theirs (a refused open they survived, a write they retried).
   guard.takeRefusals();
   guard.takeWriteFailure();
+  guard.takeDamage();
   const release = guard.allow([request.path, ...(request.alsoAllowed ?? [])]);
   let file: H5File;
   try {
@@ -84,6 +85,7 @@ export function describeFailure(
 ): unknown {
   const { guard } = runtime;
   const writeFailure = guard.takeWriteFailure();
+  const damage = guard.takeDamage();
   const { crate, objectPath, operation } = request;
   if (guard.poisoned) retireRuntime(runtime);
   if (isHpcError(error)) return error;
@@ -99,6 +101,7 @@ export function describeFailure(
   if (writeFailure && request.mode !== 'r')
     return new FileWriteError(crate, writeFailure.code, 'write', { cause: error });
   const where = objectPath === undefined ? {} : { objectPath };
+  if (damage) return new CorruptFileError(crate, damage.detail, { cause: error, ...where });
   if (guard.poisoned) {
     const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
     if (request.mode !== 'r')

@@ -1,6 +1,7 @@
 /// <reference path="./accel/webassembly.d.ts" />
 import { resolve, sep } from 'node:path';
 import { Hdf5DiagnosticReport, WorkerSafeInternalError } from './accel/worker-errors.ts';
+import { globalHeapDamage, startsGlobalHeap, superblockLengthSize } from './file/global-heap-check.ts';
 
 /**
  * What every h5wasm instance runs under (installed once per instance by h5wasm-runtime.ts):
@@ -16,6 +17,9 @@ import { Hdf5DiagnosticReport, WorkerSafeInternalError } from './accel/worker-er
  *   opened again (a file rewritten in place: 392 of 400 loads returned wrong data). So HDF5's own
  *   printing handler stays, its output is captured per call, and each h5wasm function throws that
  *   text only after its C++ code has cleaned up.
+ * - **Damage HDF5 would not survive.** A global heap collection is checked before HDF5 reads it
+ *   (file/global-heap-check.ts): a damaged one fails the read, and the damage is kept for the
+ *   CorruptFileError (`takeDamage`), where HDF5 would have looped forever.
  * - **Write failures.** The errno of a failed write (ENOSPC...) is kept for the FileWriteError.
  * - **Traps.** A wasm trap (out-of-bounds access, abort) leaves HDF5's state undefined: the
  *   instance is marked `poisoned`, and the runtime replaces it.
@@ -27,6 +31,7 @@ interface FsStream {
 
 interface EmscriptenFs {
   open(path: string, flags: string | number, mode?: number): FsStream;
+  read(stream: FsStream, buffer: Int8Array, offset: number, length: number, position?: number): number;
   write(stream: FsStream, ...rest: unknown[]): number;
   ftruncate(fd: number, length: number): void;
   close(stream: FsStream): void;
@@ -74,8 +79,10 @@ const HDF5_FUNCTIONS = [
   'get_referenced_name',
 ] as const;
 
-/** Emscripten's errno for "permission denied", which a refused open fails with. */
+/** Emscripten's errnos for "permission denied" (a refused open) and "I/O error" (a damaged read). */
 const EMSCRIPTEN_EACCES = 2;
+const EMSCRIPTEN_EIO = 29;
+const GLOBAL_HEAP_MIN_READ = 4096;
 /** Standard streams (0-2) are the process's own. */
 const FIRST_FILE_FD = 3;
 
@@ -90,6 +97,9 @@ export class H5Guard {
   private readonly allowed = new Map<string, number>();
   private refused: { path: string; activity: string | undefined }[] = [];
   private writeFailure: { path: string; code: string } | undefined;
+  private damage: { path: string; detail: string } | undefined;
+  /** The superblock's size of lengths per descriptor, seen when HDF5 read it. */
+  private readonly lengthSizes = new Map<number, number>();
   private captured: string[] | undefined;
 
   constructor(module: object, pluginFolders: readonly string[]) {
@@ -134,6 +144,13 @@ export class H5Guard {
     return failure;
   }
 
+  /** The damage a read was refused for, if any (forgotten once taken). */
+  takeDamage(): { path: string; detail: string } | undefined {
+    const damage = this.damage;
+    this.damage = undefined;
+    return damage;
+  }
+
   /** Whether the instance still holds `path` open while no operation uses it (HDF5 kept it). */
   holdsUnused(path: string): boolean {
     const resolved = resolve(path);
@@ -167,7 +184,7 @@ export class H5Guard {
 
   private hookFileSystem(): void {
     const fs = this.fs;
-    const { open, write, ftruncate } = fs;
+    const { open, read, write, ftruncate } = fs;
     const record = (stream: FsStream | undefined, error: unknown) => {
       const code = (error as { code?: unknown }).code;
       if (typeof code === 'string') this.writeFailure = { path: stream?.path ?? '', code };
@@ -183,6 +200,35 @@ export class H5Guard {
         if (typeof flags === 'number' ? flags & 0o100 : /[wa]/.test(flags)) record({ fd: -1, path }, error);
         throw error;
       }
+    };
+    fs.read = (stream, buffer, offset, length, position) => {
+      const count = read.call(fs, stream, buffer, offset, length, position);
+      const bytes = new Uint8Array(buffer.buffer, buffer.byteOffset + offset, count);
+      const lengthSize = superblockLengthSize(bytes);
+      if (lengthSize !== undefined) this.lengthSizes.set(stream.fd, lengthSize);
+      // HDF5 reads a collection at its address, at least H5HG_MINSIZE (4 KiB) at once; only 8-byte
+      // lengths (every writer's default) are walked.
+      if (
+        typeof position === 'number' &&
+        length >= GLOBAL_HEAP_MIN_READ &&
+        startsGlobalHeap(bytes) &&
+        this.lengthSizes.get(stream.fd) === 8
+      ) {
+        const readAt = (at: number, size: number) => {
+          const piece = new Int8Array(size);
+          const got = read.call(fs, stream, piece, 0, size, position + at);
+          return new Uint8Array(piece.buffer, 0, got);
+        };
+        const detail = globalHeapDamage(bytes, readAt);
+        if (detail) {
+          this.damage = {
+            path: stream.path,
+            detail: `the global heap collection at byte ${position} is damaged: ${detail}`,
+          };
+          throw new fs.ErrnoError(EMSCRIPTEN_EIO);
+        }
+      }
+      return count;
     };
     fs.write = (stream, ...rest) => {
       if (this.captured && stream.fd === 2) {

@@ -30,6 +30,7 @@ port.on('message', async (job: ReadJob) => {
   const release = guard.allow([job.file]);
   try {
     guard.takeRefusals();
+    guard.takeDamage();
     const flags = ringFlags(job.ring);
     const slots = Array.from({ length: job.ring.slots }, (_, slot) => ringSlot(job.ring, slot));
     let next = 0;
@@ -76,6 +77,8 @@ port.on('message', async (job: ReadJob) => {
 function failureReply(id: number, error: unknown, guard: H5Guard): ReadReply {
   const refused = guard.takeRefusals()[0];
   if (refused) return { id, refused: refused.path, activity: refused.activity };
+  const damage = guard.takeDamage();
+  if (damage) return { id, corrupt: damage.detail };
   const message = error instanceof Error ? error.message : String(error);
   if (error instanceof ChecksumFailure) return { id, corrupt: message };
   if (guard.poisoned) return { id, crashed: message.split('\n')[0] ?? message };
