@@ -62,7 +62,9 @@ export class JobRetries {
     if (current.schedulerId !== (job.schedulerId ?? job.id)) return this.follow(update, job, record);
     if (!ended) return { ...update, state: withAttempts(update.state, record) };
     const end = attemptEnd(current, update.state);
-    const decision = decideRetry(update.state, record.retry, attempts.length);
+    // Attempts made because an upstream was retried are not this job's retries.
+    const own = attempts.filter((attempt) => attempt.cause !== 'upstream-retried').length;
+    const decision = decideRetry(update.state, record.retry, own);
     if (decision.kind === 'final') return this.finish(update, record, end, decision.note);
     const plan = await this.plan(record, current, decision.cause, update.state);
     if (plan.kind === 'impossible') return this.finish(update, record, end, plan.reason);

@@ -26,8 +26,8 @@ export type DependencyResolution =
       blocked?: undefined;
       /** sbatch's command-line options ([] when nothing is left to wait for). */
       sbatch: string[];
-      /** For job.json: the edges as given (the status path tells a blocked dependent by them). */
-      record: { dependencies?: DependencyEdge[] };
+      /** For job.json: the edges as given (the status path tells a blocked dependent by them), and the SLURM ids waited on. */
+      record: { dependencies?: DependencyEdge[]; dependencySpec?: string };
     }
   | {
       blocked: { edge: DependencyEdge; upstreamState: JobState };
@@ -55,8 +55,9 @@ export async function resolveDependencies(
       blocked: { edge: settled.edge, upstreamState: settled.upstreamState },
       record: { dependencies: edges },
     };
-  const sbatch = settled.decision === 'run' ? [] : dependencyOptions(settled.open, registry);
-  return { sbatch, record: { dependencies: edges } };
+  if (settled.decision === 'run') return { sbatch: [], record: { dependencies: edges } };
+  const dependencySpec = dependencySpecOf(settled.open, registry);
+  return { sbatch: dependencyOptions(dependencySpec), record: { dependencies: edges, dependencySpec } };
 }
 
 /** The edges of after/afterAny/afterNotOk, checked; refused next to a raw slurmArgs.dependency. */
@@ -76,18 +77,16 @@ export function checkedEdges(
   return edges;
 }
 
-/** `--dependency=afterok:1:2_3,afterany:4` for the open edges (by SLURM's ids), and `--kill-on-invalid-dep=yes`. */
-export function dependencyOptions(
-  open: readonly DependencyEdge[],
-  registry: Pick<JobRegistry, 'get'>,
-  extra: readonly string[] = [],
-): string[] {
-  const value = [dependencySpec(open, registry), ...extra].filter(Boolean).join(',');
-  return value ? [`--dependency=${value}`, '--kill-on-invalid-dep=yes'] : [];
+/** `--dependency=afterok:1:2_3,afterany:4` and `--kill-on-invalid-dep=yes` for a dependency list. */
+export function dependencyOptions(spec: string): string[] {
+  return spec ? [`--dependency=${spec}`, '--kill-on-invalid-dep=yes'] : [];
 }
 
 /** SLURM's dependency list for the edges: one `type:id:id` per kind, in the kinds' order. */
-export function dependencySpec(open: readonly DependencyEdge[], registry: Pick<JobRegistry, 'get'>): string {
+export function dependencySpecOf(
+  open: readonly DependencyEdge[],
+  registry: Pick<JobRegistry, 'get'>,
+): string {
   const byType = new Map<string, string[]>();
   for (const edge of open) {
     const job = registry.get(edge.upstream);

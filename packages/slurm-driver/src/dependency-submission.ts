@@ -18,9 +18,10 @@ import type { CommandRunner } from './command-runner.ts';
 import {
   checkedEdges,
   type DependencyResolution,
-  dependencySpec,
+  dependencySpecOf,
   resolveDependencies,
 } from './dependency-resolution.ts';
+import { resubmitDependents } from './dependent-resubmit.ts';
 import { refineDependents } from './dependent-states.ts';
 import type { SLURMSubmitOptions } from './job-preparation.ts';
 import type { JobRegistry } from './job-registry.ts';
@@ -53,6 +54,7 @@ export class DependencySubmissions {
     private readonly run: CommandRunner,
     private readonly modes: FileModes,
     private readonly poller: StatusPoller,
+    private readonly commandTimeoutMs?: number,
   ) {}
 
   resolve(settings: SLURMSubmitOptions): Promise<DependencyResolution> {
@@ -82,13 +84,25 @@ export class DependencySubmissions {
     return ids;
   }
 
-  /** The status path: dependents SLURM cancelled (or left pending) for an upstream that failed are 'blocked'. */
+  /**
+   * The status path: dependents SLURM cancelled (or left pending) for an upstream that failed are
+   * 'blocked'; those of an upstream retried under its id are submitted again (dependent-resubmit.ts).
+   */
   refine(updates: StateUpdate[], states: ReadonlyMap<JobId, JobState>): Promise<StateUpdate[]> {
+    const context = {
+      run: this.run,
+      modes: this.modes,
+      ...(this.commandTimeoutMs !== undefined ? { commandTimeoutMs: this.commandTimeoutMs } : {}),
+    };
     return refineDependents(
       updates,
       states,
       (id) => this.registry.withStore((store) => store.get(id)),
       this.run,
+      (requests) =>
+        resubmitDependents(requests, context, (id, schedulerId, state) =>
+          this.registry.withStore((store) => store.setAttempt(id, schedulerId, state)),
+        ),
     );
   }
 
@@ -126,7 +140,7 @@ export class DependencySubmissions {
     const shared = settleDependencies(edges, stateOf);
     if (shared.decision === 'blocked')
       return { blocked: { edge: shared.edge, upstreamState: shared.upstreamState }, record };
-    const sharedSpec = shared.decision === 'wait' ? dependencySpec(shared.open, this.registry) : '';
+    const sharedSpec = shared.decision === 'wait' ? dependencySpecOf(shared.open, this.registry) : '';
     const each = eachEdges.map((edge) => settleDependencies([edge], stateOf));
     const blockedProcesses = each.flatMap((settled, index) =>
       settled.decision === 'blocked' ? [index] : [],

@@ -44,6 +44,8 @@ export interface SlurmRecordFields {
   batch?: BatchRecordFields;
   /** after / afterAny / afterNotOk as given (checked), for telling a blocked dependent from a cancelled one. */
   dependencies?: DependencyEdge[];
+  /** The `--dependency` value (SLURM ids) the first attempt was queued with; later ones keep theirs in their options. */
+  dependencySpec?: string;
   /** A batch's afterEach: process i's upstream. */
   afterEach?: string[];
   /** A blocked submitJobs: how many processes (ids `blocked-<token>-<i>`); a blocked submitJob has none. */

@@ -131,7 +131,13 @@ export class SLURMDriver implements Driver<SubmitTarget> {
       fileMode: this.modes.file,
       ...(options.commandTimeoutMs !== undefined ? { commandTimeoutMs: options.commandTimeoutMs } : {}),
     });
-    this.dependencies = new DependencySubmissions(this.registry, this.run, this.modes, this.poller);
+    this.dependencies = new DependencySubmissions(
+      this.registry,
+      this.run,
+      this.modes,
+      this.poller,
+      options.commandTimeoutMs,
+    );
     this.batches = new BatchSubmitter({
       dependencies: this.dependencies,
       registry: this.registry,

@@ -201,13 +201,14 @@ export class StatusPoller {
         updates.push({ ...update, state, ...batchFlag(job) });
       }
     }
-    // A checkpointed run is restarted (not a failure); then dependents (a cancelled one may be
-    // blocked); then retries of what failed.
+    // A checkpointed run is restarted (not a failure); then retries of what failed; then
+    // dependents, which see their upstreams retried (open again) rather than failed.
     await this.reviewRestarts(open, outcomes, updates, states);
-    const refined = this.options.refine ? await this.options.refine(updates, states) : updates;
-    const reviewed = this.store.review ? await this.store.review(refined, open) : refined;
+    const reviewed = this.store.review ? await this.store.review(updates, open) : updates;
     for (const update of reviewed) states.set(update.id, update.state);
-    await this.store.update(reviewed);
+    const refined = this.options.refine ? await this.options.refine(reviewed, states) : reviewed;
+    for (const update of refined) states.set(update.id, update.state);
+    await this.store.update(refined);
     this.lastStats = stats;
     this.last = { at: this.now(), states };
     return states;

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { planBatch } from '../src/batch-plan.ts';
 import { sliceOptions } from '../src/batch-submit.ts';
 import { blockedIds } from '../src/blocked-record.ts';
-import { checkedEdges, dependencyOptions } from '../src/dependency-resolution.ts';
+import { checkedEdges, dependencyOptions, dependencySpecOf } from '../src/dependency-resolution.ts';
 import { markBlockedDependents } from '../src/dependent-states.ts';
 import { JOB_RECORD_VERSION, type JobRecord, jobsFromRecord } from '../src/job-record.ts';
 import type { StateUpdate, StoredJob } from '../src/job-store.ts';
@@ -32,11 +32,11 @@ const registry = { get: (id: string) => rows.get(id) };
 describe('sbatch options for live upstreams', () => {
   it('one type:id:id per kind, packed processes by their task, and --kill-on-invalid-dep=yes', () => {
     const edges = normalizeDependencies({ after: ['1', '7_3+1'], afterAny: ['2'] });
-    expect(dependencyOptions(edges, registry)).toEqual([
+    expect(dependencyOptions(dependencySpecOf(edges, registry))).toEqual([
       '--dependency=afterok:1:7_3,afterany:2',
       '--kill-on-invalid-dep=yes',
     ]);
-    expect(dependencyOptions([], registry)).toEqual([]);
+    expect(dependencyOptions(dependencySpecOf([], registry))).toEqual([]);
   });
 
   it('refuses an unknown id, and these options next to slurmArgs.dependency', () => {
@@ -113,6 +113,74 @@ describe('the status path: dependents SLURM cancelled', () => {
     );
     expect(updates[0]).toMatchObject({ final: false, state: { status: 'cancelled' } });
     expect(cancel).toEqual([]);
+  });
+});
+
+describe('the status path: dependents of a retried upstream', () => {
+  const edgesOf = () => normalizeDependencies({ after: ['1'] });
+  const killed: JobState = { status: 'cancelled', raw: 'CANCELLED (Dependency)' };
+  const update = (state: JobState): StateUpdate => ({
+    id: asJobId('20'),
+    state,
+    final: true,
+    missingSince: undefined,
+  });
+  const lookups = (queued: string, now: string) => ({
+    job: (id: string) => rows.get(id) ?? row(id),
+    edgesOf,
+    queuedSpecOf: () => queued,
+    specOf: () => now,
+  });
+
+  it('SLURM cancelled it for an attempt the upstream retried: submitted again on the new attempt', () => {
+    const states = new Map<JobId, JobState>([[asJobId('1'), { status: 'pending' }]]);
+    const { updates, resubmit } = markBlockedDependents(
+      [update(killed)],
+      states,
+      lookups('afterok:1', 'afterok:31'),
+    );
+    expect(resubmit).toEqual([
+      { id: '20', jobDir: '/jobs/20', spec: 'afterok:31', upstream: '1', state: killed },
+    ]);
+    expect(updates[0]).toMatchObject({ final: false });
+  });
+
+  it('the upstream is done after its retry: submitted again with no dependency', () => {
+    const states = new Map<JobId, JobState>([[asJobId('1'), { status: 'completed' }]]);
+    const { resubmit } = markBlockedDependents([update(killed)], states, lookups('afterok:1', 'afterok:1'));
+    expect(resubmit.map((request) => request.spec)).toEqual(['']);
+  });
+
+  it('down a chain: the dependent of a dependent that stays open (or is submitted again) waits, never blocked', () => {
+    const chain = {
+      job: (id: string) => rows.get(id) ?? row(id),
+      edgesOf: (job: StoredJob) => normalizeDependencies({ after: [job.id === '21' ? '20' : '1'] }),
+      queuedSpecOf: () => 'afterok:1',
+      specOf: () => 'afterok:1',
+    };
+    const states = new Map<JobId, JobState>([[asJobId('1'), { status: 'pending' }]]);
+    const second: StateUpdate = { ...update(killed), id: asJobId('21') };
+    // Listed before its upstream: the order of the poll's rows does not matter.
+    const { updates } = markBlockedDependents([second, update(killed)], states, chain);
+    expect(updates.map((u) => [u.id, u.state.status, u.final])).toEqual([
+      ['21', 'cancelled', false],
+      ['20', 'cancelled', false],
+    ]);
+  });
+
+  it('not when our view of the upstream lags (same SLURM ids), a user cancelled it, or the upstream failed for good', () => {
+    const running = new Map<JobId, JobState>([[asJobId('1'), { status: 'running' }]]);
+    expect(
+      markBlockedDependents([update(killed)], running, lookups('afterok:1', 'afterok:1')).resubmit,
+    ).toEqual([]);
+    const byUser: JobState = { status: 'cancelled', by: 'alice', raw: 'CANCELLED by 1000' };
+    expect(
+      markBlockedDependents([update(byUser)], running, lookups('afterok:1', 'afterok:31')).resubmit,
+    ).toEqual([]);
+    const failed = new Map<JobId, JobState>([[asJobId('1'), { status: 'failed', cause: 'exit-code' }]]);
+    const settled = markBlockedDependents([update(killed)], failed, lookups('afterok:1', 'afterok:1'));
+    expect(settled.resubmit).toEqual([]);
+    expect(settled.updates[0]?.state).toMatchObject({ status: 'blocked', upstream: '1' });
   });
 });
 

@@ -6,7 +6,7 @@ import { describeAttempt, type JobFailedError, type JobId } from '@hpc/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SLURMDriver } from '../src/slurm-driver.ts';
 import { rejectionOf, requireCluster, waitForState } from './cluster-helpers.ts';
-import { AllocateMemory, Explode } from './fixtures/slurm-processes.ts';
+import { AddNumbers, AllocateMemory, Explode } from './fixtures/slurm-processes.ts';
 
 /**
  * Retries with escalation on the real cluster (cgroup memory limits are enforced: a job over its
@@ -31,6 +31,15 @@ describe('SLURMDriver retries on the real cluster', () => {
       slurmArgs: { mem: '200M' },
     });
     // At short's MaxMemPerNode (2000M) already: doubling cannot fit, and says so.
+    // A retried upstream carries its dependents: SLURM cancels them when the first attempt fails.
+    ids.dependent = await driver.submitJob(new AddNumbers(20, 22), {
+      name: 'retry-dependent',
+      after: [ids.oom],
+    });
+    ids.second = await driver.submitJob(new AddNumbers(1, 2), {
+      name: 'retry-second',
+      after: [ids.dependent],
+    });
     ids.capped = await driver.submitJob(new AllocateMemory(2112), {
       name: 'retry-capped',
       slurmArgs: { mem: '2000M', partition: 'short' },
@@ -69,7 +78,7 @@ describe('SLURMDriver retries on the real cluster', () => {
       'attempt 2/3 (mem 400M after out-of-memory)',
     );
     // SLURM ran the second attempt with the escalated memory, and the first one really was OOM.
-    expect(sacct(second?.schedulerId as string, 'ReqMem')).toMatch(/^400M/);
+    expect(await sacctSettled(second?.schedulerId as string, 'ReqMem')).toMatch(/^400M/);
     expect(sacct(id, 'State')).toMatch(/OUT_OF_MEMORY/);
     expect(await driver.getResult<number>(id)).toBe(18);
     // The record keeps every attempt; the first attempt's logs are kept beside it.
@@ -81,6 +90,22 @@ describe('SLURMDriver retries on the real cluster', () => {
     ]);
     expect(existsSync(join(job?.jobDir as string, 'attempts', '1', 'job.err'))).toBe(true);
   }, 200_000);
+
+  it('a dependent (and its own dependent) of the retried job runs after the retry, submitted again under its id', async () => {
+    const state = await driver.waitForJob(ids.dependent as JobId, { timeoutMs: 200_000 });
+    expect(state.status).toBe('completed');
+    expect((await driver.getResult<{ sum: number }>(ids.dependent as JobId)).sum).toBe(42);
+    // SLURM cancelled the first attempt when the upstream's first attempt ended OUT_OF_MEMORY.
+    expect(sacct(ids.dependent as string, 'State')).toBe('CANCELLED');
+    const [first, second] = state.attempts ?? [];
+    expect(first).toMatchObject({ number: 1, cause: 'submitted', schedulerId: ids.dependent });
+    expect(second).toMatchObject({ number: 2, cause: 'upstream-retried', mechanism: 'resubmitted' });
+    // Its own retries are not used up by it.
+    expect(state.attempts).toHaveLength(2);
+    const last = await driver.waitForJob(ids.second as JobId, { timeoutMs: 120_000 });
+    expect(last.status).toBe('completed');
+    expect(last.attempts?.at(-1)).toMatchObject({ cause: 'upstream-retried' });
+  }, 260_000);
 
   it('ends a retry that cannot fit the partition with the reason, instead of a refused sbatch', async () => {
     const id = ids.capped as JobId;
@@ -115,6 +140,15 @@ describe('SLURMDriver retries on the real cluster', () => {
     );
   }, 200_000);
 });
+
+/** A field once slurmdbd has it: right after a job ends, ReqMem can read '16?' for a moment. */
+async function sacctSettled(id: string, field: string): Promise<string> {
+  for (let tries = 0; ; tries++) {
+    const value = sacct(id, field);
+    if (!value.includes('?') || tries >= 30) return value;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
 
 /** One field of sacct's record of a job. */
 function sacct(id: string, field: string): string {
