@@ -1,5 +1,8 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findOnPath } from '../src/command-path.ts';
 import { assertBuilt, cleanHome, fixture, makeHome, runHpc } from './hpc-process.ts';
@@ -110,4 +113,50 @@ describe('hpc status while the scheduler does not answer', () => {
     expect(result.stderr).toContain('the scheduler answers again');
     expect(result.stdout).toMatch(new RegExp(`${id}\\s+SleepingProcess\\s+completed`));
   });
+});
+
+const UP_SCRIPT = fileURLToPath(new URL('../../../scripts/cluster/up.sh', import.meta.url));
+const SLURMCTLD_PID = '/run/slurm/slurmctld.pid';
+
+function alive(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+describe('hpc status --watch across a real controller restart', () => {
+  afterAll(() => {
+    // Whatever happened, leave the cluster up for the next tests.
+    execFileSync(UP_SCRIPT, { stdio: 'ignore' });
+  });
+
+  it('shows the error while slurmctld is down, keeps watching, and sees the job end once it is back', async () => {
+    const real = { HPC_DRIVER: undefined };
+    const sleeper = await runHpc(['submit', fixture('sleeping-process.ts'), '--args', '8000'], {
+      home,
+      env: real,
+    });
+    expect(sleeper.exitCode).toBe(0);
+    const id = sleeper.stdout.trim();
+    const watching = runHpc(['status', id, '--watch', '--interval', '0.5'], {
+      home,
+      env: real,
+      timeoutMs: 150_000,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    const pid = Number(readFileSync(SLURMCTLD_PID, 'utf8').trim());
+    process.kill(pid, 'SIGTERM');
+    for (let i = 0; i < 100 && alive(pid); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(alive(pid)).toBe(false);
+    // Down for longer than the job runs: it ends while nobody can ask.
+    await new Promise((resolve) => setTimeout(resolve, 12_000));
+    execFileSync(UP_SCRIPT, { stdio: 'ignore' });
+    const result = await watching;
+    expect(result.exitCode).toBe(0);
+    expect(result.stderr).toMatch(/the scheduler did not answer .*still watching/);
+    expect(result.stderr).toContain('the scheduler answers again');
+    expect(result.stdout).toMatch(new RegExp(`${id}\\s+SleepingProcess\\s+completed`));
+  }, 170_000);
 });
