@@ -25,7 +25,7 @@ import { restartAfterPreemption } from '../src/preemption-restart.ts';
  */
 const id = asJobId('4711');
 let jobDir: string;
-let sbatchCalls: string[][];
+let sbatchCalls: (readonly string[])[];
 let attemptsSet: [string, string][];
 
 const run: CommandRunner = async (command, args) => {
