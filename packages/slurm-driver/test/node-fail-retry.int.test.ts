@@ -57,6 +57,8 @@ describe('SLURMDriver: a retry after NODE_FAIL', () => {
     const running = await waitForState(driver, id, (state) => state.status === 'running', 240_000);
     const failedNode = running.node as string;
     expect(['n2', 'n3']).toContain(failedNode);
+    // Mid-run: run() has started (it says so in job.out).
+    for (let i = 0; i < 60 && !(await driver.logs(id)).includes('sleeping'); i++) await sleep(500);
     // Spare the other users' jobs where we can: a few seconds for the node to be ours alone.
     for (let i = 0; i < 20 && othersOn(failedNode, id).length > 0; i++) await sleep(500);
     const downAt = Date.now();
