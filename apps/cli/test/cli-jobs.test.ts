@@ -1,4 +1,4 @@
-import { copyFile, glob, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, glob, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, cleanHome, ESC, fixture, makeHome, runHpc } from './hpc-process.ts';
@@ -67,6 +67,24 @@ describe('submit, watch, result, logs (local driver)', () => {
     const result = await runHpc(['logs', id, '--raw'], { home });
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toBe(big);
+  });
+
+  it('logs shows earlier attempts (archived in attempts/<n>/ by a retry or restart) first, each under its line', async () => {
+    const log = await jobLogPath(home, id);
+    const archive = join(dirname(log), 'attempts', '1');
+    await mkdir(archive, { recursive: true });
+    await writeFile(join(archive, 'job.out'), 'first attempt, no final newline');
+    await writeFile(log, 'second attempt\n');
+    try {
+      const whole = await runHpc(['logs', id], { home });
+      expect(whole.stdout).toBe(
+        '==> attempt 1 <==\nfirst attempt, no final newline\n==> attempt 2 <==\nsecond attempt\n',
+      );
+      const tail = await runHpc(['logs', id, '--tail', '3'], { home });
+      expect(tail.stdout).toBe('first attempt, no final newline\n==> attempt 2 <==\nsecond attempt\n');
+    } finally {
+      await rm(join(dirname(log), 'attempts'), { recursive: true });
+    }
   });
 
   it('logs --follow prints what the job writes until it ends, and --tail with it only the last lines and what follows', async () => {

@@ -31,6 +31,8 @@ export { type ExecuteOptions, JobContainer, type JobContainerOptions } from './j
 export { type DescribeJobInput, describeJobFolder } from './job-description.ts';
 export {
   archiveAttemptFiles,
+  attemptLogFiles,
+  attemptLogHeader,
   BATCH_FILES,
   BATCH_MANIFEST_VERSION,
   type BatchManifest,
@@ -50,6 +52,7 @@ export {
   processLogFile,
   type ReadRecordOptions,
   type RecordUnreadable,
+  readAttemptLogs,
   readBatchManifest,
   readCheckpointRecord,
   readJobLog,

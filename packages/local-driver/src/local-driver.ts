@@ -6,7 +6,7 @@ import {
   pollingWaiters,
   processDirOf,
   processLogFile,
-  readLogFile,
+  readAttemptLogs,
   readOutcome,
   refuseBatchRestarts,
   resultOrFailure,
@@ -321,7 +321,7 @@ export class LocalDriver implements Driver<SubmitTarget> {
 
   /** The job's output; for a process of a batch, what that process printed (its own capture). */
   async logs(id: string, options: LogOptions = {}): Promise<string> {
-    return readLogFile(await this.logFile(id, options), options);
+    return readAttemptLogs(await this.logFile(id, options), options);
   }
 
   async logFile(id: string, options: Pick<LogOptions, 'stream'> = {}): Promise<string> {

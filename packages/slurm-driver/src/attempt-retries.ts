@@ -1,6 +1,7 @@
 import {
   decideRetry,
   describeJobState,
+  describeRestart,
   isTerminalState,
   type JobId,
   type JobState,
@@ -14,9 +15,16 @@ import {
   settleAttempt,
 } from './attempt-resubmit.ts';
 import type { ClusterLimitsReader } from './cluster-limits-reader.ts';
-import { attemptsOf, publicAttempts, type RecordedAttempt, recordAttempt } from './job-attempts.ts';
+import {
+  attemptsOf,
+  publicAttempts,
+  type RecordedAttempt,
+  recordAttempt,
+  restartsOf,
+} from './job-attempts.ts';
 import { type JobRecord, readJobRecord, writeJobRecord } from './job-record.ts';
 import type { JobStore, StateUpdate, StoredJob } from './job-store.ts';
+import { type PreemptionRestart, preemptionRestartOf } from './preemption-restart.ts';
 
 import { escalate, type RetryResources } from './retry-escalation.ts';
 
@@ -31,8 +39,9 @@ export interface RetryDeps {
  * Retries under a job's `retry` policy, between a status poll's decisions and their saving: an
  * attempt that ended in a listed failure becomes a new attempt (attempt-resubmit.ts) and the job
  * stays open under its one id; a retry that cannot fit the partition ends the job with the reason.
- * States of retried jobs carry every attempt. Jobs without a policy cost nothing but, once they
- * end, one read of their job.json.
+ * A job SLURM ended PREEMPTED after saving its checkpoint (PreemptMode=CANCEL) is restarted the
+ * same way first (preemption-restart.ts). States of retried jobs carry every attempt. Jobs without
+ * a policy cost nothing but, once they end, one read of their job.json.
  */
 export class JobRetries {
   constructor(private readonly deps: RetryDeps) {}
@@ -48,23 +57,30 @@ export class JobRetries {
   private async reviewOne(update: StateUpdate, job: StoredJob | undefined): Promise<StateUpdate> {
     if (!job || update.batchProcess || job.batchIndex !== undefined) return update;
     const ended = update.final && isTerminalState(update.state);
-    if (!ended && job.schedulerId === undefined) return update;
+    // squeue says it ended but accounting has not recorded the end yet: a restart or retry may follow.
+    const settling = !update.final && isTerminalState(update.state);
+    if (!ended && !settling && job.schedulerId === undefined) return update;
     let record: JobRecord | undefined;
     try {
       record = readJobRecord(job.jobDir);
     } catch {
       return update;
     }
-    if (!record || (!record.retry && !record.attempts)) return update;
+    const preempted = update.state.status === 'preempted';
+    if (!record || (!record.retry && !record.attempts && !preempted)) return update;
     const attempts = attemptsOf(record);
     const current = attempts[attempts.length - 1] as RecordedAttempt;
     // Another poller (or an earlier, interrupted one) already started a later attempt: follow it.
     if (current.schedulerId !== (job.schedulerId ?? job.id)) return this.follow(update, job, record);
-    if (!ended) return { ...update, state: withAttempts(update.state, record) };
+    if (!ended) {
+      const state = withAttempts(update.state, record);
+      const goesOn = settling && (await this.mayGoOn(job, record, update.state));
+      return { ...update, state: goesOn ? stillEnding(state) : state };
+    }
     const end = attemptEnd(current, update.state);
-    // Attempts made because an upstream was retried are not this job's retries.
-    const own = attempts.filter((attempt) => attempt.cause !== 'upstream-retried').length;
-    const decision = decideRetry(update.state, record.retry, own);
+    const restart = preempted ? await preemptionRestartOf(job.jobDir, record, update.state) : undefined;
+    if (restart) return this.restart(update, job, record, { ...end, endNote: restart.endNote }, restart);
+    const decision = decideRetry(update.state, record.retry, retriesOf(attempts));
     if (decision.kind === 'final') return this.finish(update, record, end, decision.note);
     const plan = await this.plan(record, current, decision.cause, update.state);
     if (plan.kind === 'impossible') return this.finish(update, record, end, plan.reason);
@@ -76,6 +92,39 @@ export class JobRetries {
       changed: plan.changed,
       options: plan.options,
     });
+    return this.after(update, job, result);
+  }
+
+  /** Whether the end SLURM has not made final yet would be followed by a restart or a retry. */
+  private async mayGoOn(job: StoredJob, record: JobRecord, state: JobState): Promise<boolean> {
+    if (state.status === 'preempted' && (await preemptionRestartOf(job.jobDir, record, state))) return true;
+    return decideRetry(state, record.retry, retriesOf(attemptsOf(record))).kind === 'retry';
+  }
+
+  /** A preempted job with its checkpoint saved: the same job again (same options, the saved crate), a new SLURM id. */
+  private async restart(
+    update: StateUpdate,
+    job: StoredJob,
+    record: JobRecord,
+    end: RecordedAttempt,
+    restart: PreemptionRestart,
+  ): Promise<StateUpdate> {
+    await writeJobRecord(recordAttempt(record, end), this.deps.context.modes.file, false);
+    const result = await resubmit(this.deps.context, {
+      jobDir: job.jobDir,
+      cause: 'restart',
+      after: 'preempted',
+      changed: {},
+      options: end.options ?? {},
+      mechanism: 'resubmitted',
+    });
+    if (result.kind === 'refused')
+      return this.finish(
+        update,
+        result.record,
+        undefined,
+        `restart ${restart.restarts}/${restart.maxRestarts} not possible: ${result.attempt.endNote}`,
+      );
     return this.after(update, job, result);
   }
 
@@ -171,6 +220,12 @@ export class JobRetries {
   }
 }
 
+/** Not terminal until SLURM's end is final: a waiter must not take an end a restart or retry follows. */
+function stillEnding(state: JobState): JobState {
+  const raw = `${state.raw ?? state.status}; waiting for SLURM's final state before a restart or retry`;
+  return { ...state, status: 'completing', raw } as JobState;
+}
+
 /** The job is open again in its next attempt: pending, saying which attempt and why. */
 function open(update: StateUpdate, record: JobRecord, attempt: RecordedAttempt, why?: string): StateUpdate {
   const reason = why ?? `attempt ${attempt.number} submitted`;
@@ -178,14 +233,29 @@ function open(update: StateUpdate, record: JobRecord, attempt: RecordedAttempt, 
   return { id: update.id, state, final: false, missingSince: undefined };
 }
 
-/** A state with the job's attempts (when there were several) and its policy's maxAttempts. */
+/** A state with the job's attempts (when there were several), its policy's maxAttempts and its restarts. */
 function withAttempts(state: JobState, record: JobRecord): JobState {
   const attempts = attemptsOf(record);
+  const restarts = restartsOf(attempts);
+  const latest = attempts.findLast((attempt) => attempt.cause === 'restart');
+  const line = restarts > 0 ? describeRestart(restarts, record.maxRestarts, latest?.after) : undefined;
+  // restart-review.ts has said it already when the poll read an outcome.
+  const raw = line && !state.raw?.includes(line) ? [state.raw, line].filter(Boolean).join('; ') : state.raw;
   return {
     ...state,
     ...(attempts.length > 1 ? { attempts: publicAttempts(attempts) } : {}),
     ...(record.retry ? { maxAttempts: record.retry.maxAttempts } : {}),
+    ...(restarts > 0
+      ? { restarts, ...(record.maxRestarts !== undefined ? { maxRestarts: record.maxRestarts } : {}) }
+      : {}),
+    ...(raw !== undefined ? { raw } : {}),
   };
+}
+
+/** Attempts counted against maxAttempts: restarts count against maxRestarts, and upstream-retried ones not at all. */
+function retriesOf(attempts: readonly RecordedAttempt[]): number {
+  return attempts.filter((attempt) => attempt.cause !== 'restart' && attempt.cause !== 'upstream-retried')
+    .length;
 }
 
 /** How the polled attempt ended, for its entry in the record. */

@@ -154,6 +154,15 @@ export function decisiveOutcomeState(outcome: RunOutcome): JobState | undefined 
   return { ...stateFromOutcome(outcome), raw };
 }
 
+/**
+ * A state an outcome decided, with the node SLURM named while the job ran (squeue's NodeList) over
+ * the outcome's hostname(): they differ when nodes are FQDNs or several slurmd share one host.
+ */
+export function withSlurmNode(decided: JobState, last: JobState | undefined): JobState {
+  const ran = last?.status === 'running' || last?.status === 'completing';
+  return ran && last.node ? { ...decided, node: last.node } : decided;
+}
+
 function unknown(job: JobStateEvidence['job'], reason: string): JobState {
   return { status: 'unknown', reason: `${reason}${job.state ? `; last seen ${job.state.status}` : ''}` };
 }

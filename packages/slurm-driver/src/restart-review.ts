@@ -36,7 +36,7 @@ export interface RestartReviewOptions {
  * 'restart 2/3 after time-limit'. A batch process is left as it is (restarts are for single jobs).
  */
 export async function reviewRestart(
-  job: Pick<StoredJob, 'id' | 'jobDir' | 'batchIndex'>,
+  job: Pick<StoredJob, 'id' | 'jobDir' | 'batchIndex' | 'schedulerId'>,
   outcome: RunOutcome | undefined,
   update: StateUpdate,
   options: RestartReviewOptions,
@@ -70,13 +70,15 @@ export async function reviewRestart(
     endedAs: 'requeued',
     endNote: `checkpointed at ${note.signal} (${note.reason}) in ${note.checkpointMs} ms`,
   };
-  const next = { cause: 'restart' as const, after: note.reason, schedulerId: job.id, submittedAt: now };
+  // The current attempt's SLURM id: a job resubmitted (a retry, a restart after a preemption) has its own.
+  const schedulerId = job.schedulerId ?? job.id;
+  const next = { cause: 'restart' as const, after: note.reason, schedulerId, submittedAt: now };
   if (note.requeue === 'driver-requeue') {
     // The node could not requeue it: it exits 75, and once SLURM says it ended, the driver requeues it.
     if (!isTerminalState(update.state)) return withRestarts(update, attempts, record.maxRestarts);
-    const problem = await requeue(job.id, options);
+    const problem = await requeue(schedulerId, options);
     if (problem !== undefined) {
-      const raw = `${update.state.raw ?? ''}; its checkpoint was saved, but scontrol requeue ${job.id} failed: ${problem}`;
+      const raw = `${update.state.raw ?? ''}; its checkpoint was saved, but scontrol requeue ${schedulerId} failed: ${problem}`;
       return withRestarts({ ...update, state: { ...update.state, raw } }, attempts, record.maxRestarts);
     }
     attempts =

@@ -14,7 +14,7 @@ import { batchDirOfProcess } from './batch-record.ts';
 import { decideProcessState, queryIdOf, schedulerIdOf } from './batch-status.ts';
 import { type CommandRunner, isAccountingDisabled } from './command-runner.ts';
 import { SchedulerCommandError, SchedulerUnavailableError } from './errors.ts';
-import { decideJobState, decisiveOutcomeState } from './job-state-policy.ts';
+import { decideJobState, decisiveOutcomeState, withSlurmNode } from './job-state-policy.ts';
 import type { StateUpdate, StoredJob } from './job-store.ts';
 import { reviewRestart } from './restart-review.ts';
 import { parseSacct, type SacctQuery, sacctArgs, sacctAsksSteps } from './sacct-parse.ts';
@@ -145,8 +145,9 @@ export class StatusPoller {
         updates.push({ id: job.id, state, final: false, missingSince: job.missingSince });
         return;
       }
-      const decided = outcome && decisiveOutcomeState(outcome);
-      if (decided) {
+      const fromOutcome = outcome && decisiveOutcomeState(outcome);
+      if (fromOutcome) {
+        const decided = withSlurmNode(fromOutcome, job.state);
         states.set(job.id, decided);
         updates.push({ id: job.id, state: decided, final: true, missingSince: undefined, ...batchFlag(job) });
         stats.fromOutcome++;

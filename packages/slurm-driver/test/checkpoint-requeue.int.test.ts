@@ -14,7 +14,8 @@ import { SleepFor } from './fixtures/slurm-processes.ts';
 /**
  * Checkpoint and requeue on the real cluster: a Process with checkpoint() is saved at its
  * time-limit warning (SIGUSR1) or preemption (SIGTERM in the `spot` partition, PreemptMode=REQUEUE)
- * and runs again under the same id until it is done. All jobs are submitted at once and overlap;
+ * and runs again under the same id until it is done; preempted in `spot-cancel` (PreemptMode=CANCEL)
+ * it is resubmitted by the driver under a new SLURM id for the same logical id. All jobs are submitted at once and overlap;
  * cred_expire=10 makes a requeued job run again ~12 s later.
  */
 describe.concurrent('SLURMDriver: checkpoint and requeue', () => {
@@ -177,20 +178,46 @@ describe.concurrent('SLURMDriver: checkpoint and requeue', () => {
     }
   });
 
-  it('ends preempted in a PreemptMode=CANCEL partition: saved, but nothing brings it back (yet)', {
+  it('resubmits a job preempted in a PreemptMode=CANCEL partition under its one id: it resumes, exactly', {
     timeout: 420_000,
   }, async () => {
     await spotFinished; // one job on all of n3 at a time
-    ids.cancelMode = await driver.submitJob(new CounterProcess(90, 1_000), {
+    // 40 s of counting: preempted 8 s in, the resubmitted run counts the rest from the checkpoint.
+    ids.cancelMode = await driver.submitJob(new CounterProcess(40, 1_000), {
       name: 'ckpt-spot-cancel',
       slurmArgs: { partition: 'spot-cancel', 'cpus-per-task': 8, time: '00:05:00' },
     });
-    const urgent = await preemptWhenRunning(ids.cancelMode);
+    const id = ids.cancelMode;
+    const urgent = await preemptWhenRunning(id);
     try {
-      const state = await finished('cancelMode', 120_000);
-      expect(state).toMatchObject({ status: 'preempted' });
-      expect(state.restarts).toBeUndefined();
-      expect(await readCheckpointRecord(await jobDirOf('cancelMode'))).toMatchObject({ reason: 'preempted' });
+      const state = await finished('cancelMode', 240_000);
+      expect(state.status).toBe('completed');
+      const result = await driver.getResult<CounterResult>(id);
+      expect(result).toMatchObject({ count: 40, sum: (40 * 39) / 2, restartsSeen: [0, 1] });
+      const attempts = await attemptsOf('cancelMode');
+      expect(attempts).toMatchObject([
+        { number: 1, cause: 'submitted', schedulerId: id, endedAs: 'preempted' },
+        { number: 2, cause: 'restart', after: 'preempted', mechanism: 'resubmitted', endedAs: 'completed' },
+      ]);
+      const second = attempts[1]?.schedulerId as string;
+      expect(second).toMatch(/^\d+$/);
+      expect(second).not.toBe(id);
+      // SLURM's own words: the first id ended PREEMPTED (not requeued), the second ran to the end.
+      const sacct = execFileSync('sacct', ['-X', '-n', '-P', '-o', 'JobID,State', '-j', `${id},${second}`], {
+        encoding: 'utf8',
+      });
+      expect(sacct).toContain(`${id}|PREEMPTED`);
+      expect(sacct).toContain(`${second}|COMPLETED`);
+      expect(state).toMatchObject({ restarts: 1, maxRestarts: 3 });
+      expect(seen.cancelMode?.some((line) => line.includes('restart 1/3 after preempted'))).toBe(true);
+      // The user's id never ended between the attempts.
+      expect(seen.cancelMode?.some((line) => /^(preempted|failed|cancelled)/.test(line))).toBe(false);
+      // One log for both attempts: the first one's moved to attempts/1/ and is shown first.
+      const log = await driver.logs(id);
+      expect(log.indexOf('==> attempt 1 <==')).toBeLessThan(log.indexOf('==> attempt 2 <=='));
+      expect(log).toMatch(
+        /\(restarts 0\) from[\s\S]*checkpoint at \d+ \(preempted\)[\s\S]*\(restarts 1\) from/,
+      );
     } finally {
       execFileSync('scancel', [urgent]);
     }

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { attemptLogFiles, attemptLogHeader } from '@hpc/container';
 import { type Driver, isTerminalState } from '@hpc/core';
 import { explainBatchId } from '../batch-hint.ts';
 import type { CliContext } from '../cli-context.ts';
@@ -68,6 +69,11 @@ async function follow(
       ended.print(await driver.logs(id, { stream, tailLines }));
       ended.print(ended.needsNewline() ? '\n' : '');
       await cursor.skipToEnd();
+    } else {
+      // Earlier attempts first (they no longer change), then the current one as it grows.
+      const files = attemptLogFiles(cursor.file);
+      for (const { number, file } of files.slice(0, -1)) await printAttempt(number, file, ended.print);
+      if (files.length > 1) ended.print(attemptLogHeader(files.at(-1)?.number ?? files.length));
     }
     for (;;) {
       const finished = isTerminalState(await driver.checkJobStatus(id));
@@ -88,18 +94,36 @@ async function follow(
   }
 }
 
-/** The whole log, printed piece by piece (never read into one string), ending with a newline. */
+/**
+ * The whole log, printed piece by piece (never read into one string), ending with a newline. A
+ * job resubmitted as new attempts (retries, restarts after a preemption) has its earlier attempts'
+ * logs archived beside it: each attempt is printed under its `==> attempt n <==` line, oldest first.
+ */
 async function printWhole(
   driver: Driver,
   id: string,
   stream: 'stdout' | 'stderr',
   print: Print,
 ): Promise<void> {
-  const cursor = new LogCursor(await driver.logFile(id, { stream }));
+  const files = attemptLogFiles(await driver.logFile(id, { stream }));
   const ended = trackFinalNewline(print);
-  await cursor.printNew(ended.print);
-  cursor.flush(ended.print);
+  if (files.length === 1) await printFile(files[0]?.file as string, ended.print);
+  else for (const { number, file } of files) await printAttempt(number, file, ended.print);
   if (ended.needsNewline()) ended.print('\n');
+}
+
+/** One attempt's log under its header line, ending with a newline. */
+async function printAttempt(number: number, file: string, print: Print): Promise<void> {
+  const ended = trackFinalNewline(print);
+  ended.print(attemptLogHeader(number));
+  await printFile(file, ended.print);
+  if (ended.needsNewline()) ended.print('\n');
+}
+
+async function printFile(file: string, print: Print): Promise<void> {
+  const cursor = new LogCursor(file);
+  await cursor.printNew(print);
+  cursor.flush(print);
 }
 
 /** Wraps print to remember whether the last text printed ended a line. */

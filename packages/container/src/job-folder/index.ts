@@ -29,7 +29,16 @@ export {
 } from './checkpoint-record.ts';
 export { tailFile } from './file-tail.ts';
 export { JOB_FILES, type JobPaths, jobPaths } from './job-files.ts';
-export { jobLogFile, processLogFile, readJobLog, readLogFile, readProcessLog } from './job-log.ts';
+export {
+  attemptLogFiles,
+  attemptLogHeader,
+  jobLogFile,
+  processLogFile,
+  readAttemptLogs,
+  readJobLog,
+  readLogFile,
+  readProcessLog,
+} from './job-log.ts';
 export {
   type JobRecord,
   type JobRecordCommon,
