@@ -92,5 +92,5 @@ export {
   refuseBatchRestarts,
   validateSubmitOptions,
 } from './submit-settings.ts';
-export { jobClassName, type SuggestionSources, withSuggestedResources } from './suggested-settings.ts';
+export { type SuggestionSources, withSuggestedResources } from './suggested-settings.ts';
 export { waitForTerminalState } from './wait-for-job.ts';
