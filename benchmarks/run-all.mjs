@@ -78,6 +78,14 @@ const BENCHMARKS = [
   },
   { name: 'cli', flags: [], file: 'cli.bench.mjs', args: [], quick: ['100'], slurm: true },
   {
+    name: 'figures-overhead',
+    flags: TS,
+    file: 'figures-overhead.bench.ts',
+    args: ['--runs', '30'],
+    quick: ['--runs', '1'],
+    slurm: false,
+  },
+  {
     name: 'show-stats',
     flags: TS,
     file: 'show-stats.bench.ts',

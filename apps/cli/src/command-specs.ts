@@ -153,6 +153,12 @@ export const COMMAND_SPECS: Readonly<Record<CommandName, CommandSpec>> = {
         description:
           'warn a Process that has checkpoint() this long before its time limit (default 120, 0 = off)',
       },
+      resources: {
+        type: 'string',
+        value: 'choice',
+        description:
+          "suggested: mem and time from this class's history (hpc stats); suggested:mem, suggested:time",
+      },
       'max-restarts': {
         type: 'string',
         value: 'n',

@@ -126,5 +126,8 @@ function resourceLines(job: JobDescription, style: Style): string[] {
     out.push(`  ${style.dim('sacct'.padEnd(LABEL))}${parts.join(' · ')}`);
   }
   if (source) out.push(`  ${''.padEnd(LABEL)}${style.dim(`(used: ${source})`)}`);
+  // --resources suggested: which figures came from the class's history (or why the request stood).
+  for (const note of requested.suggested ?? [])
+    out.push(`  ${style.dim('history'.padEnd(LABEL))}${shown(note.text)}`);
   return out;
 }

@@ -6,6 +6,7 @@ import type { DriverPaths } from './driver-select.ts';
 import { longJobOptions } from './long-job-options.ts';
 import { shown } from './output-safety.ts';
 import { keyValueOption, listOption, type OptionValues, stringOption } from './parse-command-line.ts';
+import { resourcesOption } from './resources-option.ts';
 import { toNodeImport } from './user-module.ts';
 
 /**
@@ -65,6 +66,8 @@ export function submitOptions(values: OptionValues, cwd: string): SubmitOptions 
   if (condaEnv !== undefined) options.condaEnv = condaEnv;
   const lead = checkpointLead(values);
   if (lead !== undefined) options.checkpointSignalSeconds = lead;
+  const resources = resourcesOption(values);
+  if (resources !== undefined) options.resources = resources;
   return { ...options, ...longJobOptions(values) };
 }
 

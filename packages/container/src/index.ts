@@ -95,4 +95,5 @@ export {
   refuseBatchRestarts,
   validateSubmitOptions,
 } from './submit-settings.ts';
+export { type SuggestionSources, withSuggestedResources } from './suggested-settings.ts';
 export { waitForTerminalState } from './wait-for-job.ts';

@@ -34,7 +34,7 @@ import { createLogger } from './logger.ts';
 import { OutputCapture } from './output-capture.ts';
 import { ProgressWriter } from './progress-writer.ts';
 import { runGuarded } from './run-guard.ts';
-import { UsageMeter } from './run-usage.ts';
+import { startUsageMeter, type UsageMeter } from './run-usage.ts';
 import { changeDirectory, returnTo } from './working-directory.ts';
 
 export interface JobContainerOptions {
@@ -121,7 +121,7 @@ export class JobContainer {
   async execute(options: ExecuteOptions = {}): Promise<RunOutcome> {
     const paths = jobPaths(this.jobDir);
     const startedAt = new Date();
-    this.meter = new UsageMeter();
+    this.meter = startUsageMeter();
     if (this.options.cancelRequested?.()) {
       this.cancelledByRequest = true;
       return this.recordFailure('cancelled', new InterruptedError('cancelled'));

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { InvalidOptionError, type JobProgress, writeFileAtomic } from '@hpc/core';
 import { jobPaths } from './job-folder/job-files.ts';
+import { figuresOff } from './run-usage.ts';
 
 /** At most one write of progress.json per this long, however often run() reports. */
 export const PROGRESS_WRITE_INTERVAL_MS = 1_000;
@@ -17,6 +18,8 @@ export class ProgressWriter {
   private lastWriteAt = Number.NEGATIVE_INFINITY;
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> = Promise.resolve();
+  /** The benchmark's switch (HPC_RUNNER_NO_FIGURES=1): report() does nothing. */
+  private readonly off = figuresOff();
 
   constructor(
     private readonly jobDir: string,
@@ -30,6 +33,7 @@ export class ProgressWriter {
   }
 
   report(done: number, total?: number, message?: string): void {
+    if (this.off) return;
     this.latest = checkedProgress(done, total, message);
     if (this.timer) return;
     const wait = this.lastWriteAt + PROGRESS_WRITE_INTERVAL_MS - performance.now();

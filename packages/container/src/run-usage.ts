@@ -1,6 +1,21 @@
 import { resourceUsage } from 'node:process';
 import type { RunUsage } from '@hpc/core';
 
+/**
+ * Internal, for benchmarks/figures-overhead.bench.ts only: `HPC_RUNNER_NO_FIGURES=1` turns the
+ * runner's own figures and ctx.progress() recording off, to measure what they cost per task.
+ */
+export const FIGURES_OFF_ENV = 'HPC_RUNNER_NO_FIGURES';
+
+export function figuresOff(): boolean {
+  return process.env[FIGURES_OFF_ENV] === '1';
+}
+
+/** A meter for one run, or none with the benchmark's switch (the outcome then has no `usage`). */
+export function startUsageMeter(): UsageMeter | undefined {
+  return figuresOff() ? undefined : new UsageMeter();
+}
+
 /** How often resident memory is sampled while run() runs (the process's own peak in a packed task). */
 const RSS_SAMPLE_MS = 250;
 

@@ -3,6 +3,7 @@ import type { JobId } from './job-id.ts';
 import type { JobState, UnreadableRecord } from './job-state.ts';
 import type { JobStats, JobStatsOptions } from './job-stats.ts';
 import type { JobDependencies, RetryPolicy } from './long-jobs.ts';
+import type { ResourcesChoice } from './suggested-resources.ts';
 
 /** A crate file on disk, optionally one object inside an HDF5 crate ('/my_process'). */
 export interface CrateRef {
@@ -41,6 +42,13 @@ export interface SubmitOptions extends JobDependencies {
   maxRestarts?: number;
   /** Retries after failures, escalating resources (default: none). */
   retry?: RetryPolicy;
+  /**
+   * 'suggested': mem and time from this class's history (what `hpc stats` suggests) instead of
+   * slurmArgs' and the driver defaults', never below the highest peak plus a margin, and only with
+   * at least 5 measured runs (else the request stands). `{ suggested: ['mem'] }` for mem only, so
+   * an explicit time stands. The job's record says what was applied (describeJob().requested.suggested).
+   */
+  resources?: ResourcesChoice;
 }
 
 export interface WaitOptions {

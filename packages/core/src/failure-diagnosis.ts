@@ -2,12 +2,15 @@ import { formatBytes } from './byte-size.ts';
 import { formatRunTime, type JobState } from './job-state.ts';
 import { describeAttempt, type JobAttempt } from './long-jobs.ts';
 import type { RemoteError } from './remote-error.ts';
+import type { SuggestedResource } from './suggested-resources.ts';
 
 /** What the job asked for, when the driver knows (from its submit options). */
 export interface RequestedResources {
   memBytes?: number;
   timeLimitMs?: number;
   cpus?: number;
+  /** `resources: 'suggested'`: which figures came from the class's history, and from how many runs. */
+  suggested?: readonly SuggestedResource[];
 }
 
 /** Everything known about a job that ended without a result; every field but `state` is optional. */

@@ -157,6 +157,18 @@ export type { SchedulerUsage } from './scheduler-usage.ts';
 export { parseSlurmTimeMs } from './slurm-time.ts';
 export { sweepStaleTempFiles, tempFileName } from './stale-temp-files.ts';
 export {
+  applySuggestedResources,
+  type ResourcesChoice,
+  recordedRequestOf,
+  type SuggestedOption,
+  type SuggestedResource,
+  type SuggestionCaps,
+  type SuggestionInput,
+  suggestedOptionsOf,
+  suggestedRecordOf,
+  withSuggestedRecord,
+} from './suggested-resources.ts';
+export {
   JobFileUnreadableError,
   JobUnreadableError,
   unreadableFileOf,

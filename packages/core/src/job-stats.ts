@@ -41,6 +41,8 @@ export interface ProcessClassStats {
   requested: RequestedResources;
   /** CPU efficiency (seff's) of its runs: the median, and the share of runs measured. */
   cpuEfficiency?: { p50: number; runs: number };
+  /** Runs that ran out of memory (their peak is a lower bound of what they needed). */
+  outOfMemory?: number;
   suggestions: ResourceSuggestion[];
 }
 
@@ -80,6 +82,7 @@ export function computeJobStats(jobs: Iterable<JobStatsInput>, options: JobStats
 
 function classStats(name: string, runs: readonly JobStatsInput[], minRuns: number): ProcessClassStats {
   const states: Partial<Record<JobStatus, number>> = {};
+  const stats: ProcessClassStats = { name, count: runs.length, states, requested: {}, suggestions: [] };
   const walls: number[] = [];
   const peaks: number[] = [];
   const cpu: number[] = [];
@@ -92,9 +95,10 @@ function classStats(name: string, runs: readonly JobStatsInput[], minRuns: numbe
     if (peak !== undefined) peaks.push(peak);
     const efficiency = jobEfficiency({ usage, scheduler: run.state.scheduler, requested: run.requested }).cpu;
     if (efficiency) cpu.push(efficiency.ratio);
+    if (ranOutOfMemory(run)) stats.outOfMemory = (stats.outOfMemory ?? 0) + 1;
   }
   const requested = commonRequest(runs);
-  const stats: ProcessClassStats = { name, count: runs.length, states, requested, suggestions: [] };
+  stats.requested = requested;
   const wallMs = percentiles(walls);
   const peakBytes = percentiles(peaks);
   if (wallMs) stats.wallMs = wallMs;
@@ -102,7 +106,7 @@ function classStats(name: string, runs: readonly JobStatsInput[], minRuns: numbe
   const cpuP50 = percentiles(cpu);
   if (cpuP50) stats.cpuEfficiency = { p50: cpuP50.p50, runs: cpuP50.runs };
   if (peakBytes && peakBytes.runs >= minRuns && requested.memBytes !== undefined) {
-    const suggestion = memorySuggestion(requested.memBytes, peakBytes, runs);
+    const suggestion = memorySuggestion(requested.memBytes, peakBytes, (stats.outOfMemory ?? 0) > 0);
     if (suggestion) stats.suggestions.push(suggestion);
   }
   if (wallMs && wallMs.runs >= minRuns && requested.timeLimitMs !== undefined && !states.timeout) {
@@ -145,14 +149,24 @@ function commonRequest(runs: readonly JobStatsInput[]): RequestedResources {
   return requested;
 }
 
-function memorySuggestion(
-  asked: number,
-  peaks: Percentiles,
-  runs: readonly JobStatsInput[],
-): ResourceSuggestion | undefined {
-  const oom = runs.some((run) => run.state.status === 'failed' && run.state.cause === 'out-of-memory');
-  const needed = Math.max(peaks.p95 * P95_MARGIN, peaks.max * MAX_MARGIN);
-  const suggested = roundMemory(needed);
+function ranOutOfMemory(run: JobStatsInput): boolean {
+  return run.state.status === 'failed' && run.state.cause === 'out-of-memory';
+}
+
+/** What the runs need, in bytes: the p95 peak and the highest one, each with its margin, rounded up. */
+export function memoryFit(peaks: Percentiles): number {
+  return roundMemory(Math.max(peaks.p95 * P95_MARGIN, peaks.max * MAX_MARGIN));
+}
+
+/** What the runs need, in ms: the p95 wall time and the longest, each with its margin, in whole minutes. */
+export function timeFit(walls: Percentiles): number {
+  // Whole minutes, at least one: SLURM's limits are checked about every 30 s anyway.
+  const needed = Math.max(walls.p95 * P95_MARGIN, walls.max * MAX_MARGIN);
+  return Math.max(60_000, Math.ceil(needed / 60_000) * 60_000);
+}
+
+function memorySuggestion(asked: number, peaks: Percentiles, oom: boolean): ResourceSuggestion | undefined {
+  const suggested = memoryFit(peaks);
   const tooMuch = suggested <= asked / 2 && !oom;
   const tooLittle = oom || peaks.max >= asked * 0.9;
   if (!tooMuch && !(tooLittle && suggested > asked)) return undefined;
@@ -166,9 +180,7 @@ function memorySuggestion(
 }
 
 function timeSuggestion(asked: number, walls: Percentiles): ResourceSuggestion | undefined {
-  const needed = Math.max(walls.p95 * P95_MARGIN, walls.max * MAX_MARGIN);
-  // Whole minutes, at least one: SLURM's limits are checked about every 30 s anyway.
-  const suggested = Math.max(60_000, Math.ceil(needed / 60_000) * 60_000);
+  const suggested = timeFit(walls);
   const tooMuch = suggested <= asked / 2;
   const tooLittle = walls.max >= asked * 0.9 && suggested > asked;
   if (!tooMuch && !tooLittle) return undefined;
@@ -191,13 +203,13 @@ function roundMemory(bytes: number): number {
 }
 
 /** sbatch's --mem form: '16G', '600M'. */
-function memoryText(bytes: number): string {
+export function memoryText(bytes: number): string {
   if (bytes % GiB === 0) return `${bytes / GiB}G`;
   return `${Math.ceil(bytes / MiB)}M`;
 }
 
 /** sbatch's --time form: 'HH:MM:SS', 'D-HH:MM:SS' past a day. */
-function slurmTimeText(ms: number): string {
+export function slurmTimeText(ms: number): string {
   const total = Math.ceil(ms / 1000);
   const days = Math.floor(total / 86_400);
   const two = (n: number) => String(n).padStart(2, '0');

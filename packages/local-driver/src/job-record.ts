@@ -8,7 +8,7 @@ import {
   JobFileUnreadableError,
   type JobState,
   type RetryPolicy,
-  requestedResourcesOf,
+  recordedRequestOf,
 } from '@hpc/core';
 import type { LocalBatchRecord } from './batch-record.ts';
 
@@ -106,7 +106,7 @@ export function runSettingsOf(
   timeLimitMs: number | undefined,
 ) {
   return {
-    requested: requestedResourcesOf(options.slurmArgs),
+    requested: recordedRequestOf(options),
     submittedAt: new Date().toISOString(),
     ownerPid: process.pid,
     timeLimitMs,

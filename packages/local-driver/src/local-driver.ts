@@ -52,7 +52,7 @@ import { type LiveJob, launchSettingsOf } from './job-launch.ts';
 import { JobQueue } from './job-queue.ts';
 import { type LocalJobRecord, readJobRecord, runSettingsOf, writeJobRecord } from './job-record.ts';
 import { cancelPackedProcess, createLocalBatch, notAProcess, taskRecordOnDisk } from './local-batches.ts';
-import { describeLocalJob, localJobStats } from './local-inspection.ts';
+import { describeLocalJob, localJobStats, withLocalSuggestions } from './local-inspection.ts';
 import { withLocalAttempts } from './local-retries.ts';
 import { liveStatusOf, localJobState, unknownState } from './local-state.ts';
 import { terminateProcessGroup } from './process-group.ts';
@@ -106,7 +106,8 @@ export class LocalDriver implements Driver<SubmitTarget> {
    * Checks every setting, then stages the job into a new folder `local-N` and queues it. All or
    * nothing: a refused setting creates nothing, and a failed staging removes the folder.
    */
-  async submitJob(target: SubmitTarget, options: SubmitOptions = {}): Promise<JobId> {
+  async submitJob(target: SubmitTarget, asked: SubmitOptions = {}): Promise<JobId> {
+    const options = await withLocalSuggestions(this, asked, target);
     const { timeLimitMs, maxRestarts } = validateSubmitOptions(options);
     const dependencies = await this.holds.gate.check(options);
     const retry = checkRetryPolicy(options.retry ?? this.options.retry);
@@ -149,7 +150,8 @@ export class LocalDriver implements Driver<SubmitTarget> {
    * processes, at most `parallelism` of its tasks at once within the driver's concurrency. One id
    * per process, in input order ('local-N_<task>', packed: 'local-N_<task>+<place>').
    */
-  async submitJobs(targets: readonly SubmitTarget[], options: BatchOptions = {}): Promise<JobId[]> {
+  async submitJobs(targets: readonly SubmitTarget[], asked: BatchOptions = {}): Promise<JobId[]> {
+    const options = await withLocalSuggestions(this, asked, targets[0]);
     const { timeLimitMs } = validateSubmitOptions(options);
     const shape = { count: targets.length, processesPerTask: options.processesPerTask ?? 1 };
     const dependencies = await this.holds.gate.check(options, shape);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { describeJobFolder, jobPaths } from '@hpc/container';
+import { describeJobFolder, jobPaths, type SubmitTarget, withSuggestedResources } from '@hpc/container';
 import {
   computeJobStats,
   isTerminalState,
@@ -11,6 +11,7 @@ import {
   type JobStatsOptions,
   type RequestedResources,
   type RunOutcome,
+  type SubmitOptions,
   type TrackedJob,
 } from '@hpc/core';
 import type { LocalBatchRecord } from './batch-record.ts';
@@ -49,12 +50,17 @@ export async function describeLocalJob(
   });
 }
 
-/** stats() on this machine: every job's state, its runner's figures and its request, from the folders. */
+/**
+ * stats() on this machine: every job's state, its runner's figures and its request, from the
+ * folders. `onlyName`: that class's jobs only (no other job's outcome is read).
+ */
 export async function localJobStats(
   driver: InspectedDriver,
   options: JobStatsOptions = {},
+  onlyName?: string,
 ): Promise<JobStats> {
-  const [jobs, states] = await Promise.all([driver.listJobs(), driver.checkAllJobStatuses()]);
+  const [all, states] = await Promise.all([driver.listJobs(), driver.checkAllJobStatuses()]);
+  const jobs = onlyName === undefined ? all : all.filter((job) => job.name === onlyName);
   const requests = new Map<string, RequestedResources | undefined>();
   const inputs = jobs.map((job) => {
     const state = states.get(job.id) ?? { status: 'unknown' as const, reason: 'no state' };
@@ -66,6 +72,17 @@ export async function localJobStats(
     };
   });
   return computeJobStats(inputs, options);
+}
+
+/** `resources: 'suggested'` on this machine: the class's history from the job folders, read once per submit. */
+export function withLocalSuggestions<O extends SubmitOptions>(
+  driver: InspectedDriver,
+  settings: O,
+  first: SubmitTarget | undefined,
+): Promise<O> {
+  return withSuggestedResources(settings, first, {
+    history: async (name) => (await localJobStats(driver, {}, name)).classes[0],
+  });
 }
 
 /** The request in the job's record, or for a batch process (`<batch>/p/<index>`) its batch's, read once. */

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { SubmitTarget } from '@hpc/container';
-import { type JobId, requestedResourcesOf } from '@hpc/core';
+import { type JobId, recordedRequestOf } from '@hpc/core';
 import { BatchSubmissionError } from './batch-errors.ts';
 import { planBatch } from './batch-plan.ts';
 import { BatchPreparation, checkBatchShape, type SLURMBatchOptions } from './batch-preparation.ts';
@@ -142,7 +142,7 @@ export class BatchSubmitter {
       batch,
       name,
       imports,
-      requested: requestedResourcesOf(settings.slurmArgs),
+      requested: recordedRequestOf(settings),
       ...after.record,
     });
     return batchProcessRows(batch, submission.jobDir).map((row) => row.id);

@@ -111,9 +111,13 @@ function readRecordQuietly(dir: string): JobRecord | undefined {
 /**
  * stats() on SLURM: every tracked job's state from the index (no scheduler call), its runner's
  * figures from its outcome.json (finished jobs only) and its request from job.json (a batch's
- * once for all its processes).
+ * once for all its processes). `onlyName`: that class's jobs only (no other folder is read).
  */
-export function slurmJobStats(registry: JobRegistry, options: JobStatsOptions = {}): JobStats {
+export function slurmJobStats(
+  registry: JobRegistry,
+  options: JobStatsOptions = {},
+  onlyName?: string,
+): JobStats {
   const requests = new Map<string, RequestedResources | undefined>();
   const requestOf = (dir: string) => {
     if (!requests.has(dir)) requests.set(dir, readRecordQuietly(dir)?.requested);
@@ -121,6 +125,7 @@ export function slurmJobStats(registry: JobRegistry, options: JobStatsOptions = 
   };
   const inputs: JobStatsInput[] = [];
   for (const job of registry.jobs()) {
+    if (onlyName !== undefined && job.name !== onlyName) continue;
     const state = job.state ?? { status: 'unknown', reason: 'not polled yet' };
     const finished = isTerminalState(state);
     const usage = finished ? usageOf(job.jobDir) : undefined;

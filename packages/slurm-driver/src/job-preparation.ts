@@ -10,7 +10,7 @@ import {
   type CrateDigest,
   DEFAULT_MAX_RESTARTS,
   type FileModes,
-  requestedResourcesOf,
+  recordedRequestOf,
   type Sharing,
   type SubmitOptions,
 } from '@hpc/core';
@@ -127,7 +127,7 @@ export class JobPreparation {
         crateDigest: staged.crateDigest,
         maxRestarts,
         ...(staged.object !== undefined ? { object: staged.object } : {}),
-        requested: requestedResourcesOf(settings.slurmArgs),
+        requested: recordedRequestOf(settings),
       },
     };
   }

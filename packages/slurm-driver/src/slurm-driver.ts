@@ -43,6 +43,7 @@ export type { SLURMSubmitOptions } from './job-preparation.ts';
 
 import { JobRegistry, type Submission } from './job-registry.ts';
 import { type StoredJob, trackedJobOf } from './job-store.ts';
+import { ResourceSuggestions } from './resource-suggestions.ts';
 import { retryFields, withDefaults } from './retry-settings.ts';
 import { runSbatch, type SbatchAnswer } from './sbatch-answer.ts';
 import { budgetedRunner, SchedulerBudget, type SchedulerCallCounts } from './scheduler-budget.ts';
@@ -78,6 +79,7 @@ export class SLURMDriver implements Driver<SubmitTarget> {
   private readonly batches: BatchSubmitter;
   private readonly batchJobs: BatchJobs;
   private readonly dependencies: DependencySubmissions;
+  private readonly suggestions: ResourceSuggestions;
 
   constructor(private readonly options: SLURMDriverOptions = {}) {
     this.home = options.home ?? hpcHome();
@@ -115,6 +117,7 @@ export class SLURMDriver implements Driver<SubmitTarget> {
       commandTimeoutMs,
     });
     const limits = new ClusterLimitsReader(this.run, options.commandTimeoutMs);
+    this.suggestions = new ResourceSuggestions(this.registry, limits);
     const retries = driverRetries(this.run, this.registry, this.modes, options.commandTimeoutMs, limits);
     const tracked = {
       list: async () => {
@@ -193,7 +196,7 @@ export class SLURMDriver implements Driver<SubmitTarget> {
    * the next status poll adopts (found by its token) rather than one nobody tracks.
    */
   async submitJob(target: SubmitTarget, options: SLURMSubmitOptions = {}): Promise<JobId> {
-    const settings = this.mergeDefaults(options);
+    const settings = await this.suggestions.apply(this.mergeDefaults(options), target);
     const jobsRoot = resolve(settings.jobsRoot ?? this.jobsRoot);
     this.preparation.validate(target, settings, jobsRoot);
     const retry = retryFields(settings);
@@ -257,7 +260,7 @@ export class SLURMDriver implements Driver<SubmitTarget> {
    * `<array>_<task>`, or `<array>_<task>+<place>` when `processesPerTask` packs several into a task.
    */
   async submitJobs(targets: readonly SubmitTarget[], options: SLURMBatchOptions = {}): Promise<JobId[]> {
-    const settings = { ...options, ...this.mergeDefaults(options) };
+    const settings = await this.suggestions.apply({ ...options, ...this.mergeDefaults(options) }, targets[0]);
     refuseBatchRetry(settings.retry);
     try {
       return await this.batches.submit(targets, settings);
