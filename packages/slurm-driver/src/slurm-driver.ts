@@ -116,9 +116,10 @@ export class SLURMDriver implements Driver<SubmitTarget> {
       ...options.reconcile,
       commandTimeoutMs,
     });
-    const limits = new ClusterLimitsReader(this.run, options.commandTimeoutMs);
+    const timeout = options.commandTimeoutMs;
+    const limits = new ClusterLimitsReader(this.run, timeout);
     this.suggestions = new ResourceSuggestions(this.registry, limits);
-    const retries = driverRetries(this.run, this.registry, this.modes, options.commandTimeoutMs, limits);
+    const retries = driverRetries(this.run, this.registry, this.modes, timeout, limits);
     const tracked = {
       list: async () => {
         this.registry.refresh();
@@ -132,15 +133,9 @@ export class SLURMDriver implements Driver<SubmitTarget> {
       ...options.polling,
       refine: (updates, states) => this.dependencies.refine(updates, states),
       fileMode: this.modes.file,
-      ...(options.commandTimeoutMs !== undefined ? { commandTimeoutMs: options.commandTimeoutMs } : {}),
+      ...(timeout !== undefined ? { commandTimeoutMs: timeout } : {}),
     });
-    this.dependencies = new DependencySubmissions(
-      this.registry,
-      this.run,
-      this.modes,
-      this.poller,
-      options.commandTimeoutMs,
-    );
+    this.dependencies = new DependencySubmissions(this.registry, this.run, this.modes, this.poller, timeout);
     this.batches = new BatchSubmitter({
       dependencies: this.dependencies,
       registry: this.registry,
