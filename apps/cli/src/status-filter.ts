@@ -1,7 +1,9 @@
-import { JOB_STATUSES, type JobStatus } from '@hpc/core';
+import { globToRegExp, JOB_STATUSES, type JobStatus } from '@hpc/core';
 import { UsageError } from './cli-errors.ts';
 import type { JobView } from './job-view.ts';
 import type { OptionValues } from './parse-command-line.ts';
+
+export { globToRegExp };
 
 /** `hpc status --state failed,timeout --name 'fit*'`: which rows to keep. */
 export interface StatusFilter {
@@ -39,12 +41,4 @@ export function applyStatusFilter(views: readonly JobView[], filter: StatusFilte
       (!filter.states || filter.states.has(view.state.status)) &&
       (!filter.name || filter.name.test(view.name)),
   );
-}
-
-/** A shell-style pattern on the whole name: `*` any run of characters, `?` one, everything else literal. */
-export function globToRegExp(pattern: string): RegExp {
-  const body = [...pattern]
-    .map((char) => (char === '*' ? '.*' : char === '?' ? '.' : char.replace(/[\\^$.|+()[\]{}]/g, '\\$&')))
-    .join('');
-  return new RegExp(`^${body}$`, 'su');
 }

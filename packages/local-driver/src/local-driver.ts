@@ -22,8 +22,9 @@ import {
   checkRetryPolicy,
   type Driver,
   type FileModes,
+  type ForgetOptions,
+  type ForgetReport,
   fileModes,
-  hpcHome,
   isTerminalState,
   type JobDescription,
   type JobId,
@@ -46,23 +47,19 @@ import { isBatchRecord, type LocalBatchRecord, parseLocalBatchId, processIdsOf }
 import { batchProcessState, batchProcessStates } from './batch-states.ts';
 import { DependencyGate } from './dependency-gate.ts';
 import { dependencyFields, type HoldParts, queueDependent, queueDependentBatch } from './dependency-holds.ts';
-import type { LocalDriverOptions } from './driver-options.ts';
+import { defaultLocalRoot, type LocalDriverOptions } from './driver-options.ts';
 import { allocateJobDir, jobDirOf, listJobIds, mapConcurrently } from './job-folders.ts';
 import { type LiveJob, launchSettingsOf } from './job-launch.ts';
 import { JobQueue } from './job-queue.ts';
 import { type LocalJobRecord, readJobRecord, runSettingsOf, writeJobRecord } from './job-record.ts';
 import { cancelPackedProcess, createLocalBatch, notAProcess, taskRecordOnDisk } from './local-batches.ts';
+import { forgetLocalJobs } from './local-forget.ts';
 import { describeLocalJob, localJobStats } from './local-inspection.ts';
 import { withLocalAttempts } from './local-retries.ts';
 import { liveStatusOf, localJobState, unknownState } from './local-state.ts';
 import { terminateProcessGroup } from './process-group.ts';
 
-export type { LocalDriverOptions } from './driver-options.ts';
-
-/** Where the local driver keeps its job folders by default: `<home>/local` ($HPC_HOME, else ~/.hpc). */
-export function defaultLocalRoot(home: string = hpcHome()): string {
-  return join(home, 'local');
-}
+export { defaultLocalRoot, type LocalDriverOptions } from './driver-options.ts';
 
 /** File reads in flight at once when reading every job's folder. */
 const READ_CONCURRENCY = 64;
@@ -353,6 +350,11 @@ export class LocalDriver implements Driver<SubmitTarget> {
   /** Per Process class over this machine's jobs: see JobStats. */
   async stats(options: JobStatsOptions = {}): Promise<JobStats> {
     return localJobStats(this, options);
+  }
+
+  /** Removes finished jobs' folders (a batch whole); see Driver.forgetJobs. Their ids are never given again. */
+  async forgetJobs(ids: readonly string[], options: ForgetOptions = {}): Promise<ForgetReport> {
+    return forgetLocalJobs(this, this.jobsRoot(), ids, options);
   }
 
   /** Every job's record, in id order (this process's live copies where it has them). */

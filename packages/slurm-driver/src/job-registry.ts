@@ -1,6 +1,7 @@
 import { readdirSync, rmSync, statSync, symlinkSync, unlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
+import { buriedFolderOf } from '@hpc/container';
 import { asFileWriteError, type FileModes, isTerminalState, type JobId, makeDirectory } from '@hpc/core';
 import { type JobRecordError, JobStoreError } from './errors.ts';
 import { FinalStateWriter } from './final-state-writer.ts';
@@ -15,6 +16,7 @@ import {
   writeJobRecord,
 } from './job-record.ts';
 import { JobStore, type StateUpdate, type StoredIntent, type StoredJob } from './job-store.ts';
+import { removeFolderRows } from './slurm-forget.ts';
 import { defaultStorePath, ensurePrivateFolder, journalModeFor } from './store-location.ts';
 import { planSubmission } from './submission-plan.ts';
 
@@ -300,10 +302,16 @@ export class JobRegistry {
     if (stamp !== undefined && stamp === this.rootStamp) names = store.unsettledFolders();
     else {
       const known = store.folders();
-      names = this.entries().filter((name) => {
-        const kind = known.get(name);
-        return kind === undefined || kind === 'pending' || kind === 'unreadable';
-      });
+      const entries = this.entries();
+      // An interrupted forget (slurm-forget.ts): its folder is a tombstone, its rows must go too.
+      for (const folder of entries.flatMap((name) => buriedFolderOf(name) ?? []))
+        removeFolderRows(store, folder);
+      names = entries
+        .filter((name) => !name.startsWith('.'))
+        .filter((name) => {
+          const kind = known.get(name);
+          return kind === undefined || kind === 'pending' || kind === 'unreadable';
+        });
     }
     const found = names.map((name) => ({ name, ...readSafely(join(this.root, name)) }));
     // Intents settled by another process: their record now has an id (or says forgotten).
@@ -345,7 +353,7 @@ export class JobRegistry {
   private entries(): string[] {
     try {
       return readdirSync(this.root, { withFileTypes: true })
-        .filter((entry) => !entry.name.startsWith('.') && (entry.isDirectory() || entry.isSymbolicLink()))
+        .filter((entry) => entry.isDirectory() || entry.isSymbolicLink())
         .map((entry) => entry.name);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];

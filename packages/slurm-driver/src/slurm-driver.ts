@@ -48,6 +48,7 @@ import { runSbatch, type SbatchAnswer } from './sbatch-answer.ts';
 import { budgetedRunner, SchedulerBudget, type SchedulerCallCounts } from './scheduler-budget.ts';
 import { Semaphore } from './semaphore.ts';
 import type { SLURMDriverOptions } from './slurm-driver-options.ts';
+import { forgetSlurmJobs } from './slurm-forget.ts';
 import { type PollStats, StatusPoller } from './status-poller.ts';
 import { defaultJobsRoot } from './store-location.ts';
 import { planSubmission } from './submission-plan.ts';
@@ -375,6 +376,12 @@ export class SLURMDriver implements Driver<SubmitTarget> {
     this.poller.invalidate();
     return this.registry.forget(String(id).trim());
   }
+
+  /** Removes finished jobs' folders and index rows (a batch whole); see Driver.forgetJobs. */
+  readonly forgetJobs: Driver['forgetJobs'] = async (ids, options) => {
+    this.poller.invalidate();
+    return forgetSlurmJobs(this, this.registry, ids, options);
+  };
 
   /** Closes the job index. The driver cannot be used afterwards. */
   close(): void {

@@ -28,6 +28,7 @@ export {
   readCheckpointRecord,
 } from './checkpoint-record.ts';
 export { tailFile } from './file-tail.ts';
+export { type ForgetSteps, forgetPlanned } from './forget-folders.ts';
 export { JOB_FILES, type JobPaths, jobPaths } from './job-files.ts';
 export { jobLogFile, processLogFile, readJobLog, readLogFile, readProcessLog } from './job-log.ts';
 export {
@@ -40,4 +41,12 @@ export {
   type WriteRecordOptions,
   writeRecordFile,
 } from './job-record.ts';
+export {
+  buriedFolderOf,
+  buryFolder,
+  folderOutsideHome,
+  removeTombstone,
+  sweepTombstones,
+  TOMBSTONE_PREFIX,
+} from './job-tombstones.ts';
 export { readOutcome, readResult, writeOutcome } from './outcome-files.ts';

@@ -1,0 +1,47 @@
+import { basename } from 'node:path';
+import { forgetPlanned } from '@hpc/container';
+import { type ForgetOptions, type ForgetReport, type JobId, type JobState, planForget } from '@hpc/core';
+import { jobDirOf, markIdsUsed } from './job-folders.ts';
+
+/** What forgetting needs of the LocalDriver: its root (nothing outside it is deleted) and every state. */
+export interface LocalForgetHost {
+  readonly root: string;
+  checkAllJobStatuses(): Promise<Map<JobId, JobState>>;
+}
+
+/**
+ * The local driver's forgetJobs: the job folders are its whole record, so a folder renamed to a
+ * tombstone is forgotten. The ids are first marked used (job-folders.ts), so the next submission
+ * never gets the id of a forgotten job, even the newest one's.
+ */
+export async function forgetLocalJobs(
+  host: LocalForgetHost,
+  jobsRoot: string,
+  ids: readonly string[],
+  options: ForgetOptions = {},
+): Promise<ForgetReport> {
+  const states: Map<string, JobState> = await host.checkAllJobStatuses();
+  // A batch's processes ('local-12_3', 'local-12_3+1') all live in the batch's folder ('local-12').
+  const rows = [...states.keys()].map((id) => ({
+    id,
+    folder: jobDirOf(jobsRoot, id.split('_')[0] as string),
+  }));
+  return forgetPlanned(
+    planForget(
+      ids.map((id) => String(id).trim()),
+      rows,
+    ),
+    {
+      home: host.root,
+      jobsRoot,
+      states,
+      beforeRemoval: (units) =>
+        markIdsUsed(
+          jobsRoot,
+          units.map((unit) => basename(unit.jobDir)),
+        ),
+      unindex: () => {},
+    },
+    options,
+  );
+}
