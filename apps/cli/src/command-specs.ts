@@ -4,6 +4,7 @@ import { DASHBOARD_SPEC, REPORT_SPEC } from './dashboard/dashboard-spec.ts';
  * What every hpc command accepts, and its help text. Kept free of heavy imports: `hpc --help` and
  * every usage error are answered from this module (and dashboard/dashboard-spec.ts) alone.
  */
+import { forgetAndCleanSpecs } from './forget-specs.ts';
 import { showAndStatsSpecs } from './observe-specs.ts';
 
 export interface OptionSpec {
@@ -34,6 +35,8 @@ export const COMMAND_NAMES = [
   'stats',
   'logs',
   'cancel',
+  'forget',
+  'clean',
   'result',
   'inspect',
   'doctor',
@@ -325,6 +328,7 @@ export const COMMAND_SPECS: Readonly<Record<CommandName, CommandSpec>> = {
     ],
     examples: ['hpc cancel 4711 4712', 'hpc cancel 4711_3+2', 'hpc cancel --all --local'],
   },
+  ...forgetAndCleanSpecs({ json: JSON_OPTION, local: LOCAL_OPTION }),
   result: {
     name: 'result',
     summary: "print a finished job's result, or its remote error with stack and diagnosis (exit 1)",

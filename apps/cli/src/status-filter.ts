@@ -12,7 +12,7 @@ export interface StatusFilter {
 }
 
 /** The filter the options ask for; undefined without --state and --name. Bad values are usage errors. */
-export function statusFilterOf(values: OptionValues): StatusFilter | undefined {
+export function statusFilterOf(values: OptionValues, command = 'status'): StatusFilter | undefined {
   const stateValues = values.state as string[] | undefined;
   const nameValue = values.name as string | undefined;
   if (!stateValues?.length && nameValue === undefined) return undefined;
@@ -24,7 +24,7 @@ export function statusFilterOf(values: OptionValues): StatusFilter | undefined {
       if (!(JOB_STATUSES as readonly string[]).includes(state))
         throw new UsageError(
           `--state ${JSON.stringify(word)} is not a job state; use one or more of: ${JOB_STATUSES.join(', ')}`,
-          'status',
+          command,
         );
       states.add(state as JobStatus);
     }

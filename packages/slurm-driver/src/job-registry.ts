@@ -1,7 +1,6 @@
 import { readdirSync, rmSync, statSync, symlinkSync, unlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import { buriedFolderOf } from '@hpc/container';
 import { asFileWriteError, type FileModes, isTerminalState, type JobId, makeDirectory } from '@hpc/core';
 import { type JobRecordError, JobStoreError } from './errors.ts';
 import { FinalStateWriter } from './final-state-writer.ts';
@@ -303,15 +302,14 @@ export class JobRegistry {
     else {
       const known = store.folders();
       const entries = this.entries();
-      // An interrupted forget (slurm-forget.ts): its folder is a tombstone, its rows must go too.
-      for (const folder of entries.flatMap((name) => buriedFolderOf(name) ?? []))
-        removeFolderRows(store, folder);
-      names = entries
-        .filter((name) => !name.startsWith('.'))
-        .filter((name) => {
-          const kind = known.get(name);
-          return kind === undefined || kind === 'pending' || kind === 'unreadable';
-        });
+      const present = new Set(entries);
+      // A folder forgotten by another host, or a tombstone of an interrupted forget: its rows go too.
+      const gone = [...known].filter(([name, kind]) => kind === 'job' && !present.has(name));
+      removeFolderRows(store, new Set(gone.map(([name]) => name)));
+      names = entries.filter((name) => {
+        const kind = known.get(name);
+        return kind === undefined || kind === 'pending' || kind === 'unreadable';
+      });
     }
     const found = names.map((name) => ({ name, ...readSafely(join(this.root, name)) }));
     // Intents settled by another process: their record now has an id (or says forgotten).
@@ -353,7 +351,7 @@ export class JobRegistry {
   private entries(): string[] {
     try {
       return readdirSync(this.root, { withFileTypes: true })
-        .filter((entry) => entry.isDirectory() || entry.isSymbolicLink())
+        .filter((entry) => !entry.name.startsWith('.') && (entry.isDirectory() || entry.isSymbolicLink()))
         .map((entry) => entry.name);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];

@@ -17,11 +17,12 @@ export function folderOfRow(job: StoredJob): string {
   return job.batchIndex !== undefined ? batchDirOfProcess(job.jobDir) : job.jobDir;
 }
 
-/** Drops every row whose folder (by name) is `folder`: the folder is gone, or a tombstone. */
-export function removeFolderRows(store: JobStore, folder: string): void {
+/** Drops every row whose folder (by name) is one of `folders`: they are gone, or tombstones. */
+export function removeFolderRows(store: JobStore, folders: ReadonlySet<string>): void {
+  if (folders.size === 0) return;
   store.transaction(() => {
-    for (const job of store.list()) if (basename(folderOfRow(job)) === folder) store.remove(job.id);
-    store.markFolder(folder, 'forgotten');
+    for (const job of store.list()) if (folders.has(basename(folderOfRow(job)))) store.remove(job.id);
+    for (const folder of folders) store.markFolder(folder, 'forgotten');
   });
 }
 
@@ -60,11 +61,11 @@ export async function forgetSlurmJobs(
       states,
       unindex: (unit: ForgottenJob) => {
         const folder = basename(unit.jobDir);
-        registry.withStore((store) => removeFolderRows(store, folder));
+        registry.withStore((store) => removeFolderRows(store, new Set([folder])));
         if (dirname(unit.jobDir) !== registry.root) removePointer(folder);
       },
       unindexFolder: (folder) => {
-        registry.withStore((store) => removeFolderRows(store, folder));
+        registry.withStore((store) => removeFolderRows(store, new Set([folder])));
         removePointer(folder); // the tombstone of a folder outside the root left its pointer
       },
     },
