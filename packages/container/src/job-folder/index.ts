@@ -41,12 +41,4 @@ export {
   type WriteRecordOptions,
   writeRecordFile,
 } from './job-record.ts';
-export {
-  buriedFolderOf,
-  buryFolder,
-  folderOutsideHome,
-  removeTombstone,
-  sweepTombstones,
-  TOMBSTONE_PREFIX,
-} from './job-tombstones.ts';
 export { readOutcome, readResult, writeOutcome } from './outcome-files.ts';
