@@ -65,6 +65,7 @@ export {
   tailFile,
   taskCountOf,
   taskOfProcess,
+  upstreamsOf,
   type WriteRecordOptions,
   writeBatchManifest,
   writeOutcome,

@@ -10,9 +10,17 @@ export interface ForgetOptions {
  * Why an id was not forgotten. 'not-final': the job (or a process of the batch) may still change
  * state: cancel it and wait, then forget it. 'batch-member': the id is one process or task of a
  * batch, whose folder is shared: forget the batch. 'outside-home': its folder is not inside the
- * driver's home (or is a symbolic link): it is never deleted. 'failed': the removal itself failed.
+ * driver's home (or is a symbolic link): it is never deleted. 'has-dependents': a job that has not
+ * finished names it in after/afterAny/afterNotOk/afterEach (forgotten, the dependent could wait
+ * forever or lose why it was blocked). 'failed': the removal itself failed.
  */
-export type ForgetRefusalReason = 'not-tracked' | 'not-final' | 'batch-member' | 'outside-home' | 'failed';
+export type ForgetRefusalReason =
+  | 'not-tracked'
+  | 'not-final'
+  | 'batch-member'
+  | 'outside-home'
+  | 'has-dependents'
+  | 'failed';
 
 export interface ForgetRefusal {
   id: string;

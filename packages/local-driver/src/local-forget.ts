@@ -1,7 +1,15 @@
 import { basename } from 'node:path';
-import { forgetPlanned } from '@hpc/container';
-import { type ForgetOptions, type ForgetReport, type JobId, type JobState, planForget } from '@hpc/core';
+import { forgetPlanned, upstreamsOf } from '@hpc/container';
+import {
+  type ForgetOptions,
+  type ForgetReport,
+  isTerminalState,
+  type JobId,
+  type JobState,
+  planForget,
+} from '@hpc/core';
 import { jobDirOf, markIdsUsed } from './job-folders.ts';
+import { readJobRecord } from './job-record.ts';
 
 /** What forgetting needs of the LocalDriver: its root (nothing outside it is deleted) and every state. */
 export interface LocalForgetHost {
@@ -35,6 +43,7 @@ export async function forgetLocalJobs(
       home: host.root,
       jobsRoot,
       states,
+      waiting: await waitingJobs(states, jobsRoot),
       beforeRemoval: (units) =>
         markIdsUsed(
           jobsRoot,
@@ -44,4 +53,17 @@ export async function forgetLocalJobs(
     },
     options,
   );
+}
+
+/** Each unfinished job or batch (by folder) with the upstreams its record names. */
+async function waitingJobs(states: ReadonlyMap<string, JobState>, jobsRoot: string) {
+  const folders = new Set<string>();
+  for (const [id, state] of states) if (!isTerminalState(state)) folders.add(id.split('_')[0] as string);
+  const waiting: { id: string; upstreams: string[] }[] = [];
+  for (const id of folders) {
+    const record = await readJobRecord(jobDirOf(jobsRoot, id)).catch(() => undefined);
+    const upstreams = record ? upstreamsOf(record as Parameters<typeof upstreamsOf>[0]) : [];
+    if (upstreams.length) waiting.push({ id, upstreams });
+  }
+  return waiting;
 }

@@ -64,6 +64,25 @@ describe('LocalDriver.forgetJobs', () => {
     expect(await jobsOf(driver)).toEqual([forever]);
   }, 60_000);
 
+  it('keeps an upstream while a job that names it has not finished', async () => {
+    const driver = new LocalDriver({ root, killGraceMs: 200 });
+    const upstream = await driver.submitJob(new EchoProcess('u'));
+    await driver.waitForJob(upstream);
+    const dependent = await driver.submitJob(new ForeverProcess(), { afterAny: [upstream] });
+    const report = await driver.forgetJobs([upstream]);
+    expect(report.refused).toEqual([
+      expect.objectContaining({
+        id: upstream,
+        reason: 'has-dependents',
+        message: expect.stringContaining(dependent),
+      }),
+    ]);
+    expect(existsSync(driver.jobDirOf(upstream))).toBe(true);
+    await driver.cancelJob(dependent);
+    await driver.waitForJob(dependent);
+    expect((await driver.forgetJobs([upstream])).removed.map((job) => job.id)).toEqual([upstream]);
+  }, 60_000);
+
   it('refuses a job folder that is a symbolic link out of the home and keeps its target', async () => {
     const driver = new LocalDriver({ root });
     const id = await driver.submitJob(new EchoProcess('x'));

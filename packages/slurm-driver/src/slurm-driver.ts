@@ -378,9 +378,9 @@ export class SLURMDriver implements Driver<SubmitTarget> {
   }
 
   /** Removes finished jobs' folders and index rows (a batch whole); see Driver.forgetJobs. */
-  readonly forgetJobs: Driver['forgetJobs'] = async (ids, options) => {
-    this.poller.invalidate();
-    return forgetSlurmJobs(this, this.registry, ids, options);
+  readonly forgetJobs: Driver['forgetJobs'] = (ids, options) => {
+    this.poller.invalidate(); // a fresh poll decides what has finished; the next one lists no forgotten job
+    return forgetSlurmJobs(this, this.registry, ids, options).finally(() => this.poller.invalidate());
   };
 
   /** Closes the job index. The driver cannot be used afterwards. */

@@ -1,14 +1,16 @@
 import { lstatSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { forgetPlanned } from '@hpc/container';
+import { forgetPlanned, upstreamsOf } from '@hpc/container';
 import {
   type ForgetOptions,
   type ForgetReport,
   type ForgottenJob,
+  isTerminalState,
   type JobState,
   planForget,
 } from '@hpc/core';
 import { batchDirOfProcess } from './batch-record.ts';
+import { readSafely } from './job-record.ts';
 import type { JobRegistry } from './job-registry.ts';
 import type { JobStore, StoredJob } from './job-store.ts';
 
@@ -45,7 +47,8 @@ export async function forgetSlurmJobs(
   options: ForgetOptions = {},
 ): Promise<ForgetReport> {
   const states = await host.checkAllJobStatuses();
-  const rows = registry.jobs().map((job) => ({ id: job.id, folder: folderOfRow(job) }));
+  const jobs = registry.jobs();
+  const rows = jobs.map((job) => ({ id: job.id, folder: folderOfRow(job) }));
   const removePointer = (folder: string) => {
     const pointer = join(registry.root, folder);
     if (lstatSync(pointer, { throwIfNoEntry: false })?.isSymbolicLink()) rmSync(pointer);
@@ -59,6 +62,7 @@ export async function forgetSlurmJobs(
       home: host.home,
       jobsRoot: registry.root,
       states,
+      waiting: waitingJobs(jobs, states),
       unindex: (unit: ForgottenJob) => {
         const folder = basename(unit.jobDir);
         registry.withStore((store) => removeFolderRows(store, new Set([folder])));
@@ -71,4 +75,18 @@ export async function forgetSlurmJobs(
     },
     options,
   );
+}
+
+/** Each unfinished job or batch (by folder) with the upstreams its job.json names. */
+function waitingJobs(jobs: readonly StoredJob[], states: ReadonlyMap<string, JobState>) {
+  const folders = new Map<string, string>();
+  for (const job of jobs) {
+    const state = states.get(job.id);
+    if (!state || !isTerminalState(state))
+      folders.set(folderOfRow(job), job.batchIndex === undefined ? job.id : (job.id.split('_')[0] as string));
+  }
+  return [...folders].flatMap(([folder, id]) => {
+    const upstreams = upstreamsOf(readSafely(folder).record ?? {});
+    return upstreams.length ? [{ id, upstreams }] : [];
+  });
 }

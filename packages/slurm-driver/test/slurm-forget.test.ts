@@ -33,8 +33,11 @@ function setup() {
     opened.push(made);
     return made;
   };
-  const submit = async (on: JobRegistry, id: string, state: JobState, jobsRoot = root) => {
-    const submission = await on.begin(`job-${id}`, jobsRoot);
+  const submit = async (on: JobRegistry, id: string, state: JobState, jobsRoot = root, after?: string) => {
+    const dependencies = after
+      ? [{ kind: 'after' as const, upstream: after, option: 'after[0]' }]
+      : undefined;
+    const submission = await on.begin(`job-${id}`, jobsRoot, undefined, dependencies ? { dependencies } : {});
     await on.confirm(submission, asJobId(id), 'sbatch');
     states.set(id, state);
     return submission.jobDir;
@@ -71,6 +74,22 @@ describe('forgetSlurmJobs', () => {
         .jobs()
         .map((job) => job.id),
     ).toEqual(['56']);
+  });
+
+  it('keeps an upstream that a pending job names', async () => {
+    const { root, registry, submit, host } = setup();
+    const a = registry('a');
+    const upstream = await submit(a, '60', completed);
+    await submit(a, '61', { status: 'pending', reason: 'Dependency' }, root, '60');
+    const report = await forgetSlurmJobs(host, a, ['60']);
+    expect(report.refused).toEqual([
+      expect.objectContaining({
+        id: '60',
+        reason: 'has-dependents',
+        message: expect.stringContaining('61 depends on it'),
+      }),
+    ]);
+    expect(existsSync(upstream)).toBe(true);
   });
 
   it('with dryRun removes nothing and says what would go', async () => {

@@ -18,6 +18,8 @@ export interface ForgetSteps {
   jobsRoot: string;
   /** Every id's state now; an id without one has not finished as far as anyone knows. */
   states: ReadonlyMap<string, JobState>;
+  /** Jobs that have not finished, with the upstream ids they name: their upstreams are kept. */
+  waiting?: readonly { id: string; upstreams: readonly string[] }[];
   /** Before any folder is removed (the local driver records the ids as used). */
   beforeRemoval?(units: readonly ForgottenJob[]): Promise<void>;
   /** The folder is a tombstone now: drop its ids from the driver's index. */
@@ -39,7 +41,10 @@ export async function forgetPlanned(
   const refused: ForgetRefusal[] = [...plan.refused];
   const ready: ForgottenJob[] = [];
   for (const unit of plan.units) {
-    const refusal = unfinishedRefusal(unit, steps.states) ?? (await homeRefusal(unit, steps.home));
+    const refusal =
+      unfinishedRefusal(unit, steps.states) ??
+      dependentsRefusal(unit, steps.waiting ?? []) ??
+      (await homeRefusal(unit, steps.home));
     if (refusal) refused.push(refusal);
     else ready.push(unit);
   }
@@ -85,6 +90,30 @@ function unfinishedRefusal(
     id: unit.id,
     reason: 'not-final',
     message: `${unit.id} was not forgotten: ${which}; cancel it (hpc cancel ${unit.id}) and forget it once it has ended, so nothing runs untracked`,
+  };
+}
+
+/** The upstream ids a job record names (after, afterAny, afterNotOk, afterEach). */
+export function upstreamsOf(record: {
+  dependencies?: readonly { upstream: string }[] | undefined;
+  afterEach?: readonly string[] | undefined;
+}): string[] {
+  return [...(record.dependencies ?? []).map((edge) => edge.upstream), ...(record.afterEach ?? [])];
+}
+
+/** An upstream names the unit when it is its id, one of its ids, or the batch ('4711') of one. */
+function dependentsRefusal(
+  unit: ForgottenJob,
+  waiting: readonly { id: string; upstreams: readonly string[] }[],
+): ForgetRefusal | undefined {
+  const names = (upstream: string) =>
+    upstream === unit.id || unit.ids.some((id) => id === upstream || id.startsWith(`${upstream}_`));
+  const dependents = waiting.filter((job) => job.upstreams.some(names)).map((job) => job.id);
+  if (dependents.length === 0) return undefined;
+  return {
+    id: unit.id,
+    reason: 'has-dependents',
+    message: `${unit.id} was not forgotten: ${dependents.join(', ')} ${dependents.length === 1 ? 'depends' : 'depend'} on it and ${dependents.length === 1 ? 'has' : 'have'} not finished; forget it once they have`,
   };
 }
 
