@@ -8,11 +8,10 @@ export function forgetAndCleanSpecs(common: { json: OptionSpec; local: OptionSpe
   const dryRun: OptionSpec = { type: 'boolean', description: 'say what would be removed; remove nothing' };
   const safety = [
     'A job that has not finished (pending, running, requeued, unknown) is never forgotten: it would go',
-    'on running untracked. Cancel it (hpc cancel) and forget it once it has ended; an upstream that an',
-    'unfinished job depends on is kept too. A batch goes whole,',
-    "by its id (4711, local-12); one of its processes alone (4711_3) is refused. A job's folder is",
-    'deleted only when it is a real folder inside the hpc home (never through a symbolic link).',
-    'Local job ids are never given again, even the newest forgotten one.',
+    'on running untracked. Cancel it (hpc cancel) and forget it once it has ended. An upstream that an',
+    'unfinished job depends on is kept too. A batch goes whole, by its id (4711, local-12); one of its',
+    "processes alone (4711_3) is refused. A job's folder is deleted only when it is a real folder inside",
+    'the hpc home (never through a symbolic link). Local job ids are never given again.',
   ];
   return {
     forget: {

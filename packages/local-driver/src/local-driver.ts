@@ -354,7 +354,7 @@ export class LocalDriver implements Driver<SubmitTarget> {
 
   /** Removes finished jobs' folders (a batch whole); see Driver.forgetJobs. Their ids are never given again. */
   async forgetJobs(ids: readonly string[], options: ForgetOptions = {}): Promise<ForgetReport> {
-    return forgetLocalJobs(this, this.jobsRoot(), ids, options);
+    return forgetLocalJobs(this, this.jobsRoot(), ids, options, this.live);
   }
 
   /** Every job's record, in id order (this process's live copies where it has them). */

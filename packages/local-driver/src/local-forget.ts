@@ -27,6 +27,8 @@ export async function forgetLocalJobs(
   jobsRoot: string,
   ids: readonly string[],
   options: ForgetOptions = {},
+  /** This driver's live jobs and tasks: a forgotten one's copy goes too, or it would still answer. */
+  live: Map<string, unknown> = new Map(),
 ): Promise<ForgetReport> {
   const states: Map<string, JobState> = await host.checkAllJobStatuses();
   // A batch's processes ('local-12_3', 'local-12_3+1') all live in the batch's folder ('local-12').
@@ -34,7 +36,7 @@ export async function forgetLocalJobs(
     id,
     folder: jobDirOf(jobsRoot, id.split('_')[0] as string),
   }));
-  return forgetPlanned(
+  const report = await forgetPlanned(
     planForget(
       ids.map((id) => String(id).trim()),
       rows,
@@ -53,6 +55,10 @@ export async function forgetLocalJobs(
     },
     options,
   );
+  if (options.dryRun) return report;
+  for (const folder of report.removed.map((unit) => basename(unit.jobDir)))
+    for (const id of [...live.keys()]) if (id === folder || id.startsWith(`${folder}_`)) live.delete(id);
+  return report;
 }
 
 /** Each unfinished job or batch (by folder) with the upstreams its record names. */

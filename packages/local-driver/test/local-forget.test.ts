@@ -28,6 +28,8 @@ describe('LocalDriver.forgetJobs', () => {
     });
     expect(existsSync(driver.jobDirOf(second))).toBe(false);
     expect(await jobsOf(driver)).toEqual([first]);
+    // The driver that ran it forgets it too.
+    await expect(driver.checkJobStatus(second)).rejects.toMatchObject({ _tag: 'JobNotFoundError' });
     const next = await new LocalDriver({ root }).submitJob(new EchoProcess('c'));
     expect(next).not.toBe(second);
     expect(Number(next.slice('local-'.length))).toBe(Number(second.slice('local-'.length)) + 1);
