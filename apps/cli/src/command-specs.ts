@@ -4,6 +4,7 @@ import { DASHBOARD_SPEC, REPORT_SPEC } from './dashboard/dashboard-spec.ts';
  * What every hpc command accepts, and its help text. Kept free of heavy imports: `hpc --help` and
  * every usage error are answered from this module (and dashboard/dashboard-spec.ts) alone.
  */
+import { cancelForgetCleanSpecs } from './forget-specs.ts';
 import { showAndStatsSpecs } from './observe-specs.ts';
 
 export interface OptionSpec {
@@ -34,6 +35,8 @@ export const COMMAND_NAMES = [
   'stats',
   'logs',
   'cancel',
+  'forget',
+  'clean',
   'result',
   'inspect',
   'doctor',
@@ -313,24 +316,7 @@ export const COMMAND_SPECS: Readonly<Record<CommandName, CommandSpec>> = {
       'hpc logs 4711 --raw | less -R',
     ],
   },
-  cancel: {
-    name: 'cancel',
-    summary: 'cancel jobs by id (a batch id cancels the whole batch), or every unfinished job with --all',
-    usage: ['hpc cancel <id...|->', 'hpc cancel --all'],
-    positionals: [0, Number.POSITIVE_INFINITY],
-    positionalName: 'ids',
-    options: {
-      all: { type: 'boolean', description: 'cancel every tracked job that has not finished' },
-      json: JSON_OPTION,
-      local: LOCAL_OPTION,
-    },
-    details: [
-      "A batch's id (4711, local-12) cancels all its unfinished processes (SLURM: one scancel of the",
-      'array); a process id (4711_3, 4711_3+2) cancels that process only.',
-      "'-' reads the ids from stdin: hpc status --state pending --json | jq -r '.jobs[].id' | hpc cancel -",
-    ],
-    examples: ['hpc cancel 4711 4712', 'hpc cancel 4711_3+2', 'hpc cancel --all --local'],
-  },
+  ...cancelForgetCleanSpecs({ json: JSON_OPTION, local: LOCAL_OPTION }),
   result: {
     name: 'result',
     summary: "print a finished job's result, or its remote error with stack and diagnosis (exit 1)",

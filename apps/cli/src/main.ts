@@ -22,6 +22,8 @@ const COMMANDS: Record<CommandName, () => Promise<CommandRunner>> = {
   stats: async () => (await import('./commands/stats.ts')).runStats,
   logs: async () => (await import('./commands/logs.ts')).runLogs,
   cancel: async () => (await import('./commands/cancel.ts')).runCancel,
+  forget: async () => (await import('./commands/forget.ts')).runForget,
+  clean: async () => (await import('./commands/clean.ts')).runClean,
   result: async () => (await import('./commands/result.ts')).runResult,
   inspect: async () => (await import('./commands/inspect.ts')).runInspect,
   doctor: async () => (await import('./commands/doctor.ts')).runDoctor,

@@ -1,7 +1,9 @@
-import { JOB_STATUSES, type JobStatus } from '@hpc/core';
+import { globToRegExp, JOB_STATUSES, type JobStatus } from '@hpc/core';
 import { UsageError } from './cli-errors.ts';
 import type { JobView } from './job-view.ts';
 import type { OptionValues } from './parse-command-line.ts';
+
+export { globToRegExp };
 
 /** `hpc status --state failed,timeout --name 'fit*'`: which rows to keep. */
 export interface StatusFilter {
@@ -10,7 +12,7 @@ export interface StatusFilter {
 }
 
 /** The filter the options ask for; undefined without --state and --name. Bad values are usage errors. */
-export function statusFilterOf(values: OptionValues): StatusFilter | undefined {
+export function statusFilterOf(values: OptionValues, command = 'status'): StatusFilter | undefined {
   const stateValues = values.state as string[] | undefined;
   const nameValue = values.name as string | undefined;
   if (!stateValues?.length && nameValue === undefined) return undefined;
@@ -22,7 +24,7 @@ export function statusFilterOf(values: OptionValues): StatusFilter | undefined {
       if (!(JOB_STATUSES as readonly string[]).includes(state))
         throw new UsageError(
           `--state ${JSON.stringify(word)} is not a job state; use one or more of: ${JOB_STATUSES.join(', ')}`,
-          'status',
+          command,
         );
       states.add(state as JobStatus);
     }
@@ -39,12 +41,4 @@ export function applyStatusFilter(views: readonly JobView[], filter: StatusFilte
       (!filter.states || filter.states.has(view.state.status)) &&
       (!filter.name || filter.name.test(view.name)),
   );
-}
-
-/** A shell-style pattern on the whole name: `*` any run of characters, `?` one, everything else literal. */
-export function globToRegExp(pattern: string): RegExp {
-  const body = [...pattern]
-    .map((char) => (char === '*' ? '.*' : char === '?' ? '.' : char.replace(/[\\^$.|+()[\]{}]/g, '\\$&')))
-    .join('');
-  return new RegExp(`^${body}$`, 'su');
 }

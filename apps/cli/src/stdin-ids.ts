@@ -3,7 +3,7 @@ import { UsageError } from './cli-errors.ts';
 import type { CommandName } from './command-specs.ts';
 
 /** Commands whose ids may come from stdin ('-'): `... | jq -r '.jobs[].id' | hpc cancel -`. */
-const READS_IDS_FROM_STDIN: ReadonlySet<CommandName> = new Set(['status', 'cancel']);
+const READS_IDS_FROM_STDIN: ReadonlySet<CommandName> = new Set(['status', 'cancel', 'forget']);
 
 /** At most this much is read from stdin (about 100,000 ids): a pipe from the wrong command is stopped. */
 const MAX_STDIN_BYTES = 4 * 1024 * 1024;

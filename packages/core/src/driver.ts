@@ -1,3 +1,4 @@
+import type { ForgetOptions, ForgetReport } from './forget-jobs.ts';
 import type { JobDescription } from './job-description.ts';
 import type { JobId } from './job-id.ts';
 import type { JobState, UnreadableRecord } from './job-state.ts';
@@ -143,6 +144,14 @@ export interface Driver<Target = unknown> {
    * percentiles against the request, CPU efficiency, and right-sizing suggestions.
    */
   stats(options?: JobStatsOptions): Promise<JobStats>;
+  /**
+   * Removes finished jobs from the tracked history: each one's folder and index entry, so no
+   * status, list or stats call shows it again. A batch goes whole, by its id; one of its
+   * processes alone is refused, and so is a job that has not finished (cancel it first) and a
+   * folder outside the driver's home or behind a symbolic link. Each folder is first renamed to a
+   * tombstone in the jobs root, so a crash never leaves a job half there. Local ids are never reused.
+   */
+  forgetJobs(ids: readonly string[], options?: ForgetOptions): Promise<ForgetReport>;
   /**
    * Job records the driver found but could not read well enough to know their job's id (a damaged
    * SLURM job.json), as of the last status call: those jobs are in no status answer. A job whose

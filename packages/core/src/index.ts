@@ -56,6 +56,16 @@ export {
   type Sharing,
 } from './file-modes.ts';
 export { asFileWriteError, describeErrno, errnoCode, FileWriteError } from './file-write-error.ts';
+export {
+  type ForgetOptions,
+  type ForgetPlan,
+  type ForgetRefusal,
+  type ForgetRefusalReason,
+  type ForgetReport,
+  type ForgetRow,
+  type ForgottenJob,
+  planForget,
+} from './forget-jobs.ts';
 export { hpcHome } from './hpc-home.ts';
 export {
   failureClassOf,
@@ -83,6 +93,15 @@ export {
   WaitTimeoutError,
 } from './job-errors.ts';
 export { asJobId, type JobId } from './job-id.ts';
+export {
+  type CleanCandidate,
+  type CleanChoice,
+  type CleanSelection,
+  globToRegExp,
+  type KeptReason,
+  parseDuration,
+  selectJobsToClean,
+} from './job-selection.ts';
 export {
   describeJobState,
   describeRunAgainstLimit,

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import { type BatchManifest, batchPaths, taskOfProcess } from '@hpc/container';
-import { batchProcessId, batchTaskId, type JobId } from '@hpc/core';
+import { type BatchManifest, batchPaths, processDirOf, taskOfProcess } from '@hpc/container';
+import { asJobId, batchProcessId, batchTaskId, type JobId, type TrackedJob } from '@hpc/core';
 import { JOB_ID_PREFIX } from './job-folders.ts';
 import type { LocalJobRecord } from './job-record.ts';
 
@@ -95,4 +95,17 @@ export function batchFieldsOf(manifest: BatchManifest) {
     processesPerTask: manifest.processesPerTask,
     taskCount: manifest.taskCount,
   };
+}
+
+/** listJobs' rows: a job as itself, a batch as one row per process (each in its own folder). */
+export function trackedJobsOf(records: readonly (LocalJobRecord | LocalBatchRecord)[]): TrackedJob[] {
+  return records.flatMap((record) => {
+    const common = { driver: 'local' as const, name: record.name, submittedAt: record.submittedAt };
+    if (!isBatchRecord(record)) return [{ ...common, id: asJobId(record.id), jobDir: record.jobDir }];
+    return processIdsOf(record).map((id, index) => ({
+      ...common,
+      id,
+      jobDir: processDirOf(record.jobDir, index),
+    }));
+  });
 }

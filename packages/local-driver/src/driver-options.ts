@@ -1,4 +1,10 @@
-import type { RetryPolicy, Sharing } from '@hpc/core';
+import { join } from 'node:path';
+import { hpcHome, type RetryPolicy, type Sharing } from '@hpc/core';
+
+/** Where the local driver keeps its job folders by default: `<home>/local` ($HPC_HOME, else ~/.hpc). */
+export function defaultLocalRoot(home: string = hpcHome()): string {
+  return join(home, 'local');
+}
 
 export interface LocalDriverOptions {
   /** Folder for job folders (default defaultLocalRoot(): $HPC_HOME/local, i.e. ~/.hpc/local). */

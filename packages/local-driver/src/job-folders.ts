@@ -1,6 +1,6 @@
-import { chmod, mkdir, readdir } from 'node:fs/promises';
+import { chmod, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { asFileWriteError, JobNotFoundError, makeDirectory } from '@hpc/core';
+import { asFileWriteError, JobNotFoundError, makeDirectory, syncFolder } from '@hpc/core';
 
 /**
  * The local driver's jobs root: one folder per job, named by its id ('local-12'). Ids come from
@@ -28,7 +28,47 @@ export async function listJobIds(jobsRoot: string): Promise<string[]> {
   return names.filter(isJobId).sort((a, b) => jobNumber(a) - jobNumber(b));
 }
 
-/** The next free id, its folder made with `mode`: mkdir is atomic, so it is never shared. */
+/**
+ * Ids up to N were given out, though their folders may be gone (forgotten): an empty marker file
+ * `.ids-used-to-N` in the jobs root. Creating a file is atomic and concurrent forgets each create
+ * their own (only smaller markers are ever deleted), so the highest mark never goes down.
+ */
+const USED_MARK_PREFIX = '.ids-used-to-';
+
+function usedMarkOf(name: string): number | undefined {
+  if (!name.startsWith(USED_MARK_PREFIX)) return undefined;
+  const mark = Number(name.slice(USED_MARK_PREFIX.length));
+  return Number.isSafeInteger(mark) ? mark : undefined;
+}
+
+/** The highest id number ever given out under the root: by its folders and its used-id marks. */
+export async function highestUsedNumber(jobsRoot: string): Promise<number> {
+  const names = await readdir(jobsRoot).catch(() => [] as string[]);
+  let highest = 0;
+  for (const name of names) {
+    const used = isJobId(name) ? jobNumber(name) : usedMarkOf(name);
+    if (used !== undefined && used > highest) highest = used;
+  }
+  return highest;
+}
+
+/**
+ * Records, durably and before any of them is removed, that ids up to `ids`' highest were used, so
+ * allocateJobDir never gives one of them again (a user, a log or a dependency may still name it).
+ */
+export async function markIdsUsed(jobsRoot: string, ids: readonly string[]): Promise<void> {
+  const upTo = Math.max(0, ...ids.filter(isJobId).map(jobNumber));
+  if (upTo === 0) return;
+  await writeFile(join(jobsRoot, `${USED_MARK_PREFIX}${upTo}`), '', { flag: 'w' });
+  await syncFolder(jobsRoot);
+  const names = await readdir(jobsRoot).catch(() => [] as string[]);
+  for (const name of names) {
+    const mark = usedMarkOf(name);
+    if (mark !== undefined && mark < upTo) await rm(join(jobsRoot, name), { force: true });
+  }
+}
+
+/** The next id never given out, its folder made with `mode`: mkdir is atomic, so it is never shared. */
 export async function allocateJobDir(
   jobsRoot: string,
   mode: number,
@@ -36,8 +76,7 @@ export async function allocateJobDir(
   await makeDirectory(jobsRoot, mode).catch((error: unknown) => {
     throw asFileWriteError(error, jobsRoot, 'create the jobs folder');
   });
-  const existing = (await listJobIds(jobsRoot)).map(jobNumber);
-  let next = Math.max(0, ...existing.filter(Number.isSafeInteger)) + 1;
+  let next = (await highestUsedNumber(jobsRoot)) + 1;
   for (;;) {
     const id = `${JOB_ID_PREFIX}${next}`;
     const jobDir = join(jobsRoot, id);

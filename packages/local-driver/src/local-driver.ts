@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import {
   jobLogFile,
   pollingWaiters,
-  processDirOf,
   processLogFile,
   readAttemptLogs,
   readOutcome,
@@ -22,8 +21,9 @@ import {
   checkRetryPolicy,
   type Driver,
   type FileModes,
+  type ForgetOptions,
+  type ForgetReport,
   fileModes,
-  hpcHome,
   isTerminalState,
   type JobDescription,
   type JobId,
@@ -42,27 +42,23 @@ import {
   type WaitOptions,
 } from '@hpc/core';
 import { BatchBook } from './batch-book.ts';
-import { isBatchRecord, type LocalBatchRecord, parseLocalBatchId, processIdsOf } from './batch-record.ts';
+import { isBatchRecord, type LocalBatchRecord, parseLocalBatchId, trackedJobsOf } from './batch-record.ts';
 import { batchProcessState, batchProcessStates } from './batch-states.ts';
 import { DependencyGate } from './dependency-gate.ts';
 import { dependencyFields, type HoldParts, queueDependent, queueDependentBatch } from './dependency-holds.ts';
-import type { LocalDriverOptions } from './driver-options.ts';
+import { defaultLocalRoot, type LocalDriverOptions } from './driver-options.ts';
 import { allocateJobDir, jobDirOf, listJobIds, mapConcurrently } from './job-folders.ts';
 import { type LiveJob, launchSettingsOf } from './job-launch.ts';
 import { JobQueue } from './job-queue.ts';
 import { type LocalJobRecord, readJobRecord, runSettingsOf, writeJobRecord } from './job-record.ts';
 import { cancelPackedProcess, createLocalBatch, notAProcess, taskRecordOnDisk } from './local-batches.ts';
+import { forgetLocalJobs } from './local-forget.ts';
 import { describeLocalJob, localJobStats, withLocalSuggestions } from './local-inspection.ts';
 import { withLocalAttempts } from './local-retries.ts';
 import { liveStatusOf, localJobState, unknownState } from './local-state.ts';
 import { terminateProcessGroup } from './process-group.ts';
 
-export type { LocalDriverOptions } from './driver-options.ts';
-
-/** Where the local driver keeps its job folders by default: `<home>/local` ($HPC_HOME, else ~/.hpc). */
-export function defaultLocalRoot(home: string = hpcHome()): string {
-  return join(home, 'local');
-}
+export { defaultLocalRoot, type LocalDriverOptions } from './driver-options.ts';
 
 /** File reads in flight at once when reading every job's folder. */
 const READ_CONCURRENCY = 64;
@@ -334,16 +330,9 @@ export class LocalDriver implements Driver<SubmitTarget> {
 
   /** Every job with a readable record (checkAllJobStatuses reports the unreadable ones). */
   async listJobs(): Promise<TrackedJob[]> {
-    const records = (await this.readRecords()).flatMap((entry) => ('record' in entry ? [entry.record] : []));
-    return records.flatMap((record) => {
-      const common = { driver: this.kind, name: record.name, submittedAt: record.submittedAt };
-      if (!isBatchRecord(record)) return [{ ...common, id: asJobId(record.id), jobDir: record.jobDir }];
-      return processIdsOf(record).map((id, index) => ({
-        ...common,
-        id,
-        jobDir: processDirOf(record.jobDir, index),
-      }));
-    });
+    return trackedJobsOf(
+      (await this.readRecords()).flatMap((entry) => ('record' in entry ? [entry.record] : [])),
+    );
   }
 
   /** Everything known about one job, for one screen: see JobDescription. */
@@ -355,6 +344,11 @@ export class LocalDriver implements Driver<SubmitTarget> {
   /** Per Process class over this machine's jobs: see JobStats. */
   async stats(options: JobStatsOptions = {}): Promise<JobStats> {
     return localJobStats(this, options);
+  }
+
+  /** Removes finished jobs' folders (a batch whole); see Driver.forgetJobs. Their ids are never given again. */
+  async forgetJobs(ids: readonly string[], options: ForgetOptions = {}): Promise<ForgetReport> {
+    return forgetLocalJobs(this, this.jobsRoot(), ids, options, this.live);
   }
 
   /** Every job's record, in id order (this process's live copies where it has them). */

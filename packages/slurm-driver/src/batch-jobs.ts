@@ -1,6 +1,13 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { batchPaths, processLogFile, readLogFile, requestProcessCancel } from '@hpc/container';
+import {
+  batchPaths,
+  jobLogFile,
+  processLogFile,
+  readJobLog,
+  readLogFile,
+  requestProcessCancel,
+} from '@hpc/container';
 import { batchTaskOf, type FileModes, type LogOptions } from '@hpc/core';
 import { batchArrayIds, batchDirOfProcess } from './batch-record.ts';
 import type { CommandRunner } from './command-runner.ts';
@@ -83,11 +90,16 @@ export class BatchJobs {
 
   /** A batch process's own output once it has started; before that, its task's capture (tasks/<task>.out). */
   logs(job: StoredJob, options: LogOptions): Promise<string> {
+    if (job.batchIndex === undefined) return readJobLog(job.jobDir, options);
     return readLogFile(this.logFile(job, options.stream), options);
   }
 
-  /** A started process's own capture, else its task's (the scheduler's) until it starts. */
+  /**
+   * A job's own log; a batch process: its own capture once it started, its task's (the
+   * scheduler's) until then.
+   */
   logFile(job: StoredJob, stream: LogOptions['stream']): string {
+    if (job.batchIndex === undefined) return jobLogFile(job.jobDir, stream);
     if (existsSync(job.jobDir)) return processLogFile(job.jobDir, stream);
     const task = batchTaskOf(job.id);
     const tasks = batchPaths(batchDirOfProcess(job.jobDir)).tasks;

@@ -15,6 +15,7 @@ import {
   writeJobRecord,
 } from './job-record.ts';
 import { JobStore, type StateUpdate, type StoredIntent, type StoredJob } from './job-store.ts';
+import { removeFolderRows } from './slurm-forget.ts';
 import { defaultStorePath, ensurePrivateFolder, journalModeFor } from './store-location.ts';
 import { planSubmission } from './submission-plan.ts';
 
@@ -300,7 +301,12 @@ export class JobRegistry {
     if (stamp !== undefined && stamp === this.rootStamp) names = store.unsettledFolders();
     else {
       const known = store.folders();
-      names = this.entries().filter((name) => {
+      const entries = this.entries();
+      const present = new Set(entries);
+      // A folder forgotten by another host, or a tombstone of an interrupted forget: its rows go too.
+      const gone = [...known].filter(([name, kind]) => kind === 'job' && !present.has(name));
+      removeFolderRows(store, new Set(gone.map(([name]) => name)));
+      names = entries.filter((name) => {
         const kind = known.get(name);
         return kind === undefined || kind === 'pending' || kind === 'unreadable';
       });

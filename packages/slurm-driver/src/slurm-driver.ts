@@ -1,12 +1,5 @@
 import { resolve } from 'node:path';
-import {
-  jobLogFile,
-  pollingWaiters,
-  readJobLog,
-  resultOrFailure,
-  type SubmitTarget,
-  waitForTerminalState,
-} from '@hpc/container';
+import { pollingWaiters, resultOrFailure, type SubmitTarget, waitForTerminalState } from '@hpc/container';
 import {
   type BatchResult,
   type Driver,
@@ -49,6 +42,7 @@ import { runSbatch, type SbatchAnswer } from './sbatch-answer.ts';
 import { budgetedRunner, SchedulerBudget, type SchedulerCallCounts } from './scheduler-budget.ts';
 import { Semaphore } from './semaphore.ts';
 import type { SLURMDriverOptions } from './slurm-driver-options.ts';
+import { forgetSlurmJobs } from './slurm-forget.ts';
 import { type PollStats, StatusPoller } from './status-poller.ts';
 import { defaultJobsRoot } from './store-location.ts';
 import { planSubmission } from './submission-plan.ts';
@@ -345,15 +339,11 @@ export class SLURMDriver implements Driver<SubmitTarget> {
    * A batch process: its own output (p/<index>/stdout.log), or its task's capture before it started.
    */
   async logs(id: string, options: LogOptions = {}): Promise<string> {
-    const job = this.tracked(id);
-    if (job.batchIndex !== undefined) return this.batchJobs.logs(job, options);
-    return readJobLog(job.jobDir, options);
+    return this.batchJobs.logs(this.tracked(id), options);
   }
 
   async logFile(id: string, options: Pick<LogOptions, 'stream'> = {}): Promise<string> {
-    const job = this.tracked(id);
-    if (job.batchIndex !== undefined) return this.batchJobs.logFile(job, options.stream);
-    return jobLogFile(job.jobDir, options.stream);
+    return this.batchJobs.logFile(this.tracked(id), options.stream);
   }
 
   async listJobs(): Promise<TrackedJob[]> {
@@ -379,6 +369,12 @@ export class SLURMDriver implements Driver<SubmitTarget> {
     this.poller.invalidate();
     return this.registry.forget(String(id).trim());
   }
+
+  /** Removes finished jobs' folders and index rows (a batch whole); see Driver.forgetJobs. */
+  readonly forgetJobs: Driver['forgetJobs'] = (ids, options) => {
+    this.poller.invalidate(); // a fresh poll decides what has finished; the next one lists no forgotten job
+    return forgetSlurmJobs(this, this.registry, ids, options).finally(() => this.poller.invalidate());
+  };
 
   /** Closes the job index. The driver cannot be used afterwards. */
   close(): void {

@@ -28,6 +28,7 @@ export {
   readCheckpointRecord,
 } from './checkpoint-record.ts';
 export { tailFile } from './file-tail.ts';
+export { type ForgetSteps, forgetPlanned, upstreamsOf } from './forget-folders.ts';
 export { JOB_FILES, type JobPaths, jobPaths } from './job-files.ts';
 export {
   attemptLogFiles,
