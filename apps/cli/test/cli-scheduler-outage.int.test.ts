@@ -150,8 +150,9 @@ describe('hpc status --watch across a real controller restart', () => {
     process.kill(pid, 'SIGTERM');
     for (let i = 0; i < 100 && alive(pid); i++) await new Promise((resolve) => setTimeout(resolve, 100));
     expect(alive(pid)).toBe(false);
-    // Down for longer than the job runs: it ends while nobody can ask.
-    await new Promise((resolve) => setTimeout(resolve, 12_000));
+    // Down longer than the job runs (it ends while nobody can ask) and than squeue's own retries
+    // (MessageTimeout=10: ~9 s per failed call, and the runner tries again before it gives up).
+    await new Promise((resolve) => setTimeout(resolve, 30_000));
     execFileSync(UP_SCRIPT, { stdio: 'ignore' });
     const result = await watching;
     expect(result.exitCode).toBe(0);
