@@ -91,10 +91,11 @@ async function release(
     });
   if (!parts.queue.isHeld(record.id)) return;
   if (decided === 'run') return parts.queue.release(record.id);
-  parts.queue.remove(record.id);
   record.endedAt = new Date().toISOString();
+  // Written before it leaves the queue: until then a poll sees it held, never ended without a word ('lost').
   if (decided)
     await block({ ...decided, submittedAt: record.submittedAt, endedAt: record.endedAt }).catch(() => {});
+  parts.queue.remove(record.id);
   live?.markExited();
 }
 

@@ -114,6 +114,10 @@ describe.concurrent('SLURMDriver: checkpoint and requeue', () => {
   }, async () => {
     const state = await finished('plain', 180_000);
     expect(state.status).toBe('timeout');
+    // SLURM's TIMEOUT, with how long it ran against its limit (sacct's ElapsedRaw and Timelimit).
+    expect(state.raw).toMatch(/TIMEOUT/);
+    expect(state).toMatchObject({ timeLimitMs: 60_000 });
+    expect(state.raw).toMatch(/; ran \dm(\d\ds)? of its 1m limit$/);
     expect(state.restarts).toBeUndefined();
     expect(await attemptsOf('plain')).toEqual([]);
     expect(await readCheckpointRecord(await jobDirOf('plain'))).toBeUndefined();
