@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isHpcError, type JobFailedError, type JobId, type JobState } from '@hpc/core';
+import { isHpcError, type JobFailedError, type JobId } from '@hpc/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SubmissionRefusedError } from '../src/errors.ts';
 import { SLURM_JOB_FILES } from '../src/sbatch-script.ts';
