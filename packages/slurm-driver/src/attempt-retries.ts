@@ -160,7 +160,7 @@ export class JobRetries {
       case 'queued':
         return this.open(update, job, result.record, result.attempt);
       case 'uncertain':
-        return open(
+        return reopenedUpdate(
           update,
           result.record,
           result.attempt,
@@ -182,7 +182,12 @@ export class JobRetries {
       const next = current.number + 1;
       const age = claimAgeMs(job.jobDir, next) ?? 0;
       if (age < (this.deps.context.lookupAfterMs ?? 60_000))
-        return open(update, record, { number: next, cause: 'retry' }, `attempt ${next} being submitted`);
+        return reopenedUpdate(
+          update,
+          record,
+          { number: next, cause: 'retry' },
+          `attempt ${next} being submitted`,
+        );
       const note = `retry not possible: attempt ${next} was claimed (attempt-${next}.claim) by a process that never submitted it; remove that file to let the next poll retry`;
       return this.finish(update, record, undefined, note);
     }
@@ -198,7 +203,7 @@ export class JobRetries {
     record: JobRecord,
     attempt: RecordedAttempt,
   ): StateUpdate {
-    const reviewed = open(update, record, attempt);
+    const reviewed = reopenedUpdate(update, record, attempt);
     this.deps.setAttempt(job.id, attempt.schedulerId as string, reviewed.state);
     return reviewed;
   }
@@ -226,8 +231,13 @@ function stillEnding(state: JobState): JobState {
   return { ...state, status: 'completing', raw } as JobState;
 }
 
-/** The job is open again in its next attempt: pending, saying which attempt and why. */
-function open(update: StateUpdate, record: JobRecord, attempt: RecordedAttempt, why?: string): StateUpdate {
+/** The job is open again in its next attempt: pending, saying which attempt and why (retries and dependents). */
+export function reopenedUpdate(
+  update: Pick<StateUpdate, 'id'>,
+  record: JobRecord,
+  attempt: RecordedAttempt,
+  why?: string,
+): StateUpdate {
   const reason = why ?? `attempt ${attempt.number} submitted`;
   const state = withAttempts({ status: 'pending', reason }, record);
   return { id: update.id, state, final: false, missingSince: undefined };

@@ -1,8 +1,9 @@
 import type { JobId, JobState } from '@hpc/core';
 import { type ResubmitContext, resubmit } from './attempt-resubmit.ts';
+import { reopenedUpdate } from './attempt-retries.ts';
 import type { DependentResubmission } from './dependent-states.ts';
-import { currentAttempt, publicAttempts, type RecordedAttempt } from './job-attempts.ts';
-import { type JobRecord, readJobRecord } from './job-record.ts';
+import { currentAttempt } from './job-attempts.ts';
+import { readJobRecord } from './job-record.ts';
 import type { StateUpdate } from './job-store.ts';
 import { userNameOfUid } from './user-names.ts';
 
@@ -65,25 +66,22 @@ async function resubmitOne(
     : `its upstreams were done after a retry of ${request.upstream}`;
   switch (result.kind) {
     case 'queued': {
-      const state = pending(
+      const update = reopenedUpdate(
+        request,
         result.record,
         result.attempt,
         `attempt ${result.attempt.number} submitted: ${why}`,
       );
-      setAttempt(request.id, result.attempt.schedulerId as string, state);
-      return { id: request.id, state, final: false, missingSince: undefined };
+      setAttempt(request.id, result.attempt.schedulerId as string, update.state);
+      return update;
     }
     case 'uncertain':
-      return {
-        id: request.id,
-        state: pending(
-          result.record,
-          result.attempt,
-          'its sbatch did not answer; looking it up by its token',
-        ),
-        final: false,
-        missingSince: undefined,
-      };
+      return reopenedUpdate(
+        request,
+        result.record,
+        result.attempt,
+        'its sbatch did not answer; looking it up by its token',
+      );
     case 'refused':
       return ended(request, result.attempt.endNote);
     case 'claimed-elsewhere':
@@ -105,14 +103,4 @@ async function whoCancelled(context: ResubmitContext, schedulerId: string): Prom
 function ended(request: DependentResubmission, note: string | undefined): StateUpdate {
   const retryNote = `not submitted again after its upstream ${request.upstream} was retried: ${note ?? 'sbatch refused it'}`;
   return { id: request.id, state: { ...request.state, retryNote }, final: true, missingSince: undefined };
-}
-
-function pending(record: JobRecord, attempt: RecordedAttempt, reason: string): JobState {
-  return {
-    status: 'pending',
-    reason,
-    attempts: publicAttempts(
-      (record.attempts ?? []).map((known) => (known.number === attempt.number ? attempt : known)),
-    ),
-  };
 }
