@@ -15,9 +15,10 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { JobRetries } from '../src/attempt-retries.ts';
 import type { ClusterLimitsReader } from '../src/cluster-limits-reader.ts';
 import type { CommandRunner } from '../src/command-runner.ts';
-import { JOB_RECORD_VERSION, type JobRecord, readJobRecord, writeJobRecord } from '../src/job-record.ts';
+import { type JobRecord, readJobRecord } from '../src/job-record.ts';
 import type { StateUpdate, StoredJob } from '../src/job-store.ts';
 import { restartAfterPreemption } from '../src/preemption-restart.ts';
+import { writeCounterRecord } from './job-record-fixture.ts';
 
 /**
  * A job SLURM ended PREEMPTED (PreemptMode=CANCEL) after saving its checkpoint is resubmitted under
@@ -70,22 +71,8 @@ function preemptedOutcome(note: Partial<CheckpointNote> = {}): RunOutcome {
   } as RunOutcome;
 }
 
-async function writeRecord(extra: Partial<JobRecord> = {}): Promise<void> {
-  const record: JobRecord = {
-    version: JOB_RECORD_VERSION,
-    driver: 'slurm',
-    token: '0123456789abcdef',
-    name: 'counter',
-    jobDir,
-    createdAt: '2026-12-03T07:00:00Z',
-    submittedAt: '2026-12-03T07:00:01Z',
-    host: 'login',
-    pid: 1,
-    id,
-    maxRestarts: 3,
-    ...extra,
-  };
-  await writeJobRecord(record, 0o600, false);
+function writeRecord(extra: Partial<JobRecord> = {}): Promise<void> {
+  return writeCounterRecord(jobDir, id, extra);
 }
 
 const preempted: JobState = { status: 'preempted', raw: 'PREEMPTED', node: 'n3' };

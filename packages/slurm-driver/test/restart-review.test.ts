@@ -5,9 +5,10 @@ import { asJobId, type CheckpointNote, type JobState, type RunOutcome } from '@h
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { CommandRunner } from '../src/command-runner.ts';
 import { restartsOf, withAttempt } from '../src/job-attempts.ts';
-import { JOB_RECORD_VERSION, type JobRecord, readJobRecord, writeJobRecord } from '../src/job-record.ts';
+import { type JobRecord, readJobRecord } from '../src/job-record.ts';
 import type { StateUpdate } from '../src/job-store.ts';
 import { reviewRestart } from '../src/restart-review.ts';
+import { writeCounterRecord } from './job-record-fixture.ts';
 
 /**
  * The driver's side of checkpoint and requeue, decided from a job's outcome, SLURM's state and its
@@ -27,20 +28,7 @@ beforeEach(async () => {
   jobDir = mkdtempSync(join(tmpdir(), 'hpc-restart-review-'));
   calls = [];
   requeueAnswer = { exitCode: 0, stderr: '' };
-  const record: JobRecord = {
-    version: JOB_RECORD_VERSION,
-    driver: 'slurm',
-    token: '0123456789abcdef',
-    name: 'counter',
-    jobDir,
-    createdAt: '2026-12-03T07:00:00Z',
-    submittedAt: '2026-12-03T07:00:01Z',
-    host: 'login',
-    pid: 1,
-    id,
-    maxRestarts: 3,
-  };
-  await writeJobRecord(record, 0o600, false);
+  await writeCounterRecord(jobDir, id);
 });
 
 function checkpointed(note: Partial<CheckpointNote> = {}): RunOutcome {
