@@ -42,17 +42,21 @@ export async function runClean(
   const driver = await createDriver(chooseDriver({ local: flagOption(values, 'local'), env: ctx.env }).kind);
   try {
     const views = await fetchJobViews(driver);
-    const candidates: CleanCandidate[] = [...groupByBatch(views, (view) => view.id)].map(([id, members]) => ({
+    const groups = [...groupByBatch(views, (view) => view.id)];
+    const candidates: CleanCandidate[] = groups.map(([id, members]) => ({
       id,
       name: members[0]?.name ?? '',
       states: members.map((member) => member.state),
     }));
+    const batches = new Set(
+      groups.flatMap(([id, members]) => (members.some((m) => m.id !== id) ? [id] : [])),
+    );
     const choice = selectJobsToClean(candidates, {
       olderThanMs,
       ...(filter?.states ? { states: filter.states } : {}),
       ...(filter?.name ? { name: filter.name } : {}),
     });
-    const chosen = await wholeFolders(driver, choice, new Set(candidates.map((c) => c.id)));
+    const chosen = await wholeFolders(driver, choice, batches);
     const report = chosen.length ? await driver.forgetJobs(chosen, { dryRun }) : { removed: [], refused: [] };
     if (flagOption(values, 'json')) {
       const json = {
