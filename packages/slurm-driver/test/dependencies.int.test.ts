@@ -32,6 +32,20 @@ function stillQueued(ids: readonly string[]): string {
   return result.trim();
 }
 
+/**
+ * Waits until squeue holds none of `ids`. outcome.json makes a job `completed` as soon as run()'s
+ * result is saved, while SLURM may show its last task RUNNING or COMPLETING a moment longer; what
+ * must never happen is a dependent left held or pending for good.
+ */
+async function drained(ids: readonly string[]): Promise<void> {
+  let last = '';
+  try {
+    await eventually(() => ((last = stillQueued(ids)) === '' ? true : undefined), 20_000, 'squeue to drain');
+  } catch {
+    expect(last).toBe('');
+  }
+}
+
 /** squeue no longer knows the job (the controller purged it: MinJobAge). */
 function purged(id: string): boolean {
   const out = execFileSync('bash', ['-c', 'squeue -h -t all -j "$1" -o %i 2>&1 || true', '_', id], {
@@ -81,7 +95,7 @@ describe('SLURMDriver dependencies on the real cluster', () => {
     // SLURM cancels it (--kill-on-invalid-dep), or a poll that already sees the middle step failed does.
     expect(state.raw).toMatch(/^CANCELLED|; cancelled by @hpc$/);
     expect((await driver.checkJobStatus(middle)).status).toBe('failed');
-    expect(stillQueued([first, middle, last])).toBe('');
+    await drained([first, middle, last]);
     const error = await rejectionOf<JobFailedError>(driver.getResult(last));
     expect(error).toBeInstanceOf(JobFailedError);
     expect(error.diagnosis).toMatch(new RegExp(`^Blocked: upstream ${middle} failed \\(process-error\\)`));
@@ -152,7 +166,7 @@ describe('SLURMDriver dependencies on the real cluster', () => {
     expect(states.get(down[0] as string)?.status).toBe('completed');
     expect(blocked(states.get(down[1] as string) as JobState).upstream).toBe(upstream[1]);
     expect(states.get(down[2] as string)?.status).toBe('completed');
-    expect(stillQueued(down.map((id) => id.split('_')[0] as string))).toBe('');
+    await drained(down.map((id) => id.split('_')[0] as string));
   }, 180_000);
 
   it('afterEach on upstreams that are not one batch: per-task afterok (queued held, each task updated, released)', async () => {
@@ -184,7 +198,7 @@ describe('SLURMDriver dependencies on the real cluster', () => {
       upstream: broken,
       upstreamStatus: 'failed',
     });
-    expect(stillQueued([arrayId])).toBe('');
+    await drained([arrayId]);
   }, 180_000);
 
   it('a dependent of an upstream that already failed (and SLURM purged) is blocked without sbatch, in every instance', async () => {
