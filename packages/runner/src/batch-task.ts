@@ -35,7 +35,11 @@ export async function runBatchTask(
   const arrayTaskId =
     process.env.SLURM_ARRAY_TASK_ID === undefined ? undefined : Number(process.env.SLURM_ARRAY_TASK_ID);
   const task = args.batch.task ?? taskFromOffset(args.batch.taskOffset as number, arrayTaskId);
-  const { first, end } = processesOfTask(task, manifest.count, manifest.processesPerTask);
+  const { first, end } = onlyProcess(
+    processesOfTask(task, manifest.count, manifest.processesPerTask),
+    task,
+    args.batch.process,
+  );
   const taskId = args.batch.taskId ?? `${process.env.SLURM_ARRAY_JOB_ID ?? 'task'}_${arrayTaskId ?? task}`;
   let current: JobContainer | undefined;
   let stopped: AbortReason | undefined;
@@ -88,6 +92,20 @@ export async function runBatchTask(
   current = undefined;
   await reader?.close();
   return worst;
+}
+
+/** The task's processes, or only `process` (a retry of that one; it must be in the task). */
+function onlyProcess(
+  range: { first: number; end: number },
+  task: number,
+  process: number | undefined,
+): { first: number; end: number } {
+  if (process === undefined) return range;
+  if (process < range.first || process >= range.end)
+    throw new RunnerUsageError(
+      `--process ${process} is not in task ${task} (its processes are ${range.first}..${range.end - 1})`,
+    );
+  return { first: process, end: process + 1 };
 }
 
 function taskFromOffset(offset: number, arrayTaskId: number | undefined): number {

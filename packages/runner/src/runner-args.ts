@@ -6,7 +6,7 @@ import { type CrateDigest, escapeUnsafeText, HpcError, isCrateDigest, type Shari
  *   [--job-id <id>] [--share private|group] [--max-restarts <n> [--node-requeue]] <crate-file>
  * or, for one task of a batch (submitJobs):
  *   [--import <module>]... [--share private|group] --batch <batch-dir>
- *   (--task <n> | --task-offset <n>) [--task-id <id>]
+ *   (--task <n> | --task-offset <n>) [--task-id <id>] [--process <index>]
  */
 
 /** One task of a batch: which folder, which task (global index, or an offset to add to $SLURM_ARRAY_TASK_ID). */
@@ -16,6 +16,8 @@ export interface BatchTaskArgs {
   taskOffset?: number | undefined;
   /** The task's id for ctx.jobId (default: $SLURM_ARRAY_JOB_ID_$SLURM_ARRAY_TASK_ID). */
   taskId?: string | undefined;
+  /** Run only this process of the task (a retry of one process, by its batch index). */
+  process?: number | undefined;
 }
 export interface RunnerArgs {
   imports: string[];
@@ -38,7 +40,7 @@ export interface RunnerArgs {
 
 export const RUNNER_USAGE =
   'usage: node-runner [--import <module>]... [--object </path/in/h5>] [--job-dir <dir>] [--crate-digest sha256:<hex>] [--job-id <id>] [--share private|group] [--max-restarts <n> [--node-requeue]] <crate-file>\n' +
-  '       node-runner [--import <module>]... [--share private|group] --batch <batch-dir> (--task <n> | --task-offset <n>) [--task-id <id>]';
+  '       node-runner [--import <module>]... [--share private|group] --batch <batch-dir> (--task <n> | --task-offset <n>) [--task-id <id>] [--process <index>]';
 
 /** The runner was started with a command line it does not understand (a driver bug or a typo). */
 export class RunnerUsageError extends HpcError {
@@ -74,6 +76,7 @@ export function parseRunnerArgs(argv: readonly string[]): RunnerArgs {
     else if (arg === '--task') batch.task = taskNumber(arg, value());
     else if (arg === '--task-offset') batch.taskOffset = taskNumber(arg, value());
     else if (arg === '--task-id') batch.taskId = value();
+    else if (arg === '--process') batch.process = taskNumber(arg, value());
     else if (arg.startsWith('--')) throw new RunnerUsageError(`unknown option ${arg}`);
     else if (crate === undefined) crate = arg;
     else throw new RunnerUsageError(`unexpected argument ${arg}`);
@@ -86,7 +89,8 @@ export function parseRunnerArgs(argv: readonly string[]): RunnerArgs {
 }
 
 function batchArgs(batch: Partial<BatchTaskArgs>, crate: string | undefined): BatchTaskArgs {
-  if (batch.dir === undefined) throw new RunnerUsageError('--task, --task-offset and --task-id need --batch');
+  if (batch.dir === undefined)
+    throw new RunnerUsageError('--task, --task-offset, --task-id and --process need --batch');
   if (crate !== undefined) throw new RunnerUsageError(`a batch task takes no crate argument (got ${crate})`);
   if ((batch.task === undefined) === (batch.taskOffset === undefined))
     throw new RunnerUsageError('--batch needs exactly one of --task and --task-offset');
@@ -117,6 +121,7 @@ export function formatRunnerArgs(args: RunnerArgs): string[] {
     if (args.batch.task !== undefined) argv.push('--task', String(args.batch.task));
     if (args.batch.taskOffset !== undefined) argv.push('--task-offset', String(args.batch.taskOffset));
     if (args.batch.taskId !== undefined) argv.push('--task-id', args.batch.taskId);
+    if (args.batch.process !== undefined) argv.push('--process', String(args.batch.process));
     return argv;
   }
   argv.push(args.crate);

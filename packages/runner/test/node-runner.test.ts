@@ -120,6 +120,24 @@ describe('node-runner', () => {
     expect(() => parseRunnerArgs(['a', 'b'])).toThrow(/unexpected argument b/);
   });
 
+  it('reads --process (a retry of one batch process) only with --batch, as a whole number', () => {
+    const args = parseRunnerArgs([
+      '--batch',
+      '/b',
+      '--task-offset',
+      '0',
+      '--process',
+      '7',
+      '--task-id',
+      '9_3',
+    ]);
+    expect(args.batch).toEqual({ dir: '/b', taskOffset: 0, process: 7, taskId: '9_3' });
+    expect(() => parseRunnerArgs(['--process', '7', 'crate.bin'])).toThrow(/need --batch/);
+    expect(() => parseRunnerArgs(['--batch', '/b', '--task', '1', '--process', '-1'])).toThrow(
+      /--process must be a whole number/,
+    );
+  });
+
   it('runs from a lone copy of the bundle, outside the workspace, with a .ts user module using parameter properties', async () => {
     const lone = await mkdtemp(join(tmpdir(), 'hpc-lone-'));
     await copyFile(nodeRunnerPath, join(lone, 'node-runner.mjs'));

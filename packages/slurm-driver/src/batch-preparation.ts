@@ -128,7 +128,7 @@ export class BatchPreparation {
   }
 
   /**
-   * The script of a batch: the runner in batch mode, the slice's offset added as "$1". With one
+   * The script of a batch: the runner in batch mode, the slice's offset added as "$@". With one
    * process per task, each task is restarted from its checkpoint on its own (maxRestarts).
    */
   private spec(

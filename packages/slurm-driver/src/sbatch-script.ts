@@ -59,8 +59,8 @@ export interface SbatchScriptSpec {
   submissionToken?: string;
   /**
    * A batch (submitJobs): each array task's stdout / stderr go to `<jobDir>/<taskLogs>/%A_%a.out`
-   * / `.err` instead of job.out / job.err, and the script's first argument (the slice's task
-   * offset, `sbatch job.sh <offset>`) is appended to the command as `"$1"`.
+   * / `.err` instead of job.out / job.err, and the script's arguments (the slice's task offset,
+   * `sbatch job.sh <offset>`; a retry of one process adds `--process <index>`) end the command (`"$@"`).
    */
   batch?: { taskLogs: string };
   /**
@@ -84,7 +84,7 @@ export interface CheckedJobScript {
   readonly condaEnv: string | undefined;
   readonly conda: string;
   readonly env: readonly (readonly [string, string])[];
-  /** The command ends with the script's first argument (a batch's task offset). */
+  /** The command ends with the script's arguments (a batch's task offset; a retry adds `--process <i>`). */
   readonly scriptArgument: boolean;
 }
 
@@ -206,7 +206,7 @@ export function renderJobScript(script: CheckedJobScript): string {
   for (const [key, value] of script.env) lines.push(`export ${key}=${shellQuote(value)}`);
   lines.push(
     '# The node-runner replaces this shell, so SIGUSR1 (checkpoint) and SIGTERM reach it directly.',
-    `exec ${[script.command.file, ...script.command.args].map(shellQuote).join(' ')}${script.scriptArgument ? ' "$1"' : ''}`,
+    `exec ${[script.command.file, ...script.command.args].map(shellQuote).join(' ')}${script.scriptArgument ? ' "$@"' : ''}`,
     '',
   );
   return lines.join('\n');

@@ -40,7 +40,11 @@ function stillQueued(ids: readonly string[]): string {
 async function drained(ids: readonly string[]): Promise<void> {
   let last = '';
   try {
-    await eventually(() => ((last = stillQueued(ids)) === '' ? true : undefined), 20_000, 'squeue to drain');
+    const empty = () => {
+      last = stillQueued(ids);
+      return last === '' ? true : undefined;
+    };
+    await eventually(empty, 20_000, 'squeue to drain');
   } catch {
     expect(last).toBe('');
   }

@@ -57,7 +57,7 @@ describe('SLURMDriver.submitJobs (scripted scheduler)', () => {
     const script = readFileSync(join(batchDir, 'job.sh'), 'utf8');
     expect(script).toContain(`#SBATCH --output="${batchDir}/tasks/%A_%a.out"`);
     expect(script).toContain(`#SBATCH --error="${batchDir}/tasks/%A_%a.err"`);
-    expect(script).toMatch(/'--batch' '[^']+' '--task-offset' "\$1"\n/);
+    expect(script).toMatch(/'--batch' '[^']+' '--task-offset' "\$@"\n/);
     expect(readJobRecord(batchDir)?.batch).toEqual({
       slices: [{ arrayId: '100', offset: 0, tasks: 1000 }],
       count: 1000,
