@@ -3,6 +3,7 @@ import { closeSync, openSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { archiveAttemptFiles, JOB_FILES } from '@hpc/container';
 import type { AttemptCause, AttemptMechanism } from '@hpc/core';
+import { processSchedulerId, processSubmission } from './batch-process-retry.ts';
 import type { CommandRunner } from './command-runner.ts';
 import { currentAttempt, type RecordedAttempt, recordAttempt } from './job-attempts.ts';
 import { type JobRecord, readJobRecord, writeJobRecord } from './job-record.ts';
@@ -58,7 +59,7 @@ export async function resubmit(context: ResubmitContext, request: ResubmitReques
   const number = previous.number + 1;
   if (!claim(request.jobDir, number))
     return { kind: 'claimed-elsewhere', record: readJobRecord(request.jobDir) ?? record };
-  archiveAttempt(request.jobDir, previous.number, context.modes);
+  archiveAttempt(request.jobDir, previous.number, context.modes, record.batchProcess === undefined);
   const attempt: RecordedAttempt = {
     number,
     cause: request.cause,
@@ -87,7 +88,8 @@ export async function settleAttempt(context: ResubmitContext, record: JobRecord)
   const found =
     queued?.[0] ??
     (await findAccountedSubmissions(context.run, [attempt.token], since, timeout))?.get(attempt.token)?.[0];
-  if (found) return confirmAttempt(context, record, { ...attempt, schedulerId: found.id });
+  if (found)
+    return confirmAttempt(context, record, { ...attempt, schedulerId: processSchedulerId(record, found.id) });
   const age = (context.now?.() ?? Date.now()) - Date.parse(attempt.submittedAt ?? record.createdAt);
   if (age < (context.lookupAfterMs ?? 60_000)) return { kind: 'uncertain', attempt, record };
   return submitAttempt(context, record, { ...attempt, submittedAt: new Date().toISOString() });
@@ -98,20 +100,23 @@ async function submitAttempt(
   record: JobRecord,
   attempt: RecordedAttempt,
 ): Promise<ResubmitResult> {
-  const options = sbatchOptions(record, attempt);
-  const script = join(record.jobDir, SLURM_JOB_FILES.script);
+  // A retried batch process: the batch's script as a one-task array running only that process.
+  const batch = record.batchProcess && processSubmission({ ...record, batchProcess: record.batchProcess });
+  const options = [...sbatchOptions(record, attempt), ...(batch?.options ?? [])];
+  const script = batch?.script ?? join(record.jobDir, SLURM_JOB_FILES.script);
   const answer = await runSbatch(
     context.run,
     script,
     record.jobDir,
     attempt.token as string,
     context.commandTimeoutMs,
-    {
-      options,
-    },
+    { options, ...(batch ? { scriptArgs: batch.scriptArgs } : {}) },
   );
   if (answer.kind === 'queued')
-    return confirmAttempt(context, record, { ...attempt, schedulerId: answer.id });
+    return confirmAttempt(context, record, {
+      ...attempt,
+      schedulerId: processSchedulerId(record, answer.id),
+    });
   if (answer.kind === 'uncertain') return { kind: 'uncertain', attempt, record };
   const message = answer.error.message;
   const ended: RecordedAttempt = { ...attempt, endedAs: 'failed', endNote: `sbatch refused it: ${message}` };
@@ -158,8 +163,15 @@ export function claimAgeMs(jobDir: string, number: number): number | undefined {
 }
 
 /** The previous attempt's files to attempts/<n>/, and fresh private logs for the next one. */
-function archiveAttempt(jobDir: string, number: number, modes: { file: number; dir: number }): void {
+function archiveAttempt(
+  jobDir: string,
+  number: number,
+  modes: { file: number; dir: number },
+  schedulerLogs: boolean,
+): void {
   archiveAttemptFiles(jobDir, number, modes.dir);
+  // A batch process's scheduler logs are its task's (tasks/%A_%a.*), not in its own folder.
+  if (!schedulerLogs) return;
   // slurmstepd keeps an existing log file's mode: the new attempt's logs are made private again.
   writePrivateFile(join(jobDir, JOB_FILES.schedulerStdout), '', modes.file);
   writePrivateFile(join(jobDir, JOB_FILES.schedulerStderr), '', modes.file);

@@ -14,6 +14,9 @@ import {
   resubmit,
   settleAttempt,
 } from './attempt-resubmit.ts';
+import { BatchRecords, processRecordOf } from './batch-process-retry.ts';
+import { batchDirOfProcess, markRetried } from './batch-record.ts';
+import { schedulerIdOf } from './batch-status.ts';
 import type { ClusterLimitsReader } from './cluster-limits-reader.ts';
 import {
   attemptsOf,
@@ -48,30 +51,44 @@ export class JobRetries {
 
   async review(updates: readonly StateUpdate[], jobs: readonly StoredJob[]): Promise<StateUpdate[]> {
     const byId = new Map(jobs.map((job) => [job.id, job]));
+    const batches = new BatchRecords();
     const reviewed: StateUpdate[] = [];
     // One job at a time: each may write its job.json and call sbatch.
-    for (const update of updates) reviewed.push(await this.reviewOne(update, byId.get(update.id)));
+    for (const update of updates) reviewed.push(await this.reviewOne(update, byId.get(update.id), batches));
     return reviewed;
   }
 
-  private async reviewOne(update: StateUpdate, job: StoredJob | undefined): Promise<StateUpdate> {
-    if (!job || update.batchProcess || job.batchIndex !== undefined) return update;
+  private async reviewOne(
+    update: StateUpdate,
+    job: StoredJob | undefined,
+    batches: BatchRecords,
+  ): Promise<StateUpdate> {
+    if (!job) return update;
     const ended = update.final && isTerminalState(update.state);
     // squeue says it ended but accounting has not recorded the end yet: a restart or retry may follow.
     const settling = !update.final && isTerminalState(update.state);
     if (!ended && !settling && job.schedulerId === undefined) return update;
+    // A batch process never retried that completed: nothing to read (10,000 of them end at once).
+    if (job.batchIndex !== undefined && job.schedulerId === undefined && update.state.status === 'completed')
+      return update;
     let record: JobRecord | undefined;
     try {
       record = readJobRecord(job.jobDir);
     } catch {
       return update;
     }
-    const preempted = update.state.status === 'preempted';
+    if (!record && job.batchIndex !== undefined) {
+      // A batch process has a job.json of its own only once retried: until then, the batch's policy.
+      const batch = batches.of(job);
+      record = batch && processRecordOf(job, batch);
+      if (!record) return update;
+    }
+    const preempted = update.state.status === 'preempted' && job.batchIndex === undefined;
     if (!record || (!record.retry && !record.attempts && !preempted)) return update;
     const attempts = attemptsOf(record);
     const current = attempts[attempts.length - 1] as RecordedAttempt;
     // Another poller (or an earlier, interrupted one) already started a later attempt: follow it.
-    if (current.schedulerId !== (job.schedulerId ?? job.id)) return this.follow(update, job, record);
+    if (current.schedulerId !== schedulerIdOf(job)) return this.follow(update, job, record);
     if (!ended) {
       const state = withAttempts(update.state, record);
       const goesOn = settling && (await this.mayGoOn(job, record, update.state));
@@ -84,7 +101,13 @@ export class JobRetries {
     if (decision.kind === 'final') return this.finish(update, record, end, decision.note);
     const plan = await this.plan(record, current, decision.cause, update.state);
     if (plan.kind === 'impossible') return this.finish(update, record, end, plan.reason);
-    await writeJobRecord(recordAttempt(record, end), this.deps.context.modes.file, false);
+    if (record.batchProcess)
+      markRetried(batchDirOfProcess(job.jobDir), record.batchProcess.index, this.deps.context.modes.dir);
+    await writeJobRecord(
+      recordAttempt(record, end),
+      this.deps.context.modes.file,
+      record.batchProcess !== undefined,
+    );
     const result = await resubmit(this.deps.context, {
       jobDir: job.jobDir,
       cause: 'retry',
@@ -177,7 +200,7 @@ export class JobRetries {
   private async follow(update: StateUpdate, job: StoredJob, record: JobRecord): Promise<StateUpdate> {
     const attempts = attemptsOf(record);
     const current = attempts[attempts.length - 1] as RecordedAttempt;
-    if (current.schedulerId === (job.schedulerId ?? job.id)) {
+    if (current.schedulerId === schedulerIdOf(job)) {
       // Claimed by another process that has not recorded the attempt yet (or died before it could).
       const next = current.number + 1;
       const age = claimAgeMs(job.jobDir, next) ?? 0;

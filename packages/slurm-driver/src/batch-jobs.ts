@@ -4,8 +4,8 @@ import {
   batchPaths,
   jobLogFile,
   processLogFile,
+  readAttemptLogs,
   readJobLog,
-  readLogFile,
   requestProcessCancel,
 } from '@hpc/container';
 import { batchTaskOf, type FileModes, type LogOptions } from '@hpc/core';
@@ -56,6 +56,8 @@ export class BatchJobs {
       if (job.batchIndex === undefined) return { kind: 'scancel', ids: [job.schedulerId ?? job.id] };
       // The marker also says "cancelled" once SLURM has forgotten a task cancelled while pending.
       await this.mark([job]);
+      // A process retried on its own runs as its own one-task array (batch-process-retry.ts).
+      if (job.schedulerId !== undefined) return { kind: 'scancel', ids: [job.schedulerId] };
       return job.id === batchTaskOf(job.id) ? { kind: 'scancel', ids: [job.id] } : { kind: 'marked' };
     }
     const processes = this.processesOf(id);
@@ -88,10 +90,13 @@ export class BatchJobs {
         await requestProcessCancel(batchDirOfProcess(process.jobDir), process.batchIndex, this.modes);
   }
 
-  /** A batch process's own output once it has started; before that, its task's capture (tasks/<task>.out). */
+  /**
+   * A batch process's own output once it has started (every attempt's, when it was retried);
+   * before that, its task's capture (tasks/<task>.out).
+   */
   logs(job: StoredJob, options: LogOptions): Promise<string> {
     if (job.batchIndex === undefined) return readJobLog(job.jobDir, options);
-    return readLogFile(this.logFile(job, options.stream), options);
+    return readAttemptLogs(this.logFile(job, options.stream), options);
   }
 
   /**

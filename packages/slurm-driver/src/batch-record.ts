@@ -1,3 +1,4 @@
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { asJobId, batchProcessId, batchTaskId, type JobId } from '@hpc/core';
 
@@ -60,7 +61,8 @@ export function batchArrayIds(batch: BatchRecordFields): JobId[] {
   return batch.slices.map((slice) => asJobId(slice.arrayId));
 }
 
-function sliceOfTask(slices: readonly BatchSlice[], task: number): BatchSlice {
+/** The slice holding global task `task`. */
+export function sliceOfTask(slices: readonly BatchSlice[], task: number): BatchSlice {
   for (const slice of slices) if (task >= slice.offset && task < slice.offset + slice.tasks) return slice;
   throw new RangeError(`task ${task} is in no slice of the batch`);
 }
@@ -85,4 +87,36 @@ export function batchFieldsProblem(value: unknown): string | undefined {
   if (next !== Math.ceil((batch.count as number) / (batch.processesPerTask as number)))
     return "the slices' tasks do not match 'batch.count'";
   return undefined;
+}
+
+/** Where a retried batch process sits in its batch: what its attempts' sbatch needs. */
+export interface BatchProcessPlace {
+  index: number;
+  /** The slice's first global task: the job script's first argument. */
+  taskOffset: number;
+  /** Its task's index in its slice's array (`--array=<arrayTask>`, $SLURM_ARRAY_TASK_ID). */
+  arrayTask: number;
+  /** Its first attempt's task (`4711_3`): ctx.jobId stays the process's own id. */
+  taskId: string;
+}
+
+/** The folder listing a batch's retried processes (one empty file per index). */
+const RETRIED_FOLDER = 'retried';
+
+/** Notes in the batch folder that process `index` has a job.json of its own (before its first retry's sbatch). */
+export function markRetried(batchDir: string, index: number, dirMode: number): void {
+  const folder = join(batchDir, RETRIED_FOLDER);
+  mkdirSync(folder, { recursive: true, mode: dirMode });
+  writeFileSync(join(folder, String(index)), '', { mode: 0o600 });
+}
+
+/** The indexes of a batch's processes that have been retried (one readdir; none when never). */
+export function retriedIndexes(batchDir: string): number[] {
+  try {
+    return readdirSync(join(batchDir, RETRIED_FOLDER))
+      .filter((name) => /^\d{1,9}$/.test(name))
+      .map(Number);
+  } catch {
+    return [];
+  }
 }

@@ -3,18 +3,19 @@ import { decideJobState, type JobStateEvidence } from './job-state-policy.ts';
 import type { StateUpdate, StoredJob } from './job-store.ts';
 
 /**
- * The id SLURM knows a tracked row by: a batch process's task (`4711_3+2` -> `4711_3`), or the
- * job itself. squeue and sacct answer per task; every process of a task reads the same report.
+ * The id SLURM knows a tracked row by: a batch process's task (`4711_3+2` -> `4711_3`), or, once
+ * the process was retried on its own, its current attempt's (`4790_3`); a job's current attempt,
+ * or the job itself. squeue and sacct answer per task; every process of a task reads the same report.
  */
 export function schedulerIdOf(job: Pick<StoredJob, 'id' | 'batchIndex' | 'schedulerId'>): string {
-  return job.batchIndex === undefined ? (job.schedulerId ?? job.id) : batchTaskOf(job.id);
+  return job.schedulerId ?? (job.batchIndex === undefined ? job.id : batchTaskOf(job.id));
 }
 
 /** The id to ask squeue / sacct for: a batch process's array (`4711_3` -> `4711`: one id per slice). */
 export function queryIdOf(job: Pick<StoredJob, 'id' | 'batchIndex' | 'schedulerId'>): string {
-  if (job.batchIndex === undefined) return job.schedulerId ?? job.id;
-  const task = batchTaskOf(job.id);
-  return task.slice(0, task.indexOf('_'));
+  const id = schedulerIdOf(job);
+  if (job.batchIndex === undefined) return id;
+  return id.slice(0, id.indexOf('_'));
 }
 
 /**

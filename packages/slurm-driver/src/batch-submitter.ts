@@ -13,6 +13,7 @@ import { SubmissionInterruptedError } from './errors.ts';
 import { onInterrupt } from './interrupt-guard.ts';
 import { defaultName, type PreparationOptions } from './job-preparation.ts';
 import type { JobRegistry, Submission } from './job-registry.ts';
+import { retryFields } from './retry-settings.ts';
 import { validateSlurmArgs } from './sbatch-options.ts';
 import type { Semaphore } from './semaphore.ts';
 import { planSubmission } from './submission-plan.ts';
@@ -47,6 +48,8 @@ export class BatchSubmitter {
     const shape = checkBatchShape(targets, settings);
     const jobsRoot = resolve(settings.jobsRoot ?? this.parts.jobsRoot);
     this.preparation.validate(settings, jobsRoot, shape.processesPerTask);
+    // Checked before anything is made; each process is retried on its own (batch-process-retry.ts).
+    const retry = retryFields(settings);
     const directives = validateSlurmArgs(settings.slurmArgs);
     const plan = planBatch({
       processes: shape.count,
@@ -143,6 +146,7 @@ export class BatchSubmitter {
       name,
       imports,
       requested: recordedRequestOf(settings),
+      ...retry,
       ...after.record,
     });
     return batchProcessRows(batch, submission.jobDir).map((row) => row.id);

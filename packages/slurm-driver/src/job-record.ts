@@ -5,7 +5,13 @@ import {
   writeRecordFile,
 } from '@hpc/container';
 import { asJobId, type DependencyEdge, type RetryPolicy } from '@hpc/core';
-import { type BatchRecordFields, batchFieldsProblem, batchProcessRows } from './batch-record.ts';
+import {
+  type BatchProcessPlace,
+  type BatchRecordFields,
+  batchFieldsProblem,
+  batchProcessRows,
+  retriedIndexes,
+} from './batch-record.ts';
 import { blockedRows } from './blocked-record.ts';
 import { JobRecordError } from './errors.ts';
 import { currentSchedulerId, type RecordedAttempt } from './job-attempts.ts';
@@ -58,6 +64,8 @@ export interface SlurmRecordFields {
   attempts?: RecordedAttempt[];
   /** Restarts from a checkpoint this job may have (the submit option, with its default). */
   maxRestarts?: number;
+  /** A retried process of a batch: its own record in `p/<index>` (batch-process-retry.ts). */
+  batchProcess?: BatchProcessPlace;
 }
 
 export function recordPath(jobDir: string): string {
@@ -157,12 +165,19 @@ export function jobsFromRecord(record: JobRecord, folder: string): NewJob[] {
   if (record.blockedCount !== undefined) return blockedRows(record, folder);
   if (!record.batch) return [jobFromRecord(record, folder)];
   const submittedAt = record.submittedAt ?? record.createdAt;
-  return batchProcessRows(record.batch, record.jobDir).map((row, index) => ({
+  const rows: NewJob[] = batchProcessRows(record.batch, record.jobDir).map((row, index) => ({
     ...row,
     name: record.name,
     submittedAt,
     ...(index === 0 ? { folder } : {}),
   }));
+  // A retried process is asked about under its current attempt's SLURM id (its own job.json).
+  for (const index of retriedIndexes(record.jobDir)) {
+    const row = rows[index];
+    const own = row && readSafely(row.jobDir).record;
+    if (row && own) rows[index] = { ...row, ...schedulerIdField(own) };
+  }
+  return rows;
 }
 
 /** The job index row a confirmed (single-job) record stands for. */

@@ -13,7 +13,6 @@ import {
   type JobStats,
   type JobStatsOptions,
   type LogOptions,
-  refuseBatchRetry,
   resolveSharing,
   type Sharing,
   type TrackedJob,
@@ -250,7 +249,6 @@ export class SLURMDriver implements Driver<SubmitTarget> {
    */
   async submitJobs(targets: readonly SubmitTarget[], options: SLURMBatchOptions = {}): Promise<JobId[]> {
     const settings = await this.suggestions.apply({ ...options, ...this.mergeDefaults(options) }, targets[0]);
-    refuseBatchRetry(settings.retry);
     try {
       return await this.batches.submit(targets, settings);
     } finally {

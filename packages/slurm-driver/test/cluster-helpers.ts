@@ -142,3 +142,17 @@ export async function eventually<T>(
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+/** A field once slurmdbd has it: right after a job ends, ReqMem can read '16?' for a moment. */
+export async function sacctSettled(id: string, field: string): Promise<string> {
+  for (let tries = 0; ; tries++) {
+    const value = sacct(id, field);
+    if (!value.includes('?') || tries >= 30) return value;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+/** One field of sacct's record of a job. */
+export function sacct(id: string, field: string): string {
+  return execFileSync('sacct', ['-X', '-n', '-P', '-j', id, '-o', field], { encoding: 'utf8' }).trim();
+}

@@ -1,11 +1,10 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeAttempt, type JobFailedError, type JobId } from '@hpc/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SLURMDriver } from '../src/slurm-driver.ts';
-import { rejectionOf, requireCluster, waitForState } from './cluster-helpers.ts';
+import { rejectionOf, requireCluster, sacct, sacctSettled, waitForState } from './cluster-helpers.ts';
 import { AddNumbers, AllocateMemory, Explode } from './fixtures/slurm-processes.ts';
 
 /**
@@ -140,17 +139,3 @@ describe('SLURMDriver retries on the real cluster', () => {
     );
   }, 200_000);
 });
-
-/** A field once slurmdbd has it: right after a job ends, ReqMem can read '16?' for a moment. */
-async function sacctSettled(id: string, field: string): Promise<string> {
-  for (let tries = 0; ; tries++) {
-    const value = sacct(id, field);
-    if (!value.includes('?') || tries >= 30) return value;
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-}
-
-/** One field of sacct's record of a job. */
-function sacct(id: string, field: string): string {
-  return execFileSync('sacct', ['-X', '-n', '-P', '-j', id, '-o', field], { encoding: 'utf8' }).trim();
-}
