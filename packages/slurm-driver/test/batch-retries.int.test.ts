@@ -18,6 +18,7 @@ describe('SLURMDriver: retries of batch processes on the real cluster', () => {
   let driver: SLURMDriver;
   let unpacked: JobId[] = [];
   let packed: JobId[] = [];
+  let dependent: JobId;
 
   beforeAll(async () => {
     requireCluster();
@@ -45,10 +46,15 @@ describe('SLURMDriver: retries of batch processes on the real cluster', () => {
       ],
       { name: 'batch-retry-packed', processesPerTask: 3, retry: { maxAttempts: 2, on: ['process-error'] } },
     );
+    // Waits for the process that fails once: it must follow the retry, not be cancelled with the task.
+    dependent = await driver.submitJob(new AddNumbers(5, 6), {
+      name: 'after-retried-process',
+      after: [packed[1] as JobId],
+    });
   });
 
   afterAll(async () => {
-    for (const id of [...unpacked, ...packed]) await driver?.cancelJob(id).catch(() => {});
+    for (const id of [...unpacked, ...packed, dependent]) await driver?.cancelJob(id).catch(() => {});
     driver?.close();
   });
 
@@ -105,6 +111,21 @@ describe('SLURMDriver: retries of batch processes on the real cluster', () => {
     expect(existsSync(join(processDir, 'job.json'))).toBe(true);
     expect(existsSync(join(processDir, 'attempts', '1', 'outcome.json'))).toBe(true);
     expect(existsSync(join(batchDir(packed[0] as JobId), 'p', '0', 'attempts'))).toBe(false);
+  }, 200_000);
+
+  it('a job after a retried process runs after its retry, and completes', async () => {
+    const state = await driver.waitForJob(dependent, { timeoutMs: 150_000, pollIntervalMs: 500 });
+    expect(state.status).toBe('completed');
+    // The packed task failed (one of its processes did), so SLURM cancelled the dependent: it was
+    // submitted again, waiting on the retry's own one-task array.
+    expect(state.attempts?.at(-1)).toMatchObject({
+      cause: 'upstream-retried',
+      changed: { dependency: expect.stringMatching(/^afterok:\d+_0$/) },
+    });
+    expect(((await driver.getResult(dependent)) as { sum: number }).sum).toBe(11);
+    const upstream = await driver.checkJobStatus(packed[1] as JobId);
+    const upstreamEnd = Math.floor(Date.parse(upstream.endedAt as string) / 1000);
+    expect(Math.floor(Date.parse(state.startedAt as string) / 1000)).toBeGreaterThanOrEqual(upstreamEnd);
   }, 200_000);
 
   it('a new driver on the same home (its index rebuilt) reports the retried processes as they ended', async () => {
