@@ -117,11 +117,10 @@ describe('SLURMDriver: retries of batch processes on the real cluster', () => {
     const state = await driver.waitForJob(dependent, { timeoutMs: 150_000, pollIntervalMs: 500 });
     expect(state.status).toBe('completed');
     // The packed task failed (one of its processes did), so SLURM cancelled the dependent: it was
-    // submitted again, waiting on the retry's own one-task array.
-    expect(state.attempts?.at(-1)).toMatchObject({
-      cause: 'upstream-retried',
-      changed: { dependency: expect.stringMatching(/^afterok:\d+_0$/) },
-    });
+    // submitted again, waiting on the retry's own one-task array (or on nothing, once that is done).
+    expect(state.attempts?.at(-1)?.cause).toBe('upstream-retried');
+    const spec = state.attempts?.at(-1)?.changed?.dependency;
+    if (spec !== undefined) expect(spec).toMatch(/^afterok:\d+_0$/);
     expect(((await driver.getResult(dependent)) as { sum: number }).sum).toBe(11);
     const upstream = await driver.checkJobStatus(packed[1] as JobId);
     const upstreamEnd = Math.floor(Date.parse(upstream.endedAt as string) / 1000);

@@ -143,11 +143,11 @@ export async function eventually<T>(
   }
 }
 
-/** A field once slurmdbd has it: right after a job ends, ReqMem can read '16?' for a moment. */
+/** A field once slurmdbd has it: right after a job ends, ReqMem can read '16?' (or nothing) for a moment. */
 export async function sacctSettled(id: string, field: string): Promise<string> {
   for (let tries = 0; ; tries++) {
     const value = sacct(id, field);
-    if (!value.includes('?') || tries >= 30) return value;
+    if ((value !== '' && !value.includes('?')) || tries >= 30) return value;
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
 }
