@@ -16,6 +16,7 @@ import { slurmFilenamePattern } from './filename-pattern.ts';
 import type { PreparationOptions, SLURMSubmitOptions } from './job-preparation.ts';
 import { scriptSpecOf } from './job-preparation.ts';
 import { writePrivateFile } from './private-files.ts';
+import { PACKED_TASK_REQUEUE, requeueChoice } from './requeue-choice.ts';
 import { renderSbatchScript, validateJobScript } from './sbatch-script.ts';
 
 /** submitJobs' options on SLURM: submitJob's, plus how the batch runs. */
@@ -119,6 +120,7 @@ export class BatchPreparation {
         batchDir,
         staged.manifest.imports,
         processesPerTask,
+        targets,
       ),
     );
     // slurmstepd creates each task's capture in tasks/ (the folder must exist when a task starts).
@@ -129,7 +131,8 @@ export class BatchPreparation {
 
   /**
    * The script of a batch: the runner in batch mode, the slice's offset added as "$@". With one
-   * process per task, each task is restarted from its checkpoint on its own (maxRestarts).
+   * process per task, each task is restarted from its checkpoint on its own (maxRestarts); a task
+   * of packed processes is never requeued (requeue-choice.ts).
    */
   private spec(
     settings: SLURMSubmitOptions,
@@ -137,6 +140,7 @@ export class BatchPreparation {
     batchDir: string,
     imports: readonly string[],
     processesPerTask: number,
+    targets: readonly SubmitTarget[] = [],
   ) {
     const restartable = processesPerTask === 1;
     const { file, args } = runnerCommand({
@@ -155,7 +159,7 @@ export class BatchPreparation {
     return {
       ...scriptSpecOf(settings, name, batchDir, { file, args: [...args, '--task-offset'] }, this.options),
       batch: { taskLogs: BATCH_FILES.tasks },
-      requeue: restartable,
+      requeue: restartable ? requeueChoice(targets, settings.retry) : PACKED_TASK_REQUEUE,
     };
   }
 }

@@ -19,6 +19,7 @@ import { slurmFilenamePattern } from './filename-pattern.ts';
 import type { JobRecord } from './job-record.ts';
 import type { Submission } from './job-registry.ts';
 import { writePrivateFile } from './private-files.ts';
+import { requeueChoice } from './requeue-choice.ts';
 import type { SlurmArgs } from './sbatch-options.ts';
 import {
   renderSbatchScript,
@@ -110,7 +111,7 @@ export class JobPreparation {
     const script = renderSbatchScript({
       ...this.scriptSpec(settings, staged.name, staged.jobDir, command),
       submissionToken: submission.token,
-      requeue: true,
+      requeue: requeueChoice([target], settings.retry),
     });
     const scriptPath = join(staged.jobDir, SLURM_JOB_FILES.script);
     const paths = jobPaths(staged.jobDir);

@@ -64,10 +64,11 @@ export interface SbatchScriptSpec {
    */
   batch?: { taskLogs: string };
   /**
-   * The job may be restarted from its checkpoint: `--requeue` (unless slurmArgs say otherwise), so
-   * `scontrol requeue` and a preemption bring it back under its id.
+   * true: the job may be restarted from its checkpoint: `--requeue` (unless slurmArgs say
+   * otherwise), so `scontrol requeue` and a preemption bring it back under its id. 'never':
+   * `--no-requeue`, so a node failure ends the job for the retry policy (requeue-choice.ts).
    */
-  requeue?: boolean;
+  requeue?: boolean | 'never';
 }
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -134,7 +135,8 @@ export function validateJobScript(spec: SbatchScriptSpec): CheckedJobScript {
   if (signalSeconds > 0 && !directives.some((d) => d.key === 'signal'))
     header.push(['signal', `B:USR1@${signalSeconds}`]);
   const has = (...keys: string[]) => directives.some((d) => keys.includes(d.key));
-  if (spec.requeue && !has('requeue', 'no-requeue')) header.push(['requeue', undefined]);
+  if (spec.requeue && !has('requeue', 'no-requeue'))
+    header.push([spec.requeue === 'never' ? 'no-requeue' : 'requeue', undefined]);
   // A requeued job (restart, NODE_FAIL) writes to the same job.out / job.err: append, keep every run's output.
   if (!has('open-mode')) header.push(['open-mode', 'append']);
   for (const { key, value } of withSubmissionToken(directives, spec.submissionToken))

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -50,10 +50,13 @@ describe('SLURMDriver: a retry after NODE_FAIL', () => {
   }, async () => {
     id = await driver.submitJob(new SleepThenSayWhere(40), {
       name: 'retry-nodefail',
-      // no-requeue: SLURM would otherwise requeue a node-failed job itself (JobRequeue=1, same id).
-      slurmArgs: { exclude: 'n1', 'no-requeue': true },
+      slurmArgs: { exclude: 'n1' },
       retry: { maxAttempts: 2, on: ['node-fail'] },
     });
+    // The policy takes node failures and the Process cannot checkpoint: the script says
+    // --no-requeue, so SLURM (JobRequeue=1) does not requeue the node-failed job itself.
+    const script = readFileSync((await driver.describeJob(id)).scriptPath as string, 'utf8');
+    expect(script).toMatch(/^#SBATCH --no-requeue$/m);
     const running = await waitForState(driver, id, (state) => state.status === 'running', 240_000);
     const failedNode = running.node as string;
     expect(['n2', 'n3']).toContain(failedNode);

@@ -83,6 +83,26 @@ describe('SLURMDriver.submitJobs (scripted scheduler)', () => {
     expect(calls.filter((call) => call[0] === 'scontrol')).toHaveLength(1);
   });
 
+  it('requeue: --requeue for restartable tasks, --no-requeue for packed ones and for node-fail retries without checkpoint()', async () => {
+    const { driver, jobsRoot } = setup();
+    const scriptOf = (id: string) => {
+      const folder = readdirSync(jobsRoot).find(
+        (name) => readJobRecord(join(jobsRoot, name))?.id === id.split('_')[0],
+      );
+      return readFileSync(join(jobsRoot, folder as string, 'job.sh'), 'utf8');
+    };
+    const [plain] = await driver.submitJobs(processes(2));
+    expect(scriptOf(plain as string)).toMatch(/^#SBATCH --requeue$/m);
+    const [packed] = await driver.submitJobs(processes(4), { processesPerTask: 2 });
+    expect(scriptOf(packed as string)).toMatch(/^#SBATCH --no-requeue$/m);
+    const nodeFail = { retry: { maxAttempts: 2, on: ['node-fail' as const] } };
+    const [retried] = await driver.submitJobs(processes(2), nodeFail);
+    expect(scriptOf(retried as string)).toMatch(/^#SBATCH --no-requeue$/m);
+    const [asked] = await driver.submitJobs(processes(2), { ...nodeFail, slurmArgs: { requeue: true } });
+    expect(scriptOf(asked as string)).toMatch(/^#SBATCH --requeue$/m);
+    expect(scriptOf(asked as string)).not.toMatch(/no-requeue/);
+  });
+
   it('a later slice refused: the earlier ones are cancelled in one scancel, nothing is left', async () => {
     const { driver, calls, jobsRoot } = setup([
       { exitCode: 0, stdout: '200' },
