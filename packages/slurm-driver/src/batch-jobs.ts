@@ -64,12 +64,16 @@ export class BatchJobs {
     const [first] = processes;
     if (!first || first.batchIndex === undefined) return undefined;
     if (processes.every((process) => process.terminal)) return { kind: 'done' };
+    // Processes retried on their own run as their own one-task arrays: cancelled with their task or batch.
+    const retried = processes.flatMap((process) =>
+      !process.terminal && process.schedulerId !== undefined ? [process.schedulerId] : [],
+    );
     if (id.includes('_')) {
       await this.mark(processes);
-      return { kind: 'scancel', ids: [id] };
+      return { kind: 'scancel', ids: [id, ...retried] };
     }
     const record = readJobRecord(batchDirOfProcess(first.jobDir));
-    return { kind: 'scancel', ids: record?.batch ? batchArrayIds(record.batch) : [id] };
+    return { kind: 'scancel', ids: [...(record?.batch ? batchArrayIds(record.batch) : [id]), ...retried] };
   }
 
   /** The processes of a task or an array, from the index (caught up with the folders on a miss). */

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CommandRunner } from '../src/command-runner.ts';
 import { readJobRecord } from '../src/job-record.ts';
+import type { JobRegistry } from '../src/job-registry.ts';
 import { SLURMDriver } from '../src/slurm-driver.ts';
 import { rejectionOf } from './cluster-helpers.ts';
 import { AddNumbers } from './fixtures/slurm-processes.ts';
@@ -151,5 +152,19 @@ describe('SLURMDriver.submitJobs (scripted scheduler)', () => {
     expect(existsSync(join(job?.jobDir as string, '..', '..', 'cancel', '1'))).toBe(true);
     await driver.cancelJob('102_1');
     expect(calls.at(-1)).toEqual(['scancel', '102_1']);
+  });
+
+  it('a process retried on its own is cancelled under its current attempt, alone, with its task, or with its batch', async () => {
+    const { driver, calls } = setup();
+    const packed = await driver.submitJobs(processes(4), { processesPerTask: 2 });
+    // The index as a retry leaves it: process 1 (task 100_0) runs as its own one-task array 900_0.
+    const registry = (driver as unknown as { registry: JobRegistry }).registry;
+    registry.withStore((store) => store.setAttempt(packed[1] as string, '900_0', { status: 'pending' }));
+    await driver.cancelJob(packed[1] as string);
+    expect(calls.at(-1)).toEqual(['scancel', '900_0']);
+    await driver.cancelJob('100_0');
+    expect(calls.at(-1)).toEqual(['scancel', '100_0', '900_0']);
+    await driver.cancelJob('100');
+    expect(calls.at(-1)).toEqual(['scancel', '100', '900_0']);
   });
 });
