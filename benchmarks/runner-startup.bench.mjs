@@ -2,7 +2,8 @@
  * The node-runner's per-task cost (issue 12, "Faster tasks"; goal: a trivial unpacked task ≤ 45 ms
  * on an idle node): the built runner (packages/runner/dist/node-runner.mjs) started as a job starts
  * it, on a trivial `.bin` crate whose class comes from a plain `.mjs` user module that imports
- * `@hpc/process` from the runner's bundled copy (no node_modules beside it, as on a bare node).
+ * `@hpc/process` from the runner's bundled copy (no node_modules beside it, as on a bare node),
+ * with the crate's digest (--crate-digest) as jobs pass it.
  * Each round runs every case once, in turn (interleaved), each in a fresh job folder:
  *  - `node -e 0`: Node's own start and exit, the floor;
  *  - the pre-change runner, when given (`--baseline <node-runner.mjs>`: a copy of an older dist/),
@@ -22,6 +23,7 @@
  *   node benchmarks/runner-startup.bench.mjs [--runs 60] [--baseline /path/to/old/node-runner.mjs]
  */
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import module from 'node:module';
@@ -73,6 +75,10 @@ const { Trivial } = await import(pathToFileURL(userModule).href);
 const { Serializer } = await import(pathToFileURL(SERIALIZER).href);
 const crate = join(root, 'process.bin');
 await Serializer.serializeToFile(new Trivial(41), crate);
+// Jobs pass the crate's digest (--crate-digest): the runner checks it before loading, so do we.
+const crateDigest = `sha256:${createHash('sha256')
+  .update(await readFile(crate))
+  .digest('hex')}`;
 const { runnerCommand } = await import(pathToFileURL(RUNNER_LIBRARY).href);
 const { stageBatch, batchPaths } = await import(pathToFileURL(CONTAINER).href);
 const batchDir = join(root, 'batch');
@@ -83,9 +89,19 @@ await stageBatch(
 const home = join(root, 'hpc-home'); // the compile cache goes to $HPC_HOME/cache/node-compile
 await mkdir(home, { mode: 0o700 });
 
-const runnerArgs = (runner, jobDir) => [runner, '--import', './trivial.mjs', '--job-dir', jobDir, crate];
+const runnerArgs = (runner, jobDir) => [
+  runner,
+  ...['--import', './trivial.mjs', '--job-dir', jobDir, '--crate-digest', crateDigest, crate],
+];
 const commandArgs = (jobDir) =>
-  runnerCommand({ imports: ['./trivial.mjs'], crate, object: undefined, jobDir, runnerPath: RUNNER }).args;
+  runnerCommand({
+    imports: ['./trivial.mjs'],
+    crate,
+    object: undefined,
+    jobDir,
+    crateDigest,
+    runnerPath: RUNNER,
+  }).args;
 const cases = [
   { name: 'node -e 0', args: () => ['-e', '0'] },
   ...(BASELINE ? [{ name: 'pre-change runner', args: (jobDir) => runnerArgs(BASELINE, jobDir) }] : []),

@@ -3,6 +3,7 @@ import {
   asFileWriteError,
   type CrateDigest,
   crateDigestOf,
+  createCrateDigester,
   createCrateHash,
   errnoCode,
   writeFileAtomic,
@@ -51,18 +52,18 @@ export async function writeCrate(
   return crateDigestOf(hash);
 }
 
-/** The SHA-256 of a file, in one streaming read. */
+/** The SHA-256 of a file, in one streaming read (a small file without loading node:crypto). */
 export async function digestOfFile(file: string): Promise<CrateDigest> {
   const handle = await openCrate(file);
   try {
-    const hash = createCrateHash();
+    const digester = createCrateDigester();
     const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
     for (;;) {
       const { bytesRead } = await handle.read(buffer, 0, CHUNK_BYTES, null);
       if (bytesRead === 0) break;
-      hash.update(buffer.subarray(0, bytesRead));
+      digester.update(buffer.subarray(0, bytesRead));
     }
-    return crateDigestOf(hash);
+    return digester.digest();
   } finally {
     await handle.close();
   }

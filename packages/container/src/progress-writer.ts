@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { InvalidOptionError, type JobProgress, writeFileAtomic } from '@hpc/core';
 import { jobPaths } from './job-folder/job-files.ts';
+import { monotonicMs } from './monotonic-clock.ts';
 import { figuresOff } from './run-usage.ts';
 
 /** At most one write of progress.json per this long, however often run() reports. */
@@ -36,7 +37,7 @@ export class ProgressWriter {
     if (this.off) return;
     this.latest = checkedProgress(done, total, message);
     if (this.timer) return;
-    const wait = this.lastWriteAt + PROGRESS_WRITE_INTERVAL_MS - performance.now();
+    const wait = this.lastWriteAt + PROGRESS_WRITE_INTERVAL_MS - monotonicMs();
     if (wait <= 0) this.write();
     else {
       this.timer = setTimeout(() => this.write(), wait);
@@ -53,7 +54,7 @@ export class ProgressWriter {
 
   private write(): void {
     this.timer = undefined;
-    this.lastWriteAt = performance.now();
+    this.lastWriteAt = monotonicMs();
     const text = `${JSON.stringify(this.latest)}\n`;
     this.writing = this.writing
       .then(() => writeFileAtomic(jobPaths(this.jobDir).progress, text, { mode: this.fileMode }))

@@ -1,5 +1,5 @@
-import { resourceUsage } from 'node:process';
 import type { RunUsage } from '@hpc/core';
+import { monotonicMs } from './monotonic-clock.ts';
 
 /**
  * Internal, for benchmarks/figures-overhead.bench.ts only: `HPC_RUNNER_NO_FIGURES=1` turns the
@@ -26,7 +26,7 @@ const RSS_SAMPLE_MS = 250;
  * peak is the highest RSS sampled during it, and the task's peak (getrusage's maxrss) is kept too.
  */
 export class UsageMeter {
-  private readonly startedAt = performance.now();
+  private readonly startedAt = monotonicMs();
   private readonly cpuAtStart = process.cpuUsage();
   private peakRss = process.memoryUsage.rss();
   private readonly sampler: NodeJS.Timeout;
@@ -42,12 +42,13 @@ export class UsageMeter {
     this.sample();
     const cpu = process.cpuUsage(this.cpuAtStart);
     return {
-      wallMs: round(performance.now() - this.startedAt),
+      wallMs: round(monotonicMs() - this.startedAt),
       userCpuMs: round(cpu.user / 1_000),
       systemCpuMs: round(cpu.system / 1_000),
       peakRssBytes: this.peakRss,
-      // maxRSS is in KiB (getrusage(2)).
-      taskPeakRssBytes: resourceUsage().maxRSS * 1024,
+      // maxRSS is in KiB (getrusage(2)). process.resourceUsage, not node:process's export: building
+      // that module's ES facade reads every getter of `process` (report, stdin...), ~2 ms at start.
+      taskPeakRssBytes: process.resourceUsage().maxRSS * 1024,
     };
   }
 

@@ -21,7 +21,15 @@ export {
   SHORT_LIMIT_LEAD_SECONDS,
   SIGNAL_EARLY_DELIVERY_SECONDS,
 } from './checkpoint-lead.ts';
-export { type CrateDigest, crateDigestOf, createCrateHash, isCrateDigest } from './crate-digest.ts';
+export {
+  type CrateDigest,
+  type CrateDigester,
+  crateDigestOf,
+  createCrateDigester,
+  createCrateHash,
+  isCrateDigest,
+  SMALL_DIGEST_BYTES,
+} from './crate-digest.ts';
 export {
   blockedState,
   DEPENDENCY_KINDS,

@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { writeOutcome } from '@hpc/container';
 import { fileModes, RESTART_EXIT_CODE, type RunOutcome, type Sharing } from '@hpc/core';
 
@@ -32,8 +31,12 @@ export async function requeueAfterCheckpoint(
   return RESTART_EXIT_CODE;
 }
 
-/** undefined when scontrol accepted the requeue, else what went wrong. */
-function scontrolRequeue(jobId: string): Promise<string | undefined> {
+/**
+ * undefined when scontrol accepted the requeue, else what went wrong. node:child_process is
+ * imported only here: loading it (with net, dgram...) at the runner's start cost every task ~2 ms.
+ */
+async function scontrolRequeue(jobId: string): Promise<string | undefined> {
+  const { execFile } = await import('node:child_process');
   return new Promise((resolve) => {
     execFile('scontrol', ['requeue', jobId], { timeout: REQUEUE_TIMEOUT_MS }, (error, _stdout, stderr) => {
       if (!error) resolve(undefined);
