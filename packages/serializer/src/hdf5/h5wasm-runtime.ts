@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import {
   closeSync,
   existsSync,
-  lstatSync,
   mkdirSync,
   openSync,
   readFileSync,
@@ -20,6 +19,7 @@ import { simdBloscPlugin } from './accel/blosc-simd-plugin.ts';
 import { BLOSC_PLUGIN, PLUGIN_FOLDER, RELAY_PLUGIN, RELAY_PLUGIN_FOLDER } from './accel/plugin-names.ts';
 import { Hdf5PluginError } from './accel/worker-errors.ts';
 import { type H5Guard, installGuard } from './h5wasm-guard.ts';
+import { enableCompileCacheOnce, privateTempFolder } from './private-temp-folder.ts';
 
 /**
  * The one place that loads h5wasm. It is imported lazily (the first HDF5 call pays ~100 ms for
@@ -138,6 +138,7 @@ function h5wasmModuleUrl(): string | undefined {
 }
 
 async function initialise(load: () => Promise<unknown>, firstPluginDirs: string[]): Promise<H5Runtime> {
+  enableCompileCacheOnce();
   const h5 = (await load()) as { default: H5Wasm };
   const module = await h5.default.ready;
   const pluginDir = locatePluginDir();
@@ -223,12 +224,8 @@ export function simdBloscPluginDir(pluginDir: string, tempRoot = tmpdir()): stri
   try {
     const patched = simdBloscPlugin(join(pluginDir, BLOSC_PLUGIN));
     if (!patched) return undefined;
-    const uid = process.getuid?.();
-    const base = join(tempRoot, `hpc-serializer-${uid ?? 'user'}`);
-    mkdirSync(base, { recursive: true, mode: 0o700 });
-    const owner = lstatSync(base);
-    if (!owner.isDirectory() || (uid !== undefined && owner.uid !== uid) || (owner.mode & 0o077) !== 0)
-      return undefined;
+    const base = privateTempFolder(tempRoot);
+    if (!base) return undefined;
     const digest = createHash('sha256').update(patched).digest('hex').slice(0, 16);
     const dir = join(base, `blosc-simd-${digest}`);
     const file = join(dir, BLOSC_PLUGIN);
