@@ -138,6 +138,30 @@ describe('LocalDriver.submitJobs retries', () => {
     expect(existsSync(join(processDir(unlisted as string, 0), 'attempts'))).toBe(false);
   }, 60_000);
 
+  it('after a timeout, retries with the longer limit each process its task did not finish', async () => {
+    const driver = new LocalDriver({ root, killGraceMs: 200 });
+    // The task hits its 2 s limit in 'slow'; 'quick', after it, never started.
+    const ids = await driver.submitJobs(
+      [new FlakyProcess(runs, 'slow', 0, 3_000), new FlakyProcess(runs, 'quick')],
+      {
+        processesPerTask: 2,
+        slurmArgs: { time: '0:2' },
+        retry: { maxAttempts: 2, on: ['timeout'], escalate: { time: 3 } },
+      },
+    );
+    const states = await driver.waitForJobs(ids, { timeoutMs: 30_000 });
+    expect([...states.values()].map((s) => s.status)).toEqual(['completed', 'completed']);
+    for (const state of states.values())
+      expect(state.attempts).toMatchObject([
+        { number: 1, endedAs: 'timeout' },
+        { number: 2, after: 'timeout', mechanism: 'relaunched', changed: { time: '6s' } },
+      ]);
+    expect([runsOf(runs, 'slow'), runsOf(runs, 'quick')]).toEqual([2, 1]);
+    const record = JSON.parse(await readFile(join(processDir(ids[0] as string, 0), 'job.json'), 'utf8'));
+    expect(record.timeLimitMs).toBe(6_000);
+    expect(await driver.getResult(ids[1] as string)).toBe('quick ok on run 1');
+  }, 60_000);
+
   it('cancelJob(process) stops its running retry; cancelling the batch stops its running and queued retries', async () => {
     const driver = new LocalDriver({ root, concurrency: 1, killGraceMs: 200 });
     const policy = { retry: { maxAttempts: 3, on: ['process-error' as const] } };
