@@ -76,6 +76,8 @@ export function taskRecordOf(batch: LocalBatchRecord, task: number): LocalJobRec
     parallelism: _p,
     blockedTasks: _blocked,
     afterEach: _each,
+    // A batch retries each process alone (process-retries.ts), never a whole task.
+    retry: _retry,
     ...common
   } = batch;
   return {

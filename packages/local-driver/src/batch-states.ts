@@ -6,6 +6,7 @@ import { mapConcurrently } from './job-folders.ts';
 import type { LocalJobRecord } from './job-record.ts';
 import { taskRecordOnDisk } from './local-batches.ts';
 import { type LiveStatus, localJobState } from './local-state.ts';
+import { retriedProcessState, withBatchRetry } from './process-retry-state.ts';
 
 /** How this driver process sees one task: its live record and status, if it holds the task. */
 export type LiveTask = (taskId: string) => { record: LocalJobRecord; status: LiveStatus } | undefined;
@@ -29,7 +30,7 @@ export async function batchProcessStates(
   const indexes = Array.from({ length: batch.count }, (_, index) => index);
   const states = await mapConcurrently(indexes, READ_CONCURRENCY, async (index) => {
     const task = tasks[Math.floor(index / batch.processesPerTask)] as TaskView;
-    return processState(batch, index, task).catch(
+    return processState(batch, index, task, live).catch(
       (error: unknown): JobState => ({
         status: 'unknown',
         reason: (error as Error)?.message ?? String(error),
@@ -46,10 +47,10 @@ export async function batchProcessState(
   live: LiveTask,
 ): Promise<JobState> {
   const task = await taskView(batch, Math.floor(index / batch.processesPerTask), live);
-  return processState(batch, index, task);
+  return processState(batch, index, task, live);
 }
 
-interface TaskView {
+export interface TaskView {
   record: LocalJobRecord;
   status: LiveStatus;
 }
@@ -61,7 +62,24 @@ async function taskView(batch: LocalBatchRecord, task: number, live: LiveTask): 
   return { record: await taskRecordOnDisk(batch, task), status: undefined };
 }
 
-async function processState(batch: LocalBatchRecord, index: number, task: TaskView): Promise<JobState> {
+/** A process retried on its own is its retry record's; before that, its first run's (pending while a retry is decided). */
+async function processState(
+  batch: LocalBatchRecord,
+  index: number,
+  task: TaskView,
+  live: LiveTask,
+): Promise<JobState> {
+  if (!batch.retry) return firstRunState(batch, index, task);
+  const retried = await retriedProcessState(batch, index, live);
+  return retried ?? withBatchRetry(await firstRunState(batch, index, task), batch, index, task.record);
+}
+
+/** The process's state from its run in its task (the whole story without retries). */
+export async function firstRunState(
+  batch: LocalBatchRecord,
+  index: number,
+  task: TaskView,
+): Promise<JobState> {
   const folder = processDirOf(batch.jobDir, index);
   const outcome = await readOutcome(folder);
   const blocked = batch.blockedTasks?.[String(Math.floor(index / batch.processesPerTask))];

@@ -161,7 +161,7 @@ async function saveRecord(record: LocalJobRecord, settings: LaunchSettings): Pro
 function spawnRunner(record: LocalJobRecord, settings: LaunchSettings): ResultPromise {
   const paths = jobPaths(record.jobDir);
   const target = record.batch
-    ? { crate: '', object: undefined, jobDir: undefined, batch: { ...record.batch, taskId: record.id } }
+    ? { crate: '', object: undefined, jobDir: undefined, batch: { taskId: record.id, ...record.batch } }
     : {
         crate: record.crate,
         object: record.object,
@@ -189,7 +189,8 @@ function spawnRunner(record: LocalJobRecord, settings: LaunchSettings): ResultPr
   try {
     return execa(command.file, command.args, {
       cwd: record.jobDir,
-      env: { ...record.env, HPC_JOB_ID: record.id },
+      // A retried process of a batch runs under its task's id, as it first did.
+      env: { ...record.env, HPC_JOB_ID: record.batch?.taskId ?? record.id },
       stdin: 'ignore',
       stdout,
       stderr,

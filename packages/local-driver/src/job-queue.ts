@@ -7,6 +7,8 @@ export interface QueueGroup {
   parallelism: number | undefined;
   /** Asked right before the job starts: a reason not to start it (its batch was cancelled). */
   refuse?: () => Promise<string | undefined>;
+  /** Called once the job's runner is over, before its slot is freed (a batch task: its processes' retries). */
+  afterRun?: (live: LiveJob) => Promise<void>;
 }
 
 /**
@@ -24,17 +26,19 @@ export class JobQueue {
 
   constructor(
     private readonly concurrency: number,
-    private readonly settings: () => LaunchSettings,
+    /** How its jobs are launched (read at each start: the driver's settings may be read late). */
+    readonly settings: () => LaunchSettings,
   ) {}
 
-  add(record: LocalJobRecord, group?: QueueGroup, held = false): void {
-    if (held) this.held.add(record.id);
+  /** Queues a job under `key` (its id unless told: a batch process's retry shares its id with its task). */
+  add(record: LocalJobRecord, group?: QueueGroup, held = false, key = record.id): void {
+    if (held) this.held.add(key);
     let markExited: () => void = () => {};
     const exited = new Promise<void>((resolve) => {
       markExited = resolve;
     });
-    this.live.set(record.id, { record, exited, markExited });
-    this.waiting.push({ id: record.id, group });
+    this.live.set(key, { record, exited, markExited });
+    this.waiting.push({ id: key, group });
   }
 
   /** Takes a job out of the queue before it started; false when it is not waiting. */
@@ -89,6 +93,7 @@ export class JobQueue {
       live.record.failure ??= `the local driver failed while running it: ${(error as Error)?.message ?? String(error)}`;
       live.record.endedAt ??= new Date().toISOString();
     } finally {
+      await group?.afterRun?.(live).catch(() => {});
       this.running--;
       if (group) this.runningByGroup.set(group.id, (this.runningByGroup.get(group.id) ?? 1) - 1);
       live.markExited();

@@ -51,8 +51,13 @@ export interface LocalRecordFields {
   maxRestarts?: number;
   /** Every attempt once it was relaunched, oldest first (local-restarts.ts). */
   attempts?: JobAttempt[];
-  /** Set for one task of a batch: the runner runs that task's processes (its record is tasks/<n>/job.json). */
-  batch?: { dir: string; task: number } | undefined;
+  /**
+   * Set for one task of a batch: the runner runs that task's processes (its record is tasks/<n>/job.json);
+   * with `process`, the retry of that one process under its task's id (its record is p/<index>/job.json).
+   */
+  batch?: { dir: string; task: number; process?: number; taskId?: string } | undefined;
+  /** A batch task's failed processes were given their retries (process-retries.ts): the others' ends are final. */
+  retriesDecidedAt?: string;
   /** Relaunches after failures (local-retries.ts). */
   retry?: RetryPolicy | undefined;
   /** Every attempt once the runner was relaunched. */

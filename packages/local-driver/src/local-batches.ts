@@ -79,6 +79,8 @@ export async function createLocalBatch(
       ...runSettingsOf(options, timeLimitMs),
       ...batchFieldsOf(manifest),
       parallelism,
+      // Each process is retried alone (process-retries.ts); maxAttempts 1 is no retry.
+      ...(options.retry && options.retry.maxAttempts > 1 ? { retry: options.retry } : {}),
     };
     await writeJobRecord(batch, host.modes.file);
     return { batch, ids: processIdsOf(batch) };

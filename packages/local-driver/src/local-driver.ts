@@ -33,7 +33,6 @@ import {
   type JobStatsOptions,
   JobUnreadableError,
   type LogOptions,
-  refuseBatchRetry,
   resolveSharing,
   type Sharing,
   type SubmitOptions,
@@ -49,7 +48,7 @@ import { dependencyFields, type HoldParts, queueDependent, queueDependentBatch }
 import { defaultLocalRoot, type LocalDriverOptions } from './driver-options.ts';
 import { allocateJobDir, jobDirOf, listJobIds, mapConcurrently } from './job-folders.ts';
 import { type LiveJob, launchSettingsOf } from './job-launch.ts';
-import { JobQueue } from './job-queue.ts';
+import { JobQueue, type QueueGroup } from './job-queue.ts';
 import { type LocalJobRecord, readJobRecord, runSettingsOf, writeJobRecord } from './job-record.ts';
 import { cancelPackedProcess, createLocalBatch, notAProcess, taskRecordOnDisk } from './local-batches.ts';
 import { forgetLocalJobs } from './local-forget.ts';
@@ -57,6 +56,7 @@ import { describeLocalJob, localJobStats, withLocalSuggestions } from './local-i
 import { withLocalAttempts } from './local-retries.ts';
 import { liveStatusOf, localJobState, unknownState } from './local-state.ts';
 import { terminateProcessGroup } from './process-group.ts';
+import { ProcessRetries, retryKeyOf } from './process-retries.ts';
 
 export { defaultLocalRoot, type LocalDriverOptions } from './driver-options.ts';
 
@@ -77,6 +77,7 @@ export class LocalDriver implements Driver<SubmitTarget> {
   private readonly live: Map<string, LiveJob>;
   private readonly book: BatchBook;
   private readonly holds: HoldParts;
+  private readonly retries: ProcessRetries;
 
   constructor(private readonly options: LocalDriverOptions = {}) {
     this.root = options.root ?? defaultLocalRoot();
@@ -96,6 +97,7 @@ export class LocalDriver implements Driver<SubmitTarget> {
       gate: new DependencyGate((id) => this.checkJobStatus(id)),
       modes: this.modes,
     };
+    this.retries = new ProcessRetries(this.queue, this.book);
   }
 
   /**
@@ -151,18 +153,19 @@ export class LocalDriver implements Driver<SubmitTarget> {
     const { timeLimitMs } = validateSubmitOptions(options);
     const shape = { count: targets.length, processesPerTask: options.processesPerTask ?? 1 };
     const dependencies = await this.holds.gate.check(options, shape);
-    refuseBatchRetry(options.retry ?? this.options.retry);
+    const retry = checkRetryPolicy(options.retry ?? this.options.retry);
     refuseBatchRestarts(options);
-    const { batch, ids } = await createLocalBatch(targets, options, timeLimitMs, {
+    const { batch, ids } = await createLocalBatch(targets, { ...options, retry }, timeLimitMs, {
       jobsRoot: this.jobsRoot(),
       share: this.share,
       modes: this.modes,
     });
     this.book.hold(batch);
-    const group = {
+    const group: QueueGroup = {
       id: batch.id,
       parallelism: batch.parallelism,
       refuse: async () => (await this.book.cancelledOnDisk(batch)).cancelledAt,
+      afterRun: (task) => this.retries.afterTask(batch, task, group),
     };
     Object.assign(batch, dependencyFields(dependencies));
     await queueDependentBatch(batch, dependencies, group, this.holds);
@@ -259,6 +262,7 @@ export class LocalDriver implements Driver<SubmitTarget> {
    */
   async cancelJob(id: string): Promise<void> {
     const found = await this.book.find(id);
+    if (found && (await this.retries.cancel(found))) return;
     if (found?.packed) return cancelPackedProcess(found, this.modes);
     if (found) return this.cancelTask(found.batch, found.task);
     const record = await this.recordOf(id);
@@ -270,6 +274,7 @@ export class LocalDriver implements Driver<SubmitTarget> {
     const cancelled = await this.book.markCancelled(batch, this.modes);
     const tasks = Array.from({ length: batch.taskCount }, (_, task) => task);
     await mapConcurrently(tasks, READ_CONCURRENCY, (task) => this.cancelTask(cancelled, task));
+    await this.retries.cancelAll(cancelled);
   }
 
   private async cancelTask(batch: LocalBatchRecord, task: number): Promise<void> {
@@ -303,7 +308,7 @@ export class LocalDriver implements Driver<SubmitTarget> {
       pollIntervalMs: 100,
       maxPollIntervalMs: 1_000,
       ...options,
-      wake: () => this.live.get(liveId)?.exited ?? new Promise(() => {}),
+      wake: () => (this.live.get(retryKeyOf(id)) ?? this.live.get(liveId))?.exited ?? new Promise(() => {}),
     });
   }
 

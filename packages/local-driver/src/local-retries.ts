@@ -101,7 +101,10 @@ export function withLocalAttempts(state: JobState, record: LocalJobRecord): JobS
 }
 
 /** A longer limit after 'timeout' (escalate.time, default 1.5); the same otherwise. */
-function escalateLocally(record: LocalJobRecord, cause: RetryCause): { changed?: Record<string, string> } {
+export function escalateLocally(
+  record: LocalJobRecord,
+  cause: RetryCause,
+): { changed?: Record<string, string> } {
   if (cause !== 'timeout' || record.timeLimitMs === undefined) return {};
   record.timeLimitMs = Math.ceil(record.timeLimitMs * (record.retry?.escalate?.time ?? 1.5));
   return { changed: { time: formatRunTime(record.timeLimitMs) } };
