@@ -163,7 +163,6 @@ export {
   checkRetryPolicy,
   decideRetry,
   type RetryDecision,
-  refuseBatchRetry,
   retryCauseOf,
 } from './retry-policy.ts';
 export {

@@ -79,16 +79,3 @@ export function decideRetry(
     return { kind: 'final', note: `retries ran out: ${attempts} of ${policy.maxAttempts} attempts used` };
   return { kind: 'retry', cause, number: attempts + 1 };
 }
-
-/** submitJobs() does not retry (yet): a batch asked to is refused rather than silently not retried. */
-export function refuseBatchRetry(retry: RetryPolicy | undefined): void {
-  const policy = checkRetryPolicy(retry);
-  if (!policy || policy.maxAttempts < 2) return;
-  throw new InvalidOptionError({
-    option: 'retry',
-    value: retry,
-    allowed: 'no retry policy for submitJobs (retries work for submitJob)',
-    remedy:
-      'submit the processes with submitJob to retry them, or pass retry: { maxAttempts: 1, on: [] } to submitJobs to turn a driver default off',
-  });
-}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { diagnoseFailure } from '../src/failure-diagnosis.ts';
 import type { JobState } from '../src/job-state.ts';
-import { checkRetryPolicy, decideRetry, refuseBatchRetry, retryCauseOf } from '../src/retry-policy.ts';
+import { checkRetryPolicy, decideRetry, retryCauseOf } from '../src/retry-policy.ts';
 
 const oomState: JobState = { status: 'failed', cause: 'out-of-memory' };
 
@@ -52,12 +52,6 @@ describe('checkRetryPolicy', () => {
     expect(() => checkRetryPolicy({ maxAttempts: 2, on: [], escalate: { mem: 0.5 } })).toThrow(
       /retry\.escalate\.mem/,
     );
-  });
-
-  it('refuses a retrying batch, but lets a single-attempt policy through', () => {
-    expect(() => refuseBatchRetry({ maxAttempts: 2, on: ['timeout'] })).toThrow(/submitJobs/);
-    expect(() => refuseBatchRetry({ maxAttempts: 1, on: [] })).not.toThrow();
-    expect(() => refuseBatchRetry(undefined)).not.toThrow();
   });
 });
 
