@@ -122,3 +122,14 @@ export function runSettingsOf(
     env: options.env ?? {},
   };
 }
+
+/** The fields one run of a job writes into its record: a new attempt starts without them. */
+export const RUN_FIELDS = [
+  'pid',
+  'startedAt',
+  'warnedAt',
+  'endedAt',
+  'exitCode',
+  'signal',
+  'timedOutAt',
+] as const;

@@ -7,7 +7,7 @@ import {
   RESTART_EXIT_CODE,
   type RunOutcome,
 } from '@hpc/core';
-import { type LocalJobRecord, writeJobRecord } from './job-record.ts';
+import { type LocalJobRecord, RUN_FIELDS, writeJobRecord } from './job-record.ts';
 import { isAlive } from './process-group.ts';
 
 /**
@@ -45,16 +45,7 @@ export async function prepareRestart(record: LocalJobRecord, fileMode: number): 
     submittedAt: new Date().toISOString(),
   });
   record.attempts = attempts;
-  for (const field of [
-    'pid',
-    'startedAt',
-    'warnedAt',
-    'endedAt',
-    'exitCode',
-    'signal',
-    'timedOutAt',
-  ] as const)
-    delete record[field];
+  for (const field of RUN_FIELDS) delete record[field];
   // The record first (then the saved outcome says 'requeued'), then the outcome: the next run writes its own.
   try {
     await writeJobRecord(record, fileMode);

@@ -22,7 +22,7 @@ import { firstRunState } from './batch-states.ts';
 import { mapConcurrently } from './job-folders.ts';
 import type { LaunchSettings, LiveJob } from './job-launch.ts';
 import type { JobQueue, QueueGroup } from './job-queue.ts';
-import { type LocalJobRecord, readJobRecord, writeJobRecord } from './job-record.ts';
+import { type LocalJobRecord, RUN_FIELDS, readJobRecord, writeJobRecord } from './job-record.ts';
 import type { BatchProcess } from './local-batches.ts';
 import { escalateLocally } from './local-retries.ts';
 import { terminateProcessGroup } from './process-group.ts';
@@ -31,14 +31,8 @@ import { retryKeyOf } from './process-retry-state.ts';
 export { retryKeyOf } from './process-retry-state.ts';
 
 /** The fields of a task's run that a process's retry starts without. */
-const RUN_FIELDS = [
-  'pid',
-  'startedAt',
-  'warnedAt',
-  'endedAt',
-  'exitCode',
-  'signal',
-  'timedOutAt',
+const TASK_RUN_FIELDS = [
+  ...RUN_FIELDS,
   'cancelledAt',
   'failure',
   'finalState',
@@ -171,7 +165,7 @@ async function firstRetryOf(
     retry: batch.retry as RetryPolicy,
     ownerPid: process.pid,
   };
-  for (const key of RUN_FIELDS) delete record[key];
+  for (const key of TASK_RUN_FIELDS) delete record[key];
   const changed = escalateLocally(record, decision.cause);
   record.attempts = [
     { number: 1, cause: 'submitted', submittedAt: batch.submittedAt, ...firstRunEnd(state, task, outcome) },
