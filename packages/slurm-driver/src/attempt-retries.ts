@@ -68,8 +68,13 @@ export class JobRetries {
     // squeue says it ended but accounting has not recorded the end yet: a restart or retry may follow.
     const settling = !update.final && isTerminalState(update.state);
     if (!ended && !settling && job.schedulerId === undefined) return update;
-    // A batch process never retried that completed: nothing to read (10,000 of them end at once).
-    if (job.batchIndex !== undefined && job.schedulerId === undefined && update.state.status === 'completed')
+    // A batch process never retried that completed, or whose batch has no policy: nothing to read
+    // (10,000 of them end at once; the batch's record is read once per poll).
+    if (
+      job.batchIndex !== undefined &&
+      job.schedulerId === undefined &&
+      (update.state.status === 'completed' || !batches.of(job)?.retry)
+    )
       return update;
     let record: JobRecord | undefined;
     try {
